@@ -1,0 +1,96 @@
+# Tilewise: one-command setup, tests, packaging and running.
+# Every target installs what it needs (idempotently) on a fresh Debian 12.
+
+SHELL := /bin/bash
+ROOT := $(CURDIR)
+VENV := $(ROOT)/.venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+# The checkout folder may have any name: tests and the engine import the
+# plugin as the package `tilewise` through this link.
+PKG_LINK := $(VENV)/src/tilewise
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_PACKAGES := qgis python3-qgis qgis-providers python3-gdal gdal-bin python3-venv \
+	xvfb xauth imagemagick sqlite3 zip
+PROFILE_DIR := $(ROOT)/.qgis-profile
+PROFILE := tilewise
+VERSION := $(shell sed -n 's/^version=//p' metadata.txt)
+PYTEST := QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: setup apt venv test test-unit test-engine test-qgis test-e2e lint package run bench clean help
+
+help:
+	@echo "make run      open QGIS with Tilewise in the project's own profile"
+	@echo "make test     install what is missing, then run every test suite headless"
+	@echo "make lint     ruff"
+	@echo "make package  build dist/tilewise-$(VERSION).zip for Install from ZIP"
+	@echo "make bench    run the benchmarks in bench/"
+
+setup: apt venv
+
+# Debian packages: only call apt when one is missing, so a second run is instant.
+apt:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages:" $$missing; \
+		$(SUDO) apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+venv: $(VENV)/.requirements.stamp $(PKG_LINK)
+
+$(VENV)/bin/python:
+	/usr/bin/python3 -m venv --system-site-packages $(VENV)
+
+$(VENV)/.requirements.stamp: requirements.txt | $(VENV)/bin/python
+	$(PIP) install -q -r requirements.txt
+	@touch $@
+
+$(PKG_LINK): | $(VENV)/bin/python
+	@mkdir -p $(VENV)/src
+	ln -sfn $(ROOT) $(PKG_LINK)
+	$(PY) -c "import site, sys; open(site.getsitepackages()[0] + '/tilewise-src.pth', 'w').write('$(VENV)/src\n')"
+
+test: setup
+	$(PYTEST) -p no:qgis tests/unit tests/engine
+	$(PYTEST) tests/qgis tests/e2e
+
+test-unit: setup
+	$(PYTEST) -p no:qgis tests/unit
+test-engine: setup
+	$(PYTEST) -p no:qgis tests/engine
+test-qgis: setup
+	$(PYTEST) tests/qgis
+test-e2e: setup
+	$(PYTEST) tests/e2e
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+# The zip holds only the plugin: metadata, code, ui, resources, licence.
+package:
+	@rm -rf build/package dist/tilewise-$(VERSION).zip
+	@mkdir -p build/package/tilewise dist
+	cp metadata.txt __init__.py plugin.py LICENSE build/package/tilewise/
+	cp -r core ui resources build/package/tilewise/
+	find build/package -name '__pycache__' -prune -exec rm -rf {} +
+	cd build/package && zip -q -r ../../dist/tilewise-$(VERSION).zip tilewise
+	@echo "dist/tilewise-$(VERSION).zip"
+
+# QGIS with the plugin linked into a dedicated profile (never the user's default).
+run: setup
+	$(PY) scripts/prepare_profile.py --profiles-dir $(PROFILE_DIR) --profile $(PROFILE) --plugin-dir $(ROOT)
+	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
+		echo "No display: running QGIS under xvfb-run"; \
+		xvfb-run -a -s "-screen 0 1600x1000x24" qgis --profiles-path $(PROFILE_DIR) --profile $(PROFILE) --noversioncheck; \
+	else \
+		qgis --profiles-path $(PROFILE_DIR) --profile $(PROFILE) --noversioncheck; \
+	fi
+
+bench: setup
+	@for b in bench/bench_*.py; do echo "== $$b"; QT_QPA_PLATFORM=offscreen $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf build dist .pytest_cache .ruff_cache

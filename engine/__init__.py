@@ -1,0 +1,1 @@
+"""The Tilewise local batch engine. Imports neither Qt nor QGIS."""
