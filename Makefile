@@ -10,12 +10,16 @@ PIP := $(VENV)/bin/pip
 # plugin as the package `tilewise` through this link.
 PKG_LINK := $(VENV)/src/tilewise
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := qgis python3-qgis qgis-providers python3-gdal gdal-bin python3-venv \
-	xvfb xauth imagemagick sqlite3 zip
+APT_PACKAGES := qgis python3-qgis qgis-providers python3-gdal gdal-bin python3-venv python3-dev \
+	gcc libgeos-dev xvfb xauth imagemagick xdotool sqlite3 zip
 PROFILE_DIR := $(ROOT)/.qgis-profile
 PROFILE := tilewise
 VERSION := $(shell sed -n 's/^version=//p' metadata.txt)
 PYTEST := QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest
+# QGIS desktop runs Debian's Python: give it the venv's packages (shapely 2; same CPython ABI).
+QGIS_ENV := PYTHONPATH=$(VENV)/lib/python3.11/site-packages$${PYTHONPATH:+:$$PYTHONPATH}
+SAMPLE_LAYER := $(ROOT)/resources/sample/california_crop_fields.geojson
+QGIS_ARGS := --profiles-path $(PROFILE_DIR) --profile $(PROFILE) --noversioncheck $(QGIS_EXTRA_ARGS) $(SAMPLE_LAYER)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: setup apt venv test test-unit test-engine test-qgis test-e2e lint package run bench clean help
@@ -84,9 +88,9 @@ run: setup
 	$(PY) scripts/prepare_profile.py --profiles-dir $(PROFILE_DIR) --profile $(PROFILE) --plugin-dir $(ROOT)
 	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
 		echo "No display: running QGIS under xvfb-run"; \
-		xvfb-run -a -s "-screen 0 1600x1000x24" qgis --profiles-path $(PROFILE_DIR) --profile $(PROFILE) --noversioncheck; \
+		$(QGIS_ENV) xvfb-run -a -s "-screen 0 1600x1000x24" qgis $(QGIS_ARGS); \
 	else \
-		qgis --profiles-path $(PROFILE_DIR) --profile $(PROFILE) --noversioncheck; \
+		$(QGIS_ENV) qgis $(QGIS_ARGS); \
 	fi
 
 bench: setup

@@ -74,11 +74,17 @@ class AreaOfInterest:
         return self.geometry.bounds
 
     def clip_latitudes(self, south: float, north: float) -> shapely.Geometry:
-        minx, _, maxx, _ = self.geometry.bounds
+        minx, miny, maxx, maxy = self.geometry.bounds
+        if miny >= north or maxy <= south:
+            return shapely.Polygon()
+        if miny >= south and maxy <= north:
+            return self.geometry
         return shapely.intersection(self.geometry, shapely.box(minx - 1, south, maxx + 1, north))
 
     def normalized(self) -> shapely.Geometry:
         """The area with longitudes in -180..180 (split at the antimeridian)."""
+        if self.geometry.bounds[2] <= 180:
+            return self.geometry
         parts = [shapely.intersection(self.geometry, shapely.box(-180, -90, 180, 90))]
         east = shapely.intersection(self.geometry, shapely.box(180, -90, 540, 90))
         if not east.is_empty:

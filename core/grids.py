@@ -286,15 +286,14 @@ def _utm_columns(grid: TilingGrid, area: AreaOfInterest, warnings: list[str]) ->
     columns = []
     for strip in range(math.floor((minx + 180) / 6), math.ceil((maxx + 180) / 6)):
         west = -180.0 + 6 * strip
-        part = _polygonal(shapely.intersection(covered, shapely.box(west, -90, west + 6, 90)))
+        part = _clip(covered, (west, -90, west + 6, 90))
         if part is None:
             continue
         zone = strip % 60 + 1
         # Bring longitudes of an unwrapped area (beyond 180) back into -180..180 for PROJ.
         part = translate(part, xoff=-360.0 * (strip // 60)) if strip >= 60 else part
         for south in (False, True):
-            band = shapely.box(-180, -90, 180, 0) if south else shapely.box(-180, 0, 180, 90)
-            hemisphere = _polygonal(shapely.intersection(part, band))
+            hemisphere = _clip(part, (-180, -90, 180, 0) if south else (-180, 0, 180, 90))
             if hemisphere is not None:
                 columns.append(_utm_zone_tiles(hemisphere, zone, south, size, per_side))
     return [c for c in columns if len(c.ids)]
@@ -372,7 +371,7 @@ def _wgs84_columns(grid: TilingGrid, area: AreaOfInterest) -> list[_Columns]:
 
 def _laea_columns(grid: TilingGrid, area: AreaOfInterest, warnings: list[str]) -> list[_Columns]:
     geometry = area.normalized()
-    covered = _polygonal(shapely.intersection(geometry, shapely.box(*LAEA_COVERAGE)))
+    covered = _clip(geometry, LAEA_COVERAGE)
     if covered is None:
         raise OutsideCoverageError(
             f"The area lies outside grid {grid.id} ({grid.name}): the LAEA grids cover Europe only "
@@ -433,6 +432,14 @@ def _footprints(x0: np.ndarray, y0: np.ndarray, size: float, epsg: int, central_
         lon = central_meridian + (lon - central_meridian + 180.0) % 360.0 - 180.0
     coords = np.stack([lon, lat], axis=-1)
     return shapely.polygons(coords)
+
+
+def _clip(geometry, box: tuple[float, float, float, float]):
+    """The polygonal part of geometry inside box, or None (GEOS is not asked when the boxes are disjoint)."""
+    minx, miny, maxx, maxy = geometry.bounds
+    if maxx <= box[0] or minx >= box[2] or maxy <= box[1] or miny >= box[3]:
+        return None
+    return _polygonal(shapely.intersection(geometry, shapely.box(*box)))
 
 
 def _polygonal(geometry):

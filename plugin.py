@@ -1,0 +1,95 @@
+"""Tilewise QGIS plugin: toolbar button, Plugins-menu entry and the dock."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Optional
+
+from qgis.core import Qgis, QgsMessageLog, QgsSettings
+from qgis.PyQt.QtCore import Qt
+from qgis.PyQt.QtGui import QIcon
+from qgis.PyQt.QtWidgets import QAction
+
+PLUGIN_DIR = Path(__file__).resolve().parent
+MENU = "&Tilewise"
+LOG_TAG = "Tilewise"
+DOCK_VISIBLE_KEY = "tilewise/dock_visible"
+
+
+class QgsMessageLogHandler(logging.Handler):
+    """Sends the `tilewise` Python logger to QGIS's Log Messages panel."""
+
+    LEVELS = {
+        logging.DEBUG: Qgis.Info,
+        logging.INFO: Qgis.Info,
+        logging.WARNING: Qgis.Warning,
+        logging.ERROR: Qgis.Critical,
+        logging.CRITICAL: Qgis.Critical,
+    }
+
+    def emit(self, record: logging.LogRecord) -> None:
+        QgsMessageLog.logMessage(self.format(record), LOG_TAG, self.LEVELS.get(record.levelno, Qgis.Info))
+
+
+class TilewisePlugin:
+    def __init__(self, iface):
+        self.iface = iface
+        self.action: Optional[QAction] = None
+        self.dock = None
+        self._log_handler = QgsMessageLogHandler()
+        self._logger = logging.getLogger(__package__ or "tilewise")
+
+    def initGui(self) -> None:  # noqa: N802 (QGIS API)
+        # No network or heavy work here: QGIS start-up must stay instant.
+        self._logger.addHandler(self._log_handler)
+        self._logger.setLevel(logging.INFO)
+        from .core.dependencies import INSTALL_HINT, missing_dependencies
+
+        problems = missing_dependencies()
+        self.action = QAction(
+            QIcon(str(PLUGIN_DIR / "resources" / "icon.svg")),
+            "Tilewise grid preview",
+            self.iface.mainWindow(),
+        )
+        self.action.setObjectName("TilewiseGridPreviewAction")
+        self.action.setCheckable(True)
+        self.action.setToolTip("Tilewise: preview the tiles and cost of a batch job")
+        self.action.toggled.connect(self._toggle_dock)
+        self.iface.addToolBarIcon(self.action)
+        self.iface.addPluginToMenu(MENU, self.action)
+        if problems:
+            message = "; ".join(problems) + ". " + INSTALL_HINT
+            self.action.setEnabled(False)
+            self.action.setToolTip(f"Tilewise is disabled: {message}")
+            self.iface.messageBar().pushMessage("Tilewise", message, level=Qgis.Critical, duration=0)
+            self._logger.error(message)
+        elif QgsSettings().value(DOCK_VISIBLE_KEY, False, type=bool):
+            self.action.setChecked(True)
+
+    def _toggle_dock(self, visible: bool) -> None:
+        if self.dock is None:
+            from .ui.grid_preview_dock import GridPreviewDock
+
+            self.dock = GridPreviewDock(self.iface, self.iface.mainWindow())
+            self.dock.visibilityChanged.connect(self._dock_visibility_changed)
+            self.iface.addDockWidget(Qt.RightDockWidgetArea, self.dock)
+        self.dock.setVisible(visible)
+
+    def _dock_visibility_changed(self, visible: bool) -> None:
+        QgsSettings().setValue(DOCK_VISIBLE_KEY, visible)
+        if self.action is not None and self.action.isChecked() != visible:
+            self.action.setChecked(visible)
+
+    def unload(self) -> None:
+        if self.dock is not None:
+            self.dock.unload()
+            self.iface.removeDockWidget(self.dock)
+            self.dock.deleteLater()
+            self.dock = None
+        if self.action is not None:
+            self.iface.removePluginMenu(MENU, self.action)
+            self.iface.removeToolBarIcon(self.action)
+            self.action.deleteLater()
+            self.action = None
+        self._logger.removeHandler(self._log_handler)

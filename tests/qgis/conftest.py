@@ -1,0 +1,51 @@
+"""Helpers for headless QGIS tests (QT_QPA_PLATFORM=offscreen, pytest-qgis)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from qgis.core import QgsFeature, QgsGeometry, QgsProject, QgsVectorLayer
+from qgis.PyQt.QtCore import QCoreApplication
+
+# The tutorial's two polygons (CRS84): the entire crop-field area and the test sub-area.
+TUTORIAL_ENTIRE_AREA = (
+    "MULTIPOLYGON(((-119.2089 36.1383,-119.1323 36.0980,-119.1282 35.9869,-119.2264 35.9532,"
+    "-119.3263 35.9822,-119.3488 36.0899,-119.2089 36.1383)))"
+)
+TUTORIAL_TEST_SUB_AREA = (
+    "MULTIPOLYGON(((-119.2778 36.0806,-119.2776 36.04,-119.2135 36.04,-119.21409 36.0806,-119.2778 36.0806)))"
+)
+
+
+def wait_until(predicate, timeout: float = 60.0) -> None:
+    """Run the Qt event loop until predicate() is true (tasks finish through it)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError("condition not reached in time")
+        QCoreApplication.processEvents()
+        time.sleep(0.005)
+
+
+def polygon_layer(
+    wkts: list[str], crs: str = "EPSG:4326", name: str = "areas", geometry: str = "MultiPolygon"
+):
+    layer = QgsVectorLayer(f"{geometry}?crs={crs}&field=name:string", name, "memory")
+    features = []
+    for index, wkt in enumerate(wkts):
+        feature = QgsFeature(layer.fields())
+        feature.setGeometry(QgsGeometry.fromWkt(wkt))
+        feature.setAttributes([f"feature {index}"])
+        features.append(feature)
+    layer.dataProvider().addFeatures(features)
+    layer.updateExtents()
+    QgsProject.instance().addMapLayer(layer)
+    return layer
+
+
+@pytest.fixture
+def tutorial_layer(qgis_new_project, qgis_iface):
+    layer = polygon_layer([TUTORIAL_ENTIRE_AREA, TUTORIAL_TEST_SUB_AREA], name="california_crop_fields")
+    qgis_iface.setActiveLayer(layer)
+    return layer

@@ -1,0 +1,106 @@
+"""Tile layers on the map: a polygon per tile, coloured by `status`, labelled with its name."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from qgis.core import (
+    QgsCategorizedSymbolRenderer,
+    QgsCoordinateReferenceSystem,
+    QgsFeature,
+    QgsField,
+    QgsFillSymbol,
+    QgsGeometry,
+    QgsLayerTreeGroup,
+    QgsPalLayerSettings,
+    QgsProject,
+    QgsRendererCategory,
+    QgsTextBufferSettings,
+    QgsTextFormat,
+    QgsVectorLayer,
+    QgsVectorLayerSimpleLabeling,
+)
+from qgis.PyQt.QtCore import QVariant
+from qgis.PyQt.QtGui import QColor, QFont
+
+from ..core.grids import GridTile
+from ..core.tile_status import STATUS_STYLES
+
+TILE_FIELDS = (
+    ("tile_id", QVariant.LongLong),
+    ("name", QVariant.String),
+    ("status", QVariant.String),
+    ("epsg", QVariant.Int),
+    ("width_px", QVariant.Int),
+    ("height_px", QVariant.Int),
+)
+
+
+def status_renderer() -> QgsCategorizedSymbolRenderer:
+    """Categorized renderer on `status` with one colour and legend label per status."""
+    categories = []
+    for style in STATUS_STYLES:
+        symbol = QgsFillSymbol.createSimple(
+            {"color": style.fill, "outline_color": style.outline, "outline_width": "0.3"}
+        )
+        categories.append(QgsRendererCategory(style.status, symbol, style.label))
+    return QgsCategorizedSymbolRenderer("status", categories)
+
+
+def name_labels(max_scale_denominator: float) -> QgsVectorLayerSimpleLabeling:
+    """Tile names, shown only when zoomed in enough for them to be readable."""
+    settings = QgsPalLayerSettings()
+    settings.fieldName = "name"
+    settings.placement = QgsPalLayerSettings.OverPoint
+    settings.scaleVisibility = True
+    settings.minimumScale = max_scale_denominator  # QGIS: "minimum" = most zoomed-out scale
+    settings.maximumScale = 0
+    text = QgsTextFormat()
+    text.setFont(QFont("Sans Serif", 8))
+    text.setSize(8)
+    text.setColor(QColor(30, 30, 30))
+    buffer = QgsTextBufferSettings()
+    buffer.setEnabled(True)
+    buffer.setSize(0.8)
+    buffer.setColor(QColor(255, 255, 255, 200))
+    text.setBuffer(buffer)
+    settings.setFormat(text)
+    return QgsVectorLayerSimpleLabeling(settings)
+
+
+def build_tile_layer(
+    name: str, tiles: Sequence[GridTile], footprint_wkb: Sequence[bytes], status: str, tile_size_m: float
+) -> QgsVectorLayer:
+    """A styled in-memory layer (EPSG:4326) with one feature per tile."""
+    layer = QgsVectorLayer("Polygon?crs=EPSG:4326", name, "memory")
+    layer.setCrs(QgsCoordinateReferenceSystem("EPSG:4326"))
+    provider = layer.dataProvider()
+    provider.addAttributes([QgsField(field_name, field_type) for field_name, field_type in TILE_FIELDS])
+    layer.updateFields()
+    fields = layer.fields()
+    features = []
+    for tile, wkb in zip(tiles, footprint_wkb):
+        feature = QgsFeature(fields)
+        geometry = QgsGeometry()
+        geometry.fromWkb(wkb)
+        feature.setGeometry(geometry)
+        feature.setAttributes([tile.id, tile.name, status, tile.epsg, tile.width, tile.height])
+        features.append(feature)
+    provider.addFeatures(features)
+    layer.updateExtents()
+    layer.setRenderer(status_renderer())
+    layer.setLabeling(name_labels(max_scale_denominator=tile_size_m * 60))
+    layer.setLabelsEnabled(True)
+    return layer
+
+
+def add_to_group(
+    layer: QgsVectorLayer, group_name: str, project: QgsProject | None = None
+) -> QgsLayerTreeGroup:
+    """Add the layer at the top of a named layer-tree group (created when missing)."""
+    project = project or QgsProject.instance()
+    root = project.layerTreeRoot()
+    group = root.findGroup(group_name) or root.insertGroup(0, group_name)
+    project.addMapLayer(layer, False)
+    group.insertLayer(0, layer)
+    return group
