@@ -22,7 +22,8 @@ SAMPLE_LAYER := $(ROOT)/resources/sample/california_crop_fields.geojson
 QGIS_ARGS := --profiles-path $(PROFILE_DIR) --profile $(PROFILE) --noversioncheck $(QGIS_EXTRA_ARGS) $(SAMPLE_LAYER)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup apt venv test test-unit test-engine test-qgis test-e2e lint package run bench clean help
+
+.PHONY: setup apt venv clients demo-data engine test test-unit test-engine test-qgis test-e2e lint package run bench clean help
 
 help:
 	@echo "make run      open QGIS with Tilewise in the project's own profile"
@@ -30,8 +31,20 @@ help:
 	@echo "make lint     ruff"
 	@echo "make package  build dist/tilewise-$(VERSION).zip for Install from ZIP"
 	@echo "make bench    run the benchmarks in bench/"
+	@echo "make engine   run the local batch engine in the foreground"
+	@echo "make demo-data  build the synthetic offline Sentinel-2 catalog"
 
-setup: apt venv
+setup: apt venv clients
+
+# sentinelhub-py clients for the API compatibility tests: 3.9 (v1) and 3.12 (v2)
+# cannot share a venv, so each has its own, outside the plugin's.
+CLIENT_VENVS := .venv-clients/sh39 .venv-clients/sh312
+clients: $(addsuffix /.stamp,$(CLIENT_VENVS))
+
+.venv-clients/sh%/.stamp: tests/clients/requirements-sh%.txt
+	/usr/bin/python3 -m venv $(dir $@)
+	$(dir $@)bin/pip install -q -r $<
+	@touch $@
 
 # Debian packages: only call apt when one is missing, so a second run is instant.
 apt:
@@ -95,7 +108,16 @@ run: setup
 		$(QGIS_ENV) qgis $(QGIS_ARGS); \
 	fi
 
-bench: setup
+# The synthetic offline Sentinel-2 catalog (docs/data.md); skipped when already complete.
+DEMO_CATALOG := $(ROOT)/data/demo-catalog
+demo-data: setup
+	$(PY) -m tilewise.engine.data.demo --out $(DEMO_CATALOG)
+
+# The local batch engine in the foreground (configuration: TILEWISE_* variables, docs/engine.md).
+engine: setup demo-data
+	$(PY) -m tilewise.engine
+
+bench: setup demo-data
 	@for b in bench/bench_*.py; do echo "== $$b"; QT_QPA_PLATFORM=offscreen $(PY) $$b || exit 1; done
 
 clean:

@@ -29,8 +29,13 @@ class Mosaicking(str, Enum):
 
 
 class Units(str, Enum):
+    """Units a script may ask for (reference §4); bands without reflectance ignore REFLECTANCE (SCL, CLM…)."""
+
     DN = "DN"
     REFLECTANCE = "REFLECTANCE"
+    OPTICAL_DEPTH = "OPTICAL_DEPTH"  # AOT
+    PERCENT = "PERCENT"  # CLD, SNW
+    DEGREES = "DEGREES"  # sun and view angles
 
 
 @dataclass(frozen=True)

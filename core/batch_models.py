@@ -1,0 +1,467 @@
+"""Batch and Process API payloads as typed models (Qt-free, shared by the plugin and the engine).
+
+`parse_*` functions read the JSON a client sends and raise `PayloadError` with a
+message that says which field is wrong and how to fix it; `to_api()` methods
+write the JSON back. Field names follow Sentinel Hub (reference §1.5, §1.6).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Optional
+
+DATA_TYPES_FIXED = ("sentinel-2-l2a", "sentinel-2-l1c")
+MOSAICKING_ORDERS = ("mostRecent", "leastRecent", "leastCC")
+RESAMPLINGS = ("NEAREST", "BILINEAR", "BICUBIC")
+TIFF = "image/tiff"
+JSON = "application/json"
+USERDATA = "userdata"
+
+
+class PayloadError(ValueError):
+    """A request body that cannot be accepted; `field` names the JSON path at fault."""
+
+    def __init__(self, message: str, field: str = ""):
+        super().__init__(message)
+        self.field = field
+
+
+def _require(mapping: Any, key: str, where: str) -> Any:
+    if not isinstance(mapping, dict):
+        raise PayloadError(f"{where} must be a JSON object.", where)
+    if key not in mapping or mapping[key] is None:
+        raise PayloadError(f"{where}.{key} is missing.", f"{where}.{key}")
+    return mapping[key]
+
+
+def _object(value: Any, where: str) -> dict:
+    if not isinstance(value, dict):
+        raise PayloadError(f"{where} must be a JSON object.", where)
+    return value
+
+
+def _number(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise PayloadError(f"{where} must be a number (got {value!r}).", where)
+    return float(value)
+
+
+def _whole(value: Any, where: str, minimum: int = 0) -> int:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or int(value) != value
+        or value < minimum
+    ):
+        raise PayloadError(f"{where} must be a whole number of at least {minimum} (got {value!r}).", where)
+    return int(value)
+
+
+def _flag(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise PayloadError(f"{where} must be true or false (got {value!r}).", where)
+    return value
+
+
+def parse_time(value: Any, where: str) -> datetime:
+    """An ISO-8601 time; a bare date or a time without zone is taken as UTC."""
+    if not isinstance(value, str):
+        raise PayloadError(f"{where} must be an ISO-8601 time such as 2023-07-01T00:00:00Z.", where)
+    text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise PayloadError(
+            f"{where} is not an ISO-8601 time ({value!r}): use a form such as 2023-07-01T00:00:00Z.", where
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def format_time(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """`processRequest.input.bounds`: a bbox or a GeoJSON geometry, with its CRS."""
+
+    crs: str  # as given, e.g. http://www.opengis.net/def/crs/EPSG/0/4326
+    bbox: Optional[tuple[float, float, float, float]] = None
+    geometry: Optional[dict] = None
+
+    @property
+    def epsg_crs(self) -> str:
+        """The CRS in a form GDAL reads ('EPSG:4326', 'OGC:CRS84')."""
+        return crs_from_url(self.crs)
+
+    def to_api(self) -> dict:
+        body: dict[str, Any] = {"properties": {"crs": self.crs}}
+        if self.bbox is not None:
+            body["bbox"] = list(self.bbox)
+        if self.geometry is not None:
+            body["geometry"] = self.geometry
+        return body
+
+
+def crs_from_url(crs: str) -> str:
+    """Sentinel Hub CRS URLs (http://www.opengis.net/def/crs/EPSG/0/32633) to 'EPSG:32633'."""
+    text = crs.strip()
+    lowered = text.lower()
+    if lowered.endswith("/ogc/1.3/crs84") or lowered.endswith(":crs84"):
+        return "OGC:CRS84"
+    for marker in ("/def/crs/epsg/0/", "urn:ogc:def:crs:epsg::", "epsg:"):
+        index = lowered.find(marker)
+        if index >= 0:
+            code = text[index + len(marker) :]
+            if code.isdigit():
+                return f"EPSG:{code}"
+    raise PayloadError(
+        f"Unsupported CRS {crs!r}: use http://www.opengis.net/def/crs/EPSG/0/<code> "
+        "or http://www.opengis.net/def/crs/OGC/1.3/CRS84.",
+        "processRequest.input.bounds.properties.crs",
+    )
+
+
+def crs_url(epsg: int) -> str:
+    return f"http://www.opengis.net/def/crs/EPSG/0/{epsg}"
+
+
+@dataclass(frozen=True)
+class DataInput:
+    """One entry of `processRequest.input.data`."""
+
+    type: str  # sentinel-2-l2a, sentinel-2-l1c, byoc-<id>
+    time_from: Optional[datetime] = None
+    time_to: Optional[datetime] = None
+    max_cloud_coverage: Optional[float] = None
+    mosaicking_order: str = "mostRecent"
+    upsampling: str = "NEAREST"
+    downsampling: str = "NEAREST"
+    harmonize_values: bool = True
+    id: Optional[str] = None  # data fusion alias
+
+    def to_api(self) -> dict:
+        data_filter: dict[str, Any] = {"mosaickingOrder": self.mosaicking_order}
+        if self.time_from is not None and self.time_to is not None:
+            data_filter["timeRange"] = {"from": format_time(self.time_from), "to": format_time(self.time_to)}
+        if self.max_cloud_coverage is not None:
+            data_filter["maxCloudCoverage"] = self.max_cloud_coverage
+        body: dict[str, Any] = {
+            "type": self.type,
+            "dataFilter": data_filter,
+            "processing": {
+                "upsampling": self.upsampling,
+                "downsampling": self.downsampling,
+                "harmonizeValues": self.harmonize_values,
+            },
+        }
+        if self.id:
+            body["id"] = self.id
+        return body
+
+
+@dataclass(frozen=True)
+class ResponseSpec:
+    identifier: str
+    format: str = TIFF
+
+    @property
+    def extension(self) -> str:
+        return {TIFF: "tif", JSON: "json", "image/png": "png", "image/jpeg": "jpg"}.get(self.format, "bin")
+
+    def to_api(self) -> dict:
+        return {"identifier": self.identifier, "format": {"type": self.format}}
+
+
+@dataclass(frozen=True)
+class ProcessRequest:
+    """`processRequest`: what to compute; batch requests carry no output size."""
+
+    evalscript: str
+    data: tuple[DataInput, ...]
+    responses: tuple[ResponseSpec, ...]
+    bounds: Optional[Bounds] = None
+    width: Optional[int] = None
+    height: Optional[int] = None
+    resx: Optional[float] = None
+    resy: Optional[float] = None
+
+    def to_api(self) -> dict:
+        output: dict[str, Any] = {"responses": [r.to_api() for r in self.responses]}
+        for key in ("width", "height", "resx", "resy"):
+            if getattr(self, key) is not None:
+                output[key] = getattr(self, key)
+        body: dict[str, Any] = {"input": {"data": [d.to_api() for d in self.data]}, "output": output}
+        if self.bounds is not None:
+            body["input"]["bounds"] = self.bounds.to_api()
+        body["evalscript"] = self.evalscript
+        return body
+
+
+@dataclass(frozen=True)
+class TilingGridSpec:
+    id: int
+    resolution: float
+    buffer_x: int = 0
+    buffer_y: int = 0
+
+    def to_api(self) -> dict:
+        return {
+            "id": self.id,
+            "resolution": self.resolution,
+            "bufferX": self.buffer_x,
+            "bufferY": self.buffer_y,
+        }
+
+
+@dataclass(frozen=True)
+class S3Credentials:
+    access_key: str
+    secret_access_key: str = field(repr=False)
+    region: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class RasterOutput:
+    """Where and how tiles are written (v1 `output`/`bucketName`, v2 `output` of type raster)."""
+
+    path: str  # s3://bucket/prefix[/template] or file:///folder[/template]
+    overwrite: bool = False
+    skip_existing: bool = False
+    cog_output: bool = False
+    cog_parameters: dict = field(default_factory=dict)
+    credentials: Optional[S3Credentials] = None  # v2 only; never echoed back
+
+
+@dataclass(frozen=True)
+class BatchRequestSpec:
+    """A batch request as the engine and the client understand it, whatever the API version."""
+
+    process_request: ProcessRequest
+    tiling_grid: TilingGridSpec
+    output: RasterOutput
+    description: str = ""
+
+
+def parse_process_request(body: Any, where: str = "processRequest", batch: bool = True) -> ProcessRequest:
+    body = _object(body, where)
+    evalscript = body.get("evalscript")
+    if not isinstance(evalscript, str) or not evalscript.strip():
+        raise PayloadError(
+            f"{where}.evalscript is missing: send the evalscript as a string (or as the multipart part 'evalscript').",
+            f"{where}.evalscript",
+        )
+    source = _require(body, "input", where)
+    data_list = _require(source, "data", f"{where}.input")
+    if not isinstance(data_list, list) or not data_list:
+        raise PayloadError(
+            f"{where}.input.data must list at least one data collection.", f"{where}.input.data"
+        )
+    data = tuple(_parse_data(item, f"{where}.input.data[{i}]") for i, item in enumerate(data_list))
+    bounds = (
+        _parse_bounds(source["bounds"], f"{where}.input.bounds") if source.get("bounds") is not None else None
+    )
+    output = _object(body.get("output") or {}, f"{where}.output")
+    responses_json = output.get("responses") or [{"identifier": "default", "format": {"type": TIFF}}]
+    if not isinstance(responses_json, list):
+        raise PayloadError(f"{where}.output.responses must be a list.", f"{where}.output.responses")
+    responses = tuple(
+        _parse_response(r, f"{where}.output.responses[{i}]") for i, r in enumerate(responses_json)
+    )
+    identifiers = [r.identifier for r in responses]
+    duplicates = sorted({i for i in identifiers if identifiers.count(i) > 1})
+    if duplicates:
+        raise PayloadError(
+            f"{where}.output.responses names {', '.join(duplicates)} more than once: give each response once.",
+            f"{where}.output.responses",
+        )
+    sizes = {
+        key: output.get(key) for key in ("width", "height", "resx", "resy") if output.get(key) is not None
+    }
+    if batch and sizes:
+        raise PayloadError(
+            f"{where}.output must not set {', '.join(sorted(sizes))} in a batch request: the tiling grid "
+            "decides the size of each tile. Build the request without a size.",
+            f"{where}.output",
+        )
+    return ProcessRequest(
+        evalscript=evalscript,
+        data=data,
+        responses=responses,
+        bounds=bounds,
+        width=_whole(sizes["width"], f"{where}.output.width", 1) if "width" in sizes else None,
+        height=_whole(sizes["height"], f"{where}.output.height", 1) if "height" in sizes else None,
+        resx=_number(sizes["resx"], f"{where}.output.resx") if "resx" in sizes else None,
+        resy=_number(sizes["resy"], f"{where}.output.resy") if "resy" in sizes else None,
+    )
+
+
+def _parse_bounds(body: Any, where: str) -> Bounds:
+    body = _object(body, where)
+    properties = body.get("properties") or {}
+    crs = properties.get("crs", "http://www.opengis.net/def/crs/OGC/1.3/CRS84")
+    crs_from_url(crs)  # validates
+    bbox = body.get("bbox")
+    geometry = body.get("geometry")
+    if bbox is None and geometry is None:
+        raise PayloadError(f"{where} needs a bbox or a geometry.", where)
+    if bbox is not None:
+        if not isinstance(bbox, list) or len(bbox) != 4:
+            raise PayloadError(f"{where}.bbox must be [minX, minY, maxX, maxY].", f"{where}.bbox")
+        bbox = tuple(_number(v, f"{where}.bbox") for v in bbox)
+        if bbox[0] >= bbox[2] or bbox[1] >= bbox[3]:
+            raise PayloadError(f"{where}.bbox must have minX < maxX and minY < maxY.", f"{where}.bbox")
+    if geometry is not None:
+        geometry = _object(geometry, f"{where}.geometry")
+        if geometry.get("type") not in ("Polygon", "MultiPolygon"):
+            raise PayloadError(
+                f"{where}.geometry must be a GeoJSON Polygon or MultiPolygon (got {geometry.get('type')!r}).",
+                f"{where}.geometry",
+            )
+    return Bounds(crs=crs, bbox=bbox, geometry=geometry)
+
+
+def _parse_data(body: Any, where: str) -> DataInput:
+    body = _object(body, where)
+    data_type = body.get("type")
+    if not isinstance(data_type, str) or not (data_type in DATA_TYPES_FIXED or data_type.startswith("byoc-")):
+        raise PayloadError(
+            f"{where}.type {data_type!r} is not a collection this deployment knows: use "
+            f"{', '.join(DATA_TYPES_FIXED)} or byoc-<collection id>.",
+            f"{where}.type",
+        )
+    data_filter = _object(body.get("dataFilter") or {}, f"{where}.dataFilter")
+    time_from = time_to = None
+    if data_filter.get("timeRange") is not None:
+        time_range = _object(data_filter["timeRange"], f"{where}.dataFilter.timeRange")
+        time_from = parse_time(
+            _require(time_range, "from", f"{where}.dataFilter.timeRange"), f"{where}...from"
+        )
+        time_to = parse_time(_require(time_range, "to", f"{where}.dataFilter.timeRange"), f"{where}...to")
+        if time_to < time_from:
+            raise PayloadError(
+                f"{where}.dataFilter.timeRange ends ({format_time(time_to)}) before it starts "
+                f"({format_time(time_from)}): swap 'from' and 'to'.",
+                f"{where}.dataFilter.timeRange",
+            )
+    cloud = data_filter.get("maxCloudCoverage")
+    if cloud is not None:
+        cloud = _number(cloud, f"{where}.dataFilter.maxCloudCoverage")
+        if not 0 <= cloud <= 100:
+            raise PayloadError(
+                f"{where}.dataFilter.maxCloudCoverage must be between 0 and 100 (got {cloud:g}).",
+                f"{where}.dataFilter.maxCloudCoverage",
+            )
+    order = data_filter.get("mosaickingOrder", "mostRecent")
+    if order not in MOSAICKING_ORDERS:
+        raise PayloadError(
+            f"{where}.dataFilter.mosaickingOrder {order!r} is unknown: use one of {', '.join(MOSAICKING_ORDERS)}.",
+            f"{where}.dataFilter.mosaickingOrder",
+        )
+    processing = _object(body.get("processing") or {}, f"{where}.processing")
+    resampling = {}
+    for key in ("upsampling", "downsampling"):
+        value = str(processing.get(key, "NEAREST")).upper()
+        if value not in RESAMPLINGS:
+            raise PayloadError(
+                f"{where}.processing.{key} {processing.get(key)!r} is unknown: use one of {', '.join(RESAMPLINGS)}.",
+                f"{where}.processing.{key}",
+            )
+        resampling[key] = value
+    harmonize = processing.get("harmonizeValues", True)
+    return DataInput(
+        type=data_type,
+        time_from=time_from,
+        time_to=time_to,
+        max_cloud_coverage=cloud,
+        mosaicking_order=order,
+        upsampling=resampling["upsampling"],
+        downsampling=resampling["downsampling"],
+        harmonize_values=_flag(harmonize, f"{where}.processing.harmonizeValues"),
+        id=body.get("id"),
+    )
+
+
+def _parse_response(body: Any, where: str) -> ResponseSpec:
+    body = _object(body, where)
+    identifier = body.get("identifier", "default")
+    if not isinstance(identifier, str) or not identifier:
+        raise PayloadError(f"{where}.identifier must be a non-empty string.", f"{where}.identifier")
+    format_type = _object(body.get("format") or {}, f"{where}.format").get("type", TIFF)
+    return ResponseSpec(identifier=identifier, format=format_type)
+
+
+def parse_tiling_grid(body: Any, where: str) -> TilingGridSpec:
+    body = _object(body, where)
+    grid_id = _whole(_require(body, "id", where), f"{where}.id")
+    resolution = _number(_require(body, "resolution", where), f"{where}.resolution")
+    return TilingGridSpec(
+        id=grid_id,
+        resolution=resolution,
+        buffer_x=_whole(body.get("bufferX", 0), f"{where}.bufferX"),
+        buffer_y=_whole(body.get("bufferY", 0), f"{where}.bufferY"),
+    )
+
+
+def _parse_output_options(
+    body: dict, where: str, path: str, credentials: Optional[S3Credentials]
+) -> RasterOutput:
+    cog_parameters = body.get("cogParameters") or {}
+    return RasterOutput(
+        path=path,
+        overwrite=_flag(body.get("overwrite", False), f"{where}.overwrite"),
+        skip_existing=_flag(body.get("skipExisting", False), f"{where}.skipExisting"),
+        cog_output=_flag(body.get("cogOutput", False), f"{where}.cogOutput"),
+        cog_parameters=_object(cog_parameters, f"{where}.cogParameters"),
+        credentials=credentials,
+    )
+
+
+def parse_v1_create(body: Any) -> BatchRequestSpec:
+    """A v1 `POST /api/v1/batch/process` body."""
+    body = _object(body, "request body")
+    process_request = parse_process_request(_require(body, "processRequest", "request body"))
+    if process_request.bounds is None:
+        raise PayloadError(
+            "processRequest.input.bounds is missing: a batch request needs the area to process.",
+            "processRequest.input.bounds",
+        )
+    if "tilingGrid" in body:
+        grid = parse_tiling_grid(body["tilingGrid"], "tilingGrid")
+    elif "tilingGridId" in body:  # deprecated top-level form
+        grid = parse_tiling_grid(
+            {"id": body["tilingGridId"], "resolution": body.get("resolution")}, "tilingGrid"
+        )
+    else:
+        raise PayloadError("tilingGrid is missing: give {id, resolution, bufferX, bufferY}.", "tilingGrid")
+    if body.get("zarrOutput") is not None:
+        raise PayloadError(
+            "zarrOutput is not supported by this engine: deliver GeoTIFFs with output.", "zarrOutput"
+        )
+    output_json = body.get("output")
+    bucket = body.get("bucketName")
+    if output_json is not None and bucket is not None:
+        raise PayloadError("Give either bucketName or output.defaultTilePath, not both.", "bucketName")
+    if output_json is not None:
+        output_json = _object(output_json, "output")
+        path = output_json.get("defaultTilePath")
+        if not isinstance(path, str) or not path:
+            raise PayloadError(
+                "output.defaultTilePath is missing: give s3://bucket/folder or a template with placeholders.",
+                "output.defaultTilePath",
+            )
+        if output_json.get("createCollection") or output_json.get("collectionId"):
+            raise PayloadError(
+                "Batch collections are not supported by this engine: leave createCollection and collectionId out.",
+                "output.createCollection",
+            )
+        output = _parse_output_options(output_json, "output", path, None)
+    elif isinstance(bucket, str) and bucket:
+        output = RasterOutput(path=f"s3://{bucket}")
+    else:
+        raise PayloadError("Say where to deliver the tiles: bucketName or output.defaultTilePath.", "output")
+    description = body.get("description") or ""
+    if not isinstance(description, str):
+        raise PayloadError("description must be a string.", "description")
+    return BatchRequestSpec(process_request, grid, output, description)

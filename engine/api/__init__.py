@@ -1,0 +1,1 @@
+"""HTTP routes of the engine (FastAPI). Routes parse and serialise; `engine.jobs` decides."""

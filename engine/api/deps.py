@@ -1,0 +1,71 @@
+"""Route dependencies: the engine's services and the bearer-token check."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Optional
+
+from fastapi import Request
+
+from ...core.batch_models import PayloadError
+from ..errors import bad_request, unauthorized
+
+
+def services(request: Request):
+    return request.app.state.services
+
+
+def require_token(request: Request) -> dict:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise unauthorized()
+    return request.app.state.services.tokens.verify(token.strip())
+
+
+async def json_or_multipart(request: Request) -> dict:
+    """A request body as JSON, or as multipart with a `request` JSON part and an `evalscript` part."""
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        form = await request.form()
+        raw = form.get("request")
+        if raw is None:
+            raise bad_request(
+                "The multipart body needs a 'request' part holding the JSON request.", "request"
+            )
+        text = raw if isinstance(raw, str) else (await raw.read()).decode()
+        body = _parse_json(text)
+        evalscript = form.get("evalscript")
+        if evalscript is not None:
+            script = evalscript if isinstance(evalscript, str) else (await evalscript.read()).decode()
+            body.setdefault("processRequest", {})["evalscript"] = script
+        return body
+    raw_body = await request.body()
+    if not raw_body:
+        raise bad_request("The request body is empty: send the batch request as JSON.")
+    return _parse_json(raw_body.decode(errors="replace"))
+
+
+def _parse_json(text: str) -> Any:
+    try:
+        body = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise bad_request(
+            f"The request body is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."
+        ) from None
+    if not isinstance(body, dict):
+        raise bad_request("The request body must be a JSON object.")
+    return body
+
+
+def as_payload_error(exc: PayloadError):
+    return bad_request(str(exc), exc.field)
+
+
+def optional_int(value: Optional[str], name: str) -> Optional[int]:
+    if value is None or value == "":
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise bad_request(f"{name} must be a whole number (got {value!r}).", name) from None

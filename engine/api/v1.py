@@ -1,0 +1,235 @@
+"""Batch Processing API v1 routes (`/api/v1/batch`), as sentinelhub-py 3.9's SentinelHubBatch calls them."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from fastapi import APIRouter, Depends, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from ...core.batch_models import PayloadError, crs_url, parse_v1_create
+from ...core.grids import GRIDS, UnknownGridError, get_grid
+from ..errors import bad_request, not_found
+from ..jobs import V1, Page, encode_viewtoken
+from ..store import RequestRecord, TileRecord
+from .deps import as_payload_error, json_or_multipart, optional_int, require_token, services
+
+router = APIRouter(prefix="/api/v1/batch", tags=["batch v1"], dependencies=[Depends(require_token)])
+ENGINE_USER = "tilewise-local"
+
+
+def request_json(record: RequestRecord) -> dict:
+    """A v1 BatchProcessRequest as Sentinel Hub returns it (secrets are never stored in the payload)."""
+    payload = record.payload
+    body = {
+        "id": record.id,
+        "userId": ENGINE_USER,
+        "created": record.created,
+        "processRequest": payload.get("processRequest", {}),
+        "tilingGrid": payload.get("tilingGrid", {}),
+        "description": record.description,
+        "status": record.status.value,
+        "userAction": record.user_action,
+        "userActionUpdated": record.user_action_updated,
+        "tileCount": record.tile_count or 0,
+    }
+    for key in ("output", "bucketName"):
+        if payload.get(key) is not None:
+            body[key] = payload[key]
+    if record.value_estimate is not None:
+        body["valueEstimate"] = record.value_estimate
+    if record.tile_width is not None:
+        body["tileWidthPx"] = record.tile_width
+        body["tileHeightPx"] = record.tile_height
+    if record.error:
+        body["error"] = record.error
+    # Extensions (not in Sentinel Hub's schema): what this engine measured and noticed.
+    body["costPU"] = round(record.cost_pu, 6)
+    if record.warnings:
+        body["warnings"] = record.warnings
+    return body
+
+
+def tile_json(tile: TileRecord) -> dict:
+    x0, y0, x1, y1 = tile.bounds
+    crs_member = {"type": "name", "properties": {"name": f"urn:ogc:def:crs:EPSG::{tile.epsg}"}}
+    body = {
+        "id": tile.id,
+        "requestId": tile.request_id,
+        "name": tile.name,
+        # as Sentinel Hub: the tile polygon (without buffer) in the tile's own CRS, named in a crs member
+        "geometry": {
+            "type": "Polygon",
+            "crs": crs_member,
+            "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]],
+        },
+        # sentinelhub-py's BatchSplitter reads the origin as the tile's upper-left corner.
+        "origin": {
+            "type": "Point",
+            "coordinates": [x0, y1],
+            "crs": crs_member,
+        },
+        "crs": crs_url(tile.epsg),
+        "status": tile.status.value,
+        "cost": round(tile.cost, 6),
+        "attempts": tile.attempts,
+        "lastUpdated": tile.updated,
+    }
+    if tile.error:
+        body["failureReason"] = tile.error  # extension: why the tile failed
+    return body
+
+
+def page_json(request: Request, page: Page, items: list) -> dict:
+    links = {"currentToken": encode_viewtoken(page.offset), "@id": str(request.url)}
+    if page.has_more:
+        token = encode_viewtoken(page.offset + page.count)
+        links["nextToken"] = token
+        links["next"] = str(request.url.include_query_params(viewtoken=token))
+    if page.offset > 0:
+        token = encode_viewtoken(max(0, page.offset - page.count))
+        links["previousToken"] = token
+        links["previous"] = str(request.url.include_query_params(viewtoken=token))
+    return {"data": items, "links": links}
+
+
+# --- requests ----------------------------------------------------------------------------------------
+
+
+@router.post("/process", status_code=201, summary="Create a batch request (JSON or multipart)")
+async def create_request(request: Request) -> dict:
+    body = await json_or_multipart(request)
+    try:
+        spec = parse_v1_create(body)
+    except PayloadError as exc:
+        raise as_payload_error(exc) from None
+    # validation runs the evalscript in V8, which must not block (or run on) the event loop
+    record = await run_in_threadpool(services(request).batch.create, V1, spec, body, None)
+    return request_json(record)
+
+
+@router.get("/process", summary="List batch requests")
+def list_requests(
+    request: Request,
+    search: Optional[str] = None,
+    sort: Optional[str] = None,
+    viewtoken: Optional[str] = None,
+    count: Optional[str] = None,
+) -> dict:
+    page = services(request).batch.list(V1, search, sort, viewtoken, optional_int(count, "count"))
+    return page_json(request, page, [request_json(r) for r in page.items])
+
+
+@router.get("/process/{request_id}", summary="Get a batch request")
+def get_request(request: Request, request_id: str) -> dict:
+    return request_json(services(request).batch.get(request_id))
+
+
+@router.put("/process/{request_id}", summary="Update a batch request's description")
+async def update_request(request: Request, request_id: str) -> dict:
+    body = await json_or_multipart(request)
+    output = body.get("output")
+    if output and (output.get("collectionId") or output.get("createCollection")):
+        raise bad_request(
+            "Batch collections are not supported by this engine: only description can change.", "output"
+        )
+    return request_json(services(request).batch.update_description(request_id, body.get("description")))
+
+
+@router.delete("/process/{request_id}", status_code=204, summary="Delete a batch request")
+def delete_request(request: Request, request_id: str) -> Response:
+    services(request).batch.delete(request_id)
+    return Response(status_code=204)
+
+
+def _action(name: str, summary: str):
+    def endpoint(request: Request, request_id: str) -> Response:
+        getattr(services(request).batch, name)(request_id)
+        return Response(status_code=204)
+
+    endpoint.__name__ = f"{name}_request"
+    return endpoint
+
+
+router.add_api_route(
+    "/process/{request_id}/analyse",
+    _action("analyse", "Analyse"),
+    methods=["POST"],
+    status_code=204,
+    summary="Analyse: list the tiles and estimate the cost",
+)
+router.add_api_route(
+    "/process/{request_id}/start",
+    _action("start", "Start"),
+    methods=["POST"],
+    status_code=204,
+    summary="Start processing (analyses first when needed)",
+)
+router.add_api_route(
+    "/process/{request_id}/cancel",
+    _action("cancel", "Cancel"),
+    methods=["POST"],
+    status_code=204,
+    summary="Cancel: no new tiles start; finished outputs stay",
+)
+router.add_api_route(
+    "/process/{request_id}/restartpartial",
+    _action("restart_partial", "Restart"),
+    methods=["POST"],
+    status_code=204,
+    summary="Put the FAILED tiles of a PARTIAL request back to PENDING and process them",
+)
+
+
+# --- tiles -------------------------------------------------------------------------------------------
+
+
+@router.get("/process/{request_id}/tiles", summary="List the tiles of a request")
+def list_tiles(
+    request: Request,
+    request_id: str,
+    status: Optional[str] = None,
+    viewtoken: Optional[str] = None,
+    count: Optional[str] = None,
+) -> dict:
+    page = services(request).batch.tiles(request_id, status, viewtoken, optional_int(count, "count"))
+    return page_json(request, page, [tile_json(t) for t in page.items])
+
+
+@router.get("/process/{request_id}/tiles/{tile_id}", summary="Get one tile")
+def get_tile(request: Request, request_id: str, tile_id: int) -> dict:
+    return tile_json(services(request).batch.tile(request_id, tile_id))
+
+
+@router.post(
+    "/process/{request_id}/tiles/{tile_id}/restart",
+    status_code=204,
+    summary="Reprocess one FAILED tile (deprecated on Sentinel Hub, kept here)",
+)
+def restart_tile(request: Request, request_id: str, tile_id: int) -> Response:
+    services(request).batch.reprocess_tile(request_id, tile_id)
+    return Response(status_code=204)
+
+
+# --- tiling grids ------------------------------------------------------------------------------------
+
+
+def grid_routes(prefix_router: APIRouter) -> None:
+    """`tilinggrids` routes, shared by v1 and v2."""
+
+    @prefix_router.get("/tilinggrids", summary="List the tiling grids")
+    def list_grids(request: Request, viewtoken: Optional[str] = None, count: Optional[str] = None) -> dict:
+        grids = [grid.descriptor() for grid in GRIDS.values()]
+        return {"data": grids, "links": {"currentToken": encode_viewtoken(0), "@id": str(request.url)}}
+
+    @prefix_router.get("/tilinggrids/{grid_id}", summary="Get one tiling grid")
+    def get_grid_route(grid_id: str) -> dict:
+        try:
+            return get_grid(int(grid_id)).descriptor()
+        except (UnknownGridError, ValueError):
+            raise not_found(
+                f"Tiling grid {grid_id} does not exist: use one of {', '.join(map(str, GRIDS))}."
+            ) from None
+
+
+grid_routes(router)

@@ -1,0 +1,78 @@
+"""Engine settings, read once from TILEWISE_* and AWS_* environment variables (see docs/engine.md)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping, Optional
+
+DEFAULT_PORT = 8765
+DEFAULT_CLIENT_ID = "tilewise"
+# Only meant for an engine on 127.0.0.1; the engine warns when it listens elsewhere with it.
+DEFAULT_CLIENT_SECRET = "tilewise-local-secret"
+
+
+class ConfigError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    data_dir: Path = Path("data/engine")
+    client_id: str = DEFAULT_CLIENT_ID
+    client_secret: str = field(default=DEFAULT_CLIENT_SECRET, repr=False)
+    catalog: str = "demo"
+    s3_endpoint_url: Optional[str] = None
+    output_root: Optional[Path] = None
+    workers: int = max(1, os.cpu_count() or 1)
+    max_tiles: int = 100_000
+    token_lifetime_s: int = 3600
+    tile_retries: int = 2  # a failed tile is tried again this many times before it is FAILED
+    tile_time_limit_s: float = 600.0
+
+    @property
+    def outputs(self) -> Path:
+        """The only folder that file:// delivery may write under."""
+        return (self.output_root or self.data_dir / "outputs").resolve()
+
+    @property
+    def database(self) -> Path:
+        return self.data_dir / "jobs.sqlite"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
+        def number(name: str, default: int, minimum: int = 1) -> int:
+            raw = env.get(name)
+            if raw in (None, ""):
+                return default
+            try:
+                value = int(raw)
+            except ValueError:
+                raise ConfigError(f"{name}={raw!r} is not a whole number.") from None
+            if value < minimum:
+                raise ConfigError(f"{name} must be at least {minimum} (got {value}).")
+            return value
+
+        data_dir = Path(env.get("TILEWISE_DATA_DIR") or "data/engine").expanduser()
+        output_root = env.get("TILEWISE_OUTPUT_ROOT")
+        return cls(
+            host=env.get("TILEWISE_HOST") or "127.0.0.1",
+            port=number("TILEWISE_PORT", DEFAULT_PORT, 0),
+            data_dir=data_dir,
+            client_id=env.get("TILEWISE_CLIENT_ID") or DEFAULT_CLIENT_ID,
+            client_secret=env.get("TILEWISE_CLIENT_SECRET") or DEFAULT_CLIENT_SECRET,
+            catalog=env.get("TILEWISE_CATALOG") or "demo",
+            s3_endpoint_url=env.get("TILEWISE_S3_ENDPOINT_URL") or None,
+            output_root=Path(output_root).expanduser() if output_root else None,
+            workers=number("TILEWISE_WORKERS", max(1, os.cpu_count() or 1)),
+            max_tiles=number("TILEWISE_MAX_TILES", 100_000),
+            token_lifetime_s=number("TILEWISE_TOKEN_LIFETIME", 3600, 60),
+            tile_retries=number("TILEWISE_TILE_RETRIES", 2, 0),
+        )
+
+    @property
+    def uses_default_secret(self) -> bool:
+        return self.client_secret == DEFAULT_CLIENT_SECRET

@@ -1,0 +1,16 @@
+"""The Evalscript V3 runtime: Sentinel Hub's evalscripts, run in an embedded V8 (docs/evalscript.md)."""
+
+from .errors import EvalscriptError
+from .runtime import EvalscriptRuntime, Limits, OutputRaster, TileResult, compile_script
+from .setup import OutputSpec, ScriptSetup
+
+__all__ = [
+    "EvalscriptError",
+    "EvalscriptRuntime",
+    "Limits",
+    "OutputRaster",
+    "OutputSpec",
+    "ScriptSetup",
+    "TileResult",
+    "compile_script",
+]

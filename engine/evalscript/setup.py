@@ -1,0 +1,153 @@
+"""What an evalscript's setup() declares: inputs, outputs, mosaicking; parsed and checked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from ..samples import Mosaicking, Units
+from .errors import EvalscriptError
+
+SAMPLE_TYPES = ("INT8", "UINT8", "INT16", "UINT16", "FLOAT32", "AUTO")
+DEFAULT_UNITS = Units.REFLECTANCE  # Sentinel-2's default (reference §4); DATA_MASK has no unit
+DATA_MASK = "dataMask"
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    id: str
+    bands: int
+    sample_type: str = "AUTO"
+    nodata_value: Optional[float] = None
+
+
+@dataclass(frozen=True)
+class ScriptSetup:
+    bands: tuple[str, ...]
+    units: dict[str, Units]
+    metadata: tuple[str, ...]
+    outputs: tuple[OutputSpec, ...]
+    mosaicking: Mosaicking
+    has_pre_process_scenes: bool = False
+    has_update_output: bool = False
+    has_update_output_metadata: bool = False
+
+    def output(self, id: str) -> OutputSpec:
+        for output in self.outputs:
+            if output.id == id:
+                return output
+        raise KeyError(id)
+
+
+def parse_setup(raw: Any, hooks: dict[str, bool]) -> ScriptSetup:
+    """`raw` is setup()'s return value as JSON-decoded Python."""
+    if not isinstance(raw, dict):
+        raise EvalscriptError("setup() must return an object with input and output.", "setup")
+    bands, units, metadata = _inputs(raw.get("input"))
+    outputs = _outputs(raw.get("output"))
+    mosaicking = raw.get("mosaicking", "SIMPLE")
+    if mosaicking not in ("SIMPLE", "ORBIT", "TILE"):
+        raise EvalscriptError(
+            f"setup().mosaicking is {mosaicking!r}: use SIMPLE, ORBIT or TILE (or Mosaicking.ORBIT …).",
+            "setup",
+        )
+    return ScriptSetup(
+        bands=bands,
+        units=units,
+        metadata=metadata,
+        outputs=outputs,
+        mosaicking=Mosaicking(mosaicking),
+        has_pre_process_scenes=hooks.get("preProcessScenes", False),
+        has_update_output=hooks.get("updateOutput", False),
+        has_update_output_metadata=hooks.get("updateOutputMetadata", False),
+    )
+
+
+def _inputs(raw: Any) -> tuple[tuple[str, ...], dict[str, Units], tuple[str, ...]]:
+    if raw is None:
+        raise EvalscriptError(
+            'setup() returns no input: list the bands, e.g. input: ["B04", "B08"].', "setup"
+        )
+    entries = raw if isinstance(raw, list) else [raw]
+    bands: list[str] = []
+    units: dict[str, Units] = {}
+    metadata: list[str] = []
+    for entry in entries:
+        if isinstance(entry, str):
+            entry = {"bands": [entry]}
+        if not isinstance(entry, dict) or "bands" not in entry:
+            raise EvalscriptError(
+                "Each setup().input entry must be a band name or an object {bands, units}.", "setup"
+            )
+        names = entry["bands"]
+        if isinstance(names, str):
+            names = [names]
+        if not isinstance(names, list) or not names or not all(isinstance(n, str) and n for n in names):
+            raise EvalscriptError(
+                "setup().input bands must be a non-empty list of band names (strings).", "setup"
+            )
+        entry_units = entry.get("units", DEFAULT_UNITS.value)
+        if isinstance(entry_units, str):
+            entry_units = [entry_units] * len(names)
+        if not isinstance(entry_units, list) or len(entry_units) != len(names):
+            raise EvalscriptError(
+                "setup().input units must be one unit for all bands or a list with one unit per band.",
+                "setup",
+            )
+        for name, unit in zip(names, entry_units):
+            if name not in bands:
+                bands.append(name)
+            if name == DATA_MASK:
+                continue
+            try:
+                units[name] = Units(unit)
+            except ValueError:
+                raise EvalscriptError(
+                    f"Unknown units {unit!r} for band {name}: use {', '.join(u.value for u in Units)}.",
+                    "setup",
+                ) from None
+        for item in entry.get("metadata", []) or []:
+            if item not in metadata:
+                metadata.append(str(item))
+    return tuple(bands), units, tuple(metadata)
+
+
+def _outputs(raw: Any) -> tuple[OutputSpec, ...]:
+    if raw is None:
+        raise EvalscriptError(
+            "setup() returns no output: add output: {bands: 1} (or a list of outputs).", "setup"
+        )
+    entries = raw if isinstance(raw, list) else [raw]
+    if not entries:
+        raise EvalscriptError("setup().output is empty: declare at least one output.", "setup")
+    outputs: list[OutputSpec] = []
+    for entry in entries:
+        if not isinstance(entry, dict):
+            raise EvalscriptError(
+                "Each setup().output entry must be an object {id, bands, sampleType}.", "setup"
+            )
+        output_id = entry.get("id", "default")
+        if not isinstance(output_id, str) or not output_id:
+            raise EvalscriptError("An output id must be a non-empty string.", "setup")
+        bands = entry.get("bands", 1)
+        if not isinstance(bands, (int, float)) or int(bands) != bands or bands < 0:
+            raise EvalscriptError(
+                f"Output {output_id!r}: bands must be a whole number (got {bands!r}).", "setup"
+            )
+        sample_type = entry.get("sampleType", "AUTO")
+        if sample_type not in SAMPLE_TYPES:
+            raise EvalscriptError(
+                f"Output {output_id!r}: sampleType {sample_type!r} is not one of {', '.join(SAMPLE_TYPES)}.",
+                "setup",
+            )
+        nodata = entry.get("nodataValue")
+        if nodata is not None and not isinstance(nodata, (int, float)):
+            raise EvalscriptError(f"Output {output_id!r}: nodataValue must be a number.", "setup")
+        if any(o.id == output_id for o in outputs):
+            raise EvalscriptError(
+                f"Two outputs are called {output_id!r}: output ids must be unique.", "setup"
+            )
+        outputs.append(
+            OutputSpec(output_id, int(bands), sample_type, None if nodata is None else float(nodata))
+        )
+    return tuple(outputs)

@@ -1,0 +1,196 @@
+"""Delivery of finished files to S3 (boto3) or a local folder, each object whole or not at all.
+
+Folder delivery writes beside the target and renames (atomic on one file system);
+S3 delivery uploads (an object appears only when its PUT, or the completion of
+its multipart upload, succeeds). Error messages name the bucket and the S3 error
+code, never a key or a secret.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Optional, Protocol
+from urllib.parse import unquote, urlsplit
+
+
+class DeliveryError(Exception):
+    """The output location cannot be read or written; the message is safe to show."""
+
+
+class Delivery(Protocol):
+    def check_writable(self, root_url: str) -> None: ...
+
+    def exists(self, url: str) -> bool: ...
+
+    def put_file(self, local_path: Path, url: str) -> None: ...
+
+    def delete(self, url: str) -> None: ...
+
+
+def delivery_for(
+    root_url: str, output_root: Path, s3_endpoint_url: Optional[str], credentials: Optional[dict]
+) -> Delivery:
+    """The delivery for a template's root URL. Raises DeliveryError for a folder outside `output_root`."""
+    scheme = urlsplit(root_url).scheme
+    if scheme == "file":
+        delivery = FolderDelivery(output_root)
+        delivery.local_path(root_url)  # confinement check
+        return delivery
+    if scheme == "s3":
+        return S3Delivery(s3_endpoint_url, credentials)
+    raise DeliveryError(f"Unsupported output location {root_url!r}: use s3:// or file://.")
+
+
+class FolderDelivery:
+    def __init__(self, output_root: Path):
+        self.output_root = Path(output_root).resolve()
+
+    def local_path(self, url: str) -> Path:
+        parts = urlsplit(url)
+        path = Path(unquote(parts.path))
+        if not path.is_absolute():
+            raise DeliveryError(f"{url!r} is not an absolute folder: write file:///absolute/folder.")
+        resolved = path.resolve()
+        if resolved != self.output_root and self.output_root not in resolved.parents:
+            raise DeliveryError(
+                f"{path} is outside the engine's output root {self.output_root}: write under it, or start the "
+                "engine with TILEWISE_OUTPUT_ROOT set to a folder that contains this one."
+            )
+        return resolved
+
+    def check_writable(self, root_url: str) -> None:
+        folder = self.local_path(root_url)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=folder, prefix=".tilewise-check-"):
+                pass
+        except OSError as exc:
+            raise DeliveryError(f"Cannot write in {folder}: {exc.strerror or exc}.") from None
+
+    def exists(self, url: str) -> bool:
+        return self.local_path(url).is_file()
+
+    def put_file(self, local_path: Path, url: str) -> None:
+        target = self.local_path(url)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.partial")
+            shutil.copyfile(local_path, partial)
+            os.replace(partial, target)
+        except OSError as exc:
+            raise DeliveryError(f"Cannot write {target}: {exc.strerror or exc}.") from None
+
+    def delete(self, url: str) -> None:
+        self.local_path(url).unlink(missing_ok=True)
+
+
+def _bucket_key(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.netloc, unquote(parts.path.lstrip("/"))
+
+
+class S3Delivery:
+    """boto3 against AWS or any S3-compatible endpoint; keys from `credentials` or the AWS_* chain."""
+
+    def __init__(self, endpoint_url: Optional[str], credentials: Optional[dict]):
+        self.endpoint_url = endpoint_url
+        self._credentials = credentials or {}
+        self._client = None
+
+    @property
+    def client(self):
+        if self._client is None:
+            import boto3
+            from botocore.config import Config
+
+            kwargs = {}
+            if self._credentials.get("accessKey"):
+                kwargs = {
+                    "aws_access_key_id": self._credentials["accessKey"],
+                    "aws_secret_access_key": self._credentials.get("secretAccessKey"),
+                }
+            region = (
+                self._credentials.get("region")
+                or os.environ.get("AWS_REGION")
+                or os.environ.get("AWS_DEFAULT_REGION")
+            )
+            self._client = boto3.session.Session().client(
+                "s3",
+                endpoint_url=self.endpoint_url,
+                region_name=region or "us-east-1",
+                config=Config(
+                    retries={"max_attempts": 5, "mode": "standard"}, connect_timeout=10, read_timeout=60
+                ),
+                **kwargs,
+            )
+        return self._client
+
+    def _fail(self, action: str, bucket: str, exc: Exception) -> DeliveryError:
+        from botocore.exceptions import ClientError, NoCredentialsError
+
+        if isinstance(exc, NoCredentialsError):
+            return DeliveryError(
+                f"Cannot {action} bucket {bucket!r}: no S3 credentials. Set AWS_ACCESS_KEY_ID and "
+                "AWS_SECRET_ACCESS_KEY (or an AWS profile) for the engine."
+            )
+        if isinstance(exc, ClientError):
+            error = exc.response.get("Error", {})
+            code = error.get("Code", "error")
+            hint = {
+                "NoSuchBucket": "create the bucket or fix its name",
+                "404": "create the bucket or fix its name",
+                "InvalidAccessKeyId": "the access key is not known to the S3 service; check the engine's credentials",
+                "SignatureDoesNotMatch": "the secret key does not match the access key",
+                "AccessDenied": "give these credentials write access to the bucket",
+                "403": "the credentials were refused; give them access to the bucket",
+            }.get(str(code), "check the bucket and the engine's S3 settings")
+            return DeliveryError(f"Cannot {action} bucket {bucket!r}: S3 answered {code} ({hint}).")
+        return DeliveryError(f"Cannot {action} bucket {bucket!r}: {exc.__class__.__name__}: {exc}.")
+
+    def check_writable(self, root_url: str) -> None:
+        bucket, prefix = _bucket_key(root_url)
+        key = f"{prefix.rstrip('/')}/.tilewise-write-check-{uuid.uuid4().hex}".lstrip("/")
+        try:
+            self.client.put_object(Bucket=bucket, Key=key, Body=b"")
+            self.client.delete_object(Bucket=bucket, Key=key)
+        except Exception as exc:
+            raise self._fail("write to", bucket, exc) from None
+
+    def exists(self, url: str) -> bool:
+        from botocore.exceptions import ClientError
+
+        bucket, key = _bucket_key(url)
+        try:
+            self.client.head_object(Bucket=bucket, Key=key)
+            return True
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise self._fail("read from", bucket, exc) from None
+        except Exception as exc:
+            raise self._fail("read from", bucket, exc) from None
+
+    def put_file(self, local_path: Path, url: str) -> None:
+        bucket, key = _bucket_key(url)
+        content_type = "application/json" if key.endswith(".json") else "image/tiff"
+        try:
+            self.client.upload_file(str(local_path), bucket, key, ExtraArgs={"ContentType": content_type})
+        except Exception as exc:
+            # boto3's S3UploadFailedError wraps the ClientError that says what S3 refused.
+            cause = (
+                (exc.__cause__ or exc.__context__ or exc)
+                if exc.__class__.__name__ == "S3UploadFailedError"
+                else exc
+            )
+            raise self._fail("write to", bucket, cause) from None
+
+    def delete(self, url: str) -> None:
+        bucket, key = _bucket_key(url)
+        try:
+            self.client.delete_object(Bucket=bucket, Key=key)
+        except Exception as exc:
+            raise self._fail("delete from", bucket, exc) from None

@@ -1,0 +1,261 @@
+"""The scheduler: runs analyses and moves tiles through their statuses on an executor.
+
+One thread of the API process; the only writer of tile statuses. Tiles go
+PENDING → SCHEDULED → QUEUED → PROCESSING → PROCESSED, or back to PENDING to
+be tried again (up to `tile_retries` times) and then FAILED. A request ends
+DONE, PARTIAL or FAILED. On start-up, tiles that were in flight when the engine
+stopped go back to PENDING: outputs are written whole or not at all, so
+running a tile again never duplicates or corrupts one.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+from .store import IN_FLIGHT, UNFINISHED, JobStore, RequestRecord, RequestStatus, TileRecord, TileStatus
+from .tasks import TileJob, TileOutcome
+
+log = logging.getLogger(__name__)
+IDLE_WAIT_S = 0.25
+MAX_FAILURE_REASONS = 3
+
+
+@dataclass
+class AnalysisResult:
+    tiles: list[TileRecord]
+    value_estimate: float
+    tile_width: int
+    tile_height: int
+    warnings: list[str]
+
+
+Analyse = Callable[[RequestRecord], AnalysisResult]
+MakeJob = Callable[[RequestRecord, TileRecord, bool], TileJob]
+
+
+class Scheduler:
+    def __init__(self, store: JobStore, executor, analyse: Analyse, make_job: MakeJob, tile_retries: int = 2):
+        self.store = store
+        self.executor = executor
+        self._analyse = analyse
+        self._make_job = make_job
+        self._tile_retries = tile_retries
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: Optional[threading.Thread] = None
+        self._analyses = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tilewise-analysis")
+        self._analysing: dict[str, Future] = {}
+        self._running: dict[tuple[str, int], Future] = {}
+        self._resume: set[tuple[str, int]] = set()
+
+    # --- lifecycle ---------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._recover()
+        self._thread = threading.Thread(target=self._loop, name="tilewise-scheduler", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self._analyses.shutdown(wait=False, cancel_futures=True)
+        self.executor.shutdown()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def _recover(self) -> None:
+        """Tiles that were in flight when the engine stopped run again; their old outputs are replaced."""
+        for record in self.store.requests_in(
+            [RequestStatus.PROCESSING, RequestStatus.CANCELED, RequestStatus.STOPPED]
+        ):
+            for tile in self.store.tiles(record.id):
+                if tile.status in IN_FLIGHT:
+                    self._resume.add((record.id, tile.id))
+            moved = self.store.reset_tiles(record.id, IN_FLIGHT, TileStatus.PENDING)
+            if moved:
+                log.info("Request %s: %d interrupted tiles will run again", record.id, moved)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._tick()
+            except Exception:  # keep scheduling whatever one tick met
+                log.exception("Scheduler tick failed")
+            self._wake.wait(IDLE_WAIT_S)
+            self._wake.clear()
+
+    def _tick(self) -> None:
+        self._mark_started()
+        self._collect_tiles()
+        self._collect_analyses()
+        self._start_analyses()
+        self._schedule_tiles()
+        self._finish_requests()
+
+    # --- analysis ----------------------------------------------------------------------------------------
+
+    def _start_analyses(self) -> None:
+        for record in self.store.requests_in([RequestStatus.ANALYSING]):
+            if record.id not in self._analysing:
+                self._analysing[record.id] = self._analyses.submit(self._analyse, record)
+
+    def _collect_analyses(self) -> None:
+        for request_id, future in list(self._analysing.items()):
+            if not future.done():
+                continue
+            del self._analysing[request_id]
+            record = self.store.get_request(request_id)
+            if record is None:
+                continue
+            try:
+                result = future.result()
+            except Exception as exc:
+                log.info("Request %s failed analysis: %s", request_id, exc)
+                self.store.transition(
+                    request_id, [RequestStatus.ANALYSING], status=RequestStatus.FAILED, error=str(exc)
+                )
+                continue
+            self.store.replace_tiles(request_id, result.tiles)
+            following = {"START": RequestStatus.PROCESSING, "CANCEL": RequestStatus.CANCELED}.get(
+                record.user_action, RequestStatus.ANALYSIS_DONE
+            )
+            self.store.transition(
+                request_id,
+                [RequestStatus.ANALYSING],
+                status=following,
+                tile_count=len(result.tiles),
+                tile_width=result.tile_width,
+                tile_height=result.tile_height,
+                value_estimate=result.value_estimate,
+                warnings=result.warnings,
+                error=None,
+            )
+
+    # --- tiles -------------------------------------------------------------------------------------------
+
+    def _schedule_tiles(self) -> None:
+        free = self.executor.capacity - len(self._running)
+        if free <= 0:
+            return
+        for record in self.store.requests_in([RequestStatus.PROCESSING]):
+            if free <= 0:
+                return
+            pending = self.store.tiles(record.id, TileStatus.PENDING, count=free)
+            if not pending:
+                continue
+            self.store.set_tiles(record.id, [t.id for t in pending], status=TileStatus.SCHEDULED)
+            queued = []
+            for tile in pending:
+                key = (record.id, tile.id)
+                resume = key in self._resume  # only after a crash may outputs of ours already be there
+                self._running[key] = self.executor.submit(self._make_job(record, tile, resume))
+                queued.append(tile.id)
+            self.store.set_tiles(record.id, queued, status=TileStatus.QUEUED)
+            free -= len(queued)
+
+    def _mark_started(self) -> None:
+        by_request: dict[str, list[int]] = {}
+        for request_id, tile_id in self.executor.started():
+            if (request_id, tile_id) in self._running:
+                by_request.setdefault(request_id, []).append(tile_id)
+        for request_id, tile_ids in by_request.items():
+            self.store.set_tiles(request_id, tile_ids, status=TileStatus.PROCESSING)
+
+    def _collect_tiles(self) -> None:
+        broken = False
+        for key, future in list(self._running.items()):
+            if not future.done():
+                continue
+            del self._running[key]
+            request_id, tile_id = key
+            if future.cancelled():
+                self.store.set_tiles(request_id, [tile_id], status=TileStatus.PENDING)
+                continue
+            try:
+                outcome: TileOutcome = future.result()
+            except BrokenProcessPool:
+                broken = True
+                outcome = TileOutcome(request_id, tile_id, error="The worker process running this tile died.")
+            except Exception as exc:
+                outcome = TileOutcome(request_id, tile_id, error=f"The tile could not run: {exc}")
+            self._record(outcome)
+        if broken and hasattr(self.executor, "replace_broken_pool"):
+            self.executor.replace_broken_pool()
+
+    def _record(self, outcome: TileOutcome) -> None:
+        key = (outcome.request_id, outcome.tile_id)
+        tile = self.store.tile(*key)
+        if tile is None:  # the request was deleted meanwhile
+            return
+        if outcome.ok:
+            self._resume.discard(key)
+            self.store.set_tiles(
+                outcome.request_id,
+                [outcome.tile_id],
+                status=TileStatus.PROCESSED,
+                cost=outcome.cost_pu,
+                error=None,
+            )
+            if outcome.warnings:
+                self._add_warnings(outcome.request_id, outcome.warnings)
+            return
+        attempts = tile.attempts + 1
+        final = attempts > self._tile_retries
+        log.info(
+            "Tile %s of %s failed (attempt %d): %s", tile.name, outcome.request_id, attempts, outcome.error
+        )
+        self.store.set_tiles(
+            outcome.request_id,
+            [outcome.tile_id],
+            status=TileStatus.FAILED if final else TileStatus.PENDING,
+            attempts=attempts,
+            error=outcome.error,
+        )
+
+    def _add_warnings(self, request_id: str, warnings: list[str]) -> None:
+        record = self.store.get_request(request_id)
+        if record is None:
+            return
+        merged = list(dict.fromkeys([*record.warnings, *warnings]))
+        if merged != record.warnings:
+            self.store.update_request(request_id, warnings=merged)
+
+    def _finish_requests(self) -> None:
+        for record in self.store.requests_in([RequestStatus.PROCESSING]):
+            if any(key[0] == record.id for key in self._running):
+                continue
+            counts = self.store.tile_counts(record.id)
+            if any(counts.get(status, 0) for status in UNFINISHED):
+                continue
+            processed = counts.get(TileStatus.PROCESSED, 0)
+            failed = counts.get(TileStatus.FAILED, 0)
+            cost = sum(t.cost for t in self.store.tiles(record.id, TileStatus.PROCESSED))
+            if failed == 0:
+                status, error = RequestStatus.DONE, None
+            else:
+                reasons = sorted(
+                    {t.error or "unknown" for t in self.store.tiles(record.id, TileStatus.FAILED)}
+                )
+                summary = "; ".join(reasons[:MAX_FAILURE_REASONS])
+                status = RequestStatus.PARTIAL if processed else RequestStatus.FAILED
+                error = f"{failed} of {processed + failed} tiles failed: {summary}"
+            self.store.transition(
+                record.id, [RequestStatus.PROCESSING], status=status, error=error, cost_pu=cost
+            )
+
+    # --- cancel ------------------------------------------------------------------------------------------
+
+    def withdraw(self, request_id: str) -> None:
+        """Cancel/stop: tiles not started yet go back to PENDING; running ones finish and are recorded."""
+        for key, future in list(self._running.items()):
+            if key[0] == request_id:
+                future.cancel()
+        self.wake()

@@ -1,0 +1,418 @@
+"""Durable job store: batch requests and their tiles in SQLite (WAL) under the data dir.
+
+Only the API process writes here (the scheduler is a thread of it); tile workers
+return results instead of writing. Every change is one short transaction, so
+killing the engine at any moment leaves a consistent store to resume from.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from enum import Enum
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Optional, Sequence
+
+
+class RequestStatus(str, Enum):
+    CREATED = "CREATED"
+    ANALYSING = "ANALYSING"
+    ANALYSIS_DONE = "ANALYSIS_DONE"
+    PROCESSING = "PROCESSING"
+    DONE = "DONE"
+    PARTIAL = "PARTIAL"
+    FAILED = "FAILED"
+    CANCELED = "CANCELED"
+    STOPPED = "STOPPED"
+
+
+class TileStatus(str, Enum):
+    PENDING = "PENDING"
+    SCHEDULED = "SCHEDULED"
+    QUEUED = "QUEUED"
+    PROCESSING = "PROCESSING"
+    PROCESSED = "PROCESSED"
+    FAILED = "FAILED"
+
+
+IN_FLIGHT = (TileStatus.SCHEDULED, TileStatus.QUEUED, TileStatus.PROCESSING)
+UNFINISHED = (TileStatus.PENDING, *IN_FLIGHT)
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass
+class RequestRecord:
+    id: str
+    api_version: int
+    status: RequestStatus
+    payload: dict  # the request as the client sent it, without secrets
+    description: str = ""
+    user_action: str = "NONE"
+    user_action_updated: Optional[str] = None
+    created: str = field(default_factory=now_iso)
+    last_updated: str = field(default_factory=now_iso)
+    error: Optional[str] = None
+    value_estimate: Optional[float] = None
+    tile_count: Optional[int] = None
+    tile_width: Optional[int] = None
+    tile_height: Optional[int] = None
+    cost_pu: float = 0.0
+    stopped_reason: Optional[str] = None
+    warnings: list[str] = field(default_factory=list)
+    secrets: Optional[dict] = field(default=None, repr=False)  # delivery credentials; never served
+
+    @staticmethod
+    def new_id() -> str:
+        return str(uuid.uuid4())
+
+
+@dataclass
+class TileRecord:
+    request_id: str
+    id: int
+    name: str
+    epsg: int
+    bounds: tuple[float, float, float, float]  # native CRS, without buffer
+    geometry: dict  # GeoJSON polygon, WGS84
+    status: TileStatus = TileStatus.PENDING
+    attempts: int = 0
+    error: Optional[str] = None
+    cost: float = 0.0
+    updated: str = field(default_factory=now_iso)
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS requests (
+    id TEXT PRIMARY KEY,
+    api_version INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    user_action TEXT NOT NULL,
+    user_action_updated TEXT,
+    created TEXT NOT NULL,
+    last_updated TEXT NOT NULL,
+    description TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    secrets TEXT,
+    error TEXT,
+    value_estimate REAL,
+    tile_count INTEGER,
+    tile_width INTEGER,
+    tile_height INTEGER,
+    cost_pu REAL NOT NULL DEFAULT 0,
+    stopped_reason TEXT,
+    warnings TEXT NOT NULL DEFAULT '[]'
+);
+CREATE TABLE IF NOT EXISTS tiles (
+    request_id TEXT NOT NULL REFERENCES requests(id) ON DELETE CASCADE,
+    id INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    epsg INTEGER NOT NULL,
+    x0 REAL NOT NULL, y0 REAL NOT NULL, x1 REAL NOT NULL, y1 REAL NOT NULL,
+    geometry TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    cost REAL NOT NULL DEFAULT 0,
+    updated TEXT NOT NULL,
+    PRIMARY KEY (request_id, id)
+);
+CREATE INDEX IF NOT EXISTS tiles_by_status ON tiles (request_id, status);
+CREATE INDEX IF NOT EXISTS requests_by_created ON requests (api_version, created);
+"""
+
+_REQUEST_COLUMNS = (
+    "id, api_version, status, user_action, user_action_updated, created, last_updated, description, payload, "
+    "secrets, error, value_estimate, tile_count, tile_width, tile_height, cost_pu, stopped_reason, warnings"
+)
+_TILE_COLUMNS = "request_id, id, name, epsg, x0, y0, x1, y1, geometry, status, attempts, error, cost, updated"
+_SORTS = {
+    "created": "created ASC, id ASC",
+    "created:asc": "created ASC, id ASC",
+    "created:desc": "created DESC, id DESC",
+    "status": "status ASC, created ASC",
+    "status:asc": "status ASC, created ASC",
+    "status:desc": "status DESC, created DESC",
+}
+
+
+class JobStore:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._write_lock = threading.Lock()
+        with self._connection() as connection:
+            connection.executescript(_SCHEMA)
+        os.chmod(self.path, 0o600)  # it holds delivery credentials
+
+    def _connect(self) -> sqlite3.Connection:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute("PRAGMA foreign_keys=ON")
+            connection.row_factory = sqlite3.Row
+            self._local.connection = connection
+        return connection
+
+    @contextmanager
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        yield self._connect()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (IMMEDIATE: writers queue up instead of failing)."""
+        connection = self._connect()
+        with self._write_lock:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield connection
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+
+    # --- requests ---------------------------------------------------------------------------------------
+
+    def add_request(self, record: RequestRecord) -> None:
+        with self.transaction() as connection:
+            connection.execute(
+                f"INSERT INTO requests ({_REQUEST_COLUMNS}) VALUES ({', '.join('?' * 18)})",
+                _request_row(record),
+            )
+
+    def get_request(self, request_id: str) -> Optional[RequestRecord]:
+        row = (
+            self._connect()
+            .execute(f"SELECT {_REQUEST_COLUMNS} FROM requests WHERE id = ?", (request_id,))
+            .fetchone()
+        )
+        return _request_from_row(row) if row else None
+
+    def update_request(self, request_id: str, **changes: Any) -> None:
+        """Change columns of a request; `last_updated` follows."""
+        if not changes:
+            return
+        encoded = {key: _encode_request_value(key, value) for key, value in changes.items()}
+        encoded["last_updated"] = now_iso()
+        assignments = ", ".join(f"{key} = ?" for key in encoded)
+        with self.transaction() as connection:
+            connection.execute(
+                f"UPDATE requests SET {assignments} WHERE id = ?", (*encoded.values(), request_id)
+            )
+
+    def transition(self, request_id: str, expected: Iterable[RequestStatus], **changes: Any) -> bool:
+        """Change a request only if its status is still one of `expected` (atomic check-and-set)."""
+        values = [s.value for s in expected]
+        encoded = {key: _encode_request_value(key, value) for key, value in changes.items()}
+        encoded["last_updated"] = now_iso()
+        assignments = ", ".join(f"{key} = ?" for key in encoded)
+        with self.transaction() as connection:
+            cursor = connection.execute(
+                f"UPDATE requests SET {assignments} WHERE id = ? AND status IN ({', '.join('?' * len(values))})",
+                (*encoded.values(), request_id, *values),
+            )
+            return cursor.rowcount == 1
+
+    def delete_request(self, request_id: str) -> None:
+        with self.transaction() as connection:
+            connection.execute("DELETE FROM tiles WHERE request_id = ?", (request_id,))
+            connection.execute("DELETE FROM requests WHERE id = ?", (request_id,))
+
+    def list_requests(
+        self, api_version: int, search: Optional[str], sort: str, offset: int, count: int
+    ) -> list[RequestRecord]:
+        where, parameters = ["api_version = ?"], [api_version]
+        if search:
+            clause, values = _search_clause(search)
+            where.append(clause)
+            parameters.extend(values)
+        rows = self._connect().execute(
+            f"SELECT {_REQUEST_COLUMNS} FROM requests WHERE {' AND '.join(where)} "
+            f"ORDER BY {_SORTS[sort]} LIMIT ? OFFSET ?",
+            (*parameters, count, offset),
+        )
+        return [_request_from_row(row) for row in rows]
+
+    def requests_in(self, statuses: Iterable[RequestStatus]) -> list[RequestRecord]:
+        values = [s.value for s in statuses]
+        rows = self._connect().execute(
+            f"SELECT {_REQUEST_COLUMNS} FROM requests WHERE status IN ({', '.join('?' * len(values))}) "
+            "ORDER BY created",
+            values,
+        )
+        return [_request_from_row(row) for row in rows]
+
+    # --- tiles ------------------------------------------------------------------------------------------
+
+    def replace_tiles(self, request_id: str, tiles: Sequence[TileRecord]) -> None:
+        with self.transaction() as connection:
+            connection.execute("DELETE FROM tiles WHERE request_id = ?", (request_id,))
+            connection.executemany(
+                f"INSERT INTO tiles ({_TILE_COLUMNS}) VALUES ({', '.join('?' * 14)})",
+                (_tile_row(tile) for tile in tiles),
+            )
+
+    def tiles(
+        self, request_id: str, status: Optional[TileStatus] = None, offset: int = 0, count: int = -1
+    ) -> list[TileRecord]:
+        where, parameters = "request_id = ?", [request_id]
+        if status is not None:
+            where += " AND status = ?"
+            parameters.append(status.value)
+        rows = self._connect().execute(
+            f"SELECT {_TILE_COLUMNS} FROM tiles WHERE {where} ORDER BY id LIMIT ? OFFSET ?",
+            (*parameters, count, offset),
+        )
+        return [_tile_from_row(row) for row in rows]
+
+    def tile(self, request_id: str, tile_id: int) -> Optional[TileRecord]:
+        row = (
+            self._connect()
+            .execute(
+                f"SELECT {_TILE_COLUMNS} FROM tiles WHERE request_id = ? AND id = ?", (request_id, tile_id)
+            )
+            .fetchone()
+        )
+        return _tile_from_row(row) if row else None
+
+    def tile_counts(self, request_id: str) -> dict[TileStatus, int]:
+        rows = self._connect().execute(
+            "SELECT status, COUNT(*) FROM tiles WHERE request_id = ? GROUP BY status", (request_id,)
+        )
+        return {TileStatus(status): count for status, count in rows}
+
+    def set_tiles(self, request_id: str, tile_ids: Iterable[int], **changes: Any) -> None:
+        """Set the same columns on several tiles in one transaction."""
+        ids = list(tile_ids)
+        if not ids:
+            return
+        encoded = {k: (v.value if isinstance(v, Enum) else v) for k, v in changes.items()}
+        encoded["updated"] = now_iso()
+        assignments = ", ".join(f"{key} = ?" for key in encoded)
+        with self.transaction() as connection:
+            connection.executemany(
+                f"UPDATE tiles SET {assignments} WHERE request_id = ? AND id = ?",
+                ((*encoded.values(), request_id, tile_id) for tile_id in ids),
+            )
+
+    def reset_tiles(self, request_id: str, from_statuses: Iterable[TileStatus], to: TileStatus) -> int:
+        values = [s.value for s in from_statuses]
+        with self.transaction() as connection:
+            cursor = connection.execute(
+                f"UPDATE tiles SET status = ?, updated = ? WHERE request_id = ? "
+                f"AND status IN ({', '.join('?' * len(values))})",
+                (to.value, now_iso(), request_id, *values),
+            )
+            return cursor.rowcount
+
+
+def _search_clause(search: str) -> tuple[str, list[str]]:
+    """`a|b&c` = a OR (b AND c); each word matches the id, description or status."""
+    alternatives, values = [], []
+    for alternative in search.split("|"):
+        words = [w.strip() for w in alternative.split("&") if w.strip()]
+        if not words:
+            continue
+        terms = []
+        for word in words:
+            terms.append("(id LIKE ? OR description LIKE ? OR status LIKE ?)")
+            values.extend([f"%{word}%"] * 3)
+        alternatives.append("(" + " AND ".join(terms) + ")")
+    return ("(" + " OR ".join(alternatives) + ")" if alternatives else "1=1"), values
+
+
+def _encode_request_value(key: str, value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if key in ("payload", "secrets", "warnings"):
+        return None if value is None else json.dumps(value)
+    return value
+
+
+def _request_row(record: RequestRecord) -> tuple:
+    return (
+        record.id,
+        record.api_version,
+        record.status.value,
+        record.user_action,
+        record.user_action_updated,
+        record.created,
+        record.last_updated,
+        record.description,
+        json.dumps(record.payload),
+        json.dumps(record.secrets) if record.secrets is not None else None,
+        record.error,
+        record.value_estimate,
+        record.tile_count,
+        record.tile_width,
+        record.tile_height,
+        record.cost_pu,
+        record.stopped_reason,
+        json.dumps(record.warnings),
+    )
+
+
+def _request_from_row(row: sqlite3.Row) -> RequestRecord:
+    return RequestRecord(
+        id=row["id"],
+        api_version=row["api_version"],
+        status=RequestStatus(row["status"]),
+        user_action=row["user_action"],
+        user_action_updated=row["user_action_updated"],
+        created=row["created"],
+        last_updated=row["last_updated"],
+        description=row["description"],
+        payload=json.loads(row["payload"]),
+        secrets=json.loads(row["secrets"]) if row["secrets"] else None,
+        error=row["error"],
+        value_estimate=row["value_estimate"],
+        tile_count=row["tile_count"],
+        tile_width=row["tile_width"],
+        tile_height=row["tile_height"],
+        cost_pu=row["cost_pu"],
+        stopped_reason=row["stopped_reason"],
+        warnings=json.loads(row["warnings"]),
+    )
+
+
+def _tile_row(tile: TileRecord) -> tuple:
+    return (
+        tile.request_id,
+        tile.id,
+        tile.name,
+        tile.epsg,
+        *tile.bounds,
+        json.dumps(tile.geometry),
+        tile.status.value,
+        tile.attempts,
+        tile.error,
+        tile.cost,
+        tile.updated,
+    )
+
+
+def _tile_from_row(row: sqlite3.Row) -> TileRecord:
+    return TileRecord(
+        request_id=row["request_id"],
+        id=row["id"],
+        name=row["name"],
+        epsg=row["epsg"],
+        bounds=(row["x0"], row["y0"], row["x1"], row["y1"]),
+        geometry=json.loads(row["geometry"]),
+        status=TileStatus(row["status"]),
+        attempts=row["attempts"],
+        error=row["error"],
+        cost=row["cost"],
+        updated=row["updated"],
+    )

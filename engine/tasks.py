@@ -1,0 +1,72 @@
+"""Self-contained tile work and its result: what crosses from the scheduler to a worker and back.
+
+Both are plain picklable dataclasses, so a worker needs no access to the job
+store or to the API process: local processes today, Dask workers tomorrow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+
+@dataclass(frozen=True)
+class EngineContext:
+    """The engine settings a worker needs."""
+
+    catalog: str
+    output_root: str
+    s3_endpoint_url: Optional[str] = None
+    tile_time_limit_s: float = 600.0
+
+
+@dataclass(frozen=True)
+class TileJob:
+    request_id: str
+    tile_id: int
+    tile_name: str
+    epsg: int
+    bounds: tuple[float, float, float, float]  # native CRS, without buffer
+    resolution: float
+    buffer_x: int
+    buffer_y: int
+    process_request: dict  # the request's processRequest JSON
+    output: dict  # {path, overwrite, skipExisting, cogOutput, cogParameters}
+    engine: EngineContext
+    credentials: Optional[dict] = field(default=None, repr=False)  # v2 delivery keys
+    resume: bool = False  # an earlier attempt may have delivered some outputs: they are ours to replace
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.request_id, self.tile_id)
+
+    @property
+    def buffered_bounds(self) -> tuple[float, float, float, float]:
+        x0, y0, x1, y1 = self.bounds
+        dx, dy = self.buffer_x * self.resolution, self.buffer_y * self.resolution
+        return (x0 - dx, y0 - dy, x1 + dx, y1 + dy)
+
+    @property
+    def raster_size(self) -> tuple[int, int]:
+        x0, y0, x1, y1 = self.bounds
+        return (
+            round((x1 - x0) / self.resolution) + 2 * self.buffer_x,
+            round((y1 - y0) / self.resolution) + 2 * self.buffer_y,
+        )
+
+
+@dataclass
+class TileOutcome:
+    request_id: str
+    tile_id: int
+    error: Optional[str] = None  # None when the tile was delivered (or skipped as already there)
+    cost_pu: float = 0.0
+    outputs: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    skipped: bool = False
+    timings: dict = field(default_factory=dict)  # seconds per stage: search, read, evaluate, write, deliver
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None

@@ -1,0 +1,333 @@
+"""Jobs on a live engine: tiles processed on the synthetic catalog and delivered to S3 or a folder.
+
+Checks values against the source COGs read directly with GDAL (no warping), and
+the behaviours around failures: cancel, PARTIAL and restart, reprocessing one
+tile, existing outputs, and killing the engine mid-job.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+from osgeo import gdal
+
+gdal.UseExceptions()
+
+NDVI_WITH_MASK = """//VERSION=3
+function setup() {
+  return {
+    input: [{bands: ["B04", "B08", "dataMask"]}],
+    output: [{id: "ndvi", bands: 1, sampleType: "FLOAT32"}, {id: "mask", bands: 1, sampleType: "UINT8"}]
+  };
+}
+function evaluatePixel(s) {
+  return {ndvi: [(s.B08 - s.B04) / (s.B08 + s.B04)], mask: [s.dataMask]};
+}
+"""
+# About a second per 500 × 500 tile: slow enough to cancel or kill the engine mid-job.
+SLOW_SCRIPT = """//VERSION=3
+function setup() { return {input: ["B04", "dataMask"], output: {bands: 1, sampleType: "UINT8"}}; }
+function evaluatePixel(s) {
+  var x = 0;
+  for (var k = 0; k < 1500; k++) { x += Math.sqrt(k); }
+  return [s.dataMask + x * 0];
+}
+"""
+TEST_BBOX = [-119.2778, 36.04, -119.2135, 36.0806]  # two grid-1 tiles: 11SKV_9_0, 11SLV_0_0
+WIDE_BBOX = [-119.40, 35.99, -119.12, 36.14]  # a dozen tiles, most without data
+
+
+def request_body(
+    path: str, evalscript: str, bbox=TEST_BBOX, resolution=20, buffer=0, responses=("default",), **output
+):
+    return {
+        "processRequest": {
+            "input": {
+                "bounds": {"bbox": bbox},
+                "data": [
+                    {
+                        "type": "sentinel-2-l2a",
+                        "dataFilter": {
+                            "timeRange": {"from": "2023-07-01T00:00:00Z", "to": "2023-07-30T00:00:00Z"}
+                        },
+                    }
+                ],
+            },
+            "output": {"responses": [{"identifier": r, "format": {"type": "image/tiff"}} for r in responses]},
+            "evalscript": evalscript,
+        },
+        "tilingGrid": {"id": 1, "resolution": resolution, "bufferX": buffer, "bufferY": buffer},
+        "output": {"defaultTilePath": path, **output},
+    }
+
+
+def create(engine, body) -> str:
+    response = engine.call("POST", "/api/v1/batch/process", json=body)
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+def act(engine, request_id: str, action: str) -> None:
+    response = engine.call("POST", f"/api/v1/batch/process/{request_id}/{action}")
+    assert response.status_code == 204, response.text
+
+
+def wait(engine, request_id: str, statuses: set[str], timeout: float = 180) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        body = engine.call("GET", f"/api/v1/batch/process/{request_id}").json()
+        if body["status"] in statuses:
+            return body
+        assert time.monotonic() < deadline, f"request still {body['status']}:\n{engine.log()[-3000:]}"
+        time.sleep(0.2)
+
+
+def tiles(engine, request_id: str) -> list[dict]:
+    return engine.call("GET", f"/api/v1/batch/process/{request_id}/tiles").json()["data"]
+
+
+def wait_tiles(engine, request_id: str, condition, timeout: float = 120) -> list[dict]:
+    deadline = time.monotonic() + timeout
+    while True:
+        listed = tiles(engine, request_id)
+        if condition(listed):
+            return listed
+        assert time.monotonic() < deadline, [t["status"] for t in listed]
+        time.sleep(0.1)
+
+
+# --- values -----------------------------------------------------------------------------------------------
+
+
+def expected_reflectance(catalog: Path, band: str, bounds, resolution: float, dates: list[str]):
+    """Most-recent-first mosaic of a band read straight from the source COGs (the tile grid is aligned on them)."""
+    x0, y0, x1, y1 = bounds
+    width, height = round((x1 - x0) / resolution), round((y1 - y0) / resolution)
+    out = np.full((height, width), np.nan, np.float64)
+    for date in dates:  # most recent first
+        path = next((catalog / "sentinel-2-l2a").glob(f"*_{date}_0_L2A")) / f"{band}.tif"
+        source = gdal.Open(str(path))
+        sx0, sy1 = source.GetGeoTransform()[0], source.GetGeoTransform()[3]
+        col, row = round((x0 - sx0) / resolution), round((sy1 - y1) / resolution)
+        # the part of the window inside the source; outside is no data (0)
+        c0, r0 = max(col, 0), max(row, 0)
+        c1, r1 = min(col + width, source.RasterXSize), min(row + height, source.RasterYSize)
+        dn = np.zeros((height, width), np.float64)
+        dn[r0 - row : r1 - row, c0 - col : c1 - col] = source.ReadAsArray(c0, r0, c1 - c0, r1 - r0)
+        take = np.isnan(out) & (dn != 0)
+        out[take] = np.maximum((dn[take] - 1000) / 10000, 0)
+    return out
+
+
+def test_job_delivers_tiles_to_s3_with_values_from_the_source(engine_factory, small_catalog, s3_server):
+    engine = engine_factory(small_catalog, workers=2)
+    bucket = s3_server.new_bucket()
+    body = request_body(
+        f"s3://{bucket}/jobs", NDVI_WITH_MASK, resolution=10, buffer=8, responses=("ndvi", "mask")
+    )
+    request_id = create(engine, body)
+    act(engine, request_id, "start")  # from CREATED: analysis first, then processing
+    done = wait(engine, request_id, {"DONE", "PARTIAL", "FAILED"})
+    assert done["status"] == "DONE", done.get("error")
+    assert done["tileCount"] == 2 and done["tileWidthPx"] == 1000
+    listed = tiles(engine, request_id)
+    assert {t["status"] for t in listed} == {"PROCESSED"} and all(t["cost"] > 0 for t in listed)
+
+    for option, value in s3_server.gdal_options().items():
+        gdal.SetConfigOption(option, value)
+    try:
+        for tile in listed:
+            x0, y0, x1, y1 = (
+                c for c in (*tile["geometry"]["coordinates"][0][0], *tile["geometry"]["coordinates"][0][2])
+            )
+            ndvi = gdal.Open(f"/vsis3/{bucket}/jobs/{request_id}/{tile['name']}/ndvi.tif")
+            mask = gdal.Open(f"/vsis3/{bucket}/jobs/{request_id}/{tile['name']}/mask.tif")
+            assert ndvi.GetSpatialRef().GetAuthorityCode(None) == "32611"
+            assert (ndvi.RasterXSize, ndvi.RasterYSize, ndvi.RasterCount) == (1016, 1016, 1)
+            assert ndvi.GetGeoTransform() == (x0 - 80, 10.0, 0.0, y1 + 80, 0.0, -10.0)
+            assert ndvi.GetRasterBand(1).DataType == gdal.GDT_Float32
+            assert mask.GetRasterBand(1).DataType == gdal.GDT_Byte
+            assert ndvi.GetMetadataItem("TILEWISE_SYNTHETIC") == "true"
+            buffered = (x0 - 80, y0 - 80, x1 + 80, y1 + 80)
+            red = expected_reflectance(
+                small_catalog, "B04", buffered, 10, ["20230716", "20230711", "20230701"]
+            )
+            nir = expected_reflectance(
+                small_catalog, "B08", buffered, 10, ["20230716", "20230711", "20230701"]
+            )
+            with np.errstate(invalid="ignore", divide="ignore"):
+                expected = (nir - red) / (nir + red)
+            got = ndvi.ReadAsArray()
+            np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6, equal_nan=True)
+            np.testing.assert_array_equal(mask.ReadAsArray(), (~np.isnan(red)).astype(np.uint8))
+    finally:
+        for option in s3_server.gdal_options():
+            gdal.SetConfigOption(option, None)
+
+
+def test_folder_delivery_writes_cogs_under_the_output_root(engine_factory, small_catalog):
+    engine = engine_factory(small_catalog)
+    path = f"file://{engine.output_root}/cogs/<tileName>/<outputId>.<format>"
+    body = request_body(
+        path,
+        NDVI_WITH_MASK,
+        responses=("ndvi", "mask"),
+        cogOutput=True,
+        cogParameters={"blockxsize": 256, "blockysize": 256, "overviewLevels": [2, 4]},
+    )
+    request_id = create(engine, body)
+    act(engine, request_id, "start")
+    assert wait(engine, request_id, {"DONE", "PARTIAL", "FAILED"})["status"] == "DONE"
+    files = sorted(
+        p.relative_to(engine.output_root).as_posix() for p in engine.output_root.rglob("*") if p.is_file()
+    )
+    assert files == [
+        "cogs/11SKV_9_0/mask.tif",
+        "cogs/11SKV_9_0/ndvi.tif",
+        "cogs/11SLV_0_0/mask.tif",
+        "cogs/11SLV_0_0/ndvi.tif",
+    ]
+    cog = gdal.Open(str(engine.output_root / "cogs/11SKV_9_0/ndvi.tif"))
+    assert cog.GetRasterBand(1).GetBlockSize() == [256, 256]
+    assert cog.GetRasterBand(1).GetOverviewCount() == 2
+
+
+def test_existing_outputs_fail_the_tiles_unless_overwrite_or_skip_existing(engine_factory, small_catalog):
+    engine = engine_factory(small_catalog)
+    path = f"file://{engine.output_root}/fixed/<tileName>/<outputId>.<format>"
+    first = create(engine, request_body(path, NDVI_WITH_MASK, responses=("ndvi", "mask")))
+    act(engine, first, "start")
+    assert wait(engine, first, {"DONE", "PARTIAL", "FAILED"})["status"] == "DONE"
+    before = (engine.output_root / "fixed/11SKV_9_0/ndvi.tif").stat().st_mtime_ns
+
+    again = create(engine, request_body(path, NDVI_WITH_MASK, responses=("ndvi", "mask")))
+    act(engine, again, "start")
+    failed = wait(engine, again, {"DONE", "PARTIAL", "FAILED"})
+    assert (
+        failed["status"] == "FAILED" and "already exist" in failed["error"] and "overwrite" in failed["error"]
+    )
+    assert all("already exist" in t["failureReason"] for t in tiles(engine, again))
+
+    skipping = create(
+        engine, request_body(path, NDVI_WITH_MASK, responses=("ndvi", "mask"), skipExisting=True)
+    )
+    act(engine, skipping, "start")
+    assert wait(engine, skipping, {"DONE", "PARTIAL", "FAILED"})["status"] == "DONE"
+    assert (engine.output_root / "fixed/11SKV_9_0/ndvi.tif").stat().st_mtime_ns == before
+
+    replacing = create(engine, request_body(path, NDVI_WITH_MASK, responses=("ndvi", "mask"), overwrite=True))
+    act(engine, replacing, "start")
+    assert wait(engine, replacing, {"DONE", "PARTIAL", "FAILED"})["status"] == "DONE"
+    assert (engine.output_root / "fixed/11SKV_9_0/ndvi.tif").stat().st_mtime_ns != before
+
+
+# --- failures and restarts --------------------------------------------------------------------------------
+
+
+def blocked_tile_body(engine, folder: str):
+    """A job whose tile 11SLV_0_0 cannot be delivered: a folder sits where its output file must go."""
+    blocker = engine.output_root / folder / "11SLV_0_0" / "default.tif"
+    blocker.mkdir(parents=True)
+    path = f"file://{engine.output_root}/{folder}/<tileName>/<outputId>.<format>"
+    return request_body(path, SLOW_SCRIPT.replace("1500", "1")), blocker
+
+
+def test_partial_job_keeps_reasons_and_restartpartial_finishes_it(engine_factory, small_catalog):
+    engine = engine_factory(small_catalog)
+    body, blocker = blocked_tile_body(engine, "partial")
+    request_id = create(engine, body)
+    act(engine, request_id, "start")
+    partial = wait(engine, request_id, {"DONE", "PARTIAL", "FAILED"})
+    assert partial["status"] == "PARTIAL"
+    assert partial["error"].startswith("1 of 2 tiles failed") and "Cannot write" in partial["error"]
+    by_name = {t["name"]: t for t in tiles(engine, request_id)}
+    assert by_name["11SKV_9_0"]["status"] == "PROCESSED"
+    failed = by_name["11SLV_0_0"]
+    assert failed["status"] == "FAILED" and failed["attempts"] == 3  # tried, then retried twice
+    assert "Cannot write" in failed["failureReason"]
+    assert (
+        engine.call("GET", f"/api/v1/batch/process/{request_id}/tiles", params={"status": "FAILED"}).json()[
+            "data"
+        ][0]["id"]
+        == failed["id"]
+    )
+
+    blocker.rmdir()
+    act(engine, request_id, "restartpartial")
+    done = wait(engine, request_id, {"DONE", "PARTIAL", "FAILED"})
+    assert done["status"] == "DONE" and not done.get("error")
+    assert (engine.output_root / "partial/11SLV_0_0/default.tif").is_file()
+
+
+def test_one_failed_tile_is_reprocessed_with_the_deprecated_tile_restart(engine_factory, small_catalog):
+    engine = engine_factory(small_catalog)
+    body, blocker = blocked_tile_body(engine, "single")
+    request_id = create(engine, body)
+    act(engine, request_id, "start")
+    assert wait(engine, request_id, {"DONE", "PARTIAL", "FAILED"})["status"] == "PARTIAL"
+    failed = next(t for t in tiles(engine, request_id) if t["status"] == "FAILED")
+    blocker.rmdir()
+    response = engine.call("POST", f"/api/v1/batch/process/{request_id}/tiles/{failed['id']}/restart")
+    assert response.status_code == 204, response.text
+    assert wait(engine, request_id, {"DONE", "PARTIAL", "FAILED"})["status"] == "DONE"
+    tile = engine.call("GET", f"/api/v1/batch/process/{request_id}/tiles/{failed['id']}").json()
+    assert tile["status"] == "PROCESSED" and "failureReason" not in tile
+
+
+def test_cancel_stops_scheduling_and_keeps_finished_outputs(engine_factory, small_catalog):
+    engine = engine_factory(small_catalog, workers=1)
+    path = f"file://{engine.output_root}/cancel/<tileName>/<outputId>.<format>"
+    request_id = create(engine, request_body(path, SLOW_SCRIPT, bbox=WIDE_BBOX))
+    act(engine, request_id, "start")
+    wait_tiles(engine, request_id, lambda ts: sum(t["status"] == "PROCESSED" for t in ts) >= 1)
+    act(engine, request_id, "cancel")
+    canceled = wait(engine, request_id, {"CANCELED"})
+    time.sleep(3)  # a tile that was running finishes; nothing new starts
+    listed = tiles(engine, request_id)
+    processed = [t for t in listed if t["status"] == "PROCESSED"]
+    assert 1 <= len(processed) < canceled["tileCount"]
+    assert not [t for t in listed if t["status"] in ("SCHEDULED", "QUEUED", "PROCESSING")]
+    delivered = {p.parent.name for p in (engine.output_root / "cancel").rglob("default.tif")}
+    assert delivered == {t["name"] for t in processed}
+    assert_error = engine.call("POST", f"/api/v1/batch/process/{request_id}/start")
+    assert assert_error.status_code == 409
+
+
+def test_killing_the_engine_mid_job_loses_and_duplicates_nothing(engine_factory, small_catalog):
+    engine = engine_factory(small_catalog, workers=1)
+    path = f"file://{engine.output_root}/kill/<tileName>/<outputId>.<format>"
+    request_id = create(engine, request_body(path, SLOW_SCRIPT, bbox=WIDE_BBOX))
+    act(engine, request_id, "start")
+    wait_tiles(engine, request_id, lambda ts: sum(t["status"] == "PROCESSED" for t in ts) >= 2)
+    engine.stop(kill=True)  # SIGKILL to the engine and its workers, mid-tile
+    before = {t.name for t in (engine.output_root / "kill").iterdir()}
+
+    engine.start()
+    done = wait(engine, request_id, {"DONE", "PARTIAL", "FAILED"}, timeout=300)
+    assert done["status"] == "DONE", done.get("error")
+    listed = tiles(engine, request_id)
+    assert len(listed) == done["tileCount"] and {t["status"] for t in listed} == {"PROCESSED"}
+    files = [p for p in (engine.output_root / "kill").rglob("*") if p.is_file()]
+    assert sorted(p.parent.name for p in files) == sorted(t["name"] for t in listed)  # one output per tile
+    assert all(p.name == "default.tif" for p in files)  # no partial files left behind
+    assert before <= {p.parent.name for p in files}
+    for path in files:
+        assert gdal.Open(str(path)).ReadAsArray().shape == (500, 500)
+
+
+def test_analysis_of_an_unwritable_folder_fails_the_request(engine_factory, small_catalog):
+    engine = engine_factory(small_catalog)
+    (engine.output_root / "taken").write_text("a file, not a folder")
+    request_id = create(
+        engine,
+        request_body(f"file://{engine.output_root}/taken/sub", NDVI_WITH_MASK, responses=("ndvi", "mask")),
+    )
+    act(engine, request_id, "analyse")
+    failed = wait(engine, request_id, {"FAILED", "ANALYSIS_DONE"})
+    assert failed["status"] == "FAILED" and "cannot be written" in failed["error"]
+    shutil.rmtree(engine.output_root, ignore_errors=True)
+    assert json.dumps(failed).count("secret") == 0

@@ -1,0 +1,187 @@
+"""Test helpers shared by every suite: a local S3 server (moto) and the engine as a real process.
+
+Importable as `testkit` (pytest puts tests/ on sys.path); the fixtures that use
+these live in tests/conftest.py.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass(frozen=True)
+class S3Server:
+    """Where the local S3 server listens and the (fake) keys it accepts."""
+
+    endpoint_url: str
+    access_key: str = "tilewise-test-key"
+    secret_key: str = "tilewise-test-secret"
+    region: str = "us-east-1"
+
+    @property
+    def host_port(self) -> str:
+        return self.endpoint_url.split("://", 1)[1]
+
+    def client(self):
+        import boto3
+
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint_url,
+            aws_access_key_id=self.access_key,
+            aws_secret_access_key=self.secret_key,
+            region_name=self.region,
+        )
+
+    def new_bucket(self) -> str:
+        name = f"tw-{uuid.uuid4().hex[:12]}"
+        self.client().create_bucket(Bucket=name)
+        return name
+
+    def gdal_options(self) -> dict[str, str]:
+        """GDAL configuration that reaches this server through /vsis3/."""
+        return {
+            "AWS_S3_ENDPOINT": self.host_port,
+            "AWS_HTTPS": "NO",
+            "AWS_VIRTUAL_HOSTING": "FALSE",
+            "AWS_ACCESS_KEY_ID": self.access_key,
+            "AWS_SECRET_ACCESS_KEY": self.secret_key,
+            "AWS_REGION": self.region,
+            "GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR",
+        }
+
+
+def moto_server(log: Path, extra_env: dict[str, str]):
+    """Start moto_server on a free loopback port; yields its S3Server, stops it afterwards."""
+    port = free_port()
+    moto_bin = Path(sys.executable).with_name("moto_server")
+    env = dict(os.environ, MOTO_ALLOW_NONEXISTENT_REGION="true", **extra_env)
+    with open(log, "wb") as log_file:
+        proc = subprocess.Popen(
+            [str(moto_bin), "-H", "127.0.0.1", "-p", str(port)],
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                break
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError(f"moto_server exited: {log.read_text()}") from None
+            time.sleep(0.1)
+    else:
+        proc.kill()
+        raise RuntimeError("moto_server did not start within 30 s")
+    yield S3Server(endpoint_url=f"http://127.0.0.1:{port}")
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+# --- the engine as a real server -------------------------------------------------------------------------
+
+TEST_CLIENT_ID = "tilewise-tests"
+TEST_CLIENT_SECRET = "tilewise-tests-secret-5f1c"
+
+
+@dataclass
+class EngineServer:
+    """A `python -m tilewise.engine` process on a free loopback port, restartable on the same data dir."""
+
+    data_dir: Path
+    output_root: Path
+    env: dict
+    log_path: Path
+    port: int = 0
+    proc: subprocess.Popen | None = None
+    _token: str | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 60) -> EngineServer:
+        import requests
+
+        self.port = self.port or free_port()
+        env = dict(os.environ, **self.env, TILEWISE_PORT=str(self.port), TILEWISE_HOST="127.0.0.1")
+        with open(self.log_path, "ab") as log:
+            # its own process group, so a kill reaches the worker processes too
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "tilewise.engine"],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the engine exited:\n{self.log_path.read_text()[-4000:]}")
+            try:
+                requests.get(self.url + "/openapi.json", timeout=1)
+                return self
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        self.stop(kill=True)
+        raise RuntimeError(
+            f"the engine did not start within {timeout} s:\n{self.log_path.read_text()[-4000:]}"
+        )
+
+    def stop(self, kill: bool = False) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        if kill:  # SIGKILL the whole process group: no chance to clean up, like a power cut
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        else:
+            self.proc.terminate()
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+    def token(self) -> str:
+        import requests
+
+        if self._token is None:
+            response = requests.post(
+                self.url + "/oauth/token",
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": TEST_CLIENT_ID,
+                    "client_secret": TEST_CLIENT_SECRET,
+                },
+                timeout=10,
+            )
+            response.raise_for_status()
+            self._token = response.json()["access_token"]
+        return self._token
+
+    def call(self, method: str, path: str, **kwargs):
+        import requests
+
+        headers = {"Authorization": f"Bearer {self.token()}", **kwargs.pop("headers", {})}
+        return requests.request(method, self.url + path, headers=headers, timeout=30, **kwargs)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
