@@ -6,6 +6,8 @@ the test can check what the client saw. Credentials come from the environment
 (SH_CLIENT_ID, SH_CLIENT_SECRET), never from the command line.
 
     python sh39_tutorial.py workflow --base-url http://127.0.0.1:8765 --bucket NAME
+    python sh39_tutorial.py prepare --base-url ... --bucket NAME --feature 1   (create and analyse only)
+    python sh39_tutorial.py start --base-url ... --request-id ID
     python sh39_tutorial.py restart-job --base-url ... --request-id ID
     python sh39_tutorial.py reprocess-tile --base-url ... --request-id ID --tile-id N
     python sh39_tutorial.py cancel --base-url ... --request-id ID
@@ -71,8 +73,15 @@ def workflow(args, config: SHConfig) -> None:
     emit("grids", ids=[g["id"] for g in grids], names=[g["name"] for g in grids])
     grid = batch.get_tiling_grid(GRID_ID)
     emit("grid", grid=grid)
+    batch_request = create_and_analyse(args, config, batch)
+    if args.command == "prepare":
+        return
+    run(args, config, batch, batch_request)
 
-    geometry_json = SHAPE["features"][0]["geometry"]
+
+def create_and_analyse(args, config: SHConfig, batch: SentinelHubBatch):
+    # feature 0 is the tutorial's whole area, feature 1 its small test sub-area
+    geometry_json = SHAPE["features"][args.feature]["geometry"]
     full_geometry = Geometry(geometry_json, crs=CRS.WGS84)
     time_interval = dt.date(year=2023, month=7, day=1), dt.date(year=2023, month=7, day=30)
     sentinelhub_request = SentinelHubRequest(
@@ -127,7 +136,15 @@ def workflow(args, config: SHConfig) -> None:
         bboxes=[list(b) for b in splitter.get_bbox_list()],
         crs=[str(b.crs.epsg) for b in splitter.get_bbox_list()],
     )
+    return batch_request
 
+
+def start(args, config: SHConfig) -> None:
+    batch = SentinelHubBatch(config=config)
+    run(args, config, batch, batch.get_request(args.request_id))
+
+
+def run(args, config: SHConfig, batch: SentinelHubBatch, batch_request) -> None:
     batch.start_job(batch_request)
     batch_request = wait_for(batch, batch_request.request_id, {"DONE", "PARTIAL", "FAILED"}, args.timeout)
     per_status = monitor_batch_job(batch_request, config=config, sleep_time=60)
@@ -135,7 +152,7 @@ def workflow(args, config: SHConfig) -> None:
         "finished",
         status=batch_request.status.value,
         error=batch_request.error,
-        per_status={status.value: len(tiles) for status, tiles in per_status.items()},
+        per_status={status.value: len(tiles) for status, tiles in per_status.items() if tiles},
     )
 
 
@@ -164,7 +181,10 @@ def cancel(args, config: SHConfig) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("command", choices=["workflow", "restart-job", "reprocess-tile", "cancel"])
+    parser.add_argument(
+        "command", choices=["workflow", "prepare", "start", "restart-job", "reprocess-tile", "cancel"]
+    )
+    parser.add_argument("--feature", type=int, default=0)
     parser.add_argument("--base-url", required=True)
     parser.add_argument("--bucket")
     parser.add_argument("--request-id")
@@ -173,9 +193,9 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=600)
     args = parser.parse_args()
     config = make_config(args.base_url)
-    {"workflow": workflow, "restart-job": restart_job, "reprocess-tile": reprocess_tile, "cancel": cancel}[
-        args.command
-    ](args, config)
+    commands = {"workflow": workflow, "prepare": workflow, "start": start, "restart-job": restart_job}
+    commands.update({"reprocess-tile": reprocess_tile, "cancel": cancel})
+    commands[args.command](args, config)
     return 0
 
 
