@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import posixpath
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -132,10 +133,15 @@ def read_text(href: str) -> str:
 
 
 def _join(base: str, href: str) -> str:
+    """`href` relative to the document at `base` (a path, s3:// or http(s):// URL)."""
     if "://" in href or href.startswith("/"):
         return href
-    if "://" in base:
+    if base.startswith(("http://", "https://")):
         return urljoin(base, href)
+    if "://" in base:  # s3:// and the like, which urljoin does not know
+        scheme, rest = base.split("://", 1)
+        bucket, _, key = rest.partition("/")
+        return f"{scheme}://{bucket}/" + posixpath.normpath(posixpath.join(posixpath.dirname(key), href))
     return os.path.normpath(os.path.join(os.path.dirname(base), href))
 
 
@@ -296,7 +302,8 @@ class StacApi:
                 last = exc
                 if attempt + 1 < STAC_RETRIES:
                     time.sleep(min(8.0, 0.5 * 2**attempt))
-        reason = str(last).splitlines()[0][:300] if last else "no answer"
+        text = str(last).strip() if last else ""
+        reason = text.splitlines()[0][:300] if text else "no answer"
         raise DataError(
             f"The STAC API {self.config.url} did not answer the search after {STAC_RETRIES} attempts: "
             f"{last.__class__.__name__}: {reason}"

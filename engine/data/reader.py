@@ -36,8 +36,12 @@ GDAL_CONFIG = {
 }
 
 
+S3_KEYS = ("AWS_S3_ENDPOINT", "AWS_HTTPS", "AWS_VIRTUAL_HOSTING", "AWS_REQUEST_PAYER", "AWS_NO_SIGN_REQUEST")
+
+
 def configure_gdal(extra: Optional[dict] = None) -> None:
-    for key, value in {**GDAL_CONFIG, **(extra or {})}.items():
+    options = {**dict.fromkeys(S3_KEYS), **GDAL_CONFIG, **(extra or {})}  # unset what this source does not need
+    for key, value in options.items():
         gdal.SetConfigOption(key, value)
 
 

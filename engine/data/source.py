@@ -31,13 +31,17 @@ class DataSource:
         self.config = config
         self.data_type = config.data_type
         self.bands = config.bands
-        options = {**s3_gdal_options(s3_endpoint_url), **config.options}
-        if config.requester_pays:
-            options["AWS_REQUEST_PAYER"] = "requester"
-        if not os.environ.get("AWS_ACCESS_KEY_ID") and not os.environ.get("AWS_PROFILE") and not config.requester_pays:
-            options.setdefault("AWS_NO_SIGN_REQUEST", "YES")  # public buckets, anonymously
-        configure_gdal(options)
+        self._s3_endpoint_url = s3_endpoint_url
         self._finder = StaticCatalog(config) if config.kind == "static" else StacApi(config)
+
+    def _configure(self) -> None:
+        """GDAL settings are per process: set ours before each use (another source may have changed them)."""
+        options = {**s3_gdal_options(self._s3_endpoint_url), **self.config.options}
+        if self.config.requester_pays:
+            options["AWS_REQUEST_PAYER"] = "requester"
+        signed = bool(os.environ.get("AWS_ACCESS_KEY_ID") or os.environ.get("AWS_PROFILE"))
+        options.setdefault("AWS_NO_SIGN_REQUEST", "NO" if signed or self.config.requester_pays else "YES")
+        configure_gdal(options)
 
     def search(
         self,
@@ -50,6 +54,7 @@ class DataSource:
     ) -> list[Scene]:
         if time_from > time_to:
             raise DataError(f"The time range starts ({time_from}) after it ends ({time_to}).")
+        self._configure()
         scenes = self._finder.search(bbox_wgs84, time_from, time_to, max_cloud_coverage)
         return order_scenes(scenes, mosaicking_order)
 
@@ -72,6 +77,7 @@ class DataSource:
             raise DataError(
                 f"{self.data_type} has no band {', '.join(unknown)}: use bands among {', '.join(self.bands)}."
             )
+        self._configure()
         reader = SceneReader(grid, upsampling, downsampling, harmonize_values, max_parallel)
         return reader.read(samples, {b: u for b, u in bands.items() if b != "dataMask"})
 
