@@ -210,6 +210,7 @@ class Analyser:
                 output_root=str(self.settings.outputs),
                 s3_endpoint_url=self.settings.s3_endpoint_url,
                 tile_time_limit_s=self.settings.tile_time_limit_s,
+                script_heap_mb=self.settings.script_heap_mb,
             ),
             credentials=record.secrets,
             resume=resume,

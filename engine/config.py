@@ -31,7 +31,8 @@ class Settings:
     max_tiles: int = 100_000
     token_lifetime_s: int = 3600
     tile_retries: int = 2  # a failed tile is tried again this many times before it is FAILED
-    tile_time_limit_s: float = 600.0
+    tile_time_limit_s: float = 600.0  # evalscript time per tile
+    script_heap_mb: int = 1024  # V8 heap per evalscript context
 
     @property
     def outputs(self) -> Path:
@@ -71,6 +72,8 @@ class Settings:
             max_tiles=number("TILEWISE_MAX_TILES", 100_000),
             token_lifetime_s=number("TILEWISE_TOKEN_LIFETIME", 3600, 60),
             tile_retries=number("TILEWISE_TILE_RETRIES", 2, 0),
+            tile_time_limit_s=float(number("TILEWISE_TILE_TIME_LIMIT", 600)),
+            script_heap_mb=number("TILEWISE_SCRIPT_HEAP_MB", 1024, 16),
         )
 
     @property

@@ -37,7 +37,7 @@ from .tasks import TileJob, TileOutcome
 
 log = logging.getLogger(__name__)
 SYNTHETIC = "tilewise:synthetic"
-_RUNTIMES: OrderedDict[tuple[str, float], EvalscriptRuntime] = OrderedDict()
+_RUNTIMES: OrderedDict[tuple[str, float, int], EvalscriptRuntime] = OrderedDict()
 _RUNTIME_CACHE_SIZE = 4
 
 
@@ -45,12 +45,12 @@ class TileError(Exception):
     """A reason this tile failed, already phrased for the user."""
 
 
-def runtime_for(source: str, time_limit_s: float) -> EvalscriptRuntime:
+def runtime_for(source: str, time_limit_s: float, heap_mb: int = 1024) -> EvalscriptRuntime:
     """One V8 runtime per script per worker process, reused from tile to tile."""
-    key = (source, time_limit_s)
+    key = (source, time_limit_s, heap_mb)
     runtime = _RUNTIMES.get(key)
     if runtime is None:
-        runtime = EvalscriptRuntime(source, Limits(time_limit_s=time_limit_s))
+        runtime = EvalscriptRuntime(source, Limits(time_limit_s=time_limit_s, heap_mb=heap_mb))
         _RUNTIMES[key] = runtime
         while len(_RUNTIMES) > _RUNTIME_CACHE_SIZE:
             _RUNTIMES.popitem(last=False)[1].close()
@@ -103,7 +103,7 @@ def _process(job: TileJob, started: float) -> TileOutcome:
         return TileOutcome(job.request_id, job.tile_id, skipped=True, outputs=[p.url for p in planned])
 
     watch.lap("prepare")
-    runtime = runtime_for(request.evalscript, job.engine.tile_time_limit_s)
+    runtime = runtime_for(request.evalscript, job.engine.tile_time_limit_s, job.engine.script_heap_mb)
     setup = runtime.setup
     watch.lap("compile")
     data = request.data[0]

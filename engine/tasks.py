@@ -18,6 +18,7 @@ class EngineContext:
     output_root: str
     s3_endpoint_url: Optional[str] = None
     tile_time_limit_s: float = 600.0
+    script_heap_mb: int = 1024
 
 
 @dataclass(frozen=True)

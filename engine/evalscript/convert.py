@@ -1,4 +1,4 @@
-"""From the float32 values evaluatePixel returned to the output's sample type.
+"""From the values evaluatePixel returned (float64; float32 for FLOAT32 outputs) to the sample type.
 
 Integer types round half away from zero (as JavaScript's Math.round does for
 positive values and Java's for both) and clamp to the type's range; AUTO maps
@@ -19,6 +19,12 @@ RANGES = {
     "UINT16": (np.uint16, 0, 65535),
 }
 
+DTYPES = {"FLOAT32": np.float32, **{name: dtype for name, (dtype, _, _) in RANGES.items()}}
+
+
+def final_type(sample_type: str) -> str:
+    return "UINT8" if sample_type == "AUTO" else sample_type
+
 
 def convert(values: np.ndarray, sample_type: str, nodata_value: Optional[float]) -> tuple[np.ndarray, str]:
     """Returns the converted array and the final sample type (AUTO becomes UINT8)."""
@@ -28,11 +34,11 @@ def convert(values: np.ndarray, sample_type: str, nodata_value: Optional[float])
             out = np.where(np.isnan(out), np.float32(nodata_value), out)
         return out, "FLOAT32"
     if sample_type == "AUTO":
-        values = values * np.float32(255.0)
+        values = values * 255.0
         sample_type = "UINT8"
     dtype, low, high = RANGES[sample_type]
     nan = np.isnan(values)
-    rounded = np.trunc(values + np.copysign(np.float32(0.5), values))
+    rounded = np.trunc(values + np.copysign(0.5, values))
     out = np.clip(rounded, low, high)
     out[nan] = 0 if nodata_value is None else np.clip(nodata_value, low, high)
     return out.astype(dtype), sample_type

@@ -7,6 +7,7 @@ from typing import Optional
 
 SCRIPT_URL = "evalscript.js"  # the name V8 gives the user's script in stack traces (//# sourceURL)
 _FRAME = re.compile(re.escape(SCRIPT_URL) + r":(\d+):(\d+)")
+_RUNTIME_HEAD = re.compile("^" + re.escape(SCRIPT_URL) + r":(\d+): (.*)$")
 _PARSE_HEAD = re.compile(r"^(?:<anonymous>|" + re.escape(SCRIPT_URL) + r"):(\d+): (.*)$")
 
 
@@ -50,4 +51,10 @@ def from_runtime_error(text: str, during: str) -> EvalscriptError:
         message = head.split(": ", 1)[1] if ": " in head else head
     frame = _FRAME.search(text)
     line, column = (int(frame.group(1)), int(frame.group(2))) if frame else (None, None)
+    raw = text.splitlines()
+    head = _RUNTIME_HEAD.match(raw[0]) if raw else None
+    if frame is None and head:  # a thrown non-Error has no stack: V8 gives the line and a caret
+        line = int(head.group(1))
+        if len(raw) > 2 and "^" in raw[2]:
+            column = raw[2].index("^") + 1
     return EvalscriptError(f"The evalscript failed in {during}: {message}", "runtime", line, column)

@@ -20,9 +20,9 @@ from py_mini_racer import MiniRacer
 from py_mini_racer._exc import JSEvalException, JSOOMException, JSParseException, JSTimeoutException
 
 from ..samples import Mosaicking, Sample, SampleStack
-from .convert import convert
+from .convert import DTYPES, convert, final_type
 from .errors import SCRIPT_URL, EvalscriptError, from_parse_error, from_runtime_error
-from .js import PRELUDE, RETURN_MARKER, driver
+from .js import MEMORY_MARKER, PRELUDE, RETURN_MARKER, driver, loops
 from .setup import DATA_MASK, OutputSpec, ScriptSetup, parse_setup
 
 SERVICE_VERSION = "tilewise-1.0"
@@ -72,21 +72,23 @@ class _Context:
         self.racer = MiniRacer()
         self.racer.set_hard_memory_limit(limits.heap_mb * 1024 * 1024)
         self.eval(PRELUDE, "the engine prelude")
+        self.eval(f"__tw_externalLimit = {limits.heap_mb * 1024 * 1024}", "the engine prelude")
         try:
             self.racer.eval(source + f"\n//# sourceURL={SCRIPT_URL}\n", timeout_sec=self._remaining())
         except JSParseException as exc:
             self.close()
             raise from_parse_error(str(exc)) from None
         except Exception as exc:
+            error = self._translate(exc, "the script's top-level code")
             self.close()
-            raise self._translate(exc, "the script's top-level code") from None
+            raise error from None
 
     def _remaining(self) -> float:
         remaining = self.deadline - time.monotonic()
         if remaining <= 0:
             raise EvalscriptError(
                 f"The evalscript exceeded the time limit of {self.limits.time_limit_s:g} s per tile "
-                "(raise it with TILEWISE_TILE_TIME_LIMIT).",
+                "(raise it with TILEWISE_TILE_TIME_LIMIT, or Limits.time_limit_s).",
                 "limit",
             )
         return remaining
@@ -97,16 +99,22 @@ class _Context:
         if isinstance(exc, JSTimeoutException):
             return EvalscriptError(
                 f"The evalscript exceeded the time limit of {self.limits.time_limit_s:g} s per tile while running "
-                f"{during} (raise it with TILEWISE_TILE_TIME_LIMIT).",
-                "limit",
-            )
-        if isinstance(exc, JSOOMException) or self.racer.was_hard_memory_limit_reached():
-            return EvalscriptError(
-                f"The evalscript exceeded the V8 heap limit of {self.limits.heap_mb} MiB while running {during} "
-                "(raise it with TILEWISE_SCRIPT_HEAP_MB, or allocate less per pixel).",
+                f"{during} (raise it with TILEWISE_TILE_TIME_LIMIT, or Limits.time_limit_s).",
                 "limit",
             )
         text = str(exc)
+        if (
+            isinstance(exc, JSOOMException)
+            or self.racer.was_hard_memory_limit_reached()
+            or MEMORY_MARKER in text
+            or "Array buffer allocation failed" in text
+        ):
+            return EvalscriptError(
+                f"The evalscript exceeded the V8 heap limit of {self.limits.heap_mb} MiB (JavaScript objects, and "
+                f"typed arrays counted separately) while running {during} (raise it with TILEWISE_SCRIPT_HEAP_MB, "
+                "or Limits.heap_mb, or allocate less per pixel).",
+                "limit",
+            )
         if RETURN_MARKER in text:
             return _return_error(text)
         return from_runtime_error(text, during)
@@ -130,17 +138,17 @@ def _return_error(text: str) -> EvalscriptError:
     value, kind = info.get("value"), info.get("type")
     if info.get("band") == -2:
         message = (
-            f"evaluatePixel returned {value!r} (a {kind}), but setup() declares several outputs: return an object "
+            f"evaluatePixel returned {value} (a {kind}), but setup() declares several outputs: return an object "
             "keyed by output id, e.g. {NDVI: [v], dataMask: [m]}."
         )
     elif info.get("band") == -1:
         message = (
-            f"evaluatePixel returned {value!r} (a {kind}) for output {info.get('output')!r}: return an array of "
+            f"evaluatePixel returned {value} (a {kind}) for output {info.get('output')!r}: return an array of "
             "numbers, e.g. [value]."
         )
     else:
         message = (
-            f"evaluatePixel returned {value!r} (a {kind}) in band {info.get('band')} of output "
+            f"evaluatePixel returned {value} (a {kind}) in band {info.get('band')} of output "
             f"{info.get('output')!r}: values must be numbers."
         )
     frame = from_runtime_error(text, "evaluatePixel")
@@ -169,12 +177,24 @@ def compile_script(source: str, limits: Optional[Limits] = None) -> ScriptSetup:
                     f"The evalscript has no {required}() function: define function {required}(…) {{ … }}.",
                     "setup",
                 )
-        raw = context.eval("JSON.stringify(setup())", "setup()")
+        raw = context.eval(
+            "(function () { var r = setup(); return r === undefined ? null : JSON.stringify(r); })()",
+            "setup()",
+        )
         if raw is None:
             raise EvalscriptError("setup() returned nothing: return {input: […], output: {…}}.", "setup")
         return parse_setup(json.loads(raw), {hook: kinds[hook] == "function" for hook in HOOKS})
     finally:
         context.close()
+
+
+def buffer_dtype(output: OutputSpec) -> type:
+    """Integer and AUTO outputs leave JS as float64, so rounding sees the exact returned value."""
+    return np.float32 if output.sample_type == "FLOAT32" else np.float64
+
+
+def _final_array(output: OutputSpec, height: int, width: int) -> np.ndarray:
+    return np.empty((output.bands, height, width), DTYPES[final_type(output.sample_type)])
 
 
 def _iso(moment: datetime) -> str:
@@ -217,6 +237,7 @@ class EvalscriptRuntime:
         self._ctx: Optional[_Context] = None
         self._driver_outputs: Optional[tuple[OutputSpec, ...]] = None
         self._buffers: Optional[tuple[int, int]] = None  # (pixels, samples) the JS buffers hold
+        self._loops: set[int] = set()  # sample counts whose pixel loops the context defines
         self._inputs: list[np.ndarray] = []
         self._out_views: list[np.ndarray] = []
 
@@ -232,6 +253,7 @@ class EvalscriptRuntime:
         self._ctx = None
         self._driver_outputs = None
         self._buffers = None
+        self._loops = set()
         self._inputs, self._out_views = [], []
 
     def _context(self, deadline: float) -> _Context:
@@ -282,12 +304,11 @@ class EvalscriptRuntime:
     ) -> TileResult:
         return self._guarded(lambda: self._evaluate(stack, time_from, time_to, custom_data))
 
-    def _outputs(self, context: _Context) -> tuple[OutputSpec, ...]:
+    def _outputs(self, bands: Any) -> tuple[OutputSpec, ...]:
+        """The outputs after updateOutput (`bands`: its band count per output id, or None)."""
         outputs = self.setup.outputs
-        if not self.setup.has_update_output:
+        if bands is None:
             return outputs
-        declared = {o.id: {"id": o.id, "bands": o.bands, "sampleType": o.sample_type} for o in outputs}
-        bands = json.loads(context.eval(f"__tw_updateOutput({json.dumps(declared)})", "updateOutput"))
         updated = []
         for output in outputs:
             count = bands.get(output.id, output.bands)
@@ -298,12 +319,17 @@ class EvalscriptRuntime:
             updated.append(OutputSpec(output.id, int(count), output.sample_type, output.nodata_value))
         return tuple(updated)
 
-    def _prepare(self, context: _Context, outputs: tuple[OutputSpec, ...], capacity: int, ns: int) -> None:
-        """(Re)define the pixel loop and the buffers only when the outputs or the sizes change."""
+    def _prepare(self, context: _Context, outputs: tuple[OutputSpec, ...], capacity: int, ns: int) -> str:
+        """(Re)define the driver, the loops for `ns` samples and the buffers only when something changed."""
         if outputs != self._driver_outputs:
-            context.eval(driver(self.setup.bands, outputs, self.setup.mosaicking), "the engine driver")
+            context.eval(driver(self.setup.bands, outputs), "the engine driver")
             self._driver_outputs = outputs
+            self._loops = set()
             self._buffers = None
+        key = ns if ns <= 32 or self.setup.mosaicking == Mosaicking.SIMPLE else 33
+        if key not in self._loops:
+            context.eval(loops(self.setup.bands, outputs, self.setup.mosaicking, key), "the engine driver")
+            self._loops.add(key)
         if self._buffers != (capacity, ns):
             context.eval(f"__tw_alloc({capacity}, {ns})", "buffer allocation")
             self._inputs = [
@@ -311,10 +337,11 @@ class EvalscriptRuntime:
                 for k in range(len(self.setup.bands))
             ]
             self._out_views = [
-                np.frombuffer(context.eval(f"__tw_out[{j}].buffer", "buffers"), np.float32)
-                for j in range(len(outputs))
+                np.frombuffer(context.eval(f"__tw_out[{j}].buffer", "buffers"), buffer_dtype(output))
+                for j, output in enumerate(outputs)
             ]
             self._buffers = (capacity, ns)
+        return f"__tw_loops_{key}"
 
     def _evaluate(self, stack: SampleStack, time_from, time_to, custom_data) -> TileResult:
         setup = self.setup
@@ -328,31 +355,50 @@ class EvalscriptRuntime:
         context = self._context(time.monotonic() + self.limits.time_limit_s)
         spec = _scenes_spec(stack.samples, setup.mosaicking, time_from, time_to)
         metadata = {"serviceVersion": SERVICE_VERSION, "normalizationFactor": NORMALIZATION_FACTOR}
-        context.eval(
-            f"__tw_setScenes({json.dumps(spec)}); __tw_inputMetadata = {json.dumps(metadata)};"
-            f" __tw_customData = {json.dumps(custom_data or {})}; __tw_resetTile();",
-            "the tile setup",
+        declared = None
+        if setup.has_update_output:
+            declared = {
+                o.id: {"id": o.id, "bands": o.bands, "sampleType": o.sample_type} for o in setup.outputs
+            }
+        begin = (
+            f"__tw_begin({json.dumps(spec)}, {json.dumps(metadata)}, {json.dumps(custom_data or {})},"
+            f" {json.dumps(declared)})"
         )
-        outputs = self._outputs(context)
+        if declared is None:
+            # nothing to learn before the pixels: the tile setup rides along with the first chunk's call
+            outputs, prefix = setup.outputs, begin + "; "
+        else:
+            outputs, prefix = self._outputs(json.loads(context.eval(begin, "updateOutput"))), ""
         height, width, ns = stack.height, stack.width, len(stack.samples)
         rows = max(1, min(height, self.limits.chunk_pixels // max(1, width)))
-        self._prepare(context, outputs, rows * width, ns)
-        context.eval("__tw_resetTile()", "the tile setup")
-        results = [np.empty((o.bands, height, width), np.float32) for o in outputs]
+        loops_name = self._prepare(context, outputs, rows * width, ns)
+        # final arrays only: each chunk is converted as it leaves JS, so no float32 copy of the tile is kept
+        finals = [_final_array(o, height, width) for o in outputs]
         planes = [stack.data_mask if band == DATA_MASK else stack.bands[band] for band in setup.bands]
-
+        finish: Any = None
         for row in range(0, height, rows):
             end = min(height, row + rows)
             n = (end - row) * width
             if ns:
                 for view, plane in zip(self._inputs, planes):
                     view[: ns * n].reshape(ns, end - row, width)[...] = plane[:, row:end, :]
-            context.eval(f"__tw_run({n}, {ns})", "evaluatePixel")
-            for view, result, output in zip(self._out_views, results, outputs):
+            last = end >= height
+            answer = context.eval(
+                f"{prefix}__tw_run({n}, {ns}, {loops_name}, {'true' if last else 'false'})",
+                "updateOutputMetadata" if last and setup.has_update_output_metadata else "evaluatePixel",
+            )
+            prefix = ""
+            if last:
+                finish = json.loads(answer)
+            for view, final, output in zip(self._out_views, finals, outputs):
                 if output.bands:
-                    result[:, row:end, :] = view[: output.bands * n].reshape(output.bands, end - row, width)
-
-        finish = json.loads(context.eval("__tw_finish()", "updateOutputMetadata"))
+                    values = view[: output.bands * n].reshape(output.bands, end - row, width)
+                    final[:, row:end, :] = convert(values, output.sample_type, output.nodata_value)[0]
+        if finish is None:  # a tile with no rows
+            finish = json.loads(context.eval(f"{prefix}__tw_finish()", "updateOutputMetadata"))
+        if finish.get("external", 0) > self.limits.heap_mb * 1024 * 1024 / 4:
+            # typed arrays are credited back only after a GC: collect now, not when the next tile hits the limit
+            context.racer.low_memory_notification()
         warnings = []
         for output, count in zip(outputs, finish["mismatch"]):
             if count:
@@ -360,8 +406,8 @@ class EvalscriptRuntime:
                     f"evaluatePixel returned an array whose length differs from the {output.bands} band(s) of output "
                     f"{output.id!r} for {count} pixel(s); short arrays were padded with 0 and extra values dropped."
                 )
-        rasters = {}
-        for output, values in zip(outputs, results):
-            data, sample_type = convert(values, output.sample_type, output.nodata_value)
-            rasters[output.id] = OutputRaster(output.id, data, sample_type, output.nodata_value)
+        rasters = {
+            output.id: OutputRaster(output.id, final, final_type(output.sample_type), output.nodata_value)
+            for output, final in zip(outputs, finals)
+        }
         return TileResult(rasters, finish["userData"], warnings)

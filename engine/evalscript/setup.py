@@ -75,9 +75,14 @@ def _inputs(raw: Any) -> tuple[tuple[str, ...], dict[str, Units], tuple[str, ...
     for entry in entries:
         if isinstance(entry, str):
             entry = {"bands": [entry]}
-        if not isinstance(entry, dict) or "bands" not in entry:
+        if not isinstance(entry, dict):
             raise EvalscriptError(
-                "Each setup().input entry must be a band name or an object {bands, units}.", "setup"
+                f"setup().input entries must be band names (strings) or objects {{bands, units}}, not {entry!r}.",
+                "setup",
+            )
+        if "bands" not in entry:
+            raise EvalscriptError(
+                'Each setup().input object needs bands, e.g. {bands: ["B04"], units: "DN"}.', "setup"
             )
         names = entry["bands"]
         if isinstance(names, str):
@@ -89,9 +94,14 @@ def _inputs(raw: Any) -> tuple[tuple[str, ...], dict[str, Units], tuple[str, ...
         entry_units = entry.get("units", DEFAULT_UNITS.value)
         if isinstance(entry_units, str):
             entry_units = [entry_units] * len(names)
+        real = [name for name in names if name != DATA_MASK]
+        if isinstance(entry_units, list) and len(entry_units) == len(real) != len(names):
+            # a per-band list that leaves out dataMask (it has no unit)
+            entry_units = [entry_units[real.index(n)] if n != DATA_MASK else "DN" for n in names]
         if not isinstance(entry_units, list) or len(entry_units) != len(names):
             raise EvalscriptError(
-                "setup().input units must be one unit for all bands or a list with one unit per band.",
+                f"setup().input units {entry_units!r} for bands {names}: give one unit for all bands "
+                "or a list with one unit per band.",
                 "setup",
             )
         for name, unit in zip(names, entry_units):

@@ -14,23 +14,8 @@ from tilewise.engine.samples import Mosaicking, Sample, SampleStack, Scene, Unit
 CLIENTS = Path(__file__).resolve().parents[1] / "clients"
 JULY = datetime(2023, 7, 1, tzinfo=timezone.utc)
 
-# The sentinelhub-py tutorial's true-colour script, verbatim (indented, as in the notebook).
-TUTORIAL_TRUE_COLOR = """
-    //VERSION=3
-    function setup() {
-        return {
-            input: [{
-                bands: ["B02", "B03", "B04"]
-            }],
-            output: {
-                bands: 3
-            }
-        };
-    }
-    function evaluatePixel(sample) {
-        return [sample.B04, sample.B03, sample.B02];
-    }
-"""
+# The sentinelhub-py tutorial's two evalscripts, verbatim (the true-colour one indented, as in the notebook).
+TUTORIAL_TRUE_COLOR = (CLIENTS / "tutorial_true_color_evalscript.js").read_text()
 TUTORIAL_INTERPOLATION = (CLIENTS / "tutorial_interpolation_evalscript.js").read_text()
 
 
