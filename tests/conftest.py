@@ -10,11 +10,25 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import sys
 from pathlib import Path
 
 import pytest
-from testkit import TEST_CLIENT_ID, TEST_CLIENT_SECRET, EngineServer, S3Server, moto_server
+from testkit import EngineServer, S3Server, local_engine, moto_server
+
+GDAL_S3_OPTIONS = (
+    "AWS_S3_ENDPOINT", "AWS_HTTPS", "AWS_VIRTUAL_HOSTING", "AWS_REGION", "AWS_NO_SIGN_REQUEST",
+    "AWS_REQUEST_PAYER", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+)  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def fresh_gdal_s3_options():
+    """GDAL configuration is process-wide: a test that reads through /vsis3/ must not leak its settings."""
+    yield
+    from osgeo import gdal
+
+    for option in GDAL_S3_OPTIONS:
+        gdal.SetConfigOption(option, None)
 
 
 @pytest.fixture(scope="session")
@@ -43,24 +57,9 @@ def engine_factory(tmp_path, s3_server):
     engines: list[EngineServer] = []
 
     def start(catalog_dir: Path, workers: int = 1, **extra_env: str) -> EngineServer:
-        root = tmp_path / f"engine{len(engines)}"
-        (root / "outputs").mkdir(parents=True)
-        env = {
-            "TILEWISE_DATA_DIR": str(root / "data"),
-            "TILEWISE_OUTPUT_ROOT": str(root / "outputs"),
-            "TILEWISE_CLIENT_ID": TEST_CLIENT_ID,
-            "TILEWISE_CLIENT_SECRET": TEST_CLIENT_SECRET,
-            "TILEWISE_CATALOG": "demo",
-            "TILEWISE_DEMO_CATALOG": str(catalog_dir),
-            "TILEWISE_S3_ENDPOINT_URL": s3_server.endpoint_url,
-            "TILEWISE_WORKERS": str(workers),
-            "AWS_ACCESS_KEY_ID": s3_server.access_key,
-            "AWS_SECRET_ACCESS_KEY": s3_server.secret_key,
-            "AWS_REGION": s3_server.region,
-            "PYTHONPATH": os.pathsep.join(p for p in sys.path if p.endswith("site-packages")),
-            **extra_env,
-        }
-        engine = EngineServer(root / "data", root / "outputs", env, root / "engine.log")
+        engine = local_engine(
+            tmp_path / f"engine{len(engines)}", catalog_dir, s3_server, workers, **extra_env
+        )
         engines.append(engine)
         return engine.start()
 

@@ -31,6 +31,7 @@ class S3Server:
     access_key: str = "tilewise-test-key"
     secret_key: str = "tilewise-test-secret"
     region: str = "us-east-1"
+    pid: int = 0  # the server process (benchmarks read its I/O counters)
 
     @property
     def host_port(self) -> str:
@@ -61,6 +62,7 @@ class S3Server:
             "AWS_ACCESS_KEY_ID": self.access_key,
             "AWS_SECRET_ACCESS_KEY": self.secret_key,
             "AWS_REGION": self.region,
+            "AWS_NO_SIGN_REQUEST": "NO",  # an earlier anonymous source may have left YES
             "GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR",
         }
 
@@ -89,7 +91,7 @@ def moto_server(log: Path, extra_env: dict[str, str]):
     else:
         proc.kill()
         raise RuntimeError("moto_server did not start within 30 s")
-    yield S3Server(endpoint_url=f"http://127.0.0.1:{port}")
+    yield S3Server(endpoint_url=f"http://127.0.0.1:{port}", pid=proc.pid)
     proc.terminate()
     try:
         proc.wait(timeout=10)
@@ -185,3 +187,37 @@ class EngineServer:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+    def wait_for(self, request_id: str, statuses: set[str], timeout: float = 180) -> dict:
+        """Poll a v1 batch request until its status is one of `statuses`; the engine log on timeout."""
+        deadline = time.monotonic() + timeout
+        while True:
+            body = self.call("GET", f"/api/v1/batch/process/{request_id}").json()
+            if body["status"] in statuses:
+                return body
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"request still {body['status']} after {timeout} s:\n{self.log()[-3000:]}")
+            time.sleep(0.2)
+
+
+def local_engine(
+    root: Path, catalog_dir: Path, s3: S3Server, workers: int = 1, **extra_env: str
+) -> EngineServer:
+    """An engine (not started) on the demo catalog at `catalog_dir`, delivering to the local S3 server."""
+    (root / "outputs").mkdir(parents=True, exist_ok=True)
+    env = {
+        "TILEWISE_DATA_DIR": str(root / "data"),
+        "TILEWISE_OUTPUT_ROOT": str(root / "outputs"),
+        "TILEWISE_CLIENT_ID": TEST_CLIENT_ID,
+        "TILEWISE_CLIENT_SECRET": TEST_CLIENT_SECRET,
+        "TILEWISE_CATALOG": "demo",
+        "TILEWISE_DEMO_CATALOG": str(catalog_dir),
+        "TILEWISE_S3_ENDPOINT_URL": s3.endpoint_url,
+        "TILEWISE_WORKERS": str(workers),
+        "AWS_ACCESS_KEY_ID": s3.access_key,
+        "AWS_SECRET_ACCESS_KEY": s3.secret_key,
+        "AWS_REGION": s3.region,
+        "PYTHONPATH": os.pathsep.join(p for p in sys.path if p.endswith("site-packages")),
+        **extra_env,
+    }
+    return EngineServer(root / "data", root / "outputs", env, root / "engine.log")

@@ -12,7 +12,7 @@ import time
 
 import pytest
 import requests
-from testkit import TEST_CLIENT_ID, TEST_CLIENT_SECRET, EngineServer
+from testkit import TEST_CLIENT_ID, TEST_CLIENT_SECRET, local_engine
 
 NDVI_SCRIPT = """//VERSION=3
 function setup() {
@@ -69,21 +69,7 @@ DELETE = object()
 def engine(small_catalog, tmp_path_factory, s3_server):
 
     root = tmp_path_factory.mktemp("api-engine")
-    (root / "outputs").mkdir()
-    env = {
-        "TILEWISE_DATA_DIR": str(root / "data"),
-        "TILEWISE_OUTPUT_ROOT": str(root / "outputs"),
-        "TILEWISE_CLIENT_ID": TEST_CLIENT_ID,
-        "TILEWISE_CLIENT_SECRET": TEST_CLIENT_SECRET,
-        "TILEWISE_CATALOG": "demo",
-        "TILEWISE_DEMO_CATALOG": str(small_catalog),
-        "TILEWISE_S3_ENDPOINT_URL": s3_server.endpoint_url,
-        "TILEWISE_WORKERS": "1",
-        "TILEWISE_MAX_TILES": "50",
-        "AWS_ACCESS_KEY_ID": s3_server.access_key,
-        "AWS_SECRET_ACCESS_KEY": s3_server.secret_key,
-    }
-    server = EngineServer(root / "data", root / "outputs", env, root / "engine.log").start()
+    server = local_engine(root, small_catalog, s3_server, TILEWISE_MAX_TILES="50").start()
     yield server
     server.stop()
 
@@ -92,16 +78,6 @@ def create(engine, body: dict) -> dict:
     response = engine.call("POST", "/api/v1/batch/process", json=body)
     assert response.status_code == 201, response.text
     return response.json()
-
-
-def wait_status(engine, request_id: str, statuses: set[str], timeout: float = 60) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        body = engine.call("GET", f"/api/v1/batch/process/{request_id}").json()
-        if body["status"] in statuses:
-            return body
-        assert time.monotonic() < deadline, f"still {body['status']}"
-        time.sleep(0.2)
 
 
 def assert_error(response: requests.Response, status: int, *fragments: str) -> dict:
@@ -239,7 +215,7 @@ def test_actions_the_status_does_not_allow_are_409(engine):
         engine.call("GET", f"/api/v1/batch/process/{request_id}/tiles").json()["data"] == []
     )  # not analysed yet
     assert engine.call("POST", f"/api/v1/batch/process/{request_id}/cancel").status_code == 204
-    canceled = wait_status(engine, request_id, {"CANCELED"})
+    canceled = engine.wait_for(request_id, {"CANCELED"}, timeout=60)
     assert canceled["userAction"] == "CANCEL"
     assert_error(engine.call("POST", f"/api/v1/batch/process/{request_id}/start"), 409, "CANCELED")
     assert_error(engine.call("POST", f"/api/v1/batch/process/{request_id}/analyse"), 409)
@@ -249,7 +225,7 @@ def test_analysis_lists_tiles_with_geometry_origin_and_estimate(engine, s3_serve
     bucket = s3_server.new_bucket()
     created = create(engine, payload(bucket=bucket))
     assert engine.call("POST", f"/api/v1/batch/process/{created['id']}/analyse").status_code == 204
-    done = wait_status(engine, created["id"], {"ANALYSIS_DONE", "FAILED"})
+    done = engine.wait_for(created["id"], {"ANALYSIS_DONE", "FAILED"}, timeout=60)
     assert done["status"] == "ANALYSIS_DONE", done.get("error")
     assert done["valueEstimate"] > 0 and done["tileWidthPx"] == done["tileHeightPx"] == 500
     tiles = engine.call("GET", f"/api/v1/batch/process/{created['id']}/tiles").json()["data"]
@@ -276,7 +252,7 @@ def test_analysis_lists_tiles_with_geometry_origin_and_estimate(engine, s3_serve
 def test_missing_bucket_fails_the_analysis_with_the_storage_error(engine):
     created = create(engine, payload(bucket="tw-no-such-bucket"))
     engine.call("POST", f"/api/v1/batch/process/{created['id']}/analyse")
-    failed = wait_status(engine, created["id"], {"FAILED", "ANALYSIS_DONE"})
+    failed = engine.wait_for(created["id"], {"FAILED", "ANALYSIS_DONE"}, timeout=60)
     assert failed["status"] == "FAILED"
     assert "tw-no-such-bucket" in failed["error"] and "NoSuchBucket" in failed["error"]
 

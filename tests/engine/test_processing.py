@@ -76,16 +76,6 @@ def act(engine, request_id: str, action: str) -> None:
     assert response.status_code == 204, response.text
 
 
-def wait(engine, request_id: str, statuses: set[str], timeout: float = 180) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        body = engine.call("GET", f"/api/v1/batch/process/{request_id}").json()
-        if body["status"] in statuses:
-            return body
-        assert time.monotonic() < deadline, f"request still {body['status']}:\n{engine.log()[-3000:]}"
-        time.sleep(0.2)
-
-
 def tiles(engine, request_id: str) -> list[dict]:
     return engine.call("GET", f"/api/v1/batch/process/{request_id}/tiles").json()["data"]
 
@@ -131,7 +121,7 @@ def test_job_delivers_tiles_to_s3_with_values_from_the_source(engine_factory, sm
     )
     request_id = create(engine, body)
     act(engine, request_id, "start")  # from CREATED: analysis first, then processing
-    done = wait(engine, request_id, {"DONE", "PARTIAL", "FAILED"})
+    done = engine.wait_for(request_id, {"DONE", "PARTIAL", "FAILED"})
     assert done["status"] == "DONE", done.get("error")
     assert done["tileCount"] == 2 and done["tileWidthPx"] == 1000
     listed = tiles(engine, request_id)
@@ -181,7 +171,7 @@ def test_folder_delivery_writes_cogs_under_the_output_root(engine_factory, small
     )
     request_id = create(engine, body)
     act(engine, request_id, "start")
-    assert wait(engine, request_id, {"DONE", "PARTIAL", "FAILED"})["status"] == "DONE"
+    assert engine.wait_for(request_id, {"DONE", "PARTIAL", "FAILED"})["status"] == "DONE"
     files = sorted(
         p.relative_to(engine.output_root).as_posix() for p in engine.output_root.rglob("*") if p.is_file()
     )
@@ -201,12 +191,12 @@ def test_existing_outputs_fail_the_tiles_unless_overwrite_or_skip_existing(engin
     path = f"file://{engine.output_root}/fixed/<tileName>/<outputId>.<format>"
     first = create(engine, request_body(path, NDVI_WITH_MASK, responses=("ndvi", "mask")))
     act(engine, first, "start")
-    assert wait(engine, first, {"DONE", "PARTIAL", "FAILED"})["status"] == "DONE"
+    assert engine.wait_for(first, {"DONE", "PARTIAL", "FAILED"})["status"] == "DONE"
     before = (engine.output_root / "fixed/11SKV_9_0/ndvi.tif").stat().st_mtime_ns
 
     again = create(engine, request_body(path, NDVI_WITH_MASK, responses=("ndvi", "mask")))
     act(engine, again, "start")
-    failed = wait(engine, again, {"DONE", "PARTIAL", "FAILED"})
+    failed = engine.wait_for(again, {"DONE", "PARTIAL", "FAILED"})
     assert (
         failed["status"] == "FAILED" and "already exist" in failed["error"] and "overwrite" in failed["error"]
     )
@@ -216,12 +206,12 @@ def test_existing_outputs_fail_the_tiles_unless_overwrite_or_skip_existing(engin
         engine, request_body(path, NDVI_WITH_MASK, responses=("ndvi", "mask"), skipExisting=True)
     )
     act(engine, skipping, "start")
-    assert wait(engine, skipping, {"DONE", "PARTIAL", "FAILED"})["status"] == "DONE"
+    assert engine.wait_for(skipping, {"DONE", "PARTIAL", "FAILED"})["status"] == "DONE"
     assert (engine.output_root / "fixed/11SKV_9_0/ndvi.tif").stat().st_mtime_ns == before
 
     replacing = create(engine, request_body(path, NDVI_WITH_MASK, responses=("ndvi", "mask"), overwrite=True))
     act(engine, replacing, "start")
-    assert wait(engine, replacing, {"DONE", "PARTIAL", "FAILED"})["status"] == "DONE"
+    assert engine.wait_for(replacing, {"DONE", "PARTIAL", "FAILED"})["status"] == "DONE"
     assert (engine.output_root / "fixed/11SKV_9_0/ndvi.tif").stat().st_mtime_ns != before
 
 
@@ -241,7 +231,7 @@ def test_partial_job_keeps_reasons_and_restartpartial_finishes_it(engine_factory
     body, blocker = blocked_tile_body(engine, "partial")
     request_id = create(engine, body)
     act(engine, request_id, "start")
-    partial = wait(engine, request_id, {"DONE", "PARTIAL", "FAILED"})
+    partial = engine.wait_for(request_id, {"DONE", "PARTIAL", "FAILED"})
     assert partial["status"] == "PARTIAL"
     assert partial["error"].startswith("1 of 2 tiles failed") and "Cannot write" in partial["error"]
     by_name = {t["name"]: t for t in tiles(engine, request_id)}
@@ -258,7 +248,7 @@ def test_partial_job_keeps_reasons_and_restartpartial_finishes_it(engine_factory
 
     blocker.rmdir()
     act(engine, request_id, "restartpartial")
-    done = wait(engine, request_id, {"DONE", "PARTIAL", "FAILED"})
+    done = engine.wait_for(request_id, {"DONE", "PARTIAL", "FAILED"})
     assert done["status"] == "DONE" and not done.get("error")
     assert (engine.output_root / "partial/11SLV_0_0/default.tif").is_file()
 
@@ -268,12 +258,12 @@ def test_one_failed_tile_is_reprocessed_with_the_deprecated_tile_restart(engine_
     body, blocker = blocked_tile_body(engine, "single")
     request_id = create(engine, body)
     act(engine, request_id, "start")
-    assert wait(engine, request_id, {"DONE", "PARTIAL", "FAILED"})["status"] == "PARTIAL"
+    assert engine.wait_for(request_id, {"DONE", "PARTIAL", "FAILED"})["status"] == "PARTIAL"
     failed = next(t for t in tiles(engine, request_id) if t["status"] == "FAILED")
     blocker.rmdir()
     response = engine.call("POST", f"/api/v1/batch/process/{request_id}/tiles/{failed['id']}/restart")
     assert response.status_code == 204, response.text
-    assert wait(engine, request_id, {"DONE", "PARTIAL", "FAILED"})["status"] == "DONE"
+    assert engine.wait_for(request_id, {"DONE", "PARTIAL", "FAILED"})["status"] == "DONE"
     tile = engine.call("GET", f"/api/v1/batch/process/{request_id}/tiles/{failed['id']}").json()
     assert tile["status"] == "PROCESSED" and "failureReason" not in tile
 
@@ -285,7 +275,7 @@ def test_cancel_stops_scheduling_and_keeps_finished_outputs(engine_factory, smal
     act(engine, request_id, "start")
     wait_tiles(engine, request_id, lambda ts: sum(t["status"] == "PROCESSED" for t in ts) >= 1)
     act(engine, request_id, "cancel")
-    canceled = wait(engine, request_id, {"CANCELED"})
+    canceled = engine.wait_for(request_id, {"CANCELED"})
     time.sleep(3)  # a tile that was running finishes; nothing new starts
     listed = tiles(engine, request_id)
     processed = [t for t in listed if t["status"] == "PROCESSED"]
@@ -307,7 +297,7 @@ def test_killing_the_engine_mid_job_loses_and_duplicates_nothing(engine_factory,
     before = {t.name for t in (engine.output_root / "kill").iterdir()}
 
     engine.start()
-    done = wait(engine, request_id, {"DONE", "PARTIAL", "FAILED"}, timeout=300)
+    done = engine.wait_for(request_id, {"DONE", "PARTIAL", "FAILED"}, timeout=300)
     assert done["status"] == "DONE", done.get("error")
     listed = tiles(engine, request_id)
     assert len(listed) == done["tileCount"] and {t["status"] for t in listed} == {"PROCESSED"}
@@ -327,7 +317,7 @@ def test_analysis_of_an_unwritable_folder_fails_the_request(engine_factory, smal
         request_body(f"file://{engine.output_root}/taken/sub", NDVI_WITH_MASK, responses=("ndvi", "mask")),
     )
     act(engine, request_id, "analyse")
-    failed = wait(engine, request_id, {"FAILED", "ANALYSIS_DONE"})
+    failed = engine.wait_for(request_id, {"FAILED", "ANALYSIS_DONE"})
     assert failed["status"] == "FAILED" and "cannot be written" in failed["error"]
     shutil.rmtree(engine.output_root, ignore_errors=True)
     assert json.dumps(failed).count("secret") == 0
