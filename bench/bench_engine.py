@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from testkit import TEST_CLIENT_ID, TEST_CLIENT_SECRET, EngineServer, moto_server  # noqa: E402
+from testkit import EngineServer, local_engine, moto_server  # noqa: E402
 
 from tilewise.core.area import AreaOfInterest  # noqa: E402
 from tilewise.core.grids import tiles_for_area  # noqa: E402
@@ -108,32 +108,8 @@ def overhead(output_root: Path) -> None:
     print(f"  peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
 
 
-def wait(engine: EngineServer, request_id: str, statuses: set[str], timeout: float = 1800) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        body = engine.call("GET", f"/api/v1/batch/process/{request_id}").json()
-        if body["status"] in statuses:
-            return body
-        time.sleep(0.2)
-    raise TimeoutError(request_id)
-
-
 def start_engine(workdir: Path, s3, workers: int) -> EngineServer:
-    root = workdir / f"engine-{workers}-{time.time_ns()}"
-    (root / "outputs").mkdir(parents=True)
-    env = {
-        "TILEWISE_DATA_DIR": str(root / "data"),
-        "TILEWISE_OUTPUT_ROOT": str(root / "outputs"),
-        "TILEWISE_CLIENT_ID": TEST_CLIENT_ID,
-        "TILEWISE_CLIENT_SECRET": TEST_CLIENT_SECRET,
-        "TILEWISE_CATALOG": "demo",
-        "TILEWISE_DEMO_CATALOG": str(CATALOG),
-        "TILEWISE_S3_ENDPOINT_URL": s3.endpoint_url,
-        "TILEWISE_WORKERS": str(workers),
-        "AWS_ACCESS_KEY_ID": s3.access_key,
-        "AWS_SECRET_ACCESS_KEY": s3.secret_key,
-    }
-    return EngineServer(root / "data", root / "outputs", env, root / "engine.log").start()
+    return local_engine(workdir / f"engine-{workers}-{time.time_ns()}", CATALOG, s3, workers).start()
 
 
 def poll(engine: EngineServer, request_id: str, stop: threading.Event, latencies: list[float]) -> None:
@@ -157,7 +133,7 @@ def throughput(workdir: Path, s3, workers: int, pollers: int = 0) -> None:
         bucket = s3.new_bucket()
         created = engine.call("POST", "/api/v1/batch/process", json=tutorial_request(bucket)).json()
         engine.call("POST", f"/api/v1/batch/process/{created['id']}/analyse")
-        wait(engine, created["id"], {"ANALYSIS_DONE"})
+        engine.wait_for(created["id"], {"ANALYSIS_DONE"}, timeout=1800)
         stop = threading.Event()
         latencies: list[float] = []
         threads = [
@@ -168,7 +144,7 @@ def throughput(workdir: Path, s3, workers: int, pollers: int = 0) -> None:
         engine.call("POST", f"/api/v1/batch/process/{created['id']}/start")
         for thread in threads:
             thread.start()
-        done = wait(engine, created["id"], {"DONE", "PARTIAL", "FAILED"})
+        done = engine.wait_for(created["id"], {"DONE", "PARTIAL", "FAILED"}, timeout=1800)
         seconds = time.monotonic() - started
         stop.set()
         for thread in threads:
@@ -201,7 +177,7 @@ def big_analysis(workdir: Path, s3) -> None:
         create_s = time.monotonic() - started
         started = time.monotonic()
         engine.call("POST", f"/api/v1/batch/process/{created['id']}/analyse")
-        done = wait(engine, created["id"], {"ANALYSIS_DONE", "FAILED"})
+        done = engine.wait_for(created["id"], {"ANALYSIS_DONE", "FAILED"}, timeout=1800)
         seconds = time.monotonic() - started
         print(
             f"analysis: {done['tileCount']} tiles analysed in {seconds:.2f} s (create: {create_s:.2f} s) [{done['status']}]"

@@ -1,0 +1,213 @@
+"""Evalscript runtime benchmarks, side by side with numpy (the ceiling) and with bare V8 loops.
+
+    .venv/bin/python bench/bench_evalscript.py
+
+One core (the process pins itself to CPU 0), 1,000,000 pixels, best of 5 after a warm-up:
+- SIMPLE NDVI through the runtime vs numpy (target: >= 40% of numpy), and a bare V8 loop over typed
+  arrays with no evalscript machinery (what V8 itself can do);
+- ORBIT max-NDVI over 6 samples per pixel (target: >= 12 Mpx/s);
+- the tutorial's NDVI-interpolation evalscript on 1100 x 1100 px x 6 samples vs a bare V8 loop
+  calling its evaluatePixel with the data already in JS (target: <= 1.25x);
+- peak RSS for tiles of growing size, each in a fresh process (chunking keeps the runtime's share flat).
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import numpy as np
+from py_mini_racer import MiniRacer
+
+ROOT = Path(__file__).resolve().parent.parent
+from tilewise.engine.evalscript import EvalscriptRuntime, Limits  # noqa: E402
+from tilewise.engine.samples import Sample, SampleStack, Scene  # noqa: E402
+
+JULY = datetime(2023, 7, 1, tzinfo=timezone.utc)
+NDVI = """//VERSION=3
+function setup() { return {input: ["B04", "B08"], output: {bands: 1, sampleType: "FLOAT32"}}; }
+function evaluatePixel(s) { return [(s.B08 - s.B04) / (s.B08 + s.B04)]; }"""
+MAX_NDVI = """//VERSION=3
+function setup() { return {input: ["B04", "B08"], output: {bands: 1, sampleType: "FLOAT32"}, mosaicking: "ORBIT"}; }
+function evaluatePixel(samples) {
+  var best = -1;
+  for (var i = 0; i < samples.length; i++) {
+    var v = (samples[i].B08 - samples[i].B04) / (samples[i].B08 + samples[i].B04);
+    if (v > best) best = v;
+  }
+  return [best];
+}"""
+TUTORIAL = (ROOT / "tests" / "clients" / "tutorial_interpolation_evalscript.js").read_text()
+
+
+def best_of(function, repeat: int = 5) -> float:
+    function()  # warm-up: V8 optimises the loop and evaluatePixel
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def samples(n: int) -> list[Sample]:
+    """n orbits, most recent first (Sentinel Hub's order)."""
+    return [
+        Sample(JULY + timedelta(days=5 * i), JULY + timedelta(days=5 * i + 1),
+               (Scene(f"S{i}", JULY + timedelta(days=5 * i, hours=10), 0.0, "x"),))
+        for i in range(n)
+    ][::-1]  # fmt: skip
+
+
+def planes(rng, n: int, size: int) -> tuple[np.ndarray, np.ndarray]:
+    red = rng.uniform(0.01, 0.6, (n, size, size)).astype(np.float32)
+    nir = rng.uniform(0.01, 0.6, (n, size, size)).astype(np.float32)
+    return red, nir
+
+
+def bare_ndvi_loop(red: np.ndarray, nir: np.ndarray) -> float:
+    """V8 alone: typed arrays already in JS, a plain loop, no sample objects and no evalscript."""
+    n = red.size
+    racer = MiniRacer()
+    racer.eval(f"var a = new Float32Array({n}), b = new Float32Array({n}), o = new Float32Array({n});"
+               "function run(n) { for (var i = 0; i < n; i++) o[i] = (b[i] - a[i]) / (b[i] + a[i]); return n; }")  # fmt: skip
+    np.frombuffer(racer.eval("a.buffer"), np.float32)[:] = red.ravel()
+    np.frombuffer(racer.eval("b.buffer"), np.float32)[:] = nir.ravel()
+    seconds = best_of(lambda: racer.eval(f"run({n})"))
+    racer.close()
+    return seconds
+
+
+def simple_ndvi(rng) -> None:
+    red, nir = planes(rng, 1, 1000)
+    data = SampleStack(samples(1), {"B04": red, "B08": nir}, np.ones((1, 1000, 1000), np.uint8), 1000, 1000)
+    with EvalscriptRuntime(NDVI) as runtime:
+        t_runtime = best_of(lambda: runtime.evaluate(data))
+        got = runtime.evaluate(data).outputs["default"].data
+    t_numpy = best_of(lambda: (nir - red) / (nir + red))
+    assert np.allclose(got, (nir - red) / (nir + red), rtol=1e-6)
+    t_bare = bare_ndvi_loop(red, nir)
+    print(f"SIMPLE NDVI, 1 Mpx: runtime {t_runtime * 1e3:.2f} ms = {1 / t_runtime:.0f} Mpx/s; "
+          f"numpy {1 / t_numpy:.0f} Mpx/s -> runtime at {100 * t_numpy / t_runtime:.1f}% of numpy (target >= 40%); "
+          f"bare V8 typed-array loop {1 / t_bare:.0f} Mpx/s ({100 * t_numpy / t_bare:.0f}% of numpy)")  # fmt: skip
+
+
+def orbit_max(rng) -> None:
+    red, nir = planes(rng, 6, 1000)
+    data = SampleStack(samples(6), {"B04": red, "B08": nir}, np.ones((6, 1000, 1000), np.uint8), 1000, 1000)
+    with EvalscriptRuntime(MAX_NDVI) as runtime:
+        t_runtime = best_of(lambda: runtime.evaluate(data))
+        got = runtime.evaluate(data).outputs["default"].data[0]
+    t_numpy = best_of(lambda: ((nir - red) / (nir + red)).max(axis=0))
+    assert np.allclose(got, ((nir - red) / (nir + red)).max(axis=0), rtol=1e-6)
+    print(f"ORBIT max NDVI, 6 samples, 1 Mpx: runtime {t_runtime * 1e3:.1f} ms = {1 / t_runtime:.1f} Mpx/s "
+          f"(target >= 12); numpy {1 / t_numpy:.1f} Mpx/s")  # fmt: skip
+
+
+def tutorial(rng) -> None:
+    size, n = 1100, 6
+    red = rng.uniform(300, 3000, (n, size, size)).astype(np.float32)
+    nir = rng.uniform(300, 5000, (n, size, size)).astype(np.float32)
+    clm = (rng.random((n, size, size)) < 0.15).astype(np.float32)
+    mask = np.ones((n, size, size), np.uint8)
+    data = SampleStack(samples(n), {"B04": red, "B08": nir, "CLM": clm}, mask, size, size)
+
+    # the bare loop: the same script, samples built in JS from typed arrays already filled, evaluatePixel per pixel
+    racer = MiniRacer()
+    racer.eval(TUTORIAL)
+    racer.eval(f"""
+      var N = {size * size}, NS = {n};
+      var red = new Float32Array(N * NS), nir = new Float32Array(N * NS), clm = new Float32Array(N * NS);
+      var scenes = [];
+      for (var s = 0; s < NS; s++) scenes.push({{date: new Date(Date.UTC(2023, 6, 1 + 5 * (NS - 1 - s), 10))}});
+      function bare() {{
+        var out = 0;
+        for (var i = 0; i < N; i++) {{
+          var samples = new Array(NS);
+          for (var s = 0; s < NS; s++) {{ var o = s * N + i; samples[s] = {{B04: red[o], B08: nir[o], CLM: clm[o], dataMask: 1}}; }}
+          var r = evaluatePixel(samples, scenes);
+          out += r.NDVI.length + r.data_mask[0];
+        }}
+        return out;
+      }}""")  # fmt: skip
+    for name, array in (("red", red), ("nir", nir), ("clm", clm)):
+        np.frombuffer(racer.eval(f"{name}.buffer"), np.float32)[:] = array.reshape(n, -1).ravel()
+
+    # measured alternately, so that both see the same machine state
+    runtime = EvalscriptRuntime(TUTORIAL, Limits(time_limit_s=3600))
+    t_runtime, t_bare = [], []
+    runtime.evaluate(data)
+    racer.eval("bare()", timeout_sec=3600)
+    for _ in range(2):
+        start = time.perf_counter()
+        runtime.evaluate(data)
+        t_runtime.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        racer.eval("bare()", timeout_sec=3600)
+        t_bare.append(time.perf_counter() - start)
+    runtime.close()
+    racer.close()
+    px = size * size / 1e6
+    tr, tb = min(t_runtime), min(t_bare)
+    print(f"tutorial NDVI interpolation, {size}x{size} px x {n} samples: runtime {tr:.2f} s ({px / tr:.3f} Mpx/s), "
+          f"bare V8 loop {tb:.2f} s ({px / tb:.3f} Mpx/s) -> {tr / tb:.2f}x (target <= 1.25x)")  # fmt: skip
+
+
+def current_rss_mib() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def memory_child(size: int) -> None:
+    """Runs in a fresh process: RSS before evaluating one SIMPLE NDVI tile, and the peak (getrusage) after."""
+    rng = np.random.default_rng(1)
+    red = rng.random((1, size, size), dtype=np.float32)
+    nir = rng.random((1, size, size), dtype=np.float32)
+    data = SampleStack(samples(1), {"B04": red, "B08": nir}, np.ones((1, size, size), np.uint8), size, size)
+    runtime = EvalscriptRuntime(NDVI)
+    runtime.evaluate(SampleStack(samples(1), {"B04": red[:, :1], "B08": nir[:, :1]},
+                                 np.ones((1, 1, size), np.uint8), 1, size))  # fmt: skip
+    before = current_rss_mib()
+    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result = runtime.evaluate(data)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    output = result.outputs["default"].data.nbytes / 2**20
+    inputs = (red.nbytes + nir.nbytes + data.data_mask.nbytes) / 2**20
+    print(f"  tile {size}x{size} ({size * size / 1e6:g} Mpx): inputs {inputs:.0f} MiB, output {output:.0f} MiB; "
+          f"RSS {before:.0f} MiB before evaluate (peak so far {peak_before:.0f}), peak {peak:.0f} MiB after "
+          f"-> evaluate added {peak - before:.0f} MiB, {peak - before - output:.0f} MiB beyond its output")  # fmt: skip
+
+
+def memory() -> None:
+    print("memory (SIMPLE NDVI FLOAT32, chunks of 262,144 px, a fresh process per size):")
+    for size in (500, 1000, 2000, 4000, 8000):
+        subprocess.run([sys.executable, __file__, "--memory", str(size)], check=True)
+
+
+def main() -> None:
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {0})
+    if sys.argv[1:2] == ["--memory"]:
+        memory_child(int(sys.argv[2]))
+        return
+    from importlib.metadata import version
+
+    rng = np.random.default_rng(1)
+    print(f"python {sys.version.split()[0]}, numpy {np.__version__}, mini-racer {version('mini-racer')} "
+          f"(V8 {MiniRacer().v8_version}), one core (affinity {sorted(os.sched_getaffinity(0))})")  # fmt: skip
+    memory()  # first: children inherit the parent's peak RSS (ru_maxrss survives exec on Linux)
+    simple_ndvi(rng)
+    orbit_max(rng)
+    tutorial(rng)
+    print(
+        f"peak RSS of the benchmark process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB"
+    )
+
+
+if __name__ == "__main__":
+    main()
