@@ -7,6 +7,7 @@ queue, and returns a TileOutcome; it never touches the job store.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import queue
 import time
 import traceback
@@ -31,9 +32,13 @@ class TileExecutor(Protocol):
 _started_queue: Optional[multiprocessing.Queue] = None
 
 
+WORKER_NICENESS = 10  # tiles yield the CPU to the API process: status polls stay fast while a job runs
+
+
 def _init_worker(started_queue: multiprocessing.Queue) -> None:
     global _started_queue
     _started_queue = started_queue
+    os.nice(WORKER_NICENESS)
 
 
 def run_tile(function: TileFunction, job: TileJob) -> TileOutcome:
