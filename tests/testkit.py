@@ -221,3 +221,28 @@ def local_engine(
         **extra_env,
     }
     return EngineServer(root / "data", root / "outputs", env, root / "engine.log")
+
+
+# --- a BYOC collection as a bare folder of COGs ----------------------------------------------------------
+
+BYOC_BOUNDS = (290_000.0, 3_990_000.0, 291_000.0, 3_991_000.0)  # EPSG:32611, 100 x 100 px at 10 m
+BYOC_BBOX = (-119.335, 36.03, -119.315, 36.045)  # around it, in WGS84
+
+
+def write_byoc_folder(root: Path) -> dict:
+    """Two scenes with a custom band (NDVI, scaled uint16, no data along the top) and no optical band;
+    the scene folders' names carry the dates. Returns the planes by scene name."""
+    import numpy as np
+
+    from tilewise.engine.data.demo import write_cog
+
+    rng = np.random.default_rng(7)
+    planes = {}
+    for name in ("2023-07-06", "S2_20230711T184521"):
+        plane = rng.integers(1, 20_000, (100, 100)).astype(np.uint16)
+        plane[:10, :] = 0
+        (root / name).mkdir(parents=True)
+        write_cog(root / name / "NDVI.tif", plane, BYOC_BOUNDS, 10.0, 32611, 256, "test")
+        planes[name] = plane
+    (root / "README.txt").write_text("not a scene")
+    return planes

@@ -23,6 +23,7 @@ gdal.UseExceptions()
 CONFIG_FILE = Path(__file__).with_name("catalogs.json")
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ORDERS = ("mostRecent", "leastRecent", "leastCC")
+KINDS = ("static", "folder", "stac-api")
 SYNTHETIC = "tilewise:synthetic"
 ASSETS = "tilewise:assets"  # band -> {"href": GDAL path, "offset_dn": float} kept on each Scene
 STAC_RETRIES = 4
@@ -31,8 +32,8 @@ STAC_RETRIES = 4
 @dataclass(frozen=True)
 class CollectionConfig:
     data_type: str
-    kind: str  # "static" or "stac-api"
-    href: str = ""  # static: collection.json or catalog.json (local path, s3:// or https://)
+    kind: str  # "static", "folder" or "stac-api"
+    href: str = ""  # static: collection.json or catalog.json; folder: the folder (local path, s3:// or https://)
     url: str = ""  # stac-api: the API root
     collection: str = ""
     bands: tuple[str, ...] = ()
@@ -40,6 +41,7 @@ class CollectionConfig:
     requester_pays: bool = False
     timeout_s: float = 30.0
     options: dict = field(default_factory=dict)
+    asset_keys: dict = field(default_factory=lambda: dict(ASSET_KEYS))  # band -> STAC asset key
 
 
 def demo_root() -> str:
@@ -66,7 +68,16 @@ def _load_config(catalog: str) -> dict[str, CollectionConfig]:
         if data_type.startswith("_"):
             continue
         bands = entry.get("bands", data_type)
-        band_names = tuple(COLLECTION_BANDS[bands]) if isinstance(bands, str) else tuple(bands) + ("dataMask",)
+        if entry.get("kind") not in KINDS:
+            raise UnknownCollectionError(
+                f"Collection {data_type!r} in {catalog}: kind {entry.get('kind')!r} is not one of {', '.join(KINDS)}."
+            )
+        if isinstance(bands, str):
+            band_names = tuple(COLLECTION_BANDS[bands])
+            asset_keys = dict(ASSET_KEYS)
+        else:  # a BYOC collection: its assets are keyed by band name (Earth Search names also accepted)
+            band_names = tuple(bands) + ("dataMask",)
+            asset_keys = {band: band for band in bands}
         href = str(entry.get("href", "")).replace("{demo}", demo_root())
         configs[data_type] = CollectionConfig(
             data_type=data_type,
@@ -79,6 +90,7 @@ def _load_config(catalog: str) -> dict[str, CollectionConfig]:
             requester_pays=bool(entry.get("requester_pays", False)),
             timeout_s=float(entry.get("timeout_s", 30.0)),
             options=dict(entry.get("gdal_options", {})),
+            asset_keys=asset_keys,
         )
     return configs
 
@@ -169,8 +181,10 @@ def offset_dn(item: dict, asset: dict) -> float:
 def scene_from_item(item: dict, item_href: str, config: CollectionConfig) -> Scene:
     props = item.get("properties", {})
     assets = {}
-    for band, key in ASSET_KEYS.items():
-        asset = item.get("assets", {}).get(key + config.asset_suffix) or item.get("assets", {}).get(key)
+    found = item.get("assets", {})
+    for band, key in config.asset_keys.items():
+        candidates = (key + config.asset_suffix, key, ASSET_KEYS.get(band, key))
+        asset = next((found[k] for k in candidates if k in found), None)
         if asset and asset.get("href"):
             assets[band] = {"href": gdal_path(_join(item_href, asset["href"])), "offset_dn": offset_dn(item, asset)}
     synthetic = bool(props.get(SYNTHETIC))

@@ -116,26 +116,31 @@ class SceneReader:
     def _asset(self, scene: Scene, band: str) -> Optional[dict]:
         return scene.properties.get(ASSETS, {}).get(band)
 
-    def _plan(self, scene: Scene, bands: dict[str, Units]) -> list[tuple[str, str]]:
-        """(what, band) reads for one scene: the requested bands, SCL for a derived CLM, a reference for dataMask."""
+    def _plan(self, scene: Scene, bands: dict[str, Units]) -> tuple[list[str], str]:
+        """The bands to read for one scene (requested ones, SCL for a derived CLM) and the one dataMask comes from."""
         reads = []
         for band in bands:
             if band == "CLM" and self._asset(scene, "CLM") is None:
                 if self._asset(scene, "SCL") is None:
                     raise DataError(f"Scene {scene.item_id} has neither a CLM nor an SCL asset to derive CLM from.")
-                reads.append(("SCL", "SCL"))
+                reads.append("SCL")
                 continue
             if self._asset(scene, band) is None:
                 raise DataError(f"Scene {scene.item_id} has no asset for band {band}.")
-            reads.append((band, band))
-        reference = next((b for b in bands if b in OPTICAL), None) or next(
-            (b for b in ("B04", "B03", "B02", "B08") if self._asset(scene, b)), None
+            reads.append(band)
+        # dataMask: where an optical band has data; a BYOC collection's first band when it has no optical one
+        assets = scene.properties.get(ASSETS, {})
+        reference = (
+            next((b for b in bands if b in OPTICAL), None)
+            or next((b for b in ("B04", "B03", "B02", "B08") if b in assets), None)
+            or next((b for b in reads if b not in ("SCL", "CLM")), None)
+            or next((b for b in assets if b not in ("SCL", "CLM")), None)
         )
         if reference is None:
-            raise DataError(f"Scene {scene.item_id} has no optical band to derive dataMask from.")
-        if (reference, reference) not in reads:
-            reads.append((reference, reference))
-        return list(dict.fromkeys(reads))
+            raise DataError(f"Scene {scene.item_id} has no band to derive dataMask from.")
+        if reference not in reads:
+            reads.append(reference)
+        return list(dict.fromkeys(reads)), reference
 
     def read(self, samples: list[Sample], bands: dict[str, Units]) -> SampleStack:
         grid = self.grid
@@ -145,7 +150,7 @@ class SceneReader:
         jobs = []
         for index, sample in enumerate(samples):
             for scene in sample.scenes:
-                for _, band in self._plan(scene, bands):
+                for band in self._plan(scene, bands)[0]:
                     jobs.append((index, scene, band))
         with ThreadPoolExecutor(max_workers=self.max_parallel, thread_name_prefix="tilewise-read") as pool:
             futures = {
@@ -155,8 +160,7 @@ class SceneReader:
         for index, sample in enumerate(samples):
             filled = mask[index]
             for scene in sample.scenes:
-                reads = {band for _, band in self._plan(scene, bands)}
-                reference = next(b for b in reads if b in OPTICAL) if any(b in OPTICAL for b in reads) else None
+                reference = self._plan(scene, bands)[1]
                 valid = arrays[(index, scene.item_id, reference)] != 0
                 take = valid & (filled == 0)
                 if not take.any():

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from ..samples import Mosaicking, Sample, SampleStack, Scene, Units
 from .catalog import CollectionConfig, StacApi, StaticCatalog, collection_config, group_samples, order_scenes
+from .folder import FolderCatalog
 from .model import DataError, TargetGrid
 from .reader import SceneReader, configure_gdal
 
@@ -32,7 +33,8 @@ class DataSource:
         self.data_type = config.data_type
         self.bands = config.bands
         self._s3_endpoint_url = s3_endpoint_url
-        self._finder = StaticCatalog(config) if config.kind == "static" else StacApi(config)
+        finders = {"static": StaticCatalog, "folder": FolderCatalog, "stac-api": StacApi}
+        self._finder = finders[config.kind](config)
 
     def _configure(self) -> None:
         """GDAL settings are per process: set ours before each use (another source may have changed them)."""

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from osgeo import gdal
+from testkit import BYOC_BBOX, BYOC_BOUNDS, write_byoc_folder
 
 from tilewise.core.crs import transform_points
 from tilewise.engine.data import DataError, TargetGrid, UnknownCollectionError, collection_bands, open_source
@@ -439,3 +440,67 @@ def test_stac_api_that_keeps_failing_gives_the_reason(flaky_api):
     with pytest.raises(DataError) as info:
         stac_api(flaky_api).search(TEST_BBOX, *JULY, 100)
     assert flaky_api in str(info.value) and "attempts" in str(info.value)
+
+
+# --- BYOC: a bare folder of COGs --------------------------------------------------------------------------
+
+
+def byoc_catalog(tmp_path: Path, href: str) -> str:
+    path = tmp_path / f"byoc-{abs(hash(href))}.json"
+    path.write_text(json.dumps({"byoc-fields": {"kind": "folder", "href": href, "bands": ["NDVI"]}}))
+    return str(path)
+
+
+def test_a_folder_of_cogs_is_a_byoc_collection_with_custom_bands(tmp_path):
+    planes = write_byoc_folder(tmp_path / "fields")
+    source = open_source(byoc_catalog(tmp_path, str(tmp_path / "fields")), "byoc-fields")
+    assert source.bands == ("NDVI", "dataMask")
+    scenes = source.search(BYOC_BBOX, *JULY, mosaicking_order="leastRecent")
+    assert [s.item_id for s in scenes] == ["2023-07-06", "S2_20230711T184521"]
+    assert scenes[1].datetime == datetime(2023, 7, 11, 18, 45, 21, tzinfo=timezone.utc)
+    assert not source.search(BYOC_BBOX, datetime(2023, 7, 7, tzinfo=timezone.utc), JULY[1])[
+        0
+    ].item_id.startswith("2023")
+
+    grid = TargetGrid(32611, BYOC_BOUNDS, 100, 100)
+    stack = source.read(source.samples(scenes, Mosaicking.ORBIT), {"NDVI": Units.DN}, grid)
+    for index, name in enumerate(("2023-07-06", "S2_20230711T184521")):
+        np.testing.assert_array_equal(stack.bands["NDVI"][index], planes[name].astype(np.float32))
+        np.testing.assert_array_equal(stack.data_mask[index], (planes[name] != 0).astype(np.uint8))
+
+
+def test_a_byoc_folder_on_s3_reads_the_same_pixels(tmp_path, s3_server, monkeypatch):
+    planes = write_byoc_folder(tmp_path / "fields")
+    bucket = s3_server.new_bucket()
+    for path in (tmp_path / "fields").rglob("*"):
+        if path.is_file():
+            s3_server.client().upload_file(str(path), bucket, f"byoc/{path.relative_to(tmp_path).as_posix()}")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", s3_server.access_key)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", s3_server.secret_key)
+    monkeypatch.setenv("AWS_REGION", s3_server.region)
+    source = open_source(byoc_catalog(tmp_path, f"s3://{bucket}/byoc/fields"), "byoc-fields",
+                         s3_endpoint_url=s3_server.endpoint_url)  # fmt: skip
+    scenes = source.search(BYOC_BBOX, *JULY)
+    assert [s.item_id for s in scenes] == ["S2_20230711T184521", "2023-07-06"]  # mostRecent first
+    grid = TargetGrid(32611, BYOC_BOUNDS, 100, 100)
+    stack = source.read(source.samples(scenes, Mosaicking.SIMPLE), {"NDVI": Units.DN}, grid)
+    # SIMPLE: the most recent scene wins where it has data (both have none along the top)
+    np.testing.assert_array_equal(stack.bands["NDVI"][0], planes["S2_20230711T184521"].astype(np.float32))
+    np.testing.assert_array_equal(stack.data_mask[0][:10], 0)
+    assert scenes[0].properties["tilewise:assets"]["NDVI"]["href"].startswith(f"/vsis3/{bucket}/byoc/fields/")
+
+
+def test_a_byoc_scene_folder_without_a_date_is_a_clear_error(tmp_path):
+    (tmp_path / "fields" / "latest").mkdir(parents=True)
+    write_cog(tmp_path / "fields" / "latest" / "NDVI.tif", np.ones((10, 10), np.uint16), BYOC_BOUNDS, 100.0,
+              32611, 256, "test")  # fmt: skip
+    source = open_source(byoc_catalog(tmp_path, str(tmp_path / "fields")), "byoc-fields")
+    with pytest.raises(DataError, match="'latest' has no acquisition date.*2023-07-06"):
+        source.search(BYOC_BBOX, *JULY)
+
+
+def test_an_unknown_collection_kind_names_the_kinds(tmp_path):
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps({"byoc-x": {"kind": "directory", "href": "/data"}}))
+    with pytest.raises(UnknownCollectionError, match="'directory' is not one of static, folder, stac-api"):
+        open_source(str(path), "byoc-x")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 from osgeo import gdal
+from testkit import BYOC_BBOX, BYOC_BOUNDS, write_byoc_folder
 
 gdal.UseExceptions()
 
@@ -321,3 +322,28 @@ def test_analysis_of_an_unwritable_folder_fails_the_request(engine_factory, smal
     assert failed["status"] == "FAILED" and "cannot be written" in failed["error"]
     shutil.rmtree(engine.output_root, ignore_errors=True)
     assert json.dumps(failed).count("secret") == 0
+
+
+def test_a_job_on_a_byoc_folder_delivers_its_custom_band(engine_factory, small_catalog, tmp_path):
+    planes = write_byoc_folder(tmp_path / "fields")
+    catalog = tmp_path / "byoc.json"
+    catalog.write_text(
+        json.dumps({"byoc-fields": {"kind": "folder", "href": str(tmp_path / "fields"), "bands": ["NDVI"]}})
+    )
+    engine = engine_factory(small_catalog, TILEWISE_CATALOG=str(catalog))
+    script = """//VERSION=3
+function setup() { return {input: [{bands: ["NDVI", "dataMask"], units: "DN"}],
+                           output: {bands: 1, sampleType: "UINT16", nodataValue: 0}}; }
+function evaluatePixel(s) { return [s.dataMask ? s.NDVI : 0]; }"""
+    body = request_body(f"file://{engine.output_root}/byoc/<tileName>/<outputId>.<format>", script,
+                        bbox=list(BYOC_BBOX), resolution=10)  # fmt: skip
+    body["processRequest"]["input"]["data"][0]["type"] = "byoc-fields"
+    request_id = create(engine, body)
+    act(engine, request_id, "start")
+    done = engine.wait_for(request_id, {"DONE", "PARTIAL", "FAILED"})
+    assert done["status"] == "DONE", done.get("error")
+    assert "11SKV_9_0" in {t["name"] for t in tiles(engine, request_id)}  # the one tile the scenes fall in
+    delivered = str(engine.output_root / "byoc" / "11SKV_9_0" / "default.tif")
+    window = gdal.Warp("", delivered, format="MEM", outputBounds=BYOC_BOUNDS, width=100, height=100)
+    # SIMPLE, most recent first: the 11 July scene everywhere it has data
+    np.testing.assert_array_equal(window.ReadAsArray(), planes["S2_20230711T184521"])
