@@ -7,6 +7,7 @@ write the JSON back. Field names follow Sentinel Hub (reference §1.5, §1.6).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Optional
@@ -235,13 +236,25 @@ class RasterOutput:
 
 
 @dataclass(frozen=True)
+class GeoPackageInput:
+    """v2 `input` of type geopackage: features (one output raster each) from a GeoPackage on S3."""
+
+    url: str  # s3://bucket/key.gpkg (or file:// under the engine's output root)
+    credentials: Optional[S3Credentials] = None
+    default_width: Optional[int] = None
+    default_height: Optional[int] = None
+    default_resolution: Optional[float] = None
+
+
+@dataclass(frozen=True)
 class BatchRequestSpec:
     """A batch request as the engine and the client understand it, whatever the API version."""
 
     process_request: ProcessRequest
-    tiling_grid: TilingGridSpec
+    tiling_grid: Optional[TilingGridSpec]  # None for v2 GeoPackage input
     output: RasterOutput
     description: str = ""
+    features: Optional[GeoPackageInput] = None
 
 
 def parse_process_request(body: Any, where: str = "processRequest", batch: bool = True) -> ProcessRequest:
@@ -465,3 +478,115 @@ def parse_v1_create(body: Any) -> BatchRequestSpec:
     if not isinstance(description, str):
         raise PayloadError("description must be a string.", "description")
     return BatchRequestSpec(process_request, grid, output, description)
+
+
+# --- Batch API v2 ---------------------------------------------------------------------------------------
+
+V2_SECRET_KEYS = ("accessKey", "secretAccessKey")
+FEATURE_MAX_PX = 3500  # a GeoPackage feature's raster, per side (reference §1.6)
+
+
+def parse_s3_bucket_info(body: Any, where: str) -> tuple[str, Optional[S3Credentials]]:
+    """`{"s3": {url, accessKey, secretAccessKey, region, iamRoleARN}}` → (url, credentials)."""
+    holder = _object(body, where)
+    if "gs" in holder:
+        raise PayloadError(
+            f"{where}.gs: Google Cloud Storage is not supported by this engine: use s3.", f"{where}.gs"
+        )
+    info = _object(_require(holder, "s3", where), f"{where}.s3")
+    url = info.get("url")
+    if not isinstance(url, str) or not url:
+        raise PayloadError(f"{where}.s3.url is missing: give s3://bucket/folder.", f"{where}.s3.url")
+    if info.get("iamRoleARN"):
+        raise PayloadError(
+            f"{where}.s3.iamRoleARN: this engine cannot assume IAM roles: give accessKey and secretAccessKey, or "
+            "leave all three out to use the engine's own credentials.",
+            f"{where}.s3.iamRoleARN",
+        )
+    access, secret = info.get("accessKey"), info.get("secretAccessKey")
+    if bool(access) != bool(secret):
+        raise PayloadError(
+            f"{where}.s3 needs both accessKey and secretAccessKey, or neither (the engine's own credentials).",
+            f"{where}.s3",
+        )
+    region = info.get("region")
+    if region is not None and not isinstance(region, str):
+        raise PayloadError(f"{where}.s3.region must be a string such as eu-central-1.", f"{where}.s3.region")
+    return url, (S3Credentials(str(access), str(secret), region) if access else None)
+
+
+def _parse_geopackage_input(body: dict) -> GeoPackageInput:
+    url, credentials = parse_s3_bucket_info(_require(body, "features", "input"), "input.features")
+    defaults = _object(body.get("defaults") or {}, "input.defaults")
+    width = (
+        _whole(defaults["width"], "input.defaults.width", 1) if defaults.get("width") is not None else None
+    )
+    height = (
+        _whole(defaults["height"], "input.defaults.height", 1) if defaults.get("height") is not None else None
+    )
+    for value, name in ((width, "width"), (height, "height")):
+        if value is not None and value > FEATURE_MAX_PX:
+            raise PayloadError(
+                f"input.defaults.{name} {value} is over the limit of {FEATURE_MAX_PX} px.",
+                f"input.defaults.{name}",
+            )
+    if (width is None) != (height is None):
+        raise PayloadError("input.defaults needs both width and height, or neither.", "input.defaults")
+    resolution = defaults.get("resolution")
+    if resolution is not None:
+        resolution = _number(resolution, "input.defaults.resolution")
+        if resolution <= 0:
+            raise PayloadError("input.defaults.resolution must be positive.", "input.defaults.resolution")
+    return GeoPackageInput(url, credentials, width, height, resolution)
+
+
+def parse_v2_create(body: Any) -> BatchRequestSpec:
+    """A v2 `POST /api/v2/batch/process` body (`BatchV2ProcessRequest`)."""
+    body = _object(body, "request body")
+    process_request = parse_process_request(_require(body, "processRequest", "request body"))
+    source = _object(_require(body, "input", "request body"), "input")
+    kind = source.get("type")
+    grid, features = None, None
+    if kind == "tiling-grid":
+        grid = parse_tiling_grid(source, "input")
+        if process_request.bounds is None:
+            raise PayloadError(
+                "processRequest.input.bounds is missing: with a tiling-grid input the area to process is required.",
+                "processRequest.input.bounds",
+            )
+    elif kind == "geopackage":
+        features = _parse_geopackage_input(source)
+    else:
+        raise PayloadError(f"input.type {kind!r} is unknown: use tiling-grid or geopackage.", "input.type")
+    output_json = _object(_require(body, "output", "request body"), "output")
+    if output_json.get("type", "raster") != "raster":
+        raise PayloadError(
+            f"output.type {output_json.get('type')!r} is not supported by this engine: use raster (GeoTIFF).",
+            "output.type",
+        )
+    if output_json.get("createCollection") or output_json.get("collectionId"):
+        raise PayloadError(
+            "BYOC ingestion (createCollection, collectionId) is not supported by this engine: leave them out.",
+            "output.createCollection",
+        )
+    url, credentials = parse_s3_bucket_info(_require(output_json, "delivery", "output"), "output.delivery")
+    output = _parse_output_options(output_json, "output", url, credentials)
+    description = body.get("description") or ""
+    if not isinstance(description, str):
+        raise PayloadError("description must be a string.", "description")
+    return BatchRequestSpec(process_request, grid, output, description, features)
+
+
+def strip_v2_secrets(body: dict) -> tuple[dict, dict]:
+    """The v2 request without its S3 keys (to store and echo) and the keys by place ("output", "features")."""
+    clean = json.loads(json.dumps(body))
+    secrets: dict = {}
+    for place, path in (("output", ("output", "delivery", "s3")), ("features", ("input", "features", "s3"))):
+        node: Any = clean
+        for key in path:
+            node = node.get(key) if isinstance(node, dict) else None
+        if isinstance(node, dict):
+            taken = {k: node.pop(k) for k in V2_SECRET_KEYS if k in node}
+            if taken:
+                secrets[place] = {**taken, **({"region": node["region"]} if node.get("region") else {})}
+    return clean, secrets

@@ -10,25 +10,41 @@ FAILED with the reason in `error`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
 
 import shapely
 import shapely.geometry
 
 from ..core.area import AreaError, AreaOfInterest
-from ..core.batch_models import JSON, TIFF, USERDATA, BatchRequestSpec, PayloadError, parse_v1_create
+from ..core.batch_models import (
+    JSON,
+    TIFF,
+    USERDATA,
+    BatchRequestSpec,
+    PayloadError,
+    parse_v1_create,
+    parse_v2_create,
+)
 from ..core.costs import assumed_samples, estimate_batch_cost
 from ..core.crs import CrsError
 from ..core.grids import GridError, GridTile, TooManyTilesError, tiles_for_area
+from .artefacts import manifest_url, put_artefact, write_feature_manifest
 from .config import Settings
+from .credentials import delivery_credentials, features_credentials
 from .data import UnknownCollectionError, collection_bands
 from .errors import ApiError, bad_request
 from .evalscript import EvalscriptError, ScriptSetup, compile_script
+from .features import FeatureError, read_features
 from .output.delivery import DeliveryError, delivery_for
 from .output.paths import OutputPathError, TilePathTemplate
 from .output.writer import CogParameterError, CogParameters
 from .scheduler import AnalysisResult
 from .store import RequestRecord, TileRecord
 from .tasks import EngineContext, TileJob
+
+V1, V2 = 1, 2
+OUTPUT_FIELD = {V1: "output.defaultTilePath", V2: "output.delivery.s3.url"}
+GRID_FIELD = {V1: "tilingGrid", V2: "input"}
 
 
 class AnalysisError(Exception):
@@ -39,8 +55,12 @@ class AnalysisError(Exception):
 class CheckedRequest:
     spec: BatchRequestSpec
     script: ScriptSetup
-    area: AreaOfInterest
+    area: Optional[AreaOfInterest]  # None: a v2 GeoPackage job without bounds
     template: TilePathTemplate
+
+
+def parse_spec(api_version: int, payload: dict) -> BatchRequestSpec:
+    return parse_v2_create(payload) if api_version == V2 else parse_v1_create(payload)
 
 
 class Analyser:
@@ -49,9 +69,12 @@ class Analyser:
 
     # --- creation ----------------------------------------------------------------------------------------
 
-    def check_new(self, spec: BatchRequestSpec) -> int:
-        """Everything checkable without a remote call; returns the number of tiles. Raises a 400 ApiError."""
-        checked = self._check(spec)
+    def check_new(self, api_version: int, spec: BatchRequestSpec) -> Optional[int]:
+        """Everything checkable without a remote call; returns the number of tiles (None: known after
+        analysis, for GeoPackage input). Raises a 400 ApiError."""
+        checked = self._check(api_version, spec)
+        if spec.tiling_grid is None:
+            return None
         try:
             selection = tiles_for_area(
                 checked.area,
@@ -63,16 +86,17 @@ class Analyser:
             )
         except TooManyTilesError as exc:
             raise bad_request(
-                f"{exc} This engine's limit is TILEWISE_MAX_TILES={self.settings.max_tiles}.", "tilingGrid"
+                f"{exc} This engine's limit is TILEWISE_MAX_TILES={self.settings.max_tiles}.",
+                GRID_FIELD[api_version],
             ) from None
         except GridError as exc:
-            raise bad_request(str(exc), "tilingGrid") from None
+            raise bad_request(str(exc), GRID_FIELD[api_version]) from None
         return len(selection)
 
-    def _check(self, spec: BatchRequestSpec) -> CheckedRequest:
+    def _check(self, api_version: int, spec: BatchRequestSpec) -> CheckedRequest:
         request = spec.process_request
         try:
-            area = area_of(spec)
+            area = area_of(spec) if spec.process_request.bounds is not None or spec.features is None else None
         except (AreaError, CrsError, PayloadError) as exc:
             raise bad_request(str(exc), "processRequest.input.bounds") from None
         try:
@@ -102,7 +126,7 @@ class Analyser:
             template = TilePathTemplate.parse(spec.output.path, [r.identifier for r in request.responses])
             delivery_for(template.root_url, self.settings.outputs, self.settings.s3_endpoint_url, None)
         except (OutputPathError, DeliveryError) as exc:
-            raise bad_request(str(exc), "output.defaultTilePath") from None
+            raise bad_request(str(exc), OUTPUT_FIELD[api_version]) from None
         if spec.output.cog_output:
             try:
                 CogParameters.parse(spec.output.cog_parameters)
@@ -141,25 +165,59 @@ class Analyser:
 
     def analyse(self, record: RequestRecord) -> AnalysisResult:
         try:
-            spec = parse_v1_create(record.payload)
-            checked = self._check(spec)
+            spec = parse_spec(record.api_version, record.payload)
+            checked = self._check(record.api_version, spec)
         except (ApiError, PayloadError) as exc:
             raise AnalysisError(getattr(exc, "message", str(exc))) from None
-        grid = spec.tiling_grid
-        try:
-            selection = tiles_for_area(
-                checked.area, grid.id, grid.resolution, grid.buffer_x, grid.buffer_y, self.settings.max_tiles
-            )
-        except GridError as exc:
-            raise AnalysisError(str(exc)) from None
+        warnings = list(checked.area.warnings) if checked.area is not None else []
+        tile_width = tile_height = None
+        if spec.tiling_grid is not None:
+            grid = spec.tiling_grid
+            try:
+                selection = tiles_for_area(
+                    checked.area,
+                    grid.id,
+                    grid.resolution,
+                    grid.buffer_x,
+                    grid.buffer_y,
+                    self.settings.max_tiles,
+                )
+            except GridError as exc:
+                raise AnalysisError(str(exc)) from None
+            tiles = [tile_record(record.id, tile) for tile in selection.tiles]
+            sizes = [(t.buffered_width, t.buffered_height) for t in selection.tiles]
+            tile_width = tile_height = selection.tile_width
+            warnings += selection.warnings
+        else:
+            try:
+                tiles = read_features(
+                    record.id,
+                    spec.features,
+                    self.settings.outputs,
+                    self.settings.s3_endpoint_url,
+                    features_credentials(record),
+                    checked.area.geometry if checked.area is not None else None,
+                    self.settings.max_tiles,
+                )
+            except FeatureError as exc:
+                raise AnalysisError(str(exc)) from None
+            sizes = [(t.width, t.height) for t in tiles]
         try:
             delivery = delivery_for(
                 checked.template.root_url,
                 self.settings.outputs,
                 self.settings.s3_endpoint_url,
-                record.secrets,
+                delivery_credentials(record),
             )
             delivery.check_writable(checked.template.root_url)
+            if record.api_version == V2:
+                put_artefact(
+                    delivery,
+                    manifest_url(spec.output.path, record.id),
+                    lambda path: write_feature_manifest(
+                        path, record.id, record.payload, tiles, self.raster_of(record)
+                    ),
+                )
         except DeliveryError as exc:
             raise AnalysisError(f"The output location cannot be written: {exc}") from None
         data = spec.process_request.data[0]
@@ -168,38 +226,63 @@ class Analyser:
         else:
             samples = 1
         estimate = estimate_batch_cost(
-            [(t.buffered_width, t.buffered_height) for t in selection.tiles],
-            checked.script.bands,
-            [o.sample_type for o in checked.script.outputs],
-            samples,
+            sizes, checked.script.bands, [o.sample_type for o in checked.script.outputs], samples
         )
-        tiles = [tile_record(record.id, tile) for tile in selection.tiles]
         return AnalysisResult(
             tiles=tiles,
             value_estimate=round(estimate.value_estimate, 4),
-            tile_width=selection.tile_width,
-            tile_height=selection.tile_width,
-            warnings=[*checked.area.warnings, *selection.warnings],
+            tile_width=tile_width,
+            tile_height=tile_height,
+            warnings=warnings,
         )
+
+    @staticmethod
+    def publish_request(artefacts):
+        """v2 creation: the request JSON goes to the bucket, or the create is a 400 with the storage error."""
+
+        def publish(record: RequestRecord) -> None:
+            try:
+                artefacts.publish_request(record)
+            except DeliveryError as exc:
+                raise bad_request(f"The output location cannot be written: {exc}", OUTPUT_FIELD[V2]) from None
+
+        return publish
+
+    def raster_of(self, record: RequestRecord):
+        """(buffered bounds, (width, height)) of a tile's output raster."""
+
+        def raster(tile: TileRecord) -> tuple:
+            job = self.tile_job(record, tile, False)
+            return job.buffered_bounds, job.raster_size
+
+        return raster
 
     # --- tile jobs ---------------------------------------------------------------------------------------
 
     def tile_job(self, record: RequestRecord, tile: TileRecord, resume: bool) -> TileJob:
         payload = record.payload
-        grid = payload["tilingGrid"]
-        output = payload.get("output") or {"defaultTilePath": f"s3://{payload['bucketName']}"}
+        if record.api_version == V2:
+            grid = payload["input"] if payload["input"].get("type") == "tiling-grid" else {}
+            output = dict(payload["output"], path=payload["output"]["delivery"]["s3"]["url"])
+        else:
+            grid = payload["tilingGrid"]
+            output = payload.get("output") or {"defaultTilePath": f"s3://{payload['bucketName']}"}
+            output = dict(output, path=output["defaultTilePath"])
+        size = (tile.width, tile.height) if tile.width and tile.height else None
+        x0, y0, x1, y1 = tile.bounds
+        resolution = float(grid["resolution"]) if grid else (x1 - x0) / size[0]
         return TileJob(
             request_id=record.id,
             tile_id=tile.id,
             tile_name=tile.name,
             epsg=tile.epsg,
             bounds=tile.bounds,
-            resolution=float(grid["resolution"]),
+            resolution=resolution,
             buffer_x=int(grid.get("bufferX", 0)),
             buffer_y=int(grid.get("bufferY", 0)),
             process_request=payload["processRequest"],
             output={
-                "path": output["defaultTilePath"],
+                "path": output["path"],
                 "overwrite": bool(output.get("overwrite", False)),
                 "skipExisting": bool(output.get("skipExisting", False)),
                 "cogOutput": bool(output.get("cogOutput", False)),
@@ -212,8 +295,9 @@ class Analyser:
                 tile_time_limit_s=self.settings.tile_time_limit_s,
                 script_heap_mb=self.settings.script_heap_mb,
             ),
-            credentials=record.secrets,
+            credentials=delivery_credentials(record),
             resume=resume,
+            size=size,
         )
 
 

@@ -14,8 +14,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .analysis import Analyser
 from .api import auth as auth_routes
+from .api import process as process_routes
 from .api import v1 as v1_routes
+from .api import v2 as v2_routes
 from .api.deps import require_token
+from .artefacts import ArtefactPublisher
 from .auth import TokenIssuer
 from .config import Settings
 from .errors import ApiError
@@ -37,6 +40,7 @@ class Services:
     batch: BatchService
     scheduler: Scheduler
     analyser: Analyser
+    artefacts: ArtefactPublisher
 
 
 def build_services(settings: Settings, executor=None) -> Services:
@@ -47,10 +51,22 @@ def build_services(settings: Settings, executor=None) -> Services:
         settings.data_dir / "token-key", settings.client_id, settings.client_secret, settings.token_lifetime_s
     )
     analyser = Analyser(settings)
+    artefacts = ArtefactPublisher(
+        store, settings.outputs, settings.s3_endpoint_url, settings.execution_db_interval_s
+    )
     executor = executor or LocalProcessExecutor(settings.workers, process_tile)
-    scheduler = Scheduler(store, executor, analyser.analyse, analyser.tile_job, settings.tile_retries)
-    batch = BatchService(store, analyser.check_new, scheduler.wake, scheduler.withdraw)
-    return Services(settings, store, tokens, batch, scheduler, analyser)
+    scheduler = Scheduler(
+        store, executor, analyser.analyse, analyser.tile_job, settings.tile_retries, artefacts.report
+    )
+    batch = BatchService(
+        store,
+        analyser.check_new,
+        scheduler.wake,
+        scheduler.withdraw,
+        publish=analyser.publish_request(artefacts),
+        restart_wait_s=settings.stop_restart_wait_s,
+    )
+    return Services(settings, store, tokens, batch, scheduler, analyser, artefacts)
 
 
 def create_app(settings: Optional[Settings] = None, executor=None) -> FastAPI:
@@ -69,11 +85,12 @@ def create_app(settings: Optional[Settings] = None, executor=None) -> FastAPI:
             yield
         finally:
             services.scheduler.stop()
+            services.artefacts.shutdown()
 
     app = FastAPI(
         title="Tilewise engine",
         version=VERSION,
-        description="Sentinel Hub Batch Processing API (v1) served by a self-hosted engine.",
+        description="Sentinel Hub Batch Processing API (v1 and v2) served by a self-hosted engine.",
         lifespan=lifespan,
     )
     app.state.services = services
@@ -101,6 +118,8 @@ def create_app(settings: Optional[Settings] = None, executor=None) -> FastAPI:
 
     app.include_router(auth_routes.router)
     app.include_router(v1_routes.router)
+    app.include_router(process_routes.router)
+    app.include_router(v2_routes.router)
 
     @app.get(
         "/api/v1/engine/status",

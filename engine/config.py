@@ -33,6 +33,8 @@ class Settings:
     tile_retries: int = 2  # a failed tile is tried again this many times before it is FAILED
     tile_time_limit_s: float = 600.0  # evalscript time per tile
     script_heap_mb: int = 1024  # V8 heap per evalscript context
+    execution_db_interval_s: float = 30.0  # v2: how often the execution database is uploaded while processing
+    stop_restart_wait_s: float = 0.0  # v2: Sentinel Hub makes a stopped request wait 30 min; 0 = no wait
 
     @property
     def outputs(self) -> Path:
@@ -74,6 +76,8 @@ class Settings:
             tile_retries=number("TILEWISE_TILE_RETRIES", 2, 0),
             tile_time_limit_s=float(number("TILEWISE_TILE_TIME_LIMIT", 600)),
             script_heap_mb=number("TILEWISE_SCRIPT_HEAP_MB", 1024, 16),
+            execution_db_interval_s=float(number("TILEWISE_EXECUTION_DB_INTERVAL", 30)),
+            stop_restart_wait_s=float(number("TILEWISE_STOP_RESTART_WAIT", 0, 0)),
         )
 
     @property

@@ -10,13 +10,14 @@ from __future__ import annotations
 import base64
 import threading
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Callable, Optional
 
 from ..core.batch_models import BatchRequestSpec, PayloadError
 from .errors import ApiError, bad_request, conflict, not_found
 from .store import JobStore, RequestRecord, RequestStatus, TileRecord, TileStatus, now_iso
 
-V1 = 1
+V1, V2 = 1, 2
 LIST_LIMIT = 100
 TILE_LIST_LIMIT = 1000
 SORTS = ("created", "created:asc", "created:desc", "status", "status:asc", "status:desc")
@@ -60,12 +61,16 @@ class BatchService:
     def __init__(
         self,
         store: JobStore,
-        validate: Callable[[BatchRequestSpec], int],
+        validate: Callable[[int, BatchRequestSpec], Optional[int]],
         wake: Callable[[], None],
         withdraw: Callable[[str], None],
+        publish: Callable[[RequestRecord], None] = lambda record: None,
+        restart_wait_s: float = 0.0,
     ):
         self.store = store
         self._validate = validate  # creation-time checks; returns the estimated number of tiles
+        self._publish = publish  # v2: the request JSON goes to the bucket before the request exists
+        self._restart_wait_s = restart_wait_s  # v2: how long after a stop a request may start again
         self._wake = wake  # tells the scheduler there is work
         self._withdraw = withdraw  # takes a request's queued tiles back from the workers
         self._lock = threading.Lock()  # status checks and their change happen atomically
@@ -75,7 +80,7 @@ class BatchService:
     def create(
         self, api_version: int, spec: BatchRequestSpec, payload: dict, secrets: Optional[dict]
     ) -> RequestRecord:
-        estimated_tiles = self._validate(spec)
+        estimated_tiles = self._validate(api_version, spec)
         record = RequestRecord(
             id=RequestRecord.new_id(),
             api_version=api_version,
@@ -85,6 +90,8 @@ class BatchService:
             secrets=secrets,
             tile_count=estimated_tiles,
         )
+        if api_version == V2:
+            self._publish(record)
         self.store.add_request(record)
         return record
 
@@ -143,9 +150,9 @@ class BatchService:
 
     # --- actions ----------------------------------------------------------------------------------------
 
-    def analyse(self, request_id: str) -> None:
+    def analyse(self, request_id: str, api_version: int = V1) -> None:
         with self._lock:
-            record = self.get(request_id)
+            record = self.get(request_id, api_version)
             if record.status != RequestStatus.CREATED:
                 raise conflict(
                     f"The request is {record.status.value}: only a CREATED request can be analysed "
@@ -153,19 +160,55 @@ class BatchService:
                 )
             self._act(record, RequestStatus.ANALYSING, "ANALYSE")
 
-    def start(self, request_id: str) -> None:
+    def start(self, request_id: str, api_version: int = V1) -> None:
         with self._lock:
-            record = self.get(request_id)
-            if record.status == RequestStatus.CREATED:
+            record = self.get(request_id, api_version)
+            if record.status == RequestStatus.STOPPED:
+                self._restart_stopped(record)
+            elif record.status == RequestStatus.CREATED:
                 self._act(record, RequestStatus.ANALYSING, "START")  # analysis first, then processing
             elif record.status == RequestStatus.ANALYSING:
                 self._act(record, RequestStatus.ANALYSING, "START")
             elif record.status == RequestStatus.ANALYSIS_DONE:
                 self._act(record, RequestStatus.PROCESSING, "START")
             else:
+                allowed = (
+                    "CREATED, ANALYSING, ANALYSIS_DONE or STOPPED"
+                    if api_version == V2
+                    else ("CREATED, ANALYSING or ANALYSIS_DONE")
+                )
+                hint = "" if api_version == V2 else " (restart a PARTIAL one with restartpartial)"
                 raise conflict(
-                    f"The request is {record.status.value}: only CREATED, ANALYSING or ANALYSIS_DONE requests "
-                    "can be started (restart a PARTIAL one with restartpartial)."
+                    f"The request is {record.status.value}: only {allowed} requests can be started{hint}."
+                )
+
+    def _restart_stopped(self, record: RequestRecord) -> None:
+        """v2: a stopped request carries on with its unfinished features (or its analysis)."""
+        if record.user_action_updated and self._restart_wait_s > 0:
+            stopped = datetime.fromisoformat(record.user_action_updated.replace("Z", "+00:00"))
+            waited = (datetime.now(timezone.utc) - stopped).total_seconds()
+            if waited < self._restart_wait_s:
+                raise conflict(
+                    f"The request was stopped {waited:.0f} s ago: it may start again {self._restart_wait_s:.0f} s "
+                    "after a stop (TILEWISE_STOP_RESTART_WAIT)."
+                )
+        analysed = record.tile_count is not None and bool(self.store.tile_counts(record.id))
+        following = RequestStatus.PROCESSING if analysed else RequestStatus.ANALYSING
+        self._act(record, following, "START", stopped_reason=None, error=None)
+
+    def stop(self, request_id: str) -> None:
+        """v2 stop: an analysis completes first; queued tiles go back, running ones finish and count."""
+        with self._lock:
+            record = self.get(request_id, V2)
+            if record.status == RequestStatus.ANALYSING:
+                self._act(record, RequestStatus.ANALYSING, "STOP")
+            elif record.status in (RequestStatus.ANALYSIS_DONE, RequestStatus.PROCESSING):
+                self._act(record, RequestStatus.STOPPED, "STOP", stopped_reason="USER_ACTION")
+                self._withdraw(record.id)
+            else:
+                raise conflict(
+                    f"The request is {record.status.value}: only ANALYSING, ANALYSIS_DONE or PROCESSING requests "
+                    "can be stopped."
                 )
 
     def cancel(self, request_id: str) -> None:

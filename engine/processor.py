@@ -137,7 +137,7 @@ def _process(job: TileJob, started: float) -> TileOutcome:
     watch.lap("evaluate")
     synthetic = any(scene.properties.get(SYNTHETIC) for sample in samples for scene in sample.scenes)
 
-    placement = RasterPlacement(job.epsg, grid.bounds[0], grid.bounds[3], job.resolution)
+    placement = RasterPlacement(job.epsg, grid.bounds[0], grid.bounds[3], *grid.resolution)
     cog = CogParameters.parse(job.output.get("cogParameters") or {}) if job.output.get("cogOutput") else None
     metadata = TiffMetadata(
         items={

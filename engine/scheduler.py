@@ -36,11 +36,22 @@ class AnalysisResult:
 
 Analyse = Callable[[RequestRecord], AnalysisResult]
 MakeJob = Callable[[RequestRecord, TileRecord, bool], TileJob]
+Report = Callable[[RequestRecord, bool], None]  # v2 progress (execution database); final or periodic
+V2 = 2
 
 
 class Scheduler:
-    def __init__(self, store: JobStore, executor, analyse: Analyse, make_job: MakeJob, tile_retries: int = 2):
+    def __init__(
+        self,
+        store: JobStore,
+        executor,
+        analyse: Analyse,
+        make_job: MakeJob,
+        tile_retries: int = 2,
+        report: Optional[Report] = None,
+    ):
         self.store = store
+        self._report = report
         self.executor = executor
         self._analyse = analyse
         self._make_job = make_job
@@ -99,6 +110,7 @@ class Scheduler:
         self._start_analyses()
         self._schedule_tiles()
         self._finish_requests()
+        self._report_progress()
 
     # --- analysis ----------------------------------------------------------------------------------------
 
@@ -124,13 +136,16 @@ class Scheduler:
                 )
                 continue
             self.store.replace_tiles(request_id, result.tiles)
-            following = {"START": RequestStatus.PROCESSING, "CANCEL": RequestStatus.CANCELED}.get(
-                record.user_action, RequestStatus.ANALYSIS_DONE
-            )
+            following = {
+                "START": RequestStatus.PROCESSING,
+                "CANCEL": RequestStatus.CANCELED,
+                "STOP": RequestStatus.STOPPED,
+            }.get(record.user_action, RequestStatus.ANALYSIS_DONE)
             self.store.transition(
                 request_id,
                 [RequestStatus.ANALYSING],
                 status=following,
+                stopped_reason="USER_ACTION" if following == RequestStatus.STOPPED else None,
                 tile_count=len(result.tiles),
                 tile_width=result.tile_width,
                 tile_height=result.tile_height,
@@ -156,7 +171,11 @@ class Scheduler:
             for tile in pending:
                 key = (record.id, tile.id)
                 resume = key in self._resume  # only after a crash may outputs of ours already be there
-                self._running[key] = self.executor.submit(self._make_job(record, tile, resume))
+                future = self.executor.submit(self._make_job(record, tile, resume))
+                future.add_done_callback(
+                    lambda _: self._wake.set()
+                )  # record the outcome now, not at the next tick
+                self._running[key] = future
                 queued.append(tile.id)
             self.store.set_tiles(record.id, queued, status=TileStatus.QUEUED)
             free -= len(queued)
@@ -245,11 +264,24 @@ class Scheduler:
                     {t.error or "unknown" for t in self.store.tiles(record.id, TileStatus.FAILED)}
                 )
                 summary = "; ".join(reasons[:MAX_FAILURE_REASONS])
-                status = RequestStatus.PARTIAL if processed else RequestStatus.FAILED
-                error = f"{failed} of {processed + failed} tiles failed: {summary}"
-            self.store.transition(
+                # v2 has no PARTIAL: the FATAL features are listed in the execution database
+                partial = RequestStatus.DONE if record.api_version == V2 else RequestStatus.PARTIAL
+                status = partial if processed else RequestStatus.FAILED
+                noun = "features" if record.api_version == V2 else "tiles"
+                error = f"{failed} of {processed + failed} {noun} failed: {summary}"
+            finished = self.store.transition(
                 record.id, [RequestStatus.PROCESSING], status=status, error=error, cost_pu=cost
             )
+            if finished and record.api_version == V2 and self._report is not None:
+                self._report(record, True)
+
+    def _report_progress(self) -> None:
+        """v2: the execution database goes to the bucket periodically while a request processes."""
+        if self._report is None:
+            return
+        for record in self.store.requests_in([RequestStatus.PROCESSING, RequestStatus.STOPPED]):
+            if record.api_version == V2:
+                self._report(record, False)
 
     # --- cancel ------------------------------------------------------------------------------------------
 

@@ -88,6 +88,8 @@ class TileRecord:
     error: Optional[str] = None
     cost: float = 0.0
     updated: str = field(default_factory=now_iso)
+    width: Optional[int] = None  # raster size when the tile sets its own (a v2 GeoPackage feature)
+    height: Optional[int] = None
 
 
 _SCHEMA = """
@@ -123,6 +125,8 @@ CREATE TABLE IF NOT EXISTS tiles (
     error TEXT,
     cost REAL NOT NULL DEFAULT 0,
     updated TEXT NOT NULL,
+    width INTEGER,
+    height INTEGER,
     PRIMARY KEY (request_id, id)
 );
 CREATE INDEX IF NOT EXISTS tiles_by_status ON tiles (request_id, status);
@@ -133,7 +137,7 @@ _REQUEST_COLUMNS = (
     "id, api_version, status, user_action, user_action_updated, created, last_updated, description, payload, "
     "secrets, error, value_estimate, tile_count, tile_width, tile_height, cost_pu, stopped_reason, warnings"
 )
-_TILE_COLUMNS = "request_id, id, name, epsg, x0, y0, x1, y1, geometry, status, attempts, error, cost, updated"
+_TILE_COLUMNS = "request_id, id, name, epsg, x0, y0, x1, y1, geometry, status, attempts, error, cost, updated, width, height"
 _SORTS = {
     "created": "created ASC, id ASC",
     "created:asc": "created ASC, id ASC",
@@ -152,6 +156,10 @@ class JobStore:
         self._write_lock = threading.Lock()
         with self._connection() as connection:
             connection.executescript(_SCHEMA)
+            columns = {row[1] for row in connection.execute("PRAGMA table_info(tiles)")}
+            for column in ("width", "height"):  # a store made by an engine before v2
+                if column not in columns:
+                    connection.execute(f"ALTER TABLE tiles ADD COLUMN {column} INTEGER")
         os.chmod(self.path, 0o600)  # it holds delivery credentials
 
     def _connect(self) -> sqlite3.Connection:
@@ -259,7 +267,7 @@ class JobStore:
         with self.transaction() as connection:
             connection.execute("DELETE FROM tiles WHERE request_id = ?", (request_id,))
             connection.executemany(
-                f"INSERT INTO tiles ({_TILE_COLUMNS}) VALUES ({', '.join('?' * 14)})",
+                f"INSERT INTO tiles ({_TILE_COLUMNS}) VALUES ({', '.join('?' * 16)})",
                 (_tile_row(tile) for tile in tiles),
             )
 
@@ -291,6 +299,16 @@ class JobStore:
             "SELECT status, COUNT(*) FROM tiles WHERE request_id = ? GROUP BY status", (request_id,)
         )
         return {TileStatus(status): count for status, count in rows}
+
+    def processed_cost(self, request_id: str) -> float:
+        row = (
+            self._connect()
+            .execute(
+                "SELECT SUM(cost) FROM tiles WHERE request_id = ? AND status = ?", (request_id, "PROCESSED")
+            )
+            .fetchone()
+        )
+        return float(row[0] or 0.0)
 
     def set_tiles(self, request_id: str, tile_ids: Iterable[int], **changes: Any) -> None:
         """Set the same columns on several tiles in one transaction."""
@@ -399,6 +417,8 @@ def _tile_row(tile: TileRecord) -> tuple:
         tile.error,
         tile.cost,
         tile.updated,
+        tile.width,
+        tile.height,
     )
 
 
@@ -415,4 +435,6 @@ def _tile_from_row(row: sqlite3.Row) -> TileRecord:
         error=row["error"],
         cost=row["cost"],
         updated=row["updated"],
+        width=row["width"],
+        height=row["height"],
     )

@@ -36,6 +36,7 @@ class TileJob:
     engine: EngineContext
     credentials: Optional[dict] = field(default=None, repr=False)  # v2 delivery keys
     resume: bool = False  # an earlier attempt may have delivered some outputs: they are ours to replace
+    size: Optional[tuple[int, int]] = None  # (width, height) when the tile sets its own (GeoPackage features)
 
     @property
     def key(self) -> tuple[str, int]:
@@ -49,6 +50,8 @@ class TileJob:
 
     @property
     def raster_size(self) -> tuple[int, int]:
+        if self.size is not None:
+            return self.size
         x0, y0, x1, y1 = self.bounds
         return (
             round((x1 - x0) / self.resolution) + 2 * self.buffer_x,

@@ -6,6 +6,7 @@ these live in tests/conftest.py.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -188,11 +189,11 @@ class EngineServer:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
-    def wait_for(self, request_id: str, statuses: set[str], timeout: float = 180) -> dict:
-        """Poll a v1 batch request until its status is one of `statuses`; the engine log on timeout."""
+    def wait_for(self, request_id: str, statuses: set[str], timeout: float = 180, api: str = "v1") -> dict:
+        """Poll a batch request (API v1 or v2) until its status is one of `statuses`; the engine log on timeout."""
         deadline = time.monotonic() + timeout
         while True:
-            body = self.call("GET", f"/api/v1/batch/process/{request_id}").json()
+            body = self.call("GET", f"/api/{api}/batch/process/{request_id}").json()
             if body["status"] in statuses:
                 return body
             if time.monotonic() > deadline:
@@ -246,3 +247,34 @@ def write_byoc_folder(root: Path) -> dict:
         planes[name] = plane
     (root / "README.txt").write_text("not a scene")
     return planes
+
+
+# --- sentinelhub-py clients in their own venvs ------------------------------------------------------------
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def run_client(
+    venv: str, script: str, engine, command: str, *args: str, env=None, timeout: float = 900
+) -> dict:
+    """Run a tests/clients script with the sentinelhub-py of `.venv-clients/<venv>`; its JSON lines by step."""
+    python = REPO / ".venv-clients" / venv / "bin" / "python"
+    assert python.exists(), f"{python} is missing: run `make setup` (it builds .venv-clients/)"
+    environment = dict(
+        os.environ,
+        SH_CLIENT_ID=TEST_CLIENT_ID,
+        SH_CLIENT_SECRET=TEST_CLIENT_SECRET,
+        # oauthlib refuses plain-http token URLs unless told that this is deliberate (a loopback engine)
+        OAUTHLIB_INSECURE_TRANSPORT="1",
+        **(env or {}),
+    )
+    environment.pop("PYTHONPATH", None)
+    done = subprocess.run(
+        [str(python), str(REPO / "tests" / "clients" / script), command, "--base-url", engine.url, *args],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=timeout,
+    )
+    assert done.returncode == 0, f"client failed:\n{done.stderr[-4000:]}\nengine log:\n{engine.log()[-3000:]}"
+    return {line["step"]: line for line in map(json.loads, filter(str.strip, done.stdout.splitlines()))}

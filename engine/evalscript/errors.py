@@ -29,8 +29,11 @@ class EvalscriptError(ValueError):
         super().__init__(f"{message}{where}")
 
 
-def from_parse_error(text: str) -> EvalscriptError:
-    """A V8 SyntaxError report: `<anonymous>:L: SyntaxError: msg`, the line, then a caret line."""
+def from_parse_error(text: str, source: Optional[str] = None) -> EvalscriptError:
+    """A V8 SyntaxError report: `<anonymous>:L: SyntaxError: msg`, the line, then a caret line.
+
+    With `source`, an error past its end ("Unexpected end of input", reported after the engine's
+    sourceURL comment) is placed at the end of the user's last line."""
     lines = text.splitlines()
     match = _PARSE_HEAD.match(lines[0]) if lines else None
     if not match:
@@ -39,6 +42,10 @@ def from_parse_error(text: str) -> EvalscriptError:
     column = None
     if len(lines) > 2 and "^" in lines[2]:
         column = lines[2].index("^") + 1
+    if source is not None:
+        own = source.rstrip("\n").split("\n")
+        if line > len(own):
+            line, column = len(own), len(own[-1]) + 1
     return EvalscriptError(f"The evalscript does not parse: {match.group(2)}", "syntax", line, column)
 
 

@@ -77,7 +77,7 @@ class _Context:
             self.racer.eval(source + f"\n//# sourceURL={SCRIPT_URL}\n", timeout_sec=self._remaining())
         except JSParseException as exc:
             self.close()
-            raise from_parse_error(str(exc)) from None
+            raise from_parse_error(str(exc), source) from None
         except Exception as exc:
             error = self._translate(exc, "the script's top-level code")
             self.close()

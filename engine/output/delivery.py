@@ -30,6 +30,16 @@ class Delivery(Protocol):
 
     def delete(self, url: str) -> None: ...
 
+    def get_file(self, url: str, local_path: Path) -> None: ...
+
+
+CONTENT_TYPES = {
+    ".tif": "image/tiff",
+    ".json": "application/json",
+    ".gpkg": "application/geopackage+sqlite3",
+    ".sqlite": "application/vnd.sqlite3",
+}
+
 
 def delivery_for(
     root_url: str, output_root: Path, s3_endpoint_url: Optional[str], credentials: Optional[dict]
@@ -86,6 +96,13 @@ class FolderDelivery:
 
     def delete(self, url: str) -> None:
         self.local_path(url).unlink(missing_ok=True)
+
+    def get_file(self, url: str, local_path: Path) -> None:
+        source = self.local_path(url)
+        try:
+            shutil.copyfile(source, local_path)
+        except OSError as exc:
+            raise DeliveryError(f"Cannot read {source}: {exc.strerror or exc}.") from None
 
 
 def _bucket_key(url: str) -> tuple[str, str]:
@@ -174,9 +191,16 @@ class S3Delivery:
         except Exception as exc:
             raise self._fail("read from", bucket, exc) from None
 
+    def get_file(self, url: str, local_path: Path) -> None:
+        bucket, key = _bucket_key(url)
+        try:
+            self.client.download_file(bucket, key, str(local_path))
+        except Exception as exc:
+            raise self._fail(f"read {key!r} from", bucket, exc) from None
+
     def put_file(self, local_path: Path, url: str) -> None:
         bucket, key = _bucket_key(url)
-        content_type = "application/json" if key.endswith(".json") else "image/tiff"
+        content_type = CONTENT_TYPES.get(Path(key).suffix.lower(), "application/octet-stream")
         try:
             self.client.upload_file(str(local_path), bucket, key, ExtraArgs={"ContentType": content_type})
         except Exception as exc:

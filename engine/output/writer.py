@@ -110,6 +110,13 @@ class RasterPlacement:
     origin_x: float  # upper-left corner, with buffer
     origin_y: float
     resolution: float
+    resolution_y: Optional[float] = (
+        None  # when pixels are not square (a feature with its own width and height)
+    )
+
+    @property
+    def pixel_height(self) -> float:
+        return self.resolution if self.resolution_y is None else self.resolution_y
 
 
 @dataclass
@@ -133,7 +140,7 @@ def write_geotiff(
     if sample_type == "INT8":
         memory.GetRasterBand(1).SetMetadataItem("PIXELTYPE", "SIGNEDBYTE", "IMAGE_STRUCTURE")
     memory.SetGeoTransform(
-        (placement.origin_x, placement.resolution, 0.0, placement.origin_y, 0.0, -placement.resolution)
+        (placement.origin_x, placement.resolution, 0.0, placement.origin_y, 0.0, -placement.pixel_height)
     )
     srs = osr.SpatialReference()
     srs.ImportFromEPSG(placement.epsg)

@@ -7,54 +7,19 @@ S3 server with GDAL and checked against the demo COGs read directly.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 from datetime import datetime
 from pathlib import Path
 
 import numpy as np
-import pytest
 from osgeo import gdal
-from testkit import TEST_CLIENT_ID, TEST_CLIENT_SECRET
+from testkit import run_client
 
 gdal.UseExceptions()
 ROOT = Path(__file__).resolve().parents[2]
-CLIENT_PYTHON = ROOT / ".venv-clients" / "sh39" / "bin" / "python"
-CLIENT_SCRIPT = ROOT / "tests" / "clients" / "sh39_tutorial.py"
-
-
-@pytest.fixture(scope="session")
-def demo_catalog() -> Path:
-    """The real demo catalog (what `make demo-data` builds), generated here when missing."""
-    from tilewise.engine.data.demo import build_catalog
-
-    root = ROOT / "data" / "demo-catalog"
-    build_catalog(root)
-    return root
 
 
 def client(engine, command: str, *args: str, timeout: float = 900) -> dict[str, dict]:
-    assert CLIENT_PYTHON.exists(), (
-        "sentinelhub 3.9.5 is missing: run `make setup` (it builds .venv-clients/sh39)"
-    )
-    # oauthlib refuses plain-http token URLs unless told that this is deliberate (a loopback engine)
-    env = dict(
-        os.environ,
-        SH_CLIENT_ID=TEST_CLIENT_ID,
-        SH_CLIENT_SECRET=TEST_CLIENT_SECRET,
-        OAUTHLIB_INSECURE_TRANSPORT="1",
-    )
-    env.pop("PYTHONPATH", None)
-    done = subprocess.run(
-        [str(CLIENT_PYTHON), str(CLIENT_SCRIPT), command, "--base-url", engine.url, *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=timeout,
-    )
-    assert done.returncode == 0, f"client failed:\n{done.stderr[-4000:]}\nengine log:\n{engine.log()[-3000:]}"
-    return {line["step"]: line for line in map(json.loads, filter(str.strip, done.stdout.splitlines()))}
+    return run_client("sh39", "sh39_tutorial.py", engine, command, *args, timeout=timeout)
 
 
 def read_dn(catalog: Path, date: str, band: str, bounds, resolution: float) -> np.ndarray:

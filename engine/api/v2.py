@@ -1,0 +1,120 @@
+"""Batch Processing API v2 routes (`/api/v2/batch`), as sentinelhub-py 3.12's BatchProcessClient calls them.
+
+v2 has no tile endpoints, no cancel, delete or restartpartial: progress is `completionPercentage` and the
+execution database the engine writes to the request's bucket (engine/artefacts.py).
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from fastapi import APIRouter, Depends, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from ...core.batch_models import PayloadError, parse_v2_create, strip_v2_secrets
+from ..jobs import V2
+from ..store import RequestRecord, RequestStatus, TileStatus
+from .deps import as_payload_error, json_or_multipart, optional_int, require_token, services
+from .v1 import grid_routes, page_json
+
+router = APIRouter(prefix="/api/v2/batch", tags=["batch v2"], dependencies=[Depends(require_token)])
+ENGINE_ACCOUNT = "tilewise-local"  # domainAccountId / projectId: one local account
+
+
+def task_json(record: RequestRecord, store) -> dict:
+    """A BatchV2ProcessTask as Sentinel Hub returns it; the request comes back without its S3 keys."""
+    counts = store.tile_counts(record.id) if record.tile_count is not None else {}
+    total = sum(counts.values())
+    finished = counts.get(TileStatus.PROCESSED, 0) + counts.get(TileStatus.FAILED, 0)
+    if record.status == RequestStatus.DONE:
+        completion = 100.0
+    else:
+        completion = round(100.0 * finished / total, 2) if total else 0.0
+    cost = record.cost_pu if record.status == RequestStatus.DONE else store.processed_cost(record.id)
+    body = {
+        "id": record.id,
+        "request": record.payload,
+        "domainAccountId": ENGINE_ACCOUNT,
+        "projectId": ENGINE_ACCOUNT,
+        "status": record.status.value,
+        "userAction": record.user_action,
+        "userActionUpdated": record.user_action_updated,
+        "created": record.created,
+        "lastUpdated": record.last_updated,
+        "completionPercentage": completion,
+        "costPU": round(cost, 6),
+    }
+    if record.error:
+        body["error"] = record.error
+    if record.stopped_reason:
+        body["stoppedStatusReason"] = record.stopped_reason
+    # Extensions (not in Sentinel Hub's schema): the feature count once analysed, and what the engine noticed.
+    if record.tile_count is not None:
+        body["featureCount"] = record.tile_count
+    if record.value_estimate is not None:
+        body["valueEstimate"] = record.value_estimate
+    if record.warnings:
+        body["warnings"] = record.warnings
+    return body
+
+
+@router.post("/process", status_code=201, summary="Create a batch request (JSON or multipart)")
+async def create_request(request: Request) -> dict:
+    body = await json_or_multipart(request)
+    try:
+        spec = parse_v2_create(body)
+    except PayloadError as exc:
+        raise as_payload_error(exc) from None
+    payload, secrets = strip_v2_secrets(body)
+    batch = services(request).batch
+    # validation runs the evalscript in V8, and the request JSON goes to the bucket: off the event loop
+    record = await run_in_threadpool(batch.create, V2, spec, payload, secrets or None)
+    return task_json(record, services(request).store)
+
+
+@router.get("/process", summary="List batch requests")
+def list_requests(
+    request: Request,
+    search: Optional[str] = None,
+    sort: Optional[str] = None,
+    viewtoken: Optional[str] = None,
+    count: Optional[str] = None,
+) -> dict:
+    store = services(request).store
+    page = services(request).batch.list(V2, search, sort, viewtoken, optional_int(count, "count"))
+    return page_json(request, page, [task_json(r, store) for r in page.items])
+
+
+@router.get("/process/{request_id}", summary="Get a batch request")
+def get_request(request: Request, request_id: str) -> dict:
+    return task_json(services(request).batch.get(request_id, V2), services(request).store)
+
+
+@router.put("/process/{request_id}", summary="Update a batch request's description")
+async def update_request(request: Request, request_id: str) -> dict:
+    body = await json_or_multipart(request)
+    record = services(request).batch.update_description(request_id, body.get("description"), V2)
+    return task_json(record, services(request).store)
+
+
+@router.post(
+    "/process/{request_id}/analyse", status_code=204, summary="Analyse: list the features, write the manifest"
+)
+def analyse_request(request: Request, request_id: str) -> Response:
+    services(request).batch.analyse(request_id, V2)
+    return Response(status_code=204)
+
+
+@router.post("/process/{request_id}/start", status_code=204, summary="Start (or carry on after a stop)")
+def start_request(request: Request, request_id: str) -> Response:
+    services(request).batch.start(request_id, V2)
+    return Response(status_code=204)
+
+
+@router.post("/process/{request_id}/stop", status_code=204, summary="Stop: no new features start")
+def stop_request(request: Request, request_id: str) -> Response:
+    services(request).batch.stop(request_id)
+    return Response(status_code=204)
+
+
+grid_routes(router)

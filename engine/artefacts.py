@@ -1,0 +1,196 @@
+"""v2 bucket artefacts, as Sentinel Hub writes them next to the outputs (reference §1.7).
+
+- `request-<requestId>.json`: the request as created (without S3 keys), at creation;
+- `featureManifest-<requestId>.gpkg`: after analysis, one table `feature_<epsg>` per CRS with a row per
+  feature and output (`fid, outputId, identifier, path, width, height, geometry`);
+- `execution-<requestId>.sqlite`: while processing (every `interval` seconds) and at the end, the table
+  `features(id, name, status, error, delivered)` with PENDING, DONE or FATAL.
+
+All three land in the fixed folder of the output url (the part before the first placeholder).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Callable, Optional
+
+from osgeo import ogr, osr
+
+from ..core.batch_models import parse_process_request
+from .credentials import delivery_credentials
+from .output.delivery import Delivery, DeliveryError, delivery_for
+from .output.paths import TilePathTemplate
+from .store import JobStore, RequestRecord, TileRecord, TileStatus
+
+ogr.UseExceptions()
+log = logging.getLogger(__name__)
+FEATURE_STATUS = {TileStatus.PROCESSED: "DONE", TileStatus.FAILED: "FATAL"}  # anything else is PENDING
+
+
+def artefact_url(output_url: str, name: str) -> str:
+    template = TilePathTemplate.parse(
+        output_url, ["default", "other"] if "<outputId>" in output_url else ["default"]
+    )
+    return f"{template.root_url.rstrip('/')}/{name}"
+
+
+def write_request_json(path: Path, request: dict) -> None:
+    path.write_text(json.dumps(request, indent=2))
+
+
+def write_feature_manifest(
+    path: Path,
+    request_id: str,
+    payload: dict,
+    tiles: list[TileRecord],
+    tile_size: Callable[[TileRecord], tuple],
+) -> None:
+    """One table per CRS; a row per feature and output, with the raster footprint in the feature's CRS."""
+    request = parse_process_request(payload["processRequest"])
+    template = TilePathTemplate.parse(
+        payload["output"]["delivery"]["s3"]["url"], [r.identifier for r in request.responses]
+    )
+    driver = ogr.GetDriverByName("GPKG")
+    source = driver.CreateDataSource(str(path))
+    source.StartTransaction()  # one transaction for all tables (GeoPackage allows one at a time)
+    layers = {}
+    for tile in tiles:
+        layer = layers.get(tile.epsg)
+        if layer is None:
+            srs = osr.SpatialReference()
+            srs.ImportFromEPSG(tile.epsg)
+            layer = source.CreateLayer(f"feature_{tile.epsg}", srs, ogr.wkbPolygon, ["FID=fid"])
+            for name, kind in (
+                ("outputId", ogr.OFTString),
+                ("identifier", ogr.OFTString),
+                ("path", ogr.OFTString),
+                ("width", ogr.OFTInteger),
+                ("height", ogr.OFTInteger),
+            ):
+                layer.CreateField(ogr.FieldDefn(name, kind))
+            layers[tile.epsg] = layer
+        (x0, y0, x1, y1), (width, height) = tile_size(tile)
+        ring = ogr.CreateGeometryFromWkt(f"POLYGON(({x0} {y0},{x1} {y0},{x1} {y1},{x0} {y1},{x0} {y0}))")
+        for response in request.responses:
+            feature = ogr.Feature(layer.GetLayerDefn())
+            feature.SetField("outputId", response.identifier)
+            feature.SetField("identifier", tile.name)
+            feature.SetField(
+                "path", template.url(request_id, tile.name, tile.id, response.identifier, response.extension)
+            )
+            feature.SetField("width", width)
+            feature.SetField("height", height)
+            feature.SetGeometry(ring)
+            layer.CreateFeature(feature)
+    source.CommitTransaction()
+    source = None
+
+
+def write_execution_db(path: Path, tiles: list[TileRecord]) -> None:
+    connection = sqlite3.connect(path)
+    try:
+        connection.execute(
+            "CREATE TABLE features (id INTEGER PRIMARY KEY, name TEXT, status TEXT, error TEXT, delivered BOOLEAN)"
+        )
+        connection.executemany(
+            "INSERT INTO features VALUES (?, ?, ?, ?, ?)",
+            (
+                (
+                    t.id,
+                    t.name,
+                    FEATURE_STATUS.get(t.status, "PENDING"),
+                    t.error,
+                    t.status == TileStatus.PROCESSED,
+                )
+                for t in tiles
+            ),
+        )
+        connection.commit()
+    finally:
+        connection.close()
+
+
+class ArtefactPublisher:
+    """Writes a v2 request's artefacts to its bucket: the request at creation, the execution database
+    while it processes (off the scheduler thread, at most every `interval_s` and only when something
+    changed) and at the end. A failed progress upload is logged and retried later; it never fails a job."""
+
+    def __init__(self, store: JobStore, output_root: Path, s3_endpoint_url: Optional[str], interval_s: float):
+        self.store = store
+        self.output_root = output_root
+        self.s3_endpoint_url = s3_endpoint_url
+        self.interval_s = interval_s
+        self.uploads = 0
+        self._last: dict[str, tuple[float, tuple]] = {}  # request id -> (when, tile counts uploaded)
+        self._busy: set[str] = set()
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tilewise-artefacts")
+
+    def _delivery(self, record: RequestRecord) -> Delivery:
+        url = record.payload["output"]["delivery"]["s3"]["url"]
+        root = TilePathTemplate.parse(url, ["default"]).root_url
+        return delivery_for(root, self.output_root, self.s3_endpoint_url, delivery_credentials(record))
+
+    def publish_request(self, record: RequestRecord) -> None:
+        """At creation; raises DeliveryError when the bucket cannot be written."""
+        url = request_json_url(record.payload["output"]["delivery"]["s3"]["url"], record.id)
+        put_artefact(self._delivery(record), url, lambda path: write_request_json(path, record.payload))
+
+    def report(self, record: RequestRecord, final: bool) -> None:
+        counts = tuple(sorted((s.value, n) for s, n in self.store.tile_counts(record.id).items()))
+        with self._lock:
+            when, uploaded = self._last.get(record.id, (0.0, ()))
+            if not final and (
+                record.id in self._busy or counts == uploaded or time.monotonic() - when < self.interval_s
+            ):
+                return
+            self._busy.add(record.id)
+            self._last[record.id] = (time.monotonic(), counts)
+        self._pool.submit(self._upload, record)
+
+    def _upload(self, record: RequestRecord) -> None:
+        try:
+            tiles = self.store.tiles(record.id)
+            url = execution_url(record.payload["output"]["delivery"]["s3"]["url"], record.id)
+            put_artefact(self._delivery(record), url, lambda path: write_execution_db(path, tiles))
+            self.uploads += 1
+        except DeliveryError as exc:
+            log.warning("Could not upload the execution database of %s: %s", record.id, exc)
+            with self._lock:
+                self._last.pop(record.id, None)  # try again at the next tick
+        except Exception:
+            log.exception("Execution database of %s", record.id)
+        finally:
+            with self._lock:
+                self._busy.discard(record.id)
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=True)
+
+
+def put_artefact(delivery: Delivery, url: str, write: Callable[[Path], None]) -> None:
+    """Write an artefact to scratch, then deliver it whole."""
+    name = url.rsplit("/", 1)[-1]
+    with tempfile.TemporaryDirectory(prefix="tilewise-artefact-") as scratch:
+        path = Path(scratch) / name
+        write(path)
+        delivery.put_file(path, url)
+
+
+def request_json_url(output_url: str, request_id: str) -> str:
+    return artefact_url(output_url, f"request-{request_id}.json")
+
+
+def manifest_url(output_url: str, request_id: str) -> str:
+    return artefact_url(output_url, f"featureManifest-{request_id}.gpkg")
+
+
+def execution_url(output_url: str, request_id: str) -> str:
+    return artefact_url(output_url, f"execution-{request_id}.sqlite")

@@ -1,0 +1,29 @@
+"""Which S3 keys a request's artefacts and outputs are read and written with.
+
+v1 requests carry no keys: the engine writes with its own identity. v2 requests may carry keys for the
+output (`output.delivery.s3`) and for a GeoPackage input (`input.features.s3`); they are kept apart from
+the stored request (`RequestRecord.secrets`) and joined with the region, which is not a secret.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from .store import RequestRecord
+
+V2 = 2
+
+
+def delivery_credentials(record: RequestRecord) -> Optional[dict]:
+    """The keys delivery uses: v1 none (the engine's own); v2 the request's, with its region."""
+    if record.api_version != V2:
+        return record.secrets
+    region = record.payload["output"]["delivery"]["s3"].get("region")
+    keys = dict((record.secrets or {}).get("output") or {})
+    return {**keys, "region": region} if (keys or region) else None
+
+
+def features_credentials(record: RequestRecord) -> Optional[dict]:
+    region = record.payload["input"]["features"]["s3"].get("region")
+    keys = dict((record.secrets or {}).get("features") or {})
+    return {**keys, "region": region} if (keys or region) else None
