@@ -19,27 +19,19 @@ import resource
 import subprocess
 import sys
 import tempfile
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # testkit: the moto server the tests use
 
+from benchkit import best_of  # noqa: E402
+
 BANDS = ("B02", "B03", "B04", "B08")
 GRID = (32611, (289_500.0, 3_989_500.0, 300_500.0, 4_000_500.0), 1100, 1100)  # inside the demo area
 BBOX = (-119.3, 36.0, -119.1, 36.2)
 JULY = (datetime(2023, 7, 1, tzinfo=timezone.utc), datetime(2023, 7, 31, 23, 59, 59, tzinfo=timezone.utc))
 REPEAT = 3
-
-
-def best_of(function, repeat: int = REPEAT) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def catalog_json(path: Path, href: str) -> str:
@@ -78,7 +70,7 @@ def child(mode: str, catalog: str, endpoint: str | None, parallel: int) -> dict:
                                srcNodata=0, dstNodata=0)  # fmt: skip
                 ds.GetRasterBand(1).ReadAsArray()
 
-        result["seconds"] = best_of(warp_all)
+        result["seconds"] = best_of(warp_all, REPEAT)
     elif endpoint:  # from S3: every repetition starts cold (no cached ranges), and GDAL counts the bytes
         gdal.SetConfigOption("CPL_VSIL_NETWORK_STATS_ENABLED", "YES")
 
@@ -87,12 +79,12 @@ def child(mode: str, catalog: str, endpoint: str | None, parallel: int) -> dict:
             gdal.NetworkStatsReset()
             source.read(samples, bands, grid, max_parallel=parallel)
 
-        result["seconds"] = best_of(cold_read)
+        result["seconds"] = best_of(cold_read, REPEAT)
         stats = json.loads(gdal.NetworkStatsGetAsSerializedJSON())["methods"]
         result["downloaded_bytes"] = stats.get("GET", {}).get("downloaded_bytes", 0)
         result["gets"] = stats.get("GET", {}).get("count", 0)
     else:
-        result["seconds"] = best_of(lambda: source.read(samples, bands, grid, max_parallel=parallel))
+        result["seconds"] = best_of(lambda: source.read(samples, bands, grid, max_parallel=parallel), REPEAT)
     result["file_bytes"] = sum(gdal.VSIStatL(h).size for h in hrefs)
     result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return result

@@ -25,6 +25,8 @@ import numpy as np
 from py_mini_racer import MiniRacer
 
 ROOT = Path(__file__).resolve().parent.parent
+import benchkit  # noqa: E402
+
 from tilewise.engine.evalscript import EvalscriptRuntime, Limits  # noqa: E402
 from tilewise.engine.samples import Sample, SampleStack, Scene  # noqa: E402
 
@@ -46,13 +48,7 @@ TUTORIAL = (ROOT / "tests" / "clients" / "tutorial_interpolation_evalscript.js")
 
 
 def best_of(function, repeat: int = 5) -> float:
-    function()  # warm-up: V8 optimises the loop and evaluatePixel
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
+    return benchkit.best_of(function, repeat, warm_up=True)  # V8 optimises the loop and evaluatePixel first
 
 
 def samples(n: int) -> list[Sample]:

@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import tempfile
@@ -22,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
+from bench_engine import tutorial_request  # noqa: E402
 from testkit import local_engine, moto_server  # noqa: E402
 
 from tilewise.engine.artefacts import put_artefact, write_execution_db  # noqa: E402
@@ -29,33 +29,15 @@ from tilewise.engine.output.delivery import S3Delivery  # noqa: E402
 from tilewise.engine.store import TileRecord, TileStatus  # noqa: E402
 
 CATALOG = Path(os.environ.get("TILEWISE_DEMO_CATALOG", ROOT / "data" / "demo-catalog"))
-EVALSCRIPT = (ROOT / "tests" / "clients" / "tutorial_interpolation_evalscript.js").read_text()
-SHAPE = json.loads((ROOT / "tests" / "clients" / "tutorial_shape.geojson").read_text())
 
 
 def v2_request(bucket: str, s3) -> dict:
+    """The engine benchmark's tutorial request, in v2 form, delivered with request keys."""
+    v1 = tutorial_request(bucket)
+    grid = v1["tilingGrid"]
     return {
-        "processRequest": {
-            "input": {
-                "bounds": {"geometry": SHAPE["features"][0]["geometry"]},
-                "data": [
-                    {
-                        "type": "sentinel-2-l1c",
-                        "dataFilter": {
-                            "timeRange": {"from": "2023-07-01T00:00:00Z", "to": "2023-07-30T00:00:00Z"}
-                        },
-                    }
-                ],
-            },
-            "output": {
-                "responses": [
-                    {"identifier": "NDVI", "format": {"type": "image/tiff"}},
-                    {"identifier": "data_mask", "format": {"type": "image/tiff"}},
-                ]
-            },
-            "evalscript": EVALSCRIPT,
-        },
-        "input": {"type": "tiling-grid", "id": 1, "resolution": 10, "bufferX": 50, "bufferY": 50},
+        "processRequest": v1["processRequest"],
+        "input": {"type": "tiling-grid", **grid},
         "output": {
             "type": "raster",
             "delivery": {

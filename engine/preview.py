@@ -44,7 +44,7 @@ from .errors import ApiError, bad_request
 from .evalscript import EvalscriptError, EvalscriptRuntime, Limits, ScriptSetup, TileResult
 from .evalscript.convert import final_type
 from .output.writer import CogParameters, RasterPlacement, TiffMetadata, write_geotiff, write_userdata
-from .processor import SYNTHETIC, wgs84_bbox
+from .processor import SYNTHETIC, search_scenes, time_range, wgs84_bbox
 from .samples import Mosaicking, Sample, SampleStack
 
 gdal.UseExceptions()
@@ -56,7 +56,6 @@ PNG = "image/png"
 JPEG = "image/jpeg"
 TAR = "application/x-tar"
 FORMATS = (TIFF, PNG, JPEG, JSON)
-SENTINEL_2A_FIRST_DAY = datetime(2015, 6, 23, tzinfo=timezone.utc)
 # Tiled DEFLATE without a predictor: tifffile (what sentinelhub-py decodes with) cannot undo GDAL's
 # floating-point predictor unless imagecodecs is installed, which sentinelhub does not require. The
 # writer's COG options are its one way to leave the predictor out; no overviews, no COG is promised.
@@ -410,15 +409,8 @@ def _evaluate(
     setup = warm.setup
     data = request.data[0]
     source = open_source(settings.catalog, data.type, s3_endpoint_url=settings.s3_endpoint_url)
-    time_from = data.time_from or SENTINEL_2A_FIRST_DAY
-    time_to = data.time_to or datetime.now(timezone.utc)
-    scenes = source.search(
-        wgs84_bbox(grid.epsg, grid.bounds),
-        time_from,
-        time_to,
-        max_cloud_coverage=100.0 if data.max_cloud_coverage is None else data.max_cloud_coverage,
-        mosaicking_order=data.mosaicking_order,
-    )
+    time_from, time_to = time_range(data)
+    scenes = search_scenes(source, data, wgs84_bbox(grid.epsg, grid.bounds))
     with warm.use() as runtime:
         samples = runtime.pre_process_scenes(source.samples(scenes, setup.mosaicking), time_from, time_to)
     stack = source.read(

@@ -18,7 +18,7 @@ from typing import Optional
 
 import numpy as np
 
-from ..core.batch_models import USERDATA, parse_process_request
+from ..core.batch_models import USERDATA, DataInput, parse_process_request
 from ..core.costs import (
     BATCH_DISCOUNT,
     BATCH_DISCOUNT_MIN_PIXELS,
@@ -27,7 +27,7 @@ from ..core.costs import (
     request_pu,
 )
 from ..core.crs import transform_points
-from .data import DataError, TargetGrid, open_source
+from .data import DataError, DataSource, TargetGrid, open_source
 from .evalscript import EvalscriptError, EvalscriptRuntime, Limits, TileResult
 from .output.delivery import Delivery, DeliveryError, delivery_for
 from .output.paths import TilePathTemplate
@@ -37,6 +37,7 @@ from .tasks import TileJob, TileOutcome
 
 log = logging.getLogger(__name__)
 SYNTHETIC = "tilewise:synthetic"
+SENTINEL_2A_FIRST_DAY = datetime(2015, 6, 23, tzinfo=timezone.utc)
 _RUNTIMES: OrderedDict[tuple[str, float, int], EvalscriptRuntime] = OrderedDict()
 _RUNTIME_CACHE_SIZE = 4
 
@@ -110,15 +111,8 @@ def _process(job: TileJob, started: float) -> TileOutcome:
     source = open_source(job.engine.catalog, data.type, s3_endpoint_url=job.engine.s3_endpoint_url)
     width, height = job.raster_size
     grid = TargetGrid(job.epsg, job.buffered_bounds, width, height)
-    time_from = data.time_from or datetime(2015, 6, 23, tzinfo=timezone.utc)  # Sentinel-2A's first day
-    time_to = data.time_to or datetime.now(timezone.utc)
-    scenes = source.search(
-        wgs84_bbox(job.epsg, job.buffered_bounds),
-        time_from,
-        time_to,
-        max_cloud_coverage=100.0 if data.max_cloud_coverage is None else data.max_cloud_coverage,
-        mosaicking_order=data.mosaicking_order,
-    )
+    time_from, time_to = time_range(data)
+    scenes = search_scenes(source, data, wgs84_bbox(job.epsg, job.buffered_bounds))
     samples = source.samples(scenes, setup.mosaicking)
     samples = runtime.pre_process_scenes(samples, time_from, time_to)
     watch.lap("search")
@@ -222,6 +216,23 @@ def _deliver(delivery: Delivery, files: list[tuple[PlannedOutput, Path]]) -> Non
             except DeliveryError:
                 log.warning("Could not remove %s after a failed delivery", url)
         raise
+
+
+def time_range(data: DataInput) -> tuple[datetime, datetime]:
+    """The request's time range; open ends reach Sentinel-2A's first day and now."""
+    return data.time_from or SENTINEL_2A_FIRST_DAY, data.time_to or datetime.now(timezone.utc)
+
+
+def search_scenes(source: DataSource, data: DataInput, bbox_wgs84: tuple[float, float, float, float]) -> list:
+    """The scenes of `data` (time range, cloud cover, order) whose footprints meet the area."""
+    time_from, time_to = time_range(data)
+    return source.search(
+        bbox_wgs84,
+        time_from,
+        time_to,
+        max_cloud_coverage=100.0 if data.max_cloud_coverage is None else data.max_cloud_coverage,
+        mosaicking_order=data.mosaicking_order,
+    )
 
 
 def tile_cost(width: int, height: int, bands, sample_types, samples: int) -> float:

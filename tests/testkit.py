@@ -278,3 +278,29 @@ def run_client(
     )
     assert done.returncode == 0, f"client failed:\n{done.stderr[-4000:]}\nengine log:\n{engine.log()[-3000:]}"
     return {line["step"]: line for line in map(json.loads, filter(str.strip, done.stdout.splitlines()))}
+
+
+# --- requests shared by the engine suites -----------------------------------------------------------------
+
+NDVI_WITH_MASK = """//VERSION=3
+function setup() {
+  return {
+    input: [{bands: ["B04", "B08", "dataMask"]}],
+    output: [{id: "ndvi", bands: 1, sampleType: "FLOAT32"}, {id: "mask", bands: 1, sampleType: "UINT8"}]
+  };
+}
+function evaluatePixel(s) {
+  return {ndvi: [(s.B08 - s.B04) / (s.B08 + s.B04)], mask: [s.dataMask]};
+}
+"""
+# About a second per 500 × 500 tile: slow enough to cancel or kill the engine mid-job.
+SLOW_SCRIPT = """//VERSION=3
+function setup() { return {input: ["B04", "dataMask"], output: {bands: 1, sampleType: "UINT8"}}; }
+function evaluatePixel(s) {
+  var x = 0;
+  for (var k = 0; k < 1500; k++) { x += Math.sqrt(k); }
+  return [s.dataMask + x * 0];
+}
+"""
+TEST_BBOX = [-119.2778, 36.04, -119.2135, 36.0806]  # two grid-1 tiles: 11SKV_9_0, 11SLV_0_0
+WIDE_BBOX = [-119.40, 35.99, -119.12, 36.14]  # a dozen tiles, most without data

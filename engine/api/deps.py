@@ -23,8 +23,11 @@ def require_token(request: Request) -> dict:
     return request.app.state.services.tokens.verify(token.strip())
 
 
-async def json_or_multipart(request: Request) -> dict:
-    """A request body as JSON, or as multipart with a `request` JSON part and an `evalscript` part."""
+async def json_or_multipart(request: Request, evalscript_in: Optional[str] = "processRequest") -> dict:
+    """A request body as JSON, or as multipart with a `request` JSON part and an `evalscript` part.
+
+    The evalscript part goes into `body[evalscript_in]` (batch requests), or the body itself (None:
+    Process API requests)."""
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("multipart/form-data"):
         form = await request.form()
@@ -33,16 +36,20 @@ async def json_or_multipart(request: Request) -> dict:
             raise bad_request(
                 "The multipart body needs a 'request' part holding the JSON request.", "request"
             )
-        text = raw if isinstance(raw, str) else (await raw.read()).decode()
+        text = raw if isinstance(raw, str) else (await raw.read()).decode(errors="replace")
         body = _parse_json(text)
         evalscript = form.get("evalscript")
         if evalscript is not None:
-            script = evalscript if isinstance(evalscript, str) else (await evalscript.read()).decode()
-            body.setdefault("processRequest", {})["evalscript"] = script
+            script = (
+                evalscript
+                if isinstance(evalscript, str)
+                else (await evalscript.read()).decode(errors="replace")
+            )
+            (body.setdefault(evalscript_in, {}) if evalscript_in else body)["evalscript"] = script
         return body
     raw_body = await request.body()
     if not raw_body:
-        raise bad_request("The request body is empty: send the batch request as JSON.")
+        raise bad_request("The request body is empty: send the request as JSON.")
     return _parse_json(raw_body.decode(errors="replace"))
 
 

@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import sys
 import time
-from pathlib import Path
 
 from sentinelhub import (
     CRS,
@@ -31,24 +29,15 @@ from sentinelhub import (
     monitor_batch_process_analysis,
     monitor_batch_process_job,
 )
+from tutorial_common import (
+    GRID_ID,
+    INTERPOLATION_EVALSCRIPT,
+    SHAPE,
+    emit,
+    make_config,
+)
 
-HERE = Path(__file__).parent
-EVALSCRIPT = (HERE / "tutorial_interpolation_evalscript.js").read_text()
-SHAPE = json.loads((HERE / "tutorial_shape.geojson").read_text())
-GRID_ID = 1
-
-
-def emit(step: str, **values) -> None:
-    print(json.dumps({"step": step, **values}, default=str), flush=True)
-
-
-def make_config(base_url: str) -> SHConfig:
-    config = SHConfig()
-    config.sh_base_url = base_url
-    config.sh_token_url = base_url + "/auth/realms/main/protocol/openid-connect/token"
-    config.sh_client_id = os.environ["SH_CLIENT_ID"]
-    config.sh_client_secret = os.environ["SH_CLIENT_SECRET"]
-    return config
+EVALSCRIPT = INTERPOLATION_EVALSCRIPT
 
 
 def create(args, config: SHConfig, client: BatchProcessClient):

@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
-import os
 import sys
 from pathlib import Path
 
@@ -39,15 +37,15 @@ from sentinelhub import (
     SHConfig,
     bbox_to_dimensions,
 )
+from tutorial_common import (
+    INTERPOLATION_EVALSCRIPT,
+    SHAPE,
+    TRUE_COLOR_EVALSCRIPT,
+    emit,
+    make_config,
+)
 
-HERE = Path(__file__).parent
-TRUE_COLOR = (HERE / "tutorial_true_color_evalscript.js").read_text()
-INTERPOLATION = (HERE / "tutorial_interpolation_evalscript.js").read_text()
-SHAPE = json.loads((HERE / "tutorial_shape.geojson").read_text())
-
-
-def emit(step: str, **values) -> None:
-    print(json.dumps({"step": step, **values}, default=str), flush=True)
+TRUE_COLOR, INTERPOLATION = TRUE_COLOR_EVALSCRIPT, INTERPOLATION_EVALSCRIPT
 
 
 def describe(array: np.ndarray) -> dict:
@@ -57,15 +55,6 @@ def describe(array: np.ndarray) -> dict:
         "min": array.min().item(),
         "max": array.max().item(),
     }
-
-
-def make_config(base_url: str) -> SHConfig:
-    config = SHConfig()
-    config.sh_base_url = base_url
-    config.sh_token_url = base_url + "/auth/realms/main/protocol/openid-connect/token"
-    config.sh_client_id = os.environ["SH_CLIENT_ID"]
-    config.sh_client_secret = os.environ["SH_CLIENT_SECRET"]
-    return config
 
 
 def true_color(config: SHConfig, l2a: DataCollection, out: Path) -> None:

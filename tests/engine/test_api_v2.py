@@ -12,34 +12,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 from osgeo import gdal, ogr, osr
+from testkit import NDVI_WITH_MASK, SLOW_SCRIPT, TEST_BBOX, WIDE_BBOX
 
 gdal.UseExceptions()
 ogr.UseExceptions()
 
-NDVI_WITH_MASK = """//VERSION=3
-function setup() {
-  return {
-    input: [{bands: ["B04", "B08", "dataMask"]}],
-    output: [{id: "ndvi", bands: 1, sampleType: "FLOAT32"}, {id: "mask", bands: 1, sampleType: "UINT8"}]
-  };
-}
-function evaluatePixel(s) { return {ndvi: [(s.B08 - s.B04) / (s.B08 + s.B04)], mask: [s.dataMask]}; }
-"""
-# About a second per 500 x 500 tile: slow enough to stop a job in the middle.
-SLOW_SCRIPT = """//VERSION=3
-function setup() { return {input: ["B04", "dataMask"], output: {bands: 1, sampleType: "UINT8"}}; }
-function evaluatePixel(s) {
-  var x = 0;
-  for (var k = 0; k < 1500; k++) { x += Math.sqrt(k); }
-  return [s.dataMask + x * 0];
-}
-"""
 RED = """//VERSION=3
 function setup() { return {input: [{bands: ["B04", "dataMask"], units: "DN"}], output: {bands: 1, sampleType: "UINT16"}}; }
 function evaluatePixel(s) { return [s.B04]; }
 """
-TEST_BBOX = [-119.2778, 36.04, -119.2135, 36.0806]  # two grid-1 tiles: 11SKV_9_0, 11SLV_0_0
-WIDE_BBOX = [-119.40, 35.99, -119.12, 36.14]  # a dozen tiles
 KEYS = {"accessKey": "AKIAV2REQUESTKEY", "secretAccessKey": "v2-request-secret-do-not-echo"}
 FINAL = {"DONE", "FAILED", "STOPPED"}
 

@@ -1,0 +1,34 @@
+"""What the tutorial client scripts share: the tutorial's inputs, the engine's URLs and JSON-line output.
+
+Imported by the scripts beside it, which run in the sentinelhub-py venvs of `.venv-clients/` (3.9 and 3.12:
+the SHConfig fields used here are the same in both).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from sentinelhub import SHConfig
+
+HERE = Path(__file__).parent
+INTERPOLATION_EVALSCRIPT = (HERE / "tutorial_interpolation_evalscript.js").read_text()
+TRUE_COLOR_EVALSCRIPT = (HERE / "tutorial_true_color_evalscript.js").read_text()
+SHAPE = json.loads((HERE / "tutorial_shape.geojson").read_text())
+GRID_ID = 1
+
+
+def emit(step: str, **values) -> None:
+    """One JSON line per step, for the test that runs the script."""
+    print(json.dumps({"step": step, **values}, default=str), flush=True)
+
+
+def make_config(base_url: str) -> SHConfig:
+    """The tutorial's configuration with the engine's base and token URLs; credentials from the environment."""
+    config = SHConfig()
+    config.sh_base_url = base_url
+    config.sh_token_url = base_url + "/auth/realms/main/protocol/openid-connect/token"
+    config.sh_client_id = os.environ["SH_CLIENT_ID"]
+    config.sh_client_secret = os.environ["SH_CLIENT_SECRET"]
+    return config
