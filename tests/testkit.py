@@ -304,3 +304,22 @@ function evaluatePixel(s) {
 """
 TEST_BBOX = [-119.2778, 36.04, -119.2135, 36.0806]  # two grid-1 tiles: 11SKV_9_0, 11SLV_0_0
 WIDE_BBOX = [-119.40, 35.99, -119.12, 36.14]  # a dozen tiles, most without data
+
+
+def process_request_json(evalscript: str, bbox=TEST_BBOX, responses=("default",)) -> dict:
+    """A batch `processRequest`: sentinel-2-l2a over July 2023, GeoTIFF responses."""
+    return {
+        "input": {
+            "bounds": {"bbox": bbox},
+            "data": [
+                {
+                    "type": "sentinel-2-l2a",
+                    "dataFilter": {
+                        "timeRange": {"from": "2023-07-01T00:00:00Z", "to": "2023-07-30T00:00:00Z"}
+                    },
+                }
+            ],
+        },
+        "output": {"responses": [{"identifier": r, "format": {"type": "image/tiff"}} for r in responses]},
+        "evalscript": evalscript,
+    }

@@ -12,19 +12,13 @@ and the delivery uses access keys (the engine cannot assume IAM roles). Each ste
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import sys
 import time
 
 from sentinelhub import (
-    CRS,
     BatchProcessClient,
     BatchRequestStatus,
-    DataCollection,
-    Geometry,
-    MimeType,
-    SentinelHubRequest,
     SHConfig,
     monitor_batch_process_analysis,
     monitor_batch_process_job,
@@ -32,31 +26,16 @@ from sentinelhub import (
 from tutorial_common import (
     GRID_ID,
     INTERPOLATION_EVALSCRIPT,
-    SHAPE,
     emit,
     make_config,
+    tutorial_request,
 )
 
 EVALSCRIPT = INTERPOLATION_EVALSCRIPT
 
 
 def create(args, config: SHConfig, client: BatchProcessClient):
-    geometry = Geometry(SHAPE["features"][0]["geometry"], crs=CRS.WGS84)
-    sentinelhub_request = SentinelHubRequest(
-        evalscript=EVALSCRIPT,
-        input_data=[
-            SentinelHubRequest.input_data(
-                data_collection=DataCollection.SENTINEL2_L1C,
-                time_interval=(dt.date(2023, 7, 1), dt.date(2023, 7, 30)),
-            )
-        ],
-        responses=[
-            SentinelHubRequest.output_response("NDVI", MimeType.TIFF),
-            SentinelHubRequest.output_response("data_mask", MimeType.TIFF),
-        ],
-        geometry=geometry,
-        config=config,
-    )
+    sentinelhub_request = tutorial_request(config)
     request = client.create(
         sentinelhub_request,
         input=client.tiling_grid_input(grid_id=GRID_ID, resolution=args.resolution, buffer_x=50, buffer_y=50),

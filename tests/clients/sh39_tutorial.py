@@ -16,19 +16,13 @@ the test can check what the client saw. Credentials come from the environment
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 import time
 
 from sentinelhub import (
-    CRS,
     BatchRequestStatus,
     BatchSplitter,
-    DataCollection,
-    Geometry,
-    MimeType,
     SentinelHubBatch,
-    SentinelHubRequest,
     SHConfig,
     monitor_batch_job,
 )
@@ -36,9 +30,9 @@ from sentinelhub.constants import RequestType
 from tutorial_common import (
     GRID_ID,
     INTERPOLATION_EVALSCRIPT,
-    SHAPE,
     emit,
     make_config,
+    tutorial_request,
 )
 
 EVALSCRIPT = INTERPOLATION_EVALSCRIPT
@@ -68,25 +62,7 @@ def workflow(args, config: SHConfig) -> None:
 
 
 def create_and_analyse(args, config: SHConfig, batch: SentinelHubBatch):
-    # feature 0 is the tutorial's whole area, feature 1 its small test sub-area
-    geometry_json = SHAPE["features"][args.feature]["geometry"]
-    full_geometry = Geometry(geometry_json, crs=CRS.WGS84)
-    time_interval = dt.date(year=2023, month=7, day=1), dt.date(year=2023, month=7, day=30)
-    sentinelhub_request = SentinelHubRequest(
-        evalscript=EVALSCRIPT,
-        input_data=[
-            SentinelHubRequest.input_data(
-                data_collection=DataCollection.SENTINEL2_L1C,
-                time_interval=time_interval,
-            )
-        ],
-        responses=[
-            SentinelHubRequest.output_response("NDVI", MimeType.TIFF),
-            SentinelHubRequest.output_response("data_mask", MimeType.TIFF),
-        ],
-        geometry=full_geometry,
-        config=config,
-    )
+    sentinelhub_request = tutorial_request(config, args.feature)
     batch_request = batch.create(
         sentinelhub_request,
         tiling_grid=SentinelHubBatch.tiling_grid(

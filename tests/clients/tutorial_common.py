@@ -6,11 +6,12 @@ the SHConfig fields used here are the same in both).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 from pathlib import Path
 
-from sentinelhub import SHConfig
+from sentinelhub import CRS, DataCollection, Geometry, MimeType, SentinelHubRequest, SHConfig
 
 HERE = Path(__file__).parent
 INTERPOLATION_EVALSCRIPT = (HERE / "tutorial_interpolation_evalscript.js").read_text()
@@ -32,3 +33,23 @@ def make_config(base_url: str) -> SHConfig:
     config.sh_client_id = os.environ["SH_CLIENT_ID"]
     config.sh_client_secret = os.environ["SH_CLIENT_SECRET"]
     return config
+
+
+def tutorial_request(config: SHConfig, feature: int = 0) -> SentinelHubRequest:
+    """The tutorial's NDVI request without a size (a batch job sets it): feature 0 is the whole area,
+    feature 1 its small test sub-area."""
+    return SentinelHubRequest(
+        evalscript=INTERPOLATION_EVALSCRIPT,
+        input_data=[
+            SentinelHubRequest.input_data(
+                data_collection=DataCollection.SENTINEL2_L1C,
+                time_interval=(dt.date(2023, 7, 1), dt.date(2023, 7, 30)),
+            )
+        ],
+        responses=[
+            SentinelHubRequest.output_response("NDVI", MimeType.TIFF),
+            SentinelHubRequest.output_response("data_mask", MimeType.TIFF),
+        ],
+        geometry=Geometry(SHAPE["features"][feature]["geometry"], crs=CRS.WGS84),
+        config=config,
+    )

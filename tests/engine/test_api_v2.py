@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from osgeo import gdal, ogr, osr
-from testkit import NDVI_WITH_MASK, SLOW_SCRIPT, TEST_BBOX, WIDE_BBOX
+from testkit import NDVI_WITH_MASK, SLOW_SCRIPT, TEST_BBOX, WIDE_BBOX, process_request_json
 
 gdal.UseExceptions()
 ogr.UseExceptions()
@@ -29,21 +29,7 @@ def body_v2(
     url: str, evalscript: str, bbox=TEST_BBOX, resolution=20, responses=("default",), **output
 ) -> dict:
     return {
-        "processRequest": {
-            "input": {
-                "bounds": {"bbox": bbox},
-                "data": [
-                    {
-                        "type": "sentinel-2-l2a",
-                        "dataFilter": {
-                            "timeRange": {"from": "2023-07-01T00:00:00Z", "to": "2023-07-30T00:00:00Z"}
-                        },
-                    }
-                ],
-            },
-            "output": {"responses": [{"identifier": r, "format": {"type": "image/tiff"}} for r in responses]},
-            "evalscript": evalscript,
-        },
+        "processRequest": process_request_json(evalscript, bbox, responses),
         "input": {"type": "tiling-grid", "id": 1, "resolution": resolution, "bufferX": 0, "bufferY": 0},
         "output": {
             "type": "raster",

@@ -21,6 +21,7 @@ from testkit import (
     SLOW_SCRIPT,
     TEST_BBOX,
     WIDE_BBOX,
+    process_request_json,
     write_byoc_folder,
 )
 
@@ -31,21 +32,7 @@ def request_body(
     path: str, evalscript: str, bbox=TEST_BBOX, resolution=20, buffer=0, responses=("default",), **output
 ):
     return {
-        "processRequest": {
-            "input": {
-                "bounds": {"bbox": bbox},
-                "data": [
-                    {
-                        "type": "sentinel-2-l2a",
-                        "dataFilter": {
-                            "timeRange": {"from": "2023-07-01T00:00:00Z", "to": "2023-07-30T00:00:00Z"}
-                        },
-                    }
-                ],
-            },
-            "output": {"responses": [{"identifier": r, "format": {"type": "image/tiff"}} for r in responses]},
-            "evalscript": evalscript,
-        },
+        "processRequest": process_request_json(evalscript, bbox, responses),
         "tilingGrid": {"id": 1, "resolution": resolution, "bufferX": buffer, "bufferY": buffer},
         "output": {"defaultTilePath": path, **output},
     }
