@@ -8,15 +8,20 @@ and reported from `finished()`, which runs on the main thread).
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from typing import Callable, Optional
+from urllib.parse import quote
 
 import shapely
 from qgis.core import QgsTask
+from qgis.PyQt.QtCore import pyqtSignal
 
 from .area import AreaError, AreaOfInterest
 from .crs import CrsError
 from .grids import GridError, TileSelection, tiles_for_area
+from .http import Cancel, Cancelled, ConnectionFailure, RateLimitError, ServerError, ServiceError
+from .monitor import JobWatcher
 
 log = logging.getLogger(__name__)
 
@@ -80,3 +85,130 @@ class TileEnumerationTask(QgsTask):
 
     def finished(self, result: bool) -> None:
         self._on_done(self)
+
+
+# --- Batch API calls --------------------------------------------------------------------------------------
+
+
+class ClientCallTask(QgsTask):
+    """One client call (`function(cancel)`) off the main thread; `on_done(task)` runs on the main thread with
+    `result` or `error` set. Cancelling returns at once: the call's thread is left to finish on its own (an
+    HTTP read cannot be interrupted) and its result is dropped."""
+
+    def __init__(
+        self,
+        description: str,
+        function: Callable[[Cancel], object],
+        on_done: Callable[[ClientCallTask], None],
+    ):
+        super().__init__(f"Tilewise: {description}", QgsTask.CanCancel)
+        self.function = function
+        self.result: object = None
+        self.error: Optional[str] = None
+        self.cancel_token = Cancel()
+        self._on_done = on_done
+
+    def cancel(self) -> None:
+        self.cancel_token.set()
+        super().cancel()
+
+    def run(self) -> bool:
+        outcome: dict = {}
+
+        def call() -> None:
+            try:
+                outcome["result"] = self.function(self.cancel_token)
+            except Exception as exc:  # handed to the main thread as a message
+                outcome["error"] = exc
+
+        worker = threading.Thread(target=call, name="tilewise-call", daemon=True)
+        worker.start()
+        while worker.is_alive():
+            if self.cancel_token.wait(0.05) or self.isCanceled():
+                self.cancel_token.set()
+                self.error = "Cancelled."
+                return False
+        if "error" in outcome:
+            exc = outcome["error"]
+            self.error = str(exc) if isinstance(exc, ServiceError) else f"{exc.__class__.__name__}: {exc}"
+            if not isinstance(exc, ServiceError):
+                log.error("Tilewise call failed: %s", self.error)
+            return False
+        self.result = outcome.get("result")
+        return True
+
+    def finished(self, result: bool) -> None:
+        self._on_done(self)
+
+
+class JobMonitorTask(QgsTask):
+    """Polls a job until it reaches a terminal status, with cancellable sleeps that adapt to activity.
+
+    Signals (queued to the main thread): `jobChanged(BatchJob)`, `tilesChanged(list[Tile], bool full)`,
+    `failed(str)` on an error that ends the watch (the job deleted elsewhere, refused credentials)."""
+
+    jobChanged = pyqtSignal(object)
+    tilesChanged = pyqtSignal(object, bool)
+    failed = pyqtSignal(str)
+
+    def __init__(self, watcher: JobWatcher, transient_errors: int = 5):
+        super().__init__(f"Tilewise: watching job {watcher.job_id}", QgsTask.CanCancel)
+        self.watcher = watcher
+        self.cancel_token = Cancel()
+        self.transient_errors = transient_errors
+        self.error: Optional[str] = None
+
+    def cancel(self) -> None:
+        self.cancel_token.set()
+        super().cancel()
+
+    def run(self) -> bool:
+        failures = 0
+        while not self.isCanceled():
+            try:
+                update = self.watcher.poll(self.cancel_token)
+                failures = 0
+            except Cancelled:
+                return False
+            except (ConnectionFailure, ServerError, RateLimitError) as exc:
+                failures += 1  # the network or the service hiccups: keep watching, a little slower
+                if failures > self.transient_errors:
+                    self.error = str(exc)
+                    self.failed.emit(self.error)
+                    return False
+                if self.cancel_token.wait(self.watcher.max_interval_s):
+                    return False
+                continue
+            except ServiceError as exc:
+                self.error = str(exc)
+                self.failed.emit(self.error)
+                return False
+            if update.job_changed:
+                self.jobChanged.emit(update.job)
+            if update.tiles:
+                self.tilesChanged.emit(update.tiles, update.full)
+            if update.job.tile_count and update.job.completion is not None:
+                self.setProgress(update.job.completion)
+            if update.job.is_terminal:
+                return True
+            if self.cancel_token.wait(self.watcher.interval_s):
+                return False
+        return False
+
+
+def qgis_proxies() -> dict:
+    """QGIS's proxy settings (Settings → Options → Network) for requests; empty when no proxy is set."""
+    from qgis.core import QgsSettings
+
+    settings = QgsSettings()
+    if not settings.value("proxy/proxyEnabled", False, type=bool):
+        return {}
+    host = settings.value("proxy/proxyHost", "", type=str)
+    port = settings.value("proxy/proxyPort", "", type=str)
+    if not host:
+        return {}
+    user = settings.value("proxy/proxyUser", "", type=str)
+    password = settings.value("proxy/proxyPassword", "", type=str)
+    credentials = f"{quote(user)}:{quote(password)}@" if user else ""
+    url = f"http://{credentials}{host}{':' + port if port else ''}"
+    return {"http": url, "https": url}

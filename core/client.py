@@ -1,0 +1,262 @@
+"""The Batch API client: one interface for Sentinel Hub, CDSE and the Tilewise engine, API v2 and v1 (Qt-free).
+
+Every call takes an optional `Cancel` (a QgsTask's cancel sets it) and raises the typed errors of core/http.py.
+Jobs and tiles come back as core/jobs.py models whatever the version; the payloads follow reference §1.5/§1.6.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterator, Optional, Sequence
+
+from .auth import ClientCredentials, TokenSource
+from .batch_models import DataInput, ProcessRequest, ResponseSpec, TilingGridSpec, crs_url
+from .deployments import V1, V2, Deployment
+from .http import DEFAULT_POLICY, BadResponse, Cancel, HttpSession, RetryPolicy, ServiceError
+from .jobs import BatchJob, Tile
+
+PAGE_SIZE = 100
+TILE_PAGE_SIZE = 1000
+
+
+class UnsupportedError(ServiceError):
+    """The action does not exist in this API version; the message says what to do instead."""
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    """Where and how the tiles are written. v2 delivers with keys in the request (or the service's own
+    identity when there are none); v1 writes with the service's identity (a bucket policy, or the engine's)."""
+
+    url: str  # s3://bucket/folder, a template with <tileName> etc., or file:///folder (Tilewise engine)
+    overwrite: bool = False
+    skip_existing: bool = False
+    cog_output: bool = False
+    cog_parameters: dict = field(default_factory=dict)
+    access_key: Optional[str] = None
+    secret_key: Optional[str] = field(default=None, repr=False)
+    region: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """Everything a new job needs, as the job form collects it."""
+
+    geometry: dict  # GeoJSON Polygon or MultiPolygon
+    crs: str  # e.g. "EPSG:4326" or an OGC CRS URL
+    evalscript: str
+    data: Sequence[DataInput]
+    responses: Sequence[ResponseSpec]
+    grid: TilingGridSpec
+    output: OutputSpec
+    description: str = ""
+
+    def process_request(self) -> dict:
+        crs = self.crs if self.crs.startswith("http") else crs_url(int(self.crs.split(":")[-1]))
+        if self.crs.upper() in ("EPSG:4326", "OGC:CRS84"):
+            crs = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+        return {
+            "input": {
+                "bounds": {"geometry": self.geometry, "properties": {"crs": crs}},
+                "data": [d.to_api() for d in self.data],
+            },
+            "output": {"responses": [r.to_api() for r in self.responses]},
+            "evalscript": self.evalscript,
+        }
+
+    def v1_body(self) -> dict:
+        output = {"defaultTilePath": self.output.url, "overwrite": self.output.overwrite,
+                  "skipExisting": self.output.skip_existing, "cogOutput": self.output.cog_output}  # fmt: skip
+        if self.output.cog_output and self.output.cog_parameters:
+            output["cogParameters"] = self.output.cog_parameters
+        return {
+            "processRequest": self.process_request(),
+            "tilingGrid": self.grid.to_api(),
+            "output": output,
+            "description": self.description,
+        }
+
+    def v2_body(self) -> dict:
+        s3: dict = {"url": self.output.url}
+        if self.output.access_key:
+            s3.update(accessKey=self.output.access_key, secretAccessKey=self.output.secret_key)
+        if self.output.region:
+            s3["region"] = self.output.region
+        output = {"type": "raster", "delivery": {"s3": s3}, "overwrite": self.output.overwrite,
+                  "skipExisting": self.output.skip_existing, "cogOutput": self.output.cog_output}  # fmt: skip
+        if self.output.cog_output and self.output.cog_parameters:
+            output["cogParameters"] = self.output.cog_parameters
+        return {
+            "processRequest": self.process_request(),
+            "input": {"type": "tiling-grid", **self.grid.to_api()},
+            "output": output,
+            "description": self.description,
+        }
+
+
+@dataclass(frozen=True)
+class Preview:
+    content: bytes
+    media_type: str
+
+
+class BatchClient:
+    """One deployment, one API version, one set of credentials; safe to share between threads."""
+
+    def __init__(
+        self,
+        deployment: Deployment,
+        credentials: ClientCredentials,
+        api_version: Optional[int] = None,
+        proxies: Optional[dict] = None,
+        policy: RetryPolicy = DEFAULT_POLICY,
+    ):
+        self.deployment = deployment
+        self.api_version = api_version or deployment.default_version
+        self.base = deployment.batch_url(self.api_version)  # refuses a version the deployment lacks
+        self._token_http = HttpSession(deployment, None, proxies, policy)
+        self.tokens = TokenSource(self._token_http, credentials)
+        self.http = HttpSession(deployment, self.tokens, proxies, policy)
+
+    def close(self) -> None:
+        """Close the connections (a client is cheap to make again)."""
+        self.http.close()
+        self._token_http.close()
+
+    def __enter__(self) -> BatchClient:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    # --- grids -------------------------------------------------------------------------------------------
+
+    def tiling_grids(self, cancel: Optional[Cancel] = None) -> list[dict]:
+        return list(self._pages(f"{self.base}/tilinggrids", {}, PAGE_SIZE, cancel))
+
+    def tiling_grid(self, grid_id: int, cancel: Optional[Cancel] = None) -> dict:
+        return self.http.json("GET", f"{self.base}/tilinggrids/{grid_id}", cancel=cancel)
+
+    # --- jobs --------------------------------------------------------------------------------------------
+
+    def create(self, spec: JobSpec, cancel: Optional[Cancel] = None) -> BatchJob:
+        body = spec.v2_body() if self.api_version == V2 else spec.v1_body()
+        return self._job(self.http.json("POST", f"{self.base}/process", json_body=body, cancel=cancel))
+
+    def create_raw(self, body: dict, cancel: Optional[Cancel] = None) -> BatchJob:
+        """A request body written by hand (or by another tool), as the API takes it."""
+        return self._job(self.http.json("POST", f"{self.base}/process", json_body=body, cancel=cancel))
+
+    def jobs(self, search: Optional[str] = None, cancel: Optional[Cancel] = None) -> Iterator[BatchJob]:
+        """Newest first, page by page as the caller iterates."""
+        params = {"sort": "created:desc", **({"search": search} if search else {})}
+        for body in self._pages(f"{self.base}/process", params, PAGE_SIZE, cancel):
+            yield self._job(body)
+
+    def get(self, job_id: str, cancel: Optional[Cancel] = None) -> BatchJob:
+        # v2: a request is not readable for a moment after its creation (reference §1.8)
+        return self._job(
+            self.http.json(
+                "GET", f"{self.base}/process/{job_id}", retry_not_found=self.api_version == V2, cancel=cancel
+            )
+        )
+
+    def update_description(self, job_id: str, description: str, cancel: Optional[Cancel] = None) -> BatchJob:
+        return self._job(
+            self.http.json(
+                "PUT", f"{self.base}/process/{job_id}", json_body={"description": description}, cancel=cancel
+            )
+        )
+
+    def delete(self, job_id: str, cancel: Optional[Cancel] = None) -> None:
+        if self.api_version == V2:
+            raise UnsupportedError(
+                "The Batch API v2 cannot delete jobs: stop it instead; its outputs stay in the bucket."
+            )
+        self.http.request("DELETE", f"{self.base}/process/{job_id}", cancel=cancel)
+
+    def analyse(self, job_id: str, cancel: Optional[Cancel] = None) -> None:
+        self._action(job_id, "analyse", cancel)
+
+    def start(self, job_id: str, cancel: Optional[Cancel] = None) -> None:
+        self._action(job_id, "start", cancel)
+
+    def stop(self, job_id: str, cancel: Optional[Cancel] = None) -> None:
+        """v2 `stop`; v1 `cancel` (the v1 job cannot go on afterwards, a v2 one can)."""
+        self._action(job_id, "stop" if self.api_version == V2 else "cancel", cancel)
+
+    def restart(self, job_id: str, cancel: Optional[Cancel] = None) -> None:
+        """v1: the FAILED tiles of a PARTIAL job run again (`restartpartial`). v2 has no restart of failed
+        features: a STOPPED job carries on with `start`; features that FAILED need a new job."""
+        if self.api_version == V2:
+            raise UnsupportedError(
+                "The Batch API v2 cannot rerun failed features: start a STOPPED job to carry on, or create a new "
+                "job for the failed features (skipExisting leaves the delivered ones alone)."
+            )
+        self._action(job_id, "restartpartial", cancel)
+
+    def reprocess_tile(self, job_id: str, tile_id: int, cancel: Optional[Cancel] = None) -> None:
+        if self.api_version == V2:
+            raise UnsupportedError(
+                "The Batch API v2 has no per-tile actions: create a job for that area instead."
+            )
+        self.http.request("POST", f"{self.base}/process/{job_id}/tiles/{tile_id}/restart", cancel=cancel)
+
+    # --- tiles (v1 endpoint; v2 reads the bucket artefacts, see core/v2_progress.py) ---------------------
+
+    def tiles(
+        self, job_id: str, status: Optional[str] = None, cancel: Optional[Cancel] = None
+    ) -> Iterator[Tile]:
+        if self.api_version == V2:
+            raise UnsupportedError(
+                "The Batch API v2 has no tile endpoint: read the job's execution database."
+            )
+        params = {"status": status} if status else {}
+        for body in self._pages(f"{self.base}/process/{job_id}/tiles", params, TILE_PAGE_SIZE, cancel):
+            yield Tile.from_v1(body)
+
+    def tile(self, job_id: str, tile_id: int, cancel: Optional[Cancel] = None) -> Tile:
+        if self.api_version == V2:
+            raise UnsupportedError(
+                "The Batch API v2 has no tile endpoint: read the job's execution database."
+            )
+        return Tile.from_v1(
+            self.http.json("GET", f"{self.base}/process/{job_id}/tiles/{tile_id}", cancel=cancel)
+        )
+
+    # --- previews ----------------------------------------------------------------------------------------
+
+    def preview(self, request: ProcessRequest, cancel: Optional[Cancel] = None) -> Preview:
+        """A Process API request (with a size): one file, or a tar of several."""
+        body = request.to_api()
+        accept = "application/x-tar" if len(request.responses) > 1 else request.responses[0].format
+        response = self.http.request(
+            "POST", self.deployment.process_url, json_body=body, headers={"Accept": accept}, cancel=cancel
+        )
+        return Preview(response.content, response.headers.get("content-type", accept).split(";")[0])
+
+    # --- helpers -----------------------------------------------------------------------------------------
+
+    def _job(self, body: dict) -> BatchJob:
+        if not isinstance(body, dict) or "id" not in body:
+            raise BadResponse(f"{self.deployment.name} answered without a batch job where one was expected.")
+        convert = BatchJob.from_v2 if self.api_version == V2 else BatchJob.from_v1
+        return convert(body, self.deployment.id)
+
+    def _action(self, job_id: str, action: str, cancel: Optional[Cancel]) -> None:
+        self.http.request("POST", f"{self.base}/process/{job_id}/{action}", cancel=cancel)
+
+    def _pages(self, url: str, params: dict, count: int, cancel: Optional[Cancel]) -> Iterator[dict]:
+        token: Optional[str] = None
+        while True:
+            query = {**params, "count": count, **({"viewtoken": token} if token else {})}
+            page = self.http.json("GET", url, params=query, cancel=cancel)
+            if not isinstance(page, dict) or not isinstance(page.get("data"), list):
+                raise BadResponse(f"{self.deployment.name} answered {url} without a `data` list.")
+            yield from page["data"]
+            token = (page.get("links") or {}).get("nextToken")
+            if not token or not page["data"]:
+                return
+
+
+__all__ = ["BatchClient", "JobSpec", "OutputSpec", "Preview", "UnsupportedError", "V1", "V2"]

@@ -1,0 +1,124 @@
+"""The client's QgsTasks in headless QGIS: a call in the background, cancelled mid-request, and a job monitor
+that follows a live engine's job to its end, emitting only what changed."""
+
+from __future__ import annotations
+
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from qgis.core import QgsApplication
+from testkit import (
+    SLOW_SCRIPT,
+    TEST_CLIENT_ID,
+    TEST_CLIENT_SECRET,
+    WIDE_BBOX,
+    local_engine,
+    process_request_json,
+)
+
+from tilewise.core.auth import ClientCredentials
+from tilewise.core.client import BatchClient
+from tilewise.core.deployments import V1, V2, custom_deployment
+from tilewise.core.monitor import JobWatcher
+from tilewise.core.tasks import ClientCallTask, JobMonitorTask
+
+from .conftest import wait_until
+
+
+@pytest.fixture
+def slow_server():
+    """Answers every request after five seconds."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            time.sleep(5)
+            self.send_response(200)
+            self.end_headers()
+
+        do_POST = do_GET
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def engine(small_catalog, s3_server, tmp_path_factory):
+    server = local_engine(tmp_path_factory.mktemp("task-engine"), small_catalog, s3_server, 1).start()
+    yield server
+    server.stop()
+
+
+def client_for(url: str, version: int = V1) -> BatchClient:
+    deployment = custom_deployment("Task test", url, api_versions=(V2, V1))
+    return BatchClient(deployment, ClientCredentials(TEST_CLIENT_ID, TEST_CLIENT_SECRET), api_version=version)
+
+
+def test_a_call_runs_in_the_background_and_reports_on_the_main_thread(qgis_app, engine):
+    done = []
+    with client_for(engine.url) as client:
+        task = ClientCallTask("list grids", client.tiling_grids, lambda t: done.append(t))
+        QgsApplication.taskManager().addTask(task)
+        wait_until(lambda: done)
+    assert done[0].error is None and {g["id"] for g in done[0].result} >= {1, 2}
+
+
+def test_cancelling_a_call_mid_request_returns_at_once(qgis_app, slow_server):
+    done = []
+    with client_for(slow_server) as client:
+        task = ClientCallTask(
+            "a slow call", lambda cancel: client.get("job", cancel=cancel), lambda t: done.append(t)
+        )
+        QgsApplication.taskManager().addTask(task)
+        wait_until(lambda: task.status() == task.Running, timeout=10)
+        time.sleep(0.3)  # the request is in flight
+        started = time.monotonic()
+        task.cancel()
+        wait_until(lambda: done, timeout=10)
+        assert time.monotonic() - started < 1.0
+    assert done[0].error == "Cancelled." and done[0].result is None
+
+
+def test_a_failed_call_carries_the_message(qgis_app, engine):
+    done = []
+    with client_for(engine.url) as client:
+        task = ClientCallTask(
+            "get", lambda cancel: client.get("no-such-job", cancel=cancel), lambda t: done.append(t)
+        )
+        QgsApplication.taskManager().addTask(task)
+        wait_until(lambda: done)
+    assert "does not exist" in done[0].error
+
+
+def test_the_monitor_follows_a_job_to_its_end_emitting_changes(qgis_app, engine, s3_server):
+    body = {
+        "processRequest": process_request_json(SLOW_SCRIPT, WIDE_BBOX),
+        "tilingGrid": {"id": 1, "resolution": 20, "bufferX": 0, "bufferY": 0},
+        "output": {"defaultTilePath": f"s3://{s3_server.new_bucket()}/watch"},
+    }
+    with client_for(engine.url) as client:
+        job = client.create_raw(body)
+        client.start(job.id)
+        watcher = JobWatcher(client, job.id, min_interval_s=0.2, max_interval_s=1.0)
+        task = JobMonitorTask(watcher)
+        jobs, tiles = [], {}
+        task.jobChanged.connect(jobs.append)
+        task.tilesChanged.connect(lambda changed, full: tiles.update({t.id: t.status for t in changed}))
+        ended = []
+        task.taskCompleted.connect(lambda: ended.append(True))
+        QgsApplication.taskManager().addTask(task)
+        wait_until(lambda: ended, timeout=240)
+    assert jobs[-1].status == "DONE" and jobs[-1].is_terminal
+    assert len(tiles) == jobs[-1].tile_count and set(tiles.values()) == {"PROCESSED"}
+    statuses = [j.status for j in jobs]
+    assert statuses == sorted(set(statuses), key=statuses.index)  # each status once, in order
+    # a full tile listing per change of the job's status at most, not per poll
+    assert watcher.full_listings <= len(set(statuses)) and watcher.requests > watcher.full_listings
