@@ -1,0 +1,184 @@
+"""The client's payloads against the reference's documented requests and responses (Sentinel Hub and CDSE),
+and the deployments it knows."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from tilewise.core.batch_models import (
+    DataInput,
+    ResponseSpec,
+    TilingGridSpec,
+    parse_v1_create,
+    parse_v2_create,
+)
+from tilewise.core.client import JobSpec, OutputSpec
+from tilewise.core.deployments import (
+    BUILTIN,
+    V1,
+    V2,
+    Deployment,
+    DeploymentError,
+    builtin_deployment,
+    custom_deployment,
+)
+from tilewise.core.jobs import BatchJob, Tile
+
+GEOMETRY = {
+    "type": "Polygon",
+    "coordinates": [[[-119.3, 36.0], [-119.2, 36.0], [-119.2, 36.1], [-119.3, 36.0]]],
+}
+JULY = (datetime(2023, 7, 1, tzinfo=timezone.utc), datetime(2023, 7, 30, tzinfo=timezone.utc))
+
+
+def tutorial_spec(**output) -> JobSpec:
+    return JobSpec(
+        geometry=GEOMETRY,
+        crs="EPSG:4326",
+        evalscript="//VERSION=3\nfunction setup() {}\nfunction evaluatePixel(s) {}",
+        data=[DataInput("sentinel-2-l1c", *JULY)],
+        responses=[ResponseSpec("NDVI"), ResponseSpec("data_mask")],
+        grid=TilingGridSpec(1, 10, 50, 50),
+        output=OutputSpec("s3://tutorial-bucket/folder", **output),
+        description="sentinelhub-py tutorial batch job",
+    )
+
+
+def test_the_v2_body_is_what_batchprocessclient_builds():
+    body = tutorial_spec(access_key="AKIA", secret_key="s3cr3t", region="eu-central-1").v2_body()
+    # sentinelhub-py: tiling_grid_input(grid_id=1, resolution=10, buffer_x=50, buffer_y=50)
+    assert body["input"] == {"type": "tiling-grid", "id": 1, "resolution": 10, "bufferX": 50, "bufferY": 50}
+    # raster_output(delivery=s3_specification(url, access_key, secret_access_key, region=...))
+    assert body["output"]["type"] == "raster"
+    assert body["output"]["delivery"] == {
+        "s3": {
+            "url": "s3://tutorial-bucket/folder",
+            "accessKey": "AKIA",
+            "secretAccessKey": "s3cr3t",
+            "region": "eu-central-1",
+        }
+    }
+    assert body["processRequest"]["input"]["bounds"]["properties"]["crs"].endswith("/OGC/1.3/CRS84")
+    assert "width" not in body["processRequest"]["output"]  # a batch request has no size
+    spec = parse_v2_create(body)  # the engine's parser accepts it as Sentinel Hub would
+    assert spec.tiling_grid == TilingGridSpec(1, 10, 50, 50) and spec.output.credentials.access_key == "AKIA"
+
+
+def test_the_v1_body_is_what_sentinelhubbatch_builds():
+    body = tutorial_spec(overwrite=True, cog_output=True, cog_parameters={"blockxsize": 512}).v1_body()
+    assert body["tilingGrid"] == {"id": 1, "resolution": 10, "bufferX": 50, "bufferY": 50}
+    assert body["output"] == {
+        "defaultTilePath": "s3://tutorial-bucket/folder",
+        "overwrite": True,
+        "skipExisting": False,
+        "cogOutput": True,
+        "cogParameters": {"blockxsize": 512},
+    }
+    assert body["processRequest"]["input"]["data"][0]["dataFilter"]["timeRange"] == {
+        "from": "2023-07-01T00:00:00Z",
+        "to": "2023-07-30T00:00:00Z",
+    }
+    assert parse_v1_create(body).description == "sentinelhub-py tutorial batch job"
+
+
+def test_a_utm_area_names_its_crs_as_an_opengis_url():
+    spec = tutorial_spec()
+    utm = JobSpec(**{**spec.__dict__, "crs": "EPSG:32633"})
+    assert (
+        utm.process_request()["input"]["bounds"]["properties"]["crs"]
+        == "http://www.opengis.net/def/crs/EPSG/0/32633"
+    )
+
+
+def test_a_documented_v2_task_becomes_a_batch_job():
+    # BatchV2ProcessTask (reference §1.6), as CDSE returns it
+    body = {
+        "id": "4f4d3a28-0e16-4d5b-bd6c-7f8c1c8b7ed7",
+        "request": {"processRequest": {}, "input": {"type": "tiling-grid"}, "description": "my job",
+                    "output": {"type": "raster", "delivery": {"s3": {"url": "s3://b/f"}}}},
+        "domainAccountId": "acc",
+        "status": "PROCESSING",
+        "userAction": "START",
+        "userActionUpdated": "2026-11-24T10:00:00Z",
+        "created": "2026-11-24T09:00:00Z",
+        "completionPercentage": 42.5,
+        "lastUpdated": "2026-11-24T10:05:00Z",
+        "costPU": 123.4,
+    }  # fmt: skip
+    job = BatchJob.from_v2(body, "cdse")
+    assert (job.api_version, job.status, job.completion, job.cost_pu, job.description) == (
+        V2,
+        "PROCESSING",
+        42.5,
+        123.4,
+        "my job",
+    )
+    assert job.output_url == "s3://b/f" and not job.is_terminal
+    stopped = BatchJob.from_v2({**body, "status": "STOPPED", "stoppedStatusReason": "OUT_OF_PU"}, "cdse")
+    assert stopped.is_terminal and stopped.stopped_reason == "OUT_OF_PU"
+
+
+def test_a_documented_v1_request_and_tile_become_models():
+    body = {
+        "id": "e1f6e9d3", "userId": "u", "created": "2023-07-01T00:00:00Z", "processRequest": {},
+        "tilingGrid": {"id": 1, "resolution": 10}, "bucketName": "tutorial-bucket", "status": "PARTIAL",
+        "userAction": "START", "valueEstimate": 295.1, "tileCount": 8, "tileWidthPx": 1000,
+        "tileHeightPx": 1000, "error": "Too many failed tiles",
+    }  # fmt: skip
+    job = BatchJob.from_v1(body, "sentinel-hub-us-west")
+    assert (job.tile_count, job.tile_width, job.value_estimate, job.error) == (
+        8,
+        1000,
+        295.1,
+        "Too many failed tiles",
+    )
+    assert job.output_url == "s3://tutorial-bucket" and job.is_terminal
+    tile = Tile.from_v1(
+        {
+            "id": 2281, "name": "11SKV_9_0", "status": "FAILED", "cost": 12.3,
+            "geometry": {"type": "Polygon", "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::32611"}},
+                         "coordinates": [[[290000, 3990000], [300000, 3990000], [300000, 4000000], [290000, 3990000]]]},
+            "origin": {"type": "Point", "coordinates": [290000, 4000000]},
+        }
+    )  # fmt: skip
+    assert (tile.id, tile.name, tile.status, tile.epsg) == (2281, "11SKV_9_0", "FAILED", 32611)
+    assert "crs" not in tile.footprint
+
+
+def test_builtin_deployments_use_the_documented_urls():
+    urls = {d.id: (d.base_url, d.token_url) for d in BUILTIN}
+    assert urls["cdse"] == (
+        "https://sh.dataspace.copernicus.eu",
+        "https://identity.dataspace.copernicus.eu/auth/realms/CDSE/protocol/openid-connect/token",
+    )
+    assert (
+        urls["sentinel-hub-eu"][1]
+        == "https://services.sentinel-hub.com/auth/realms/main/protocol/openid-connect/token"
+    )
+    assert (
+        builtin_deployment("sentinel-hub-us-west").batch_url(V1)
+        == "https://services-uswest2.sentinel-hub.com/api/v1/batch"
+    )
+    assert all(d.default_version == V2 for d in BUILTIN)
+
+
+def test_a_custom_deployment_round_trips_through_settings_without_secrets():
+    engine = custom_deployment("Office engine", "http://10.0.0.5:8765/", api_versions=(V1,))
+    assert engine.base_url == "http://10.0.0.5:8765" and engine.token_url.startswith(
+        "http://10.0.0.5:8765/auth/"
+    )
+    assert Deployment.from_dict(engine.to_dict()) == engine
+    with pytest.raises(DeploymentError, match="offers the Batch API v1, not v2"):
+        engine.batch_url(V2)
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [(("x", "ftp://host"), "not a service URL"), (("", "https://host"), "name"),
+     (("x", "https://host", "oauth/token"), "not a token URL")],
+)  # fmt: skip
+def test_bad_custom_deployments_are_refused_with_a_fix(args, fragment):
+    with pytest.raises(DeploymentError, match=fragment):
+        custom_deployment(*args)
