@@ -122,3 +122,45 @@ def test_the_monitor_follows_a_job_to_its_end_emitting_changes(qgis_app, engine,
     assert statuses == sorted(set(statuses), key=statuses.index)  # each status once, in order
     # a full tile listing per change of the job's status at most, not per poll
     assert watcher.full_listings <= len(set(statuses)) and watcher.requests > watcher.full_listings
+
+
+def test_a_job_deleted_elsewhere_ends_the_watch_with_a_message(qgis_app, engine, s3_server):
+    body = {
+        "processRequest": process_request_json(SLOW_SCRIPT, WIDE_BBOX),
+        "tilingGrid": {"id": 1, "resolution": 20},
+        "output": {"defaultTilePath": f"s3://{s3_server.new_bucket()}/gone"},
+    }
+    with client_for(engine.url) as client:
+        job = client.create_raw(body)
+        task = JobMonitorTask(JobWatcher(client, job.id, min_interval_s=0.2, max_interval_s=0.5))
+        messages, ended = [], []
+        task.failed.connect(messages.append)
+        task.taskTerminated.connect(lambda: ended.append(True))
+        QgsApplication.taskManager().addTask(task)
+        wait_until(lambda: task.status() == task.Running, timeout=10)
+        client.delete(job.id)
+        wait_until(lambda: ended, timeout=30)
+    assert "does not exist" in messages[0]
+
+
+def test_qgis_proxy_settings_reach_the_client(qgis_app):
+    from qgis.core import QgsSettings
+
+    from tilewise.core.tasks import qgis_proxies
+
+    settings = QgsSettings()
+    try:
+        settings.setValue("proxy/proxyEnabled", True)
+        settings.setValue("proxy/proxyHost", "proxy.example")
+        settings.setValue("proxy/proxyPort", "3128")
+        settings.setValue("proxy/proxyUser", "me")
+        settings.setValue("proxy/proxyPassword", "p@ss")
+        assert qgis_proxies() == {
+            "http": "http://me:p%40ss@proxy.example:3128",
+            "https": "http://me:p%40ss@proxy.example:3128",
+        }
+        settings.setValue("proxy/proxyEnabled", False)
+        assert qgis_proxies() == {}
+    finally:
+        for key in ("Enabled", "Host", "Port", "User", "Password"):
+            settings.remove(f"proxy/proxy{key}")
