@@ -117,6 +117,16 @@ class JobWatcher:
         return Update(job, job_changed, tiles if full else changed, full=full)
 
 
+def bucket_tiles(access, scratch) -> V2Tiles:
+    """v2 per-tile status read from the job's bucket (core/v2_progress.py) with these S3 settings."""
+    from .v2_progress import v2_tiles
+
+    def read(job: BatchJob, cancel: Cancel) -> list:
+        return v2_tiles(access, job, scratch)
+
+    return read
+
+
 def _summary(job: BatchJob) -> tuple:
     return (
         job.status,

@@ -174,3 +174,36 @@ def test_a_preview_returns_the_image(engine):
     assert isinstance(request, ProcessRequest)
     preview = client.preview(request)
     assert preview.media_type == "image/tiff" and preview.content[:2] in (b"II", b"MM")
+
+
+def test_a_v2_job_is_watched_tile_by_tile_through_its_bucket(engine, s3_server, tmp_path):
+    from tilewise.core.monitor import JobWatcher, bucket_tiles
+    from tilewise.core.storage import S3Access, job_outputs
+
+    client = client_for(engine, V2)
+    bucket = s3_server.new_bucket()
+    job = client.create(spec(s3_server, bucket))
+    access = S3Access(s3_server.endpoint_url, s3_server.region, s3_server.access_key, s3_server.secret_key)
+    watcher = JobWatcher(client, job.id, bucket_tiles(access, tmp_path), min_interval_s=0.2)
+    client.start(job.id)
+    seen: dict[str, str] = {}
+    import time
+
+    deadline = time.monotonic() + 180
+    while True:
+        update = watcher.poll()
+        seen.update({t.name: t.status for t in update.tiles})
+        if update.job.is_terminal:
+            break
+        assert time.monotonic() < deadline
+        time.sleep(watcher.interval_s)
+    assert update.job.status == "DONE"
+    # the final execution database lands beside the scheduler: one more look may be needed
+    while set(seen.values()) != {"DONE"} and time.monotonic() < deadline:
+        time.sleep(0.5)
+        seen.update({t.name: t.status for t in watcher.v2_tiles(update.job, None)})
+    assert seen == {"11SKV_9_0": "DONE", "11SLV_0_0": "DONE"}
+    outputs = job_outputs(access, update.job)
+    assert sorted((o.tile_name, o.output_id) for o in outputs) == sorted(
+        (t, o) for t in ("11SKV_9_0", "11SLV_0_0") for o in ("ndvi", "mask")
+    )
