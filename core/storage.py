@@ -22,17 +22,13 @@ from typing import Optional
 from urllib.parse import quote, unquote, urlsplit
 
 from .jobs import BatchJob
+from .output_paths import ARTEFACT_NAME, PLACEHOLDER, artefact_folder, output_template
 
 BOTO3, GDAL = "boto3", "gdal"
 PAGE_SIZE = 1000  # S3's own maximum for one ListObjectsV2 page
 CHUNK = 4 << 20  # bytes per GDAL read
 
-PLACEHOLDERS = ("<requestId>", "<tileName>", "<tileId>", "<outputId>", "<format>")
-DEFAULT_LAYOUT = "<requestId>/<tileName>/<outputId>.<format>"  # what a plain s3://bucket/folder means
 OUTPUT_EXTENSIONS = ("tif", "tiff", "json", "png", "jpg", "jpeg")  # what `<format>` becomes
-_PLACEHOLDER = re.compile(r"<(requestId|tileName|tileId|outputId|format)>")
-# v2 artefacts share the outputs' folder; never count them as outputs.
-_ARTEFACT = re.compile(r"^(request-.+\.json|featureManifest-.+\.gpkg|execution-.+\.sqlite)$")
 
 # GDAL options set per bucket (and cleared by clear_gdal_options).
 GDAL_BUCKET_OPTIONS = (
@@ -549,18 +545,6 @@ def _local_list(url_prefix: str) -> list[StoredObject]:
 # --- job outputs -----------------------------------------------------------------------------------------
 
 
-def output_template(url: str) -> str:
-    """The full output path template: a plain folder URL means `<folder>/<requestId>/<tileName>/<outputId>.<format>`."""
-    url = url.strip()
-    return url if _PLACEHOLDER.search(url) else url.rstrip("/") + "/" + DEFAULT_LAYOUT
-
-
-def artefact_folder(url: str) -> str:
-    """Where a v2 job's artefacts are: the fixed folder of the output URL (before the first placeholder)."""
-    fixed = output_template(url).split("<", 1)[0]
-    return fixed.rsplit("/", 1)[0] if "/" in fixed.split("://", 1)[-1] else fixed
-
-
 def _output_ids(job: BatchJob) -> list[str]:
     responses = ((job.request.get("processRequest") or {}).get("output") or {}).get("responses") or []
     return [r.get("identifier") or "default" for r in responses if isinstance(r, dict)]
@@ -576,7 +560,7 @@ def _template_regex(template: str, output_ids: list[str]) -> re.Pattern:
         "requestId": r"[^/]+",
     }
     parts, seen, position = [], set(), 0
-    for match in _PLACEHOLDER.finditer(template):
+    for match in PLACEHOLDER.finditer(template):
         parts.append(re.escape(template[position : match.start()]))
         name = match.group(1)
         parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>{patterns[name]})")
@@ -603,7 +587,7 @@ def job_outputs(access: S3Access, job: BatchJob, *, backend: Optional[str] = Non
     for item in list_objects(access, template.split("<", 1)[0], backend=backend):
         path = comparable(item.url)
         folder, name = path.rsplit("/", 1)
-        if name.startswith(".") or (_ARTEFACT.match(name) and folder == artefacts):
+        if name.startswith(".") or (ARTEFACT_NAME.match(name) and folder == artefacts):  # v2 artefacts
             continue
         match = pattern.fullmatch(path)
         if match is None:

@@ -22,8 +22,9 @@ import uuid
 from pathlib import Path
 from typing import Optional
 
+from . import output_paths
 from .jobs import V2, BatchJob, Tile
-from .storage import ObjectNotFound, S3Access, StorageError, artefact_folder, download
+from .storage import ObjectNotFound, S3Access, StorageError, download
 
 PENDING = "PENDING"
 # A job in one of these has been analysed: its manifest must be there.
@@ -36,16 +37,11 @@ class ArtefactError(StorageError):
 
 
 def manifest_url(job: BatchJob) -> Optional[str]:
-    return _artefact_url(job, f"featureManifest-{job.id}.gpkg")
+    return output_paths.manifest_url(job.output_url, job.id) if job.output_url else None
 
 
 def execution_url(job: BatchJob) -> Optional[str]:
-    return _artefact_url(job, f"execution-{job.id}.sqlite")
-
-
-def _artefact_url(job: BatchJob, name: str) -> Optional[str]:
-    url = job.output_url
-    return f"{artefact_folder(url).rstrip('/')}/{name}" if url else None
+    return output_paths.execution_url(job.output_url, job.id) if job.output_url else None
 
 
 def manifest_tiles(path: Path) -> list[Tile]:

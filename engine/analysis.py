@@ -28,7 +28,8 @@ from ..core.batch_models import (
 from ..core.costs import assumed_samples, estimate_batch_cost
 from ..core.crs import CrsError
 from ..core.grids import GridError, GridTile, TooManyTilesError, tiles_for_area
-from .artefacts import manifest_url, put_artefact, write_feature_manifest
+from ..core.output_paths import manifest_url
+from .artefacts import put_artefact, write_feature_manifest
 from .config import Settings
 from .credentials import delivery_credentials, features_credentials
 from .data import UnknownCollectionError, collection_bands

@@ -24,6 +24,7 @@ from typing import Callable, Optional
 from osgeo import ogr, osr
 
 from ..core.batch_models import parse_process_request
+from ..core.output_paths import artefact_folder, execution_url, request_json_url
 from .credentials import delivery_credentials
 from .output.delivery import Delivery, DeliveryError, delivery_for
 from .output.paths import TilePathTemplate
@@ -32,13 +33,6 @@ from .store import JobStore, RequestRecord, TileRecord, TileStatus
 ogr.UseExceptions()
 log = logging.getLogger(__name__)
 FEATURE_STATUS = {TileStatus.PROCESSED: "DONE", TileStatus.FAILED: "FATAL"}  # anything else is PENDING
-
-
-def artefact_url(output_url: str, name: str) -> str:
-    template = TilePathTemplate.parse(
-        output_url, ["default", "other"] if "<outputId>" in output_url else ["default"]
-    )
-    return f"{template.root_url.rstrip('/')}/{name}"
 
 
 def write_request_json(path: Path, request: dict) -> None:
@@ -134,8 +128,7 @@ class ArtefactPublisher:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tilewise-artefacts")
 
     def _delivery(self, record: RequestRecord) -> Delivery:
-        url = record.payload["output"]["delivery"]["s3"]["url"]
-        root = TilePathTemplate.parse(url, ["default"]).root_url
+        root = artefact_folder(record.payload["output"]["delivery"]["s3"]["url"])
         return delivery_for(root, self.output_root, self.s3_endpoint_url, delivery_credentials(record))
 
     def publish_request(self, record: RequestRecord) -> None:
@@ -144,12 +137,15 @@ class ArtefactPublisher:
         put_artefact(self._delivery(record), url, lambda path: write_request_json(path, record.payload))
 
     def report(self, record: RequestRecord, final: bool) -> None:
-        counts = tuple(sorted((s.value, n) for s, n in self.store.tile_counts(record.id).items()))
+        # called on every scheduler tick: the interval is checked before the store is asked anything
         with self._lock:
             when, uploaded = self._last.get(record.id, (0.0, ()))
-            if not final and (
-                record.id in self._busy or counts == uploaded or time.monotonic() - when < self.interval_s
-            ):
+            if not final and (record.id in self._busy or time.monotonic() - when < self.interval_s):
+                return
+        counts = tuple(sorted((s.value, n) for s, n in self.store.tile_counts(record.id).items()))
+        with self._lock:
+            if not final and (record.id in self._busy or counts == uploaded):
+                self._last[record.id] = (time.monotonic(), uploaded)  # nothing new: look again in an interval
                 return
             self._busy.add(record.id)
             self._last[record.id] = (time.monotonic(), counts)
@@ -182,15 +178,3 @@ def put_artefact(delivery: Delivery, url: str, write: Callable[[Path], None]) ->
         path = Path(scratch) / name
         write(path)
         delivery.put_file(path, url)
-
-
-def request_json_url(output_url: str, request_id: str) -> str:
-    return artefact_url(output_url, f"request-{request_id}.json")
-
-
-def manifest_url(output_url: str, request_id: str) -> str:
-    return artefact_url(output_url, f"featureManifest-{request_id}.gpkg")
-
-
-def execution_url(output_url: str, request_id: str) -> str:
-    return artefact_url(output_url, f"execution-{request_id}.sqlite")

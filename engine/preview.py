@@ -63,28 +63,6 @@ PLAIN_TIFF = CogParameters(overview_levels=(), block_x=256, block_y=256, use_pre
 
 
 @dataclass(frozen=True)
-class OutputGrid:
-    """The raster a preview is rendered on: the bounds' CRS, extent and pixel size (x east, y north)."""
-
-    epsg: int
-    bounds: tuple[float, float, float, float]
-    width: int
-    height: int
-
-    @property
-    def resx(self) -> float:
-        return (self.bounds[2] - self.bounds[0]) / self.width
-
-    @property
-    def resy(self) -> float:
-        return (self.bounds[3] - self.bounds[1]) / self.height
-
-    @property
-    def geotransform(self) -> tuple[float, float, float, float, float, float]:
-        return (self.bounds[0], self.resx, 0.0, self.bounds[3], 0.0, -self.resy)
-
-
-@dataclass(frozen=True)
 class Rendered:
     """What the route sends back."""
 
@@ -218,7 +196,7 @@ def wants_tar(accept: Optional[str]) -> bool:
 # --- the grid -------------------------------------------------------------------------------------------
 
 
-def output_grid(request: ProcessRequest) -> OutputGrid:
+def output_grid(request: ProcessRequest) -> TargetGrid:
     """The raster the request asks for: in its bounds' CRS, over its bbox (or its geometry's bounds)."""
     bounds = request.bounds
     if bounds is None:
@@ -247,7 +225,7 @@ def output_grid(request: ProcessRequest) -> OutputGrid:
             "area (a batch job renders large areas).",
             "output",
         )
-    return OutputGrid(epsg, tuple(float(v) for v in box), width, height)
+    return TargetGrid(epsg, tuple(float(v) for v in box), width, height)
 
 
 def _geometry(geometry: dict) -> ogr.Geometry:
@@ -298,7 +276,7 @@ def _size(request: ProcessRequest, box: tuple[float, float, float, float]) -> tu
     return DEFAULT_SIDE, DEFAULT_SIDE
 
 
-def geometry_mask(geometry: dict, grid: OutputGrid) -> np.ndarray:
+def geometry_mask(geometry: dict, grid: TargetGrid) -> np.ndarray:
     """1 where a pixel's centre is inside the geometry (GDAL's rasterize rule), else 0; (height, width)."""
     srs = spatial_reference(grid.epsg)  # both in the bounds' CRS: GDAL then transforms nothing
     raster = gdal.GetDriverByName("MEM").Create("", grid.width, grid.height, 1, gdal.GDT_Byte)
@@ -403,7 +381,7 @@ def check_image(response: ResponseSpec, sample_type: str, bands: Optional[int]) 
 
 
 def _evaluate(
-    request: ProcessRequest, warm: WarmRuntime, grid: OutputGrid, settings: Settings
+    request: ProcessRequest, warm: WarmRuntime, grid: TargetGrid, settings: Settings
 ) -> tuple[TileResult, list[Sample]]:
     """search → samples → preProcessScenes → read → (clip to the geometry) → evaluate, as a batch tile."""
     setup = warm.setup
@@ -416,7 +394,7 @@ def _evaluate(
     stack = source.read(
         samples,
         {band: setup.units[band] for band in setup.bands if band != "dataMask"},
-        TargetGrid(grid.epsg, grid.bounds, grid.width, grid.height),
+        grid,
         upsampling=data.upsampling,
         downsampling=data.downsampling,
         harmonize_values=data.harmonize_values,
@@ -437,7 +415,7 @@ def clip(stack: SampleStack, inside: np.ndarray) -> None:
 
 
 def encode_responses(
-    responses: tuple[ResponseSpec, ...], result: TileResult, grid: OutputGrid, synthetic: bool
+    responses: tuple[ResponseSpec, ...], result: TileResult, grid: TargetGrid, synthetic: bool
 ) -> list[tuple[str, bytes]]:
     """(member name, bytes) per response, named as sentinelhub-py expects them in a tar."""
     metadata = TiffMetadata(
@@ -480,10 +458,10 @@ def _write_tiff(
     data: np.ndarray,
     sample_type: str,
     nodata: Optional[float],
-    grid: OutputGrid,
+    grid: TargetGrid,
     metadata: TiffMetadata,
 ) -> None:
-    placement = RasterPlacement(grid.epsg, grid.bounds[0], grid.bounds[3], grid.resx, grid.resy)
+    placement = RasterPlacement(grid.epsg, grid.bounds[0], grid.bounds[3], *grid.resolution)
     write_geotiff(path, data, sample_type, nodata, placement, metadata, PLAIN_TIFF)
 
 

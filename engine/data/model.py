@@ -25,3 +25,8 @@ class TargetGrid:
     @property
     def resolution(self) -> tuple[float, float]:
         return ((self.bounds[2] - self.bounds[0]) / self.width, (self.bounds[3] - self.bounds[1]) / self.height)
+
+    @property
+    def geotransform(self) -> tuple[float, float, float, float, float, float]:
+        resx, resy = self.resolution
+        return (self.bounds[0], resx, 0.0, self.bounds[3], 0.0, -resy)

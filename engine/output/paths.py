@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-PLACEHOLDERS = ("<requestId>", "<tileName>", "<tileId>", "<outputId>", "<format>")
-DEFAULT_SUFFIX = "<requestId>/<tileName>/<outputId>.<format>"
-_PLACEHOLDER = re.compile(r"<[^<>/]*>")
+from ...core.output_paths import DEFAULT_LAYOUT, PLACEHOLDERS, artefact_folder
+
+_PLACEHOLDER = re.compile(r"<[^<>/]*>")  # any placeholder, known or not (unknown ones are refused)
 # Bucket names as S3 allows them (lowercase, digits, dots, hyphens; 3-63 characters).
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]$")
 
@@ -57,7 +57,7 @@ class TilePathTemplate:
         if any(segment in (".", "..") for segment in segments):
             raise OutputPathError(f"The output path {path!r} must not contain '.' or '..' segments.")
         if not _PLACEHOLDER.search(path):
-            template = path.rstrip("/") + "/" + DEFAULT_SUFFIX
+            template = path.rstrip("/") + "/" + DEFAULT_LAYOUT
         else:
             template = path
             if "<tileName>" not in template and "<tileId>" not in template:
@@ -79,8 +79,7 @@ class TilePathTemplate:
     @property
     def root_url(self) -> str:
         """The fixed part of the template: the folder (or bucket prefix) every output lands under."""
-        fixed = self.template.split("<", 1)[0]
-        return fixed.rsplit("/", 1)[0] if "/" in fixed.split("://", 1)[1] else fixed
+        return artefact_folder(self.template)
 
     def url(self, request_id: str, tile_name: str, tile_id: int, output_id: str, extension: str) -> str:
         return (
