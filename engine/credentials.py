@@ -18,12 +18,15 @@ def delivery_credentials(record: RequestRecord) -> Optional[dict]:
     """The keys delivery uses: v1 none (the engine's own); v2 the request's, with its region."""
     if record.api_version != V2:
         return record.secrets
-    region = record.payload["output"]["delivery"]["s3"].get("region")
-    keys = dict((record.secrets or {}).get("output") or {})
-    return {**keys, "region": region} if (keys or region) else None
+    return _with_region(record, "output", record.payload["output"]["delivery"]["s3"])
 
 
 def features_credentials(record: RequestRecord) -> Optional[dict]:
-    region = record.payload["input"]["features"]["s3"].get("region")
-    keys = dict((record.secrets or {}).get("features") or {})
+    """The keys a v2 GeoPackage input is read with, with its region."""
+    return _with_region(record, "features", record.payload["input"]["features"]["s3"])
+
+
+def _with_region(record: RequestRecord, place: str, s3_info: dict) -> Optional[dict]:
+    region = s3_info.get("region")
+    keys = dict((record.secrets or {}).get(place) or {})
     return {**keys, "region": region} if (keys or region) else None

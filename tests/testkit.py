@@ -323,3 +323,26 @@ def process_request_json(evalscript: str, bbox=TEST_BBOX, responses=("default",)
         "output": {"responses": [{"identifier": r, "format": {"type": "image/tiff"}} for r in responses]},
         "evalscript": evalscript,
     }
+
+
+DELETE = object()  # with_changes: remove the key
+
+
+def with_changes(body: dict, changes: dict) -> dict:
+    """A copy of a request body with values at dotted paths ("output.delivery.s3.url", "a.0.b") set, or
+    removed with DELETE."""
+    import copy
+
+    body = copy.deepcopy(body)
+    for path, value in changes.items():
+        target = body
+        keys = path.split(".")
+        for key in keys[:-1]:
+            target = target[int(key)] if isinstance(target, list) else target[key]
+        if value is DELETE:
+            del target[keys[-1]]
+        elif isinstance(target, list):
+            target[int(keys[-1])] = value
+        else:
+            target[keys[-1]] = value
+    return body

@@ -12,7 +12,7 @@ import time
 
 import pytest
 import requests
-from testkit import TEST_CLIENT_ID, TEST_CLIENT_SECRET, local_engine
+from testkit import DELETE, TEST_CLIENT_ID, TEST_CLIENT_SECRET, local_engine, with_changes
 
 NDVI_SCRIPT = """//VERSION=3
 function setup() {
@@ -48,21 +48,7 @@ def payload(bucket: str = "tw-output", **changes) -> dict:
         "bucketName": bucket,
         "description": "api test",
     }
-    for path, value in changes.items():
-        target = body
-        keys = path.split(".")
-        for key in keys[:-1]:
-            target = target[int(key)] if isinstance(target, list) else target[key]
-        if value is DELETE:
-            del target[keys[-1]]
-        elif isinstance(target, list):
-            target[int(keys[-1])] = value
-        else:
-            target[keys[-1]] = value
-    return body
-
-
-DELETE = object()
+    return with_changes(body, changes)
 
 
 @pytest.fixture(scope="module")

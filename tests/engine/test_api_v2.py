@@ -3,7 +3,6 @@ GeoPackage input, bad input, and keys that never come back."""
 
 from __future__ import annotations
 
-import copy
 import json
 import sqlite3
 import time
@@ -12,7 +11,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 from osgeo import gdal, ogr, osr
-from testkit import NDVI_WITH_MASK, SLOW_SCRIPT, TEST_BBOX, WIDE_BBOX, process_request_json
+from testkit import (
+    DELETE,
+    NDVI_WITH_MASK,
+    SLOW_SCRIPT,
+    TEST_BBOX,
+    WIDE_BBOX,
+    process_request_json,
+    with_changes,
+)
 
 gdal.UseExceptions()
 ogr.UseExceptions()
@@ -327,22 +334,6 @@ def test_a_bad_geopackage_fails_the_analysis_with_the_feature_named(
 # --- bad input ---------------------------------------------------------------------------------------------
 
 
-def changed(body: dict, path: str, value) -> dict:
-    body = copy.deepcopy(body)
-    keys = path.split(".")
-    target = body
-    for key in keys[:-1]:
-        target = target[key]
-    if value is DELETE:
-        del target[keys[-1]]
-    else:
-        target[keys[-1]] = value
-    return body
-
-
-DELETE = object()
-
-
 @pytest.mark.parametrize(
     "path, value, fragment",
     [
@@ -373,7 +364,7 @@ DELETE = object()
 def test_bad_requests_get_the_reference_error_body(engine, s3_server, path, value, fragment):
     bucket = s3_server.new_bucket()
     response = engine.call(
-        "POST", "/api/v2/batch/process", json=changed(body_v2(f"s3://{bucket}/o", RED), path, value)
+        "POST", "/api/v2/batch/process", json=with_changes(body_v2(f"s3://{bucket}/o", RED), {path: value})
     )
     assert response.status_code == 400, response.text
     error = response.json()["error"]
