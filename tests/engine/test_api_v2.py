@@ -331,6 +331,43 @@ def test_a_bad_geopackage_fails_the_analysis_with_the_feature_named(
     assert failed["status"] == "FAILED" and fragment in failed["error"], failed.get("error")
 
 
+@pytest.mark.parametrize(
+    "content, fragment",
+    [
+        (b"id,identifier\n1,a\n", "is not a GeoPackage"),
+        (None, "Cannot read the GeoPackage"),
+    ],
+    ids=["not-a-geopackage", "missing-object"],
+)
+def test_a_geopackage_input_that_cannot_be_read_fails_the_analysis(engine, s3_server, content, fragment):
+    bucket = s3_server.new_bucket()
+    if content is not None:
+        s3_server.client().put_object(Bucket=bucket, Key="input.gpkg", Body=content)
+    request_id = create(engine, geopackage_body(bucket, "input.gpkg"))["id"]
+    act(engine, request_id, "analyse")
+    failed = engine.wait_for(request_id, {"FAILED", "ANALYSIS_DONE"}, api="v2")
+    assert failed["status"] == "FAILED" and fragment in failed["error"], failed.get("error")
+    assert KEYS["secretAccessKey"] not in failed["error"]
+
+
+def test_a_feature_table_without_identifiers_is_named(engine, s3_server, tmp_path):
+    bucket = s3_server.new_bucket()
+    path = tmp_path / "plain.gpkg"
+    source = ogr.GetDriverByName("GPKG").CreateDataSource(str(path))
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(32611)
+    layer = source.CreateLayer("fields", srs, ogr.wkbPolygon)
+    feature = ogr.Feature(layer.GetLayerDefn())
+    feature.SetGeometry(ogr.CreateGeometryFromWkt(box_wkt(292000, 3992000, 293000, 3993000)))
+    layer.CreateFeature(feature)
+    source = None
+    upload(s3_server, bucket, path, "plain.gpkg")
+    request_id = create(engine, geopackage_body(bucket, "plain.gpkg"))["id"]
+    act(engine, request_id, "analyse")
+    failed = engine.wait_for(request_id, {"FAILED", "ANALYSIS_DONE"}, api="v2")
+    assert failed["status"] == "FAILED" and "Table 'fields' has no 'identifier' column" in failed["error"]
+
+
 # --- bad input ---------------------------------------------------------------------------------------------
 
 
