@@ -1,4 +1,4 @@
-"""`defaultTilePath` templates: validation at creation, and the URL of each tile output.
+"""`defaultTilePath` templates: the engine uses the shared checks and URL building of core/output_paths.py.
 
 Sentinel Hub's rules (reference §1.4): a plain `s3://bucket/folder` means
 `s3://bucket/folder/<requestId>/<tileName>/<outputId>.<format>`; a template must
@@ -6,86 +6,6 @@ contain `<tileName>` or `<tileId>`, and `<outputId>` when there are several outp
 `file://` URLs are this engine's extension, for delivery to a local folder.
 """
 
-from __future__ import annotations
+from ...core.output_paths import OutputPathError, TilePathTemplate
 
-import re
-from dataclasses import dataclass
-from urllib.parse import urlsplit
-
-from ...core.output_paths import DEFAULT_LAYOUT, PLACEHOLDERS, artefact_folder
-
-_PLACEHOLDER = re.compile(r"<[^<>/]*>")  # any placeholder, known or not (unknown ones are refused)
-# Bucket names as S3 allows them (lowercase, digits, dots, hyphens; 3-63 characters).
-_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]$")
-
-
-class OutputPathError(ValueError):
-    """The output path cannot be used; the message says how to fix it."""
-
-
-@dataclass(frozen=True)
-class TilePathTemplate:
-    template: str  # full template, with placeholders
-    scheme: str  # "s3" or "file"
-
-    @classmethod
-    def parse(cls, path: str, output_ids: list[str]) -> TilePathTemplate:
-        path = path.strip()
-        parts = urlsplit(path)
-        if parts.scheme not in ("s3", "file"):
-            raise OutputPathError(
-                f"Unsupported output location {path!r}: use s3://bucket/folder or file:///absolute/folder."
-            )
-        if parts.query or parts.fragment:
-            raise OutputPathError(f"The output path {path!r} must not contain '?' or '#'.")
-        if parts.scheme == "s3":
-            if not _BUCKET.match(parts.netloc or ""):
-                raise OutputPathError(
-                    f"{parts.netloc!r} is not a valid S3 bucket name: write s3://<bucket>/<folder> with a bucket of "
-                    "3-63 lowercase letters, digits, dots or hyphens."
-                )
-        elif parts.netloc not in ("", "localhost"):
-            raise OutputPathError(
-                f"{path!r} is not a local folder URL: write file:///absolute/folder (three slashes)."
-            )
-        unknown = sorted(set(_PLACEHOLDER.findall(path)) - set(PLACEHOLDERS))
-        if unknown:
-            raise OutputPathError(
-                f"Unknown placeholder {', '.join(unknown)} in the output path: use {', '.join(PLACEHOLDERS)}."
-            )
-        segments = parts.path.split("/")
-        if any(segment in (".", "..") for segment in segments):
-            raise OutputPathError(f"The output path {path!r} must not contain '.' or '..' segments.")
-        if not _PLACEHOLDER.search(path):
-            template = path.rstrip("/") + "/" + DEFAULT_LAYOUT
-        else:
-            template = path
-            if "<tileName>" not in template and "<tileId>" not in template:
-                raise OutputPathError(
-                    "The output path template must contain <tileName> or <tileId>, so tiles do not overwrite "
-                    f"each other: for example {path.rstrip('/')}/<tileName>/<outputId>.<format>."
-                )
-            if len(output_ids) > 1 and "<outputId>" not in template:
-                raise OutputPathError(
-                    f"The request has {len(output_ids)} outputs ({', '.join(output_ids)}), so the output path "
-                    "template must contain <outputId>: for example .../<tileName>/<outputId>.<format>."
-                )
-            if template.endswith("/"):
-                raise OutputPathError(
-                    "The output path template must end with a file name, e.g. <outputId>.<format>."
-                )
-        return cls(template=template, scheme=parts.scheme)
-
-    @property
-    def root_url(self) -> str:
-        """The fixed part of the template: the folder (or bucket prefix) every output lands under."""
-        return artefact_folder(self.template)
-
-    def url(self, request_id: str, tile_name: str, tile_id: int, output_id: str, extension: str) -> str:
-        return (
-            self.template.replace("<requestId>", request_id)
-            .replace("<tileName>", tile_name)
-            .replace("<tileId>", str(tile_id))
-            .replace("<outputId>", output_id)
-            .replace("<format>", extension)
-        )
+__all__ = ["OutputPathError", "TilePathTemplate"]
