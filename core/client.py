@@ -12,7 +12,7 @@ from typing import Iterator, Optional, Sequence
 from .auth import ClientCredentials, TokenSource
 from .batch_models import DataInput, ProcessRequest, ResponseSpec, TilingGridSpec, crs_url
 from .deployments import V1, V2, Deployment
-from .http import DEFAULT_POLICY, BadResponse, Cancel, HttpSession, RetryPolicy, ServiceError
+from .http import DEFAULT_POLICY, BadResponse, Cancel, HttpSession, NotFoundError, RetryPolicy, ServiceError
 from .jobs import BatchJob, Tile
 
 PAGE_SIZE = 100
@@ -153,6 +153,26 @@ class BatchClient:
         for body in self._pages(f"{self.base}/process", params, PAGE_SIZE, cancel):
             yield self._job(body)
 
+    def jobs_page(
+        self,
+        search: Optional[str] = None,
+        view_token: Optional[str] = None,
+        count: int = PAGE_SIZE,
+        cancel: Optional[Cancel] = None,
+    ) -> tuple[list[BatchJob], Optional[str]]:
+        """One page of jobs, newest first, and the token of the next page (None on the last one)."""
+        params = {"sort": "created:desc", "count": count}
+        if search:
+            params["search"] = search
+        if view_token:
+            params["viewtoken"] = view_token
+        url = f"{self.base}/process"
+        page = self.http.json("GET", url, params=params, cancel=cancel)
+        if not isinstance(page, dict) or not isinstance(page.get("data"), list):
+            raise BadResponse(f"{self.deployment.name} answered {url} without a `data` list.")
+        token = (page.get("links") or {}).get("nextToken") if page["data"] else None
+        return [self._job(body) for body in page["data"]], token or None
+
     def get(self, job_id: str, cancel: Optional[Cancel] = None) -> BatchJob:
         # v2: a request is not readable for a moment after its creation (reference §1.8)
         return self._job(
@@ -223,6 +243,14 @@ class BatchClient:
         return Tile.from_v1(
             self.http.json("GET", f"{self.base}/process/{job_id}/tiles/{tile_id}", cancel=cancel)
         )
+
+    def engine_status(self, cancel: Optional[Cancel] = None) -> Optional[dict]:
+        """A Tilewise engine's status (version, output root for `file://` delivery); None elsewhere."""
+        try:
+            body = self.http.json("GET", f"{self.deployment.base_url}/api/v1/engine/status", cancel=cancel)
+        except NotFoundError:
+            return None
+        return body if isinstance(body, dict) else None
 
     # --- previews ----------------------------------------------------------------------------------------
 

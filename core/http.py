@@ -13,6 +13,7 @@ import random
 import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
+from urllib.parse import urlsplit
 
 import requests
 
@@ -177,7 +178,7 @@ class HttpSession:
             except (requests.ConnectionError, requests.Timeout) as exc:
                 if attempt + 1 >= self.policy.attempts:
                     raise ConnectionFailure(
-                        f"{self.deployment.name} did not answer at {self.deployment.base_url} "
+                        f"{self.deployment.name} did not answer at {_origin(url)} "
                         f"({_reason(exc)}): check the URL, your network and proxy settings, or try again later."
                     ) from None
                 self._sleep(self.policy.backoff(attempt), cancel)
@@ -267,3 +268,9 @@ def _reason(exc: Exception) -> str:
         if marker in text:
             return marker.lower()
     return exc.__class__.__name__
+
+
+def _origin(url: str) -> str:
+    """scheme://host[:port] of the URL actually requested (the token URL may be on another host)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else url

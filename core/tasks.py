@@ -105,6 +105,7 @@ class ClientCallTask(QgsTask):
         self.function = function
         self.result: object = None
         self.error: Optional[str] = None
+        self.exception: Optional[BaseException] = None  # the error itself, for the UI's fix hints
         self.cancel_token = Cancel()
         self._on_done = on_done
 
@@ -130,6 +131,7 @@ class ClientCallTask(QgsTask):
                 return False
         if "error" in outcome:
             exc = outcome["error"]
+            self.exception = exc
             self.error = str(exc) if isinstance(exc, ServiceError) else f"{exc.__class__.__name__}: {exc}"
             if not isinstance(exc, ServiceError):
                 log.error("Tilewise call failed: %s", self.error)
