@@ -12,8 +12,14 @@ import os
 import signal
 from pathlib import Path
 
+import tempfile
+
 import pytest
 from testkit import EngineServer, S3Server, local_engine, moto_server
+
+# QGIS's authentication database of the test run: a fresh one, never the user's (read when QGIS starts,
+# which pytest-qgis does after this file is imported). tests/qgis/conftest.py sets its master password.
+os.environ.setdefault("QGIS_AUTH_DB_DIR_PATH", tempfile.mkdtemp(prefix="tilewise-qgis-auth-"))
 
 GDAL_S3_OPTIONS = (
     "AWS_S3_ENDPOINT", "AWS_HTTPS", "AWS_VIRTUAL_HOSTING", "AWS_REGION", "AWS_NO_SIGN_REQUEST",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from qgis.core import QgsFeature, QgsGeometry, QgsProject, QgsVectorLayer
+from qgis.core import QgsApplication, QgsFeature, QgsGeometry, QgsProject, QgsVectorLayer
 from qgis.PyQt.QtCore import QCoreApplication
 
 # The tutorial's two polygons (CRS84): the entire crop-field area and the test sub-area.
@@ -16,6 +16,17 @@ TUTORIAL_ENTIRE_AREA = (
 TUTORIAL_TEST_SUB_AREA = (
     "MULTIPOLYGON(((-119.2778 36.0806,-119.2776 36.04,-119.2135 36.04,-119.21409 36.0806,-119.2778 36.0806)))"
 )
+
+
+MASTER_PASSWORD = "tilewise-test-master-password"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def auth_master_password(qgis_app):
+    """Unlock the test run's own authentication database (tests/conftest.py points QGIS at a fresh one)."""
+    manager = QgsApplication.authManager()
+    assert manager.setMasterPassword(MASTER_PASSWORD, True), "could not unlock the test auth database"
+    return manager
 
 
 def wait_until(predicate, timeout: float = 60.0) -> None:
