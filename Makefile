@@ -18,12 +18,16 @@ VERSION := $(shell sed -n 's/^version=//p' metadata.txt)
 PYTEST := QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest
 # QGIS desktop runs Debian's Python: give it the venv's packages (shapely 2; same CPython ABI).
 QGIS_ENV := PYTHONPATH=$(VENV)/lib/python3.11/site-packages$${PYTHONPATH:+:$$PYTHONPATH}
-SAMPLE_LAYER := $(ROOT)/resources/sample/california_crop_fields.geojson
-QGIS_ARGS := --profiles-path $(PROFILE_DIR) --profile $(PROFILE) --noversioncheck $(QGIS_EXTRA_ARGS) $(SAMPLE_LAYER)
+# `make run`: the sample project (made once from resources/sample/, then kept with the user's edits), the
+# profile's auth DB master password (made once), and the background engine's control script.
+SAMPLE_PROJECT := $(ROOT)/data/sample-project/tilewise-sample.qgz
+MASTER_PASSWORD_FILE := $(PROFILE_DIR)/master-password
+ENGINE_SERVICE := $(PY) $(ROOT)/scripts/engine_service.py
+QGIS_ARGS := --profiles-path $(PROFILE_DIR) --profile $(PROFILE) --noversioncheck $(QGIS_EXTRA_ARGS) --project $(SAMPLE_PROJECT)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 
-.PHONY: setup apt venv clients demo-data engine test test-unit test-engine test-qgis test-e2e lint package run bench clean help
+.PHONY: setup apt venv clients demo-data engine test test-unit test-engine test-qgis test-e2e lint package run stop-engine bench clean help
 
 help:
 	@echo "make run      open QGIS with Tilewise in the project's own profile"
@@ -32,6 +36,7 @@ help:
 	@echo "make package  build dist/tilewise-$(VERSION).zip for Install from ZIP"
 	@echo "make bench    run the benchmarks in bench/"
 	@echo "make engine   run the local batch engine in the foreground"
+	@echo "make stop-engine  stop the background engine that make run started"
 	@echo "make demo-data  build the synthetic offline Sentinel-2 catalog"
 
 setup: apt venv clients
@@ -98,15 +103,30 @@ package:
 	cd build/package && zip -q -r ../../dist/tilewise-$(VERSION).zip tilewise
 	@echo "dist/tilewise-$(VERSION).zip"
 
-# QGIS with the plugin linked into a dedicated profile (never the user's default).
-run: setup
-	$(PY) scripts/prepare_profile.py --profiles-dir $(PROFILE_DIR) --profile $(PROFILE) --plugin-dir $(ROOT)
-	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
+# QGIS with the plugin linked into a dedicated profile (never the user's default), on the sample project,
+# connected to the local engine: started in the background on the demo catalog (TILEWISE_* variables pass
+# through; log and pid in data/engine/), or reused when one already answers on the port. Quitting QGIS (or
+# Ctrl-C) stops the engine this run started, and only that one. The profile's auth DB holds the engine's
+# credentials; QGIS_AUTH_PASSWORD_FILE unlocks it without a prompt.
+run: setup demo-data
+	@set -eu; \
+	trap '$(ENGINE_SERVICE) stop --owner $$$$' EXIT; \
+	trap 'exit 130' INT; \
+	trap 'exit 143' TERM; \
+	$(ENGINE_SERVICE) start --wait --owner $$$$ >/dev/null; \
+	$(PY) scripts/prepare_profile.py --profiles-dir $(PROFILE_DIR) --profile $(PROFILE) --plugin-dir $(ROOT) \
+		--master-password-file $(MASTER_PASSWORD_FILE) --sample-project $(SAMPLE_PROJECT); \
+	export QGIS_AUTH_PASSWORD_FILE=$(MASTER_PASSWORD_FILE); \
+	if [ -z "$${DISPLAY:-}" ] && [ -z "$${WAYLAND_DISPLAY:-}" ]; then \
 		echo "No display: running QGIS under xvfb-run"; \
 		$(QGIS_ENV) xvfb-run -a -s "-screen 0 1600x1000x24" qgis $(QGIS_ARGS); \
 	else \
 		$(QGIS_ENV) qgis $(QGIS_ARGS); \
 	fi
+
+# The background engine of `make run` (scripts/engine_service.py; an engine it did not start is left alone).
+stop-engine:
+	@$(ENGINE_SERVICE) stop
 
 # The synthetic offline Sentinel-2 catalog (docs/data.md); skipped when already complete.
 DEMO_CATALOG := $(ROOT)/data/demo-catalog
