@@ -1,0 +1,104 @@
+"""Every built-in preset runs on the engine's runtime, which reads its setup() as the plugin's form does."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tilewise.core.evalscript_info import inspect_evalscript
+from tilewise.core.presets import BUILTIN_PRESETS, builtin_preset
+from tilewise.engine.evalscript import EvalscriptRuntime, compile_script
+from tilewise.engine.samples import Sample, SampleStack, Scene
+
+JULY = datetime(2023, 7, 1, tzinfo=timezone.utc)
+TUTORIAL = (
+    Path(__file__).resolve().parents[1] / "clients" / "tutorial_interpolation_evalscript.js"
+).read_text()
+
+
+def scene(day: int) -> Scene:
+    return Scene(
+        f"S2B_11SKA_202307{day:02d}_0_L2A", JULY + timedelta(days=day - 1, hours=18), 5.0, f"s3://x/{day}"
+    )
+
+
+def simple_stack(bands: dict[str, np.ndarray], mask: np.ndarray) -> SampleStack:
+    """One mosaicked sample from 2-D planes."""
+    h, w = mask.shape
+    sample = Sample(JULY, JULY + timedelta(days=30), (scene(3), scene(8)))
+    planes = {name: plane[None].astype(np.float32) for name, plane in bands.items()}
+    return SampleStack([sample], planes, mask[None].astype(np.uint8), h, w)
+
+
+def orbit_stack(days: list[int], bands: dict[str, np.ndarray], mask: np.ndarray) -> SampleStack:
+    """One sample per day, most recent first (as the engine orders ORBIT samples); planes (n, h, w)."""
+    samples = [Sample(JULY + timedelta(days=d - 1), JULY + timedelta(days=d), (scene(d),)) for d in days]
+    _, h, w = mask.shape
+    return SampleStack(
+        samples, {k: v.astype(np.float32) for k, v in bands.items()}, mask.astype(np.uint8), h, w
+    )
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(20230701)
+
+
+@pytest.mark.parametrize("preset", BUILTIN_PRESETS, ids=lambda p: p.name)
+def test_the_engine_reads_each_preset_as_the_form_does(preset):
+    setup = compile_script(preset.script)
+    info = inspect_evalscript(preset.script)
+    assert setup.bands == info.input_bands
+    assert setup.mosaicking.value == info.mosaicking
+    assert [(o.id, o.bands, o.sample_type) for o in setup.outputs] == [
+        (o.id, o.bands, o.sample_type) for o in info.outputs
+    ]
+
+
+def test_true_colour_is_reflectance_times_2_5_in_uint8_with_the_data_mask_as_alpha(rng):
+    bands = {b: rng.uniform(-0.05, 0.6, (23, 31)) for b in ("B02", "B03", "B04")}
+    mask = rng.uniform(size=(23, 31)) > 0.2
+    with EvalscriptRuntime(builtin_preset("True colour").script) as runtime:
+        raster = runtime.evaluate(simple_stack(bands, mask)).outputs["default"]
+    assert raster.data.dtype == np.uint8 and raster.data.shape == (4, 23, 31)
+    planes = [bands[b].astype(np.float32).astype(np.float64) for b in ("B04", "B03", "B02")]
+    expected = np.clip(np.floor(255 * 2.5 * np.stack(planes) + 0.5), 0, 255)
+    np.testing.assert_array_equal(raster.data[:3], expected)
+    np.testing.assert_array_equal(raster.data[3], np.where(mask, 255, 0))
+
+
+@pytest.mark.parametrize("name, high, low", [("NDVI", "B08", "B04"), ("NDWI", "B03", "B08")])
+def test_a_normalised_difference_preset_is_float32_and_nan_where_there_is_no_data(rng, name, high, low):
+    bands = {high: rng.uniform(0.01, 0.6, (17, 19)), low: rng.uniform(0.01, 0.6, (17, 19))}
+    mask = rng.uniform(size=(17, 19)) > 0.25
+    with EvalscriptRuntime(builtin_preset(name).script) as runtime:
+        raster = runtime.evaluate(simple_stack(bands, mask)).outputs["default"]
+    assert raster.data.dtype == np.float32 and raster.data.shape == (1, 17, 19)
+    a, b = (bands[k].astype(np.float32).astype(np.float64) for k in (high, low))
+    expected = np.where(mask, (a - b) / (a + b), np.nan).astype(np.float32)
+    np.testing.assert_allclose(raster.data[0], expected, rtol=1e-6, equal_nan=True)
+    assert np.isnan(raster.data[0][~mask]).all() and not np.isnan(raster.data[0][mask]).any()
+
+
+def test_the_tutorial_preset_computes_what_the_tutorials_own_script_computes(rng):
+    days = [27, 20, 13, 6, 2]
+    shape = (len(days), 9, 11)
+    bands = {
+        "B04": rng.uniform(200, 3000, shape),
+        "B08": rng.uniform(200, 5000, shape),
+        "CLM": rng.choice([0, 1, 255], size=shape, p=[0.7, 0.2, 0.1]),
+    }
+    mask = rng.uniform(size=shape) > 0.1
+    results = []
+    for source in (builtin_preset("NDVI interpolation (tutorial)").script, TUTORIAL):
+        with EvalscriptRuntime(source) as runtime:
+            results.append(runtime.evaluate(orbit_stack(days, bands, mask)))
+    preset, tutorial = results
+    for output_id, dtype in (("NDVI", np.uint16), ("data_mask", np.uint8)):
+        assert preset.outputs[output_id].data.shape == (5, 9, 11)
+        assert preset.outputs[output_id].data.dtype == dtype
+        np.testing.assert_array_equal(preset.outputs[output_id].data, tutorial.outputs[output_id].data)
+    assert preset.outputs["NDVI"].data.any()  # the comparison is not between two empty rasters
