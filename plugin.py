@@ -49,12 +49,12 @@ class TilewisePlugin:
         problems = missing_dependencies()
         self.action = QAction(
             QIcon(str(PLUGIN_DIR / "resources" / "icon.svg")),
-            "Tilewise grid preview",
+            "Tilewise",
             self.iface.mainWindow(),
         )
-        self.action.setObjectName("TilewiseGridPreviewAction")
+        self.action.setObjectName("TilewiseDockAction")
         self.action.setCheckable(True)
-        self.action.setToolTip("Tilewise: preview the tiles and cost of a batch job")
+        self.action.setToolTip("Tilewise: batch processing of large areas (Sentinel Hub Batch API)")
         self.action.toggled.connect(self._toggle_dock)
         self.iface.addToolBarIcon(self.action)
         self.iface.addPluginToMenu(MENU, self.action)
@@ -69,9 +69,9 @@ class TilewisePlugin:
 
     def _toggle_dock(self, visible: bool) -> None:
         if self.dock is None:
-            from .ui.grid_preview_dock import GridPreviewDock
+            from .ui.dock import TilewiseDock
 
-            self.dock = GridPreviewDock(self.iface, self.iface.mainWindow())
+            self.dock = TilewiseDock(self.iface, self.iface.mainWindow())
             self.dock.visibilityChanged.connect(self._dock_visibility_changed)
             self.iface.addDockWidget(Qt.RightDockWidgetArea, self.dock)
         self.dock.setVisible(visible)

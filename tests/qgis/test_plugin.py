@@ -5,7 +5,7 @@ from configparser import ConfigParser
 from pathlib import Path
 
 import tilewise
-from tilewise.ui.grid_preview_dock import GridPreviewDock
+from tilewise.ui.dock import TilewiseDock
 
 
 def test_metadata_declares_every_mandatory_field():
@@ -37,7 +37,7 @@ def test_plugin_loads_opens_its_dock_and_unloads(qgis_iface, monkeypatch):
     plugin.initGui()
     assert plugin.action is not None and plugin.action.toolTip().startswith("Tilewise")
     plugin.action.setChecked(True)
-    assert isinstance(plugin.dock, GridPreviewDock)
+    assert isinstance(plugin.dock, TilewiseDock)
     dock = plugin.dock
     assert dock.grid_combo.count() == 6
     plugin.action.setChecked(False)

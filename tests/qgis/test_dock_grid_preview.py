@@ -1,22 +1,26 @@
-"""The grid preview dock adds a styled tile layer for the selection, and refuses bad input clearly."""
+"""The dock's grid preview adds a styled tile layer for the selection, and refuses bad input clearly."""
 
 from __future__ import annotations
 
 import pytest
 import shapely
 from qgis.core import Qgis, QgsCategorizedSymbolRenderer, QgsProject, QgsSettings
+from qgis.PyQt.QtCore import QSettings
 
 from tilewise.core.area import AreaOfInterest
+from tilewise.core.connections import ConnectionStore
 from tilewise.core.grids import tiles_for_area
-from tilewise.ui.grid_preview_dock import PREVIEW_GROUP, GridPreviewDock
+from tilewise.ui.dock import PREVIEW_GROUP, TilewiseDock
 
 from .conftest import TUTORIAL_ENTIRE_AREA, polygon_layer, wait_until
 
 
 @pytest.fixture
-def dock(qgis_iface):
+def dock(qgis_iface, tmp_path):
     QgsSettings().remove("tilewise")  # each test starts from the defaults
-    widget = GridPreviewDock(qgis_iface)
+    store = ConnectionStore(QgsSettings(str(tmp_path / "connections.ini"), QSettings.IniFormat))
+    widget = TilewiseDock(qgis_iface, store=store)
+    wait_until(lambda: widget.script_editor.info is not None)
     qgis_iface.messageBar().messages = {level: [] for level in qgis_iface.messageBar().messages}
     yield widget
     widget.unload()
@@ -24,7 +28,7 @@ def dock(qgis_iface):
     QgsSettings().remove("tilewise")
 
 
-def run_preview(dock: GridPreviewDock, grid_id=1, resolution=10.0, buffer=(0, 0), max_tiles=None):
+def run_preview(dock: TilewiseDock, grid_id=1, resolution=10.0, buffer=(0, 0), max_tiles=None):
     dock.grid_combo.setCurrentIndex(dock.grid_combo.findData(grid_id))
     dock.resolution_combo.setCurrentIndex(dock.resolution_combo.findData(resolution))
     dock.buffer_x.setValue(buffer[0])
@@ -74,14 +78,19 @@ def test_without_selection_every_polygon_of_the_layer_is_used(dock, tutorial_lay
     assert layer is not None and layer.featureCount() > 0
 
 
-def test_pu_estimate_follows_the_cost_inputs_without_relisting_tiles(dock, tutorial_layer):
+def read_preset(dock, name: str) -> None:
+    dock.script_editor.select_preset(name)
+    wait_until(lambda: dock.script_editor.task is None and dock.script_editor.info is not None)
+
+
+def test_pu_estimate_follows_the_script_without_relisting_tiles(dock, tutorial_layer):
     run_preview(dock)
-    dock.mosaicking.setCurrentText("SIMPLE")
-    dock.sample_type.setCurrentText("UINT16")
-    simple = dock.result_label.text()
-    dock.sample_type.setCurrentText("FLOAT32")
-    assert dock.result_label.text() != simple
-    dock.mosaicking.setCurrentText("ORBIT")
+    read_preset(dock, "True colour")
+    true_colour = dock.result_label.text()
+    assert "PU" in true_colour and "one every 3 days" not in true_colour
+    read_preset(dock, "NDVI")  # FLOAT32 output: twice the PU of 8-bit output
+    assert dock.result_label.text() != true_colour
+    read_preset(dock, "NDVI interpolation (tutorial)")  # ORBIT mosaicking: samples from the time range
     assert "one every 3 days" in dock.result_label.text()
 
 

@@ -1,0 +1,78 @@
+"""Process API previews on the map: a temporary GeoTIFF as a raster layer with a style that suits it."""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Optional
+
+from qgis.core import (
+    Qgis,
+    QgsColorRampShader,
+    QgsProject,
+    QgsRasterBandStats,
+    QgsRasterLayer,
+    QgsRasterShader,
+    QgsSingleBandPseudoColorRenderer,
+    QgsStyle,
+)
+
+from .tile_layer import add_to_group
+
+PREVIEW_GROUP = "Tilewise previews"
+_FOLDER: Optional[Path] = None
+
+
+def preview_folder() -> Path:
+    """One temporary folder per QGIS session (the files live as long as their layers may)."""
+    global _FOLDER
+    if _FOLDER is None:
+        _FOLDER = Path(tempfile.mkdtemp(prefix="tilewise-previews-"))
+    return _FOLDER
+
+
+def add_preview_layer(content: bytes, name: str, project: Optional[QgsProject] = None) -> QgsRasterLayer:
+    """Write the GeoTIFF and add it at the top of the previews group; raises ValueError if GDAL cannot read it."""
+    path = preview_folder() / f"preview-{uuid.uuid4().hex[:12]}.tif"
+    path.write_bytes(content)
+    layer = QgsRasterLayer(str(path), name, "gdal")
+    if not layer.isValid():
+        path.unlink(missing_ok=True)
+        raise ValueError(
+            "The preview is not a raster QGIS can read: " + (layer.error().summary() or "no details")
+        )
+    style_preview(layer)
+    add_to_group(layer, PREVIEW_GROUP, project)
+    return layer
+
+
+def style_preview(layer: QgsRasterLayer) -> None:
+    """8-bit RGB(A): true colour with its alpha band; one float band (NDVI…): a stretched pseudocolour."""
+    provider = layer.dataProvider()
+    bands = layer.bandCount()
+    data_type = provider.dataType(1)
+    if bands in (3, 4) and data_type == Qgis.Byte:
+        renderer = layer.renderer()
+        if bands == 4 and provider.bandStatistics(4, QgsRasterBandStats.Max).maximumValue > 1:
+            renderer.setAlphaBand(4)  # 0/255 transparency; a 0/1 mask would hide everything
+        return
+    if bands > 2:
+        return  # QGIS's own multiband default is as good a guess as any
+    stats = provider.bandStatistics(1, QgsRasterBandStats.Min | QgsRasterBandStats.Max)
+    low, high = stats.minimumValue, stats.maximumValue
+    if not (low < high):
+        low, high = low - 1, high + 1
+    if low >= -1.0 and high <= 1.0:  # a normalised index: use its natural range, centred on zero
+        low, high = -1.0, 1.0
+    ramp = QgsStyle.defaultStyle().colorRamp("RdYlGn")
+    shader_function = QgsColorRampShader(low, high, ramp)
+    shader_function.setColorRampType(QgsColorRampShader.Interpolated)
+    shader_function.classifyColorRamp(7, -1)
+    shader = QgsRasterShader(low, high)
+    shader.setRasterShaderFunction(shader_function)
+    renderer = QgsSingleBandPseudoColorRenderer(provider, 1, shader)
+    renderer.setClassificationMin(low)
+    renderer.setClassificationMax(high)
+    layer.setRenderer(renderer)
+    layer.triggerRepaint()
