@@ -35,7 +35,15 @@ PROJECT_CRS = "EPSG:3857"
 
 SETTINGS = {
     "PythonPlugins": {"tilewise": "true"},
-    "tilewise": {"dock_visible": "true"},
+    # The dock opens on the tutorial's job: July 2023 (what the demo catalog holds), tiles to a local folder.
+    "tilewise": {
+        "dock_visible": "true",
+        "job_form/from": "2023-07-01",
+        "job_form/to": "2023-07-30",
+        "job_form/location": "folder",
+        "job_form/grid": "1",
+        "job_form/resolution": "10.0",
+    },
     "qgis": {"checkVersion": "false", "allowVersionCheck": "false", "showTips": "false"},
     "core": {"NewsFeed\\httpsfeedqgisorg\\disabled": "true"},  # QSettings key: core/NewsFeed/…/disabled
 }

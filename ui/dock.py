@@ -92,6 +92,7 @@ ANALYSIS_POLL_S = 1.0
 ANALYSIS_TIMEOUT_S = 600.0
 ERROR_STYLE = "border: 1px solid #c62828; background: #ffebee"
 S3, FOLDER = "s3", "folder"
+MINIMUM_WIDTH = 440
 
 
 class UserInputError(ValueError):
@@ -120,6 +121,7 @@ class TilewiseDock(QgsDockWidget):
     def __init__(self, iface, parent: Optional[QWidget] = None, store: Optional[ConnectionStore] = None):
         super().__init__("Tilewise", parent)
         self.setObjectName("TilewiseDock")
+        self.setMinimumWidth(MINIMUM_WIDTH)
         self.iface = iface
         self.store = store or ConnectionStore()
         self.client: Optional[BatchClient] = None
@@ -181,6 +183,7 @@ class TilewiseDock(QgsDockWidget):
     def _build_job_form(self) -> QWidget:
         scroll = QgsScrollArea(self)
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)  # the form follows the dock's width
         form = QWidget(scroll)
         column = QVBoxLayout(form)
 
@@ -218,12 +221,9 @@ class TilewiseDock(QgsDockWidget):
         self.cloud_spin.setToolTip("Skip scenes cloudier than this.")
         self.mosaicking_combo = QComboBox(data_box)
         self.mosaicking_combo.addItems(MOSAICKING_ORDERS)
-        dates = QHBoxLayout()
-        dates.addWidget(self.date_from)
-        dates.addWidget(QLabel("to", data_box))
-        dates.addWidget(self.date_to)
         data_form.addRow("Collection", self.collection_combo)
-        data_form.addRow("Time range", dates)
+        data_form.addRow("From", self.date_from)
+        data_form.addRow("To", self.date_to)
         data_form.addRow("Max cloud cover", self.cloud_spin)
         data_form.addRow("Mosaicking order", self.mosaicking_combo)
         column.addWidget(data_box)
@@ -321,15 +321,16 @@ class TilewiseDock(QgsDockWidget):
         column.addWidget(job_box)
 
         previews = QHBoxLayout()
-        self.preview_button = QPushButton("Preview tiles", form)
+        previews.addWidget(QLabel("Preview:", form))
+        self.preview_button = QPushButton("Tiles", form)
         self.preview_button.setToolTip(
             "Add the tiles this job will produce to the map, with the PU estimate."
         )
-        self.preview_extent_button = QPushButton("Preview on map extent", form)
+        self.preview_extent_button = QPushButton("Map extent", form)
         self.preview_extent_button.setToolTip(
             "Run the script on the map's extent (Process API) and add the result."
         )
-        self.preview_tile_button = QPushButton("Preview on tile", form)
+        self.preview_tile_button = QPushButton("One tile", form)
         self.preview_tile_button.setToolTip("Run the script on the selected tile of the grid preview.")
         previews.addWidget(self.preview_button)
         previews.addWidget(self.preview_extent_button)
@@ -360,6 +361,9 @@ class TilewiseDock(QgsDockWidget):
         column.addWidget(self.problems_label)
         column.addWidget(self.result_label)
         column.addStretch(1)
+        for combo in form.findChildren(QComboBox):  # long names must not widen the dock: they elide
+            combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(8)
         scroll.setWidget(form)
 
         self.grid_combo.currentIndexChanged.connect(self._grid_changed)
@@ -840,7 +844,7 @@ class TilewiseDock(QgsDockWidget):
         """Tiles and PU of the last preview, with the script's bands and outputs (no new listing needed)."""
         if self.selection is None:
             self.result_label.setText(
-                "“Preview tiles” lists the tiles of the selected polygons and their cost."
+                "Preview “Tiles” lists the tiles of the selected polygons and what they cost."
             )
             return
         selection = self.selection
