@@ -170,7 +170,8 @@ class ConnectionStore:
             return self.deployment(DEFAULT_DEPLOYMENT)
 
     def set_current(self, deployment_id: str) -> None:
-        self.settings.setValue(CURRENT_KEY, deployment_id)
+        if self.settings.value(CURRENT_KEY, "", type=str) != deployment_id:  # a write costs a file sync
+            self.settings.setValue(CURRENT_KEY, deployment_id)
 
     def api_version(self, deployment_id: str) -> int:
         deployment = self.deployment(deployment_id)
@@ -181,7 +182,8 @@ class ConnectionStore:
 
     def set_api_version(self, deployment_id: str, version: int) -> None:
         self.deployment(deployment_id).batch_url(version)  # refuses a version the deployment lacks
-        self.settings.setValue(self._key(deployment_id, "api_version"), int(version))
+        if self.settings.value(self._key(deployment_id, "api_version"), 0, type=int) != int(version):
+            self.settings.setValue(self._key(deployment_id, "api_version"), int(version))
 
     # --- credentials ------------------------------------------------------------------------------------
 
