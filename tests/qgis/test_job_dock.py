@@ -77,7 +77,8 @@ def version(request):
 
 @pytest.fixture
 def dock(qgis_iface, qgis_new_project, engine, bucket, tmp_path, version):
-    widget = make_dock(qgis_iface, make_store(tmp_path, engine.url, version))
+    widget = make_dock(qgis_iface, make_store(tmp_path, engine.url, version, credentials=False))
+    enter_credentials(widget)
     widget.location_combo.setCurrentIndex(widget.location_combo.findData("s3"))
     widget.s3_url_edit.setText(f"s3://{bucket}/dock-{version}")
     clear_messages(qgis_iface)
@@ -85,6 +86,23 @@ def dock(qgis_iface, qgis_new_project, engine, bucket, tmp_path, version):
     widget.unload()
     widget.deleteLater()
     QgsSettings().remove("tilewise")
+
+
+def enter_credentials(dock: TilewiseDock) -> None:
+    """As a user does: ⚙ → client id and secret → Save → OK; the dock connects with them."""
+    assert dock.client is None and "No credentials" in dock.connection_label.text()
+    dock.open_settings()
+    dialog = dock.settings_dialog
+    assert dialog.isVisible() and dialog.selected_id() == dock.store.current_id()
+    dialog.client_id_edit.setText(TEST_CLIENT_ID)
+    dialog.secret_edit.setText(TEST_CLIENT_SECRET)
+    dialog.save_button.click()
+    dialog.accept()
+    wait_until(lambda: not dialog.isVisible())
+    assert dock.client is not None, dock.connection_label.text()
+    assert dock.store.credentials(dock.store.current_id()).client_secret == TEST_CLIENT_SECRET
+    wait_until(lambda: "engine" not in dock.tasks)
+    assert "demo catalog" in dock.connection_label.text()
 
 
 def clear_messages(qgis_iface):
