@@ -84,7 +84,7 @@ class TileEnumerationTask(QgsTask):
         return False
 
     def finished(self, result: bool) -> None:
-        self._on_done(self)
+        report_done(self, self._on_done)
 
 
 # --- Batch API calls --------------------------------------------------------------------------------------
@@ -140,7 +140,7 @@ class ClientCallTask(QgsTask):
         return True
 
     def finished(self, result: bool) -> None:
-        self._on_done(self)
+        report_done(self, self._on_done)
 
 
 class JobMonitorTask(QgsTask):
@@ -196,6 +196,15 @@ class JobMonitorTask(QgsTask):
             if self.cancel_token.wait(self.watcher.interval_s):
                 return False
         return False
+
+
+def report_done(task: QgsTask, on_done: Callable[[QgsTask], None]) -> None:
+    """Hand a finished task to its owner. An exception escaping a Qt virtual method aborts QGIS (PyQt's
+    rule), and the owner may be gone (a dock closed while its task ran): log it instead."""
+    try:
+        on_done(task)
+    except Exception:
+        log.exception("Tilewise: handling the end of “%s” failed", task.description())
 
 
 def qgis_proxies() -> dict:

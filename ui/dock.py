@@ -135,6 +135,7 @@ class TilewiseDock(QgsDockWidget):
         self.pending_summary: Optional[StartSummary] = None
         self.start_dialog: Optional[StartJobDialog] = None
         self.marked: dict[str, tuple[QWidget, str]] = {}
+        self._unloaded = False
         self._build()
         self._restore_settings()
         self._connect_layer_signals()
@@ -749,6 +750,8 @@ class TilewiseDock(QgsDockWidget):
             old.cancel()
 
         def done(task: ClientCallTask) -> None:
+            if self._unloaded:
+                return  # the dock is gone: nobody to tell
             if self.tasks.get(purpose) is task:
                 del self.tasks[purpose]
             self._update_busy()
@@ -809,6 +812,8 @@ class TilewiseDock(QgsDockWidget):
             task.cancel()
 
     def _preview_done(self, task: TileEnumerationTask) -> None:
+        if self._unloaded:
+            return
         if self.tasks.get("tiles") is task:
             del self.tasks["tiles"]
         self._update_busy()
@@ -1176,6 +1181,7 @@ class TilewiseDock(QgsDockWidget):
         super().closeEvent(event)
 
     def unload(self) -> None:
+        self._unloaded = True
         self.save_settings()
         for task in list(self.tasks.values()):
             task.cancel()
