@@ -29,6 +29,22 @@ def auth_master_password(qgis_app):
     return manager
 
 
+@pytest.fixture(scope="session", autouse=True)
+def project_connection_check(qgis_app):
+    """pytest-qgis's own teardown disconnects QgsProject.instance().legendLayersAdded from processEvents and
+    errors when the connection is gone (seen once in a full run, not reproduced since): say so, and restore
+    it so that the session's real results stand."""
+    yield
+    import sys
+
+    project = QgsProject.instance()
+    try:
+        project.legendLayersAdded.disconnect(qgis_app.processEvents)
+    except TypeError:
+        print("warning: QgsProject.legendLayersAdded had lost pytest-qgis's connection", file=sys.stderr)
+    project.legendLayersAdded.connect(qgis_app.processEvents)
+
+
 def wait_until(predicate, timeout: float = 60.0) -> None:
     """Run the Qt event loop until predicate() is true (tasks finish through it)."""
     deadline = time.monotonic() + timeout
