@@ -77,6 +77,9 @@ class TilewisePlugin:
         self.dock.setVisible(visible)
 
     def _dock_visibility_changed(self, visible: bool) -> None:
+        main_window = self.iface.mainWindow()
+        if not visible and main_window is not None and not main_window.isVisible():
+            return  # QGIS is closing and hides every dock: keep the user's choice for the next start
         QgsSettings().setValue(DOCK_VISIBLE_KEY, visible)
         if self.action is not None and self.action.isChecked() != visible:
             self.action.setChecked(visible)

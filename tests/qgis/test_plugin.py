@@ -45,3 +45,30 @@ def test_plugin_loads_opens_its_dock_and_unloads(qgis_iface, monkeypatch):
     plugin.unload()
     assert removed == [dock]
     assert plugin.dock is None and plugin.action is None
+
+
+def test_quitting_qgis_keeps_the_dock_open_for_the_next_start(qgis_iface, monkeypatch):
+    from qgis.core import QgsSettings
+
+    from tilewise.plugin import DOCK_VISIBLE_KEY
+
+    monkeypatch.setattr(qgis_iface, "removeDockWidget", lambda dock: None, raising=False)
+    monkeypatch.setattr(qgis_iface, "removePluginMenu", lambda menu, action: None, raising=False)
+    plugin = importlib.import_module("tilewise").classFactory(qgis_iface)
+    plugin.initGui()
+    window = qgis_iface.mainWindow()
+    window.show()
+    try:
+        plugin.action.setChecked(True)
+        plugin.dock.show()
+        assert QgsSettings().value(DOCK_VISIBLE_KEY, False, type=bool)
+        window.hide()  # QGIS closing: its window goes, and every dock with it
+        assert not plugin.dock.isVisible()
+        assert QgsSettings().value(DOCK_VISIBLE_KEY, False, type=bool)
+        window.show()
+        plugin.dock.close()  # the user closes the dock: remembered
+        assert not QgsSettings().value(DOCK_VISIBLE_KEY, True, type=bool)
+    finally:
+        window.hide()
+        plugin.unload()
+        QgsSettings().remove(DOCK_VISIBLE_KEY)
