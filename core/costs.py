@@ -102,3 +102,8 @@ def estimate_batch_cost(
         output_factor=out_factor,
         tile_count=len(tile_sizes),
     )
+
+
+def expected_charge_of(value_estimate: float) -> float:
+    """What a batch job with a service's full-rate estimate is expected to cost: ⅓ of it, at least 100 PU."""
+    return max(BATCH_MINIMUM_PU, value_estimate * BATCH_DISCOUNT)

@@ -32,6 +32,7 @@ from qgis.PyQt.QtWidgets import (
 
 from ..core import project_jobs
 from ..core.client import BatchClient
+from ..core.costs import expected_charge_of
 from ..core.http import Cancel, Cancelled, NotFoundError
 from ..core.jobs import BatchJob
 from ..core.project_jobs import parse_timestamp
@@ -86,13 +87,14 @@ def format_progress(job: BatchJob) -> str:
 
 
 def format_cost(job: BatchJob) -> str:
-    """PU spent, else the estimate (≈). A service that reports 0 spent before processing (the engine does)
-    still shows the estimate until something is spent or the job ends."""
+    """PU spent, else the expected charge (≈, as the start dialog computes it from the service's full-rate
+    estimate). A service that reports 0 spent before processing (the engine does) still shows the expected
+    charge until something is spent or the job ends."""
     spent = job.cost_pu
     if spent is not None and (spent > 0 or job.is_terminal or job.value_estimate is None):
         return format_pu(spent)
     if job.value_estimate is not None:
-        return f"≈ {format_pu(job.value_estimate)}"
+        return f"≈ {format_pu(expected_charge_of(job.value_estimate))}"
     return NO_VALUE
 
 
@@ -321,11 +323,9 @@ class JobsPanel(QWidget):
         self.table.setWordWrap(False)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.Interactive)
-        header.setStretchLastSection(True)
-        for section, width in ((CREATED, 120), (STATUS, 100), (PROGRESS, 70), (PU, 80), (TILES, 60)):
-            header.resizeSection(section, width)
-        header.resizeSection(DESCRIPTION, 200)
+        header.setSectionResizeMode(QHeaderView.ResizeToContents)  # short columns are never cut
+        header.setSectionResizeMode(DESCRIPTION, QHeaderView.Stretch)
+        header.setMinimumSectionSize(40)
         list_layout.addWidget(self.table)
         self.load_more_button = QPushButton("Load more", list_part)
         self.load_more_button.setToolTip("List the next, older jobs.")

@@ -7,7 +7,7 @@ from typing import Optional
 
 from qgis.PyQt.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
-from ..core.costs import BATCH_DISCOUNT, BATCH_MINIMUM_PU, CostEstimate
+from ..core.costs import CostEstimate, expected_charge_of
 from ..core.jobs import BatchJob
 
 
@@ -27,7 +27,7 @@ class StartSummary:
     def charge_pu(self) -> float:
         """What the job is expected to cost: the service's analysis (with the batch ⅓ factor) when it gave one."""
         if self.service_estimate is not None:
-            return max(BATCH_MINIMUM_PU, self.service_estimate * BATCH_DISCOUNT)
+            return expected_charge_of(self.service_estimate)
         return self.estimate.expected_charge
 
     @property
@@ -55,7 +55,7 @@ class StartJobDialog(QDialog):
         if summary.service_estimate is not None:
             lines.append(
                 f"The service's analysis: <b>{summary.service_estimate:,.1f} PU</b> at the full rate "
-                f"(≈ {summary.service_estimate * BATCH_DISCOUNT:,.1f} PU charged for batch)"
+                f"(≈ {expected_charge_of(summary.service_estimate):,.1f} PU charged for batch)"
             )
         else:
             lines.append("The service gave no estimate of its own for this job.")

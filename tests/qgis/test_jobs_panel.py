@@ -341,23 +341,31 @@ def test_cells_show_progress_cost_colours_and_errors(qgis_app):
     from qgis.PyQt.QtCore import Qt
 
     model = JobsTableModel()
-    v2 = BatchJob("b", V2, "d", "PROCESSING", created="2024-05-01T10:00:00Z", tile_count=1200,
-                  completion=42.4, value_estimate=3.0)  # fmt: skip
+    v2 = BatchJob(
+        "b",
+        V2,
+        "d",
+        "PROCESSING",
+        created="2024-05-01T10:00:00Z",
+        tile_count=1200,
+        completion=42.4,
+        value_estimate=3.0,
+    )  # fmt: skip (expected charge: the 100 PU minimum)
     v1 = BatchJob("a", V1, "d", "FAILED", created="2024-05-01T09:00:00.5Z", cost_pu=12.5, error="No data.")
     done = BatchJob("c", V1, "d", "DONE", created=None, completion=100.0)
     model.set_jobs([v2, v1])
     model.upsert(done)  # no creation time: at the top
     model.upsert(BatchJob("e", V2, "d", "ANALYSIS_DONE", created="2024-05-01T09:30:00+00:00", cost_pu=0.0,
-                          value_estimate=250.0))  # fmt: skip
+                          value_estimate=450.0))  # fmt: skip
     assert [j.id for j in model.jobs()] == ["c", "b", "e", "a"]
 
     def text(row, column, role=Qt.DisplayRole):
         return model.index(row, column).data(role)
 
-    assert (text(1, PROGRESS), text(1, PU), text(1, TILES)) == ("42 %", "≈ 3.00", "1,200")
+    assert (text(1, PROGRESS), text(1, PU), text(1, TILES)) == ("42 %", "≈ 100", "1,200")
     assert (text(3, PROGRESS), text(3, PU), text(3, TILES)) == ("—", "12.50", "—")
     assert text(0, PROGRESS) == "100 %" and text(0, CREATED) == "—"
-    assert text(2, PU) == "≈ 250"  # nothing spent yet: the estimate
+    assert text(2, PU) == "≈ 150"  # nothing spent yet: the expected charge, a third of the full-rate estimate
     assert text(3, DESCRIPTION, Qt.ToolTipRole) == "No data." == text(3, STATUS, Qt.ToolTipRole)
     colours = {row: text(row, STATUS, Qt.BackgroundRole) for row in range(4)}
     assert colours[0].green() > colours[0].red()  # done: green
