@@ -5,10 +5,12 @@ can point at it; all problems are reported at once, not one per try.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from typing import Optional, Sequence
 
+import numpy
 import shapely
 
 from .area import AreaOfInterest
@@ -190,9 +192,13 @@ def responses(info: ScriptInfo) -> tuple[ResponseSpec, ...]:
     return tuple(ResponseSpec(output.id) for output in info.outputs)
 
 
+COORDINATE_DECIMALS = 7  # 1 cm on the ground: no float noise such as -119.17060000000001 in requests
+
+
 def area_geojson(area: AreaOfInterest) -> dict:
     """The dissolved area, lon/lat (CRS84), as the request's GeoJSON geometry."""
-    return shapely.geometry.mapping(area.normalized())
+    geometry = shapely.transform(area.normalized(), lambda xy: numpy.round(xy, COORDINATE_DECIMALS))
+    return json.loads(shapely.to_geojson(geometry))
 
 
 def job_spec(draft: JobDraft, area: AreaOfInterest, info: ScriptInfo) -> JobSpec:

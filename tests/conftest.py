@@ -10,9 +10,8 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-from pathlib import Path
-
 import tempfile
+from pathlib import Path
 
 import pytest
 from testkit import EngineServer, S3Server, local_engine, moto_server

@@ -835,6 +835,9 @@ class TilewiseDock(QgsDockWidget):
         tile_metres = grid.tile_size * (METRES_PER_DEGREE if grid.unit == "DEGREE" else 1)
         name = f"Tiles: grid {grid.id} @ {selection.resolution:g} {grid.unit_symbol} ({len(selection):,})"
         layer = build_tile_layer(name, selection.tiles, footprint_wkb, "PREVIEW", tile_metres)
+        if self.layer is not None:  # one grid preview at a time: the new one replaces the last
+            with contextlib.suppress(RuntimeError):  # already removed by the user
+                QgsProject.instance().removeMapLayer(self.layer.id())
         add_to_group(layer, PREVIEW_GROUP)
         self.selection = selection
         self.layer = layer
@@ -1150,7 +1153,7 @@ class TilewiseDock(QgsDockWidget):
         self._update_busy()
         project_jobs.remember(job)
         self.jobs_panel.add_or_update(job)
-        message = f"Job {job.id} started ({job.status}). Follow it in the Jobs tab."
+        message = f"Job {job.id[:8]}… started ({job.status}): follow it in the Jobs tab."
         self.result_label.setText(message)
         self.iface.messageBar().pushMessage("Tilewise", message, level=Qgis.Success, duration=8)
         self.jobStageChanged.emit("started", job)

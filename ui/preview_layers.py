@@ -57,9 +57,11 @@ def style_preview(layer: QgsRasterLayer) -> None:
         if bands == 4 and provider.bandStatistics(4, QgsRasterBandStats.Max).maximumValue > 1:
             renderer.setAlphaBand(4)  # 0/255 transparency; a 0/1 mask would hide everything
         return
-    if bands > 2:
-        return  # QGIS's own multiband default is as good a guess as any
-    stats = provider.bandStatistics(1, QgsRasterBandStats.Min | QgsRasterBandStats.Max)
+    # Anything else (one index, a value and its mask, one band per date…): band 1 as a stretched pseudocolour;
+    # the user picks another band in the layer's properties. Statistics from a sample, not a full read.
+    stats = provider.bandStatistics(
+        1, QgsRasterBandStats.Min | QgsRasterBandStats.Max, layer.extent(), 250_000
+    )
     low, high = stats.minimumValue, stats.maximumValue
     if not (low < high):
         low, high = low - 1, high + 1

@@ -185,7 +185,7 @@ def test_preview_create_analyse_confirm_and_start_a_job(dock, engine, qgis_iface
     assert stages[-1][0] == "started", messages(qgis_iface, Qgis.Critical)
     status = engine.call("GET", f"/api/v{version}/batch/process/{job.id}").json()["status"]
     assert status in {"PROCESSING", "DONE"}
-    assert any(job.id in m for m in messages(qgis_iface, Qgis.Success))
+    assert any(job.id[:8] in m for m in messages(qgis_iface, Qgis.Success))
     assert layer.selectedFeatureIds() == [2]  # the user's selection is untouched
 
 
@@ -406,6 +406,7 @@ def test_closing_the_dock_while_a_call_runs_is_harmless(qgis_iface, qgis_new_pro
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
     from qgis.core import QgsApplication
+    from qgis.PyQt import sip
 
     class Slow(BaseHTTPRequestHandler):
         def log_message(self, *args):
@@ -435,7 +436,7 @@ def test_closing_the_dock_while_a_call_runs_is_harmless(qgis_iface, qgis_new_pro
         dock.unload()
         dock.deleteLater()
         QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)  # the widgets are really gone
-        wait_until(lambda: task.status() in (task.Complete, task.Terminated), 30)
+        wait_until(lambda: sip.isdeleted(task) or task.status() in (task.Complete, task.Terminated), 30)
         for _ in range(20):
             QgsApplication.processEvents()
         assert not [r for r in caplog.records if "handling the end" in r.getMessage()]

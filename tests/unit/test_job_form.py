@@ -150,3 +150,15 @@ def test_the_estimate_uses_the_scripts_bands_outputs_and_mosaicking():
 
 def test_a_draft_without_output_is_fine_for_previews():
     check_draft(draft(output_url=""), V1, False, TODAY, need_output=False)
+
+
+def test_the_requests_coordinates_carry_no_float_noise():
+    utm = shapely.from_wkt(
+        "POLYGON((300000.3 3990000.1, 305000.7 3990000.9, 305000.2 3995000.4, 300000.3 3990000.1))"
+    )
+    area = AreaOfInterest.from_geometries([utm], "EPSG:32611")  # reprojected: noisy doubles
+    form = draft()
+    spec = job_spec(form, area, check_draft(form, V1, False, TODAY))
+    coordinates = [c for ring in spec.geometry["coordinates"] for c in ring]
+    assert coordinates and all(round(x, 7) == x and round(y, 7) == y for x, y in coordinates)
+    assert shapely.geometry.shape(spec.geometry).equals_exact(area.normalized(), 1e-6)
