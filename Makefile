@@ -99,6 +99,8 @@ package:
 	@mkdir -p build/package/tilewise dist
 	cp metadata.txt __init__.py plugin.py LICENSE build/package/tilewise/
 	cp -r core ui resources build/package/tilewise/
+	mkdir -p build/package/tilewise/docs && cp -r docs/user-guide.md docs/images build/package/tilewise/docs/
+	rm -f build/package/tilewise/docs/images/shots.log
 	find build/package -name '__pycache__' -prune -exec rm -rf {} +
 	cd build/package && zip -q -r ../../dist/tilewise-$(VERSION).zip tilewise
 	@echo "dist/tilewise-$(VERSION).zip"
@@ -142,3 +144,23 @@ bench: setup demo-data
 
 clean:
 	rm -rf build dist .pytest_cache .ruff_cache
+
+# The screenshots of docs/user-guide.md: `make run` with scripts/user_guide_shots.py, which drives the dock
+# and writes docs/images/NN-name.png (and shots.log). It runs under its own Xvfb on a free display (stopped
+# afterwards), or on SHOTS_DISPLAY (e.g. SHOTS_DISPLAY=:99 after `Xvfb :99 -screen 0 1600x1000x24 &`).
+# Never on your desktop's DISPLAY: the script captures the whole screen.
+SHOTS_DISPLAY ?=
+SHOTS_TIMEOUT := 1200
+SHOTS_RUN := timeout $(SHOTS_TIMEOUT) $(MAKE) --no-print-directory run \
+	QGIS_EXTRA_ARGS="--code $(ROOT)/scripts/user_guide_shots.py"
+.PHONY: user-guide-shots
+user-guide-shots: setup demo-data
+	@set -u; \
+	if [ -n "$(SHOTS_DISPLAY)" ]; then \
+		DISPLAY=$(SHOTS_DISPLAY) $(SHOTS_RUN); \
+	else \
+		xvfb-run -a -s "-screen 0 1600x1000x24" $(SHOTS_RUN); \
+	fi; \
+	status=$$?; \
+	tail -n 1 "$${TILEWISE_SHOTS_DIR:-docs/images}/shots.log" 2>/dev/null; \
+	exit $$status

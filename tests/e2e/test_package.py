@@ -69,6 +69,8 @@ def test_package_zip_installs_and_loads_without_the_checkout(tmp_path):
         names = bundle.namelist()
         assert all(name.startswith("tilewise/") for name in names)
         assert "tilewise/metadata.txt" in names and "tilewise/core/grids.py" in names
+        assert "tilewise/docs/user-guide.md" in names  # the dock's help button opens it
+        assert "tilewise/resources/evalscripts/02_ndvi.js" in names
         assert not [n for n in names if n.startswith(("tilewise/tests", "tilewise/engine", "tilewise/bench"))]
         plugins = tmp_path / "plugins"
         bundle.extractall(plugins)

@@ -1,0 +1,677 @@
+"""Screenshots for docs/user-guide.md, taken from the real QGIS that `make run` opens.
+
+    make user-guide-shots
+    # or, with an X server of your own (Xvfb :99 -screen 0 1600x1000x24):
+    DISPLAY=:99 make run QGIS_EXTRA_ARGS="--code scripts/user_guide_shots.py"
+
+A QGIS `--code` script: it drives the Tilewise dock step by step (QTimer chains and the dock's signals; it
+never blocks the event loop), captures the whole X screen after each step with ImageMagick's
+`import -window root` into docs/images/NN-name.png, then quits QGIS (which stops the engine `make run`
+started). Progress and errors go to docs/images/shots.log; a failed step ends QGIS with exit code 1 and the
+log's last line says FAILED. The job form's saved settings are put back as they were before the run.
+
+TILEWISE_SHOTS_DIR overrides the output folder (default: docs/images of the checkout).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Callable, Optional
+
+from qgis.core import Qgis, QgsApplication, QgsProject, QgsSettings, QgsVectorLayer, QgsWkbTypes
+from qgis.gui import QgsDockWidget
+from qgis.PyQt.QtCore import QDate, QPoint, Qt, QTimer
+from qgis.PyQt.QtGui import QColor
+from qgis.PyQt.QtWidgets import QDockWidget, QScrollArea
+from qgis.utils import iface, plugins
+
+SCREEN = (1600, 1000)
+DOCK_WIDTH = 520
+LAYERS_WIDTH = 320
+STEP_TIMEOUT_S = 240
+TOTAL_TIMEOUT_S = 900
+POLL_MS = 200
+JOB_WAIT_S = 120  # after the last shot: let the job finish (else stop it) so no job is left running
+SETTINGS_GROUP = "tilewise/job_form"
+DOCK_VISIBLE_KEY = "tilewise/dock_visible"
+JOB_PRESET = "NDVI interpolation (tutorial)"
+JOB_DESCRIPTION = "Tutorial NDVI, July 2023 (user guide)"
+JOB_BUDGET_PU = 1000
+
+
+def _repo() -> Path:
+    """The checkout: the plugin folder of the profile is a link to it."""
+    return Path(sys.modules["tilewise"].__file__).resolve().parent
+
+
+class StepFailed(RuntimeError):
+    pass
+
+
+class UserGuideShots:
+    def __init__(self) -> None:
+        self.out = Path(os.environ.get("TILEWISE_SHOTS_DIR") or _repo() / "docs" / "images")
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.log_path = self.out / "shots.log"
+        self.log_path.write_text("")
+        self.started = time.monotonic()
+        self.timers: list[QTimer] = []  # keeps pending single-shot timers alive
+        self.step_timer: Optional[QTimer] = None
+        self.finished = False
+        self.exit_code = 0
+        self.exit_deadline = 0.0
+        self.dock = None
+        self.layer: Optional[QgsVectorLayer] = None
+        self.sub_area_id: Optional[int] = None
+        self.job = None
+        self.saved_settings: Optional[dict[str, object]] = None  # None: not read yet, nothing to put back
+        self.dock_visible: object = None
+        self.opened_dock = False
+        self.hidden_browser: Optional[QDockWidget] = None
+        self.output_folder = ""
+        self.good_script = ""
+        self.tasks: list = []  # the wind-down's QgsTasks, referenced until QGIS quits
+        self.steps: list[tuple[str, Callable[[Callable[[], None]], None]]] = [
+            ("01", self.step_connected),
+            ("02", self.step_settings),
+            ("03", self.step_true_colour),
+            ("04", self.step_ndvi),
+            ("05", self.step_tiles),
+            ("06", self.step_broken_script),
+            ("07", self.step_confirm),
+            ("08", self.step_jobs_tab),
+        ]
+        self.step_index = -1
+
+    # --- plumbing --------------------------------------------------------------------------------------
+
+    def log(self, message: str) -> None:
+        line = f"{time.monotonic() - self.started:7.1f}s {message}"
+        with open(self.log_path, "a") as handle:
+            handle.write(line + "\n")
+
+    def guard(self, function: Callable, *args) -> Callable:
+        """A callback that turns any exception into a failed run (and so always ends QGIS)."""
+
+        def call(*signal_args) -> None:
+            if self.finished:
+                return
+            try:
+                function(*args, *signal_args)
+            except Exception:  # noqa: BLE001 (everything must end in fail())
+                self.fail(traceback.format_exc())
+
+        return call
+
+    def after(self, ms: int, function: Callable, *args) -> None:
+        timer = QTimer()
+        timer.setSingleShot(True)
+        timer.timeout.connect(self.guard(function, *args))
+        timer.timeout.connect(lambda: self.timers.remove(timer) if timer in self.timers else None)
+        self.timers.append(timer)
+        timer.start(ms)
+
+    def wait_for(
+        self, predicate: Callable[[], bool], then: Callable, what: str, timeout_s: float = 90
+    ) -> None:
+        deadline = time.monotonic() + timeout_s
+
+        def poll() -> None:
+            if predicate():
+                then()
+            elif time.monotonic() > deadline:
+                raise StepFailed(f"Timed out after {timeout_s:.0f} s waiting for {what}.")
+            else:
+                self.after(POLL_MS, poll)
+
+        self.after(0, poll)
+
+    def wait_signal(self, signal, then: Callable, what: str, accept=None, timeout_s: float = 120) -> None:
+        """Call then(*args) at the first emission that `accept(*args)` likes; fail after timeout_s."""
+        state = {"done": False}
+
+        def handler(*args) -> None:
+            if state["done"] or (accept is not None and not accept(*args)):
+                return
+            state["done"] = True
+            signal.disconnect(guarded)
+            then(*args)
+
+        def expire() -> None:
+            if not state["done"]:
+                state["done"] = True
+                signal.disconnect(guarded)
+                raise StepFailed(f"Timed out after {timeout_s:.0f} s waiting for {what}.")
+
+        guarded = self.guard(handler)
+        signal.connect(guarded)
+        self.after(int(timeout_s * 1000), expire)
+
+    def settle(self, then: Callable, ms: int = 700) -> None:
+        """Let Qt lay out and the map canvas finish drawing (three quiet polls in a row), then go on."""
+        canvas = iface.mapCanvas()
+        quiet = {"n": 0}
+
+        def poll() -> None:
+            QgsApplication.processEvents()
+            quiet["n"] = 0 if canvas.isDrawing() else quiet["n"] + 1
+            if quiet["n"] >= 3:
+                then()
+            else:
+                self.after(POLL_MS, poll)
+
+        self.after(ms, poll)
+
+    def capture(self, name: str, then: Callable, arrange: Optional[Callable[[], None]] = None) -> None:
+        """Settle, run `arrange` (scrolling needs the final layout), settle again, then take the screenshot."""
+
+        def arranged() -> None:
+            self.tidy_layer_tree()
+            if arrange is not None:
+                arrange()
+                self.settle(take, 300)
+            else:
+                take()
+
+        def take() -> None:
+            path = self.out / f"{name}.png"
+            partial = self.out / f".{name}.partial.png"
+            QgsApplication.processEvents()
+            result = subprocess.run(
+                ["import", "-window", "root", str(partial)], capture_output=True, text=True, timeout=60
+            )
+            if result.returncode != 0 or not partial.exists():
+                raise StepFailed(f"import failed for {path}: {result.stderr.strip()}")
+            partial.replace(path)
+            self.log(f"wrote {path}")
+            then()
+
+        self.settle(arranged)
+
+    # --- running the steps -----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.log(f"QGIS {Qgis.version()}, DISPLAY={os.environ.get('DISPLAY', '')}, writing to {self.out}")
+        self.dock_visible = QgsSettings().value(DOCK_VISIBLE_KEY)
+        self.after(TOTAL_TIMEOUT_S * 1000, self._total_timeout)
+        self.wait_for(self._dock_ready, self.prepare, "the Tilewise dock", timeout_s=60)
+
+    def _total_timeout(self) -> None:
+        raise StepFailed(f"The whole run took more than {TOTAL_TIMEOUT_S} s.")
+
+    def _dock_ready(self) -> bool:
+        plugin = plugins.get("tilewise")
+        if plugin is not None and plugin.dock is None and plugin.action is not None and not self.opened_dock:
+            # The dock opens at start-up only when it was open when QGIS last quit: press the toolbar button.
+            self.opened_dock = True
+            self.log("the dock was closed: opening it with the Tilewise toolbar button")
+            plugin.action.trigger()
+        dock = iface.mainWindow().findChild(QgsDockWidget, "TilewiseDock")
+        if plugin is None or dock is None or plugin.dock is not dock:
+            return False
+        self.dock = dock
+        return True
+
+    def next_step(self) -> None:
+        if self.step_timer is not None:
+            self.step_timer.stop()
+        self.step_index += 1
+        if self.step_index >= len(self.steps):
+            self.wind_down()
+            return
+        number, step = self.steps[self.step_index]
+        self.log(f"step {step.__doc__.strip().splitlines()[0]}")
+        self.step_timer = QTimer()
+        self.step_timer.setSingleShot(True)
+        self.step_timer.timeout.connect(self.guard(self._step_timeout, number))
+        self.step_timer.start(STEP_TIMEOUT_S * 1000)
+        self.guard(step, self.guard(self.next_step))()
+
+    def _step_timeout(self, number: str) -> None:
+        raise StepFailed(f"Step {number} did not finish within {STEP_TIMEOUT_S} s.")
+
+    def fail(self, message: str) -> None:
+        if self.finished:
+            return
+        self.log("ERROR " + message.rstrip())
+        self.log("FAILED: exit code 1")
+        self.quit(1)
+
+    def quit(self, code: int) -> None:
+        self.finished = True
+        for timer in self.timers:
+            timer.stop()
+        if self.step_timer is not None:
+            self.step_timer.stop()
+        dock = self.dock
+        if dock is not None:
+            for dialog in (getattr(dock, "settings_dialog", None), dock.start_dialog):
+                if dialog is not None and dialog.isVisible():
+                    dialog.reject()
+            dock.start_dialog = None
+            dock.save_settings = lambda: None  # the dock saves its form when it unloads: keep the user's
+            plugin = plugins.get("tilewise")
+            with contextlib.suppress(TypeError, RuntimeError, AttributeError):  # quitting hides the dock:
+                dock.visibilityChanged.disconnect(plugin._dock_visibility_changed)  # keep dock_visible too
+        self.restore_settings()
+        if self.hidden_browser is not None:
+            self.hidden_browser.show()
+        self.exit_code = code
+        self.exit_deadline = time.monotonic() + 15
+        QgsApplication.taskManager().cancelAll()  # QGIS asks before quitting while tasks run
+        QTimer.singleShot(300, self._exit_when_idle)
+
+    def _exit_when_idle(self) -> None:
+        """Quit QGIS once no task runs (the callback of a task counts as running)."""
+        if QgsApplication.taskManager().countActiveTasks() and time.monotonic() < self.exit_deadline:
+            QTimer.singleShot(300, self._exit_when_idle)
+            return
+        code = self.exit_code
+        # Should QGIS still be up in 15 s (a question no one answers under Xvfb), leave anyway.
+        QTimer.singleShot(15000, lambda: QgsApplication.exit(code))
+        QgsProject.instance().setDirty(False)  # no "save the project?" question
+        iface.actionExit().trigger()
+        if code:
+            QgsApplication.exit(code)  # after actionExit's exit(0): the last code set wins
+
+    # --- the job form's saved settings ----------------------------------------------------------------
+
+    def snapshot_settings(self) -> None:
+        settings = QgsSettings()
+        settings.beginGroup(SETTINGS_GROUP)
+        self.saved_settings = {key: settings.value(key) for key in settings.allKeys()}
+        settings.endGroup()
+
+    def restore_settings(self) -> None:
+        settings = QgsSettings()
+        if self.saved_settings is not None:
+            settings.remove(SETTINGS_GROUP)
+            for key, value in self.saved_settings.items():
+                settings.setValue(f"{SETTINGS_GROUP}/{key}", value)
+        if self.dock_visible is None:
+            settings.remove(DOCK_VISIBLE_KEY)
+        else:
+            settings.setValue(DOCK_VISIBLE_KEY, self.dock_visible)
+        settings.sync()
+
+    # --- helpers on the dock and the map ------------------------------------------------------------
+
+    def scroll_to_top_of(self, widget, margin: int = 6) -> None:
+        """Scroll the job form so that `widget` starts at the top of the dock's view."""
+        scroll = self.dock.tabs.widget(0)
+        if isinstance(scroll, QScrollArea):
+            y = widget.mapTo(scroll.widget(), QPoint(0, 0)).y()
+            scroll.verticalScrollBar().setValue(max(0, y - margin))
+
+    def scroll_top(self) -> None:
+        scroll = self.dock.tabs.widget(0)
+        if isinstance(scroll, QScrollArea):
+            scroll.verticalScrollBar().setValue(0)
+
+    def scroll_bottom(self) -> None:
+        scroll = self.dock.tabs.widget(0)
+        if isinstance(scroll, QScrollArea):
+            bar = scroll.verticalScrollBar()
+            bar.setValue(bar.maximum())
+
+    def zoom_to(self, layer, extent=None, scale: float = 1.15) -> None:
+        canvas = iface.mapCanvas()
+        rectangle = canvas.mapSettings().layerExtentToOutputExtent(layer, extent or layer.extent())
+        rectangle.scale(scale)
+        canvas.setExtent(rectangle)
+        canvas.refresh()
+
+    def engine_status_shown(self) -> bool:
+        return "engine" not in self.dock.tasks and ": engine " in self.dock.connection_label.text()
+
+    def choose_preset(self, name: str, then: Callable) -> None:
+        editor = self.dock.script_editor
+        editor.preset_combo.setCurrentIndex(editor.preset_combo.findData(name))
+        editor.preset_combo.activated.emit(editor.preset_combo.currentIndex())  # as a click in the list does
+        self.wait_for(
+            lambda: (
+                editor.task is None and editor.info is not None and editor._inspected_text == editor.script()
+            ),
+            then,
+            f"setup() of “{name}” to be read",
+        )
+
+    def area_on_top(self) -> None:
+        """The area layer above the preview rasters, so that its outline and selection show on them."""
+        root = QgsProject.instance().layerTreeRoot()
+        node = root.findLayer(self.layer.id())
+        selected = self.layer.selectedFeatureIds()
+        if node is not None and root.children().index(node) != 0:
+            root.insertChildNode(0, node.clone())
+            root.removeChildNode(node)
+        iface.setActiveLayer(self.layer)
+        self.layer.selectByIds(selected)
+        # QGIS fills a selection with opaque yellow: a translucent one keeps the preview visible under it.
+        QgsProject.instance().setSelectionColor(QColor(255, 255, 0, 60))
+        iface.mapCanvas().refresh()
+
+    def tidy_layer_tree(self) -> None:
+        """Tilewise's groups open, their layers' legends closed: the Layers panel names what is on the map."""
+        root = QgsProject.instance().layerTreeRoot()
+        for name in ("Tilewise grid preview", "Tilewise previews"):
+            group = root.findGroup(name)
+            if group is not None:  # (False first: the view may show a node collapsed that says it is not)
+                group.setExpanded(False)
+                group.setExpanded(True)
+                for child in group.children():
+                    child.setExpanded(True)
+                    child.setExpanded(False)
+
+    def clear_messages(self) -> None:
+        iface.messageBar().clearWidgets()
+
+    # --- the steps ------------------------------------------------------------------------------------
+
+    def prepare(self) -> None:
+        """Window, panels and form in a known state, whatever the profile held before."""
+        dock = self.dock
+        self.snapshot_settings()
+        window = iface.mainWindow()
+        window.setGeometry(0, 0, *SCREEN)
+        browser = window.findChild(QDockWidget, "Browser")
+        if browser is not None and browser.isVisible():
+            browser.hide()  # more room for the Layers panel; shown again before QGIS saves its window state
+            self.hidden_browser = browser
+        layers = window.findChild(QDockWidget, "Layers")
+        dock.show()
+        dock.raise_()
+        docks = [d for d in (layers, dock) if d is not None]
+        window.resizeDocks(docks, [LAYERS_WIDTH, DOCK_WIDTH][-len(docks) :], Qt.Horizontal)
+        dock.tabs.setCurrentIndex(0)
+
+        self.layer = next(
+            (
+                layer
+                for layer in QgsProject.instance().mapLayers().values()
+                if isinstance(layer, QgsVectorLayer) and layer.geometryType() == QgsWkbTypes.PolygonGeometry
+            ),
+            None,
+        )
+        if self.layer is None:
+            raise StepFailed("The sample project has no polygon layer.")
+        self.layer.removeSelection()
+        iface.setActiveLayer(self.layer)
+        features = sorted(self.layer.getFeatures(), key=lambda f: f.geometry().area())
+        if len(features) < 2:
+            raise StepFailed(f"The sample layer has {len(features)} polygon(s); the tutorial's area has 2.")
+        self.sub_area_id = features[0].id()
+
+        # The tutorial's job, set field by field (a profile may hold anything from an earlier session).
+        dock.collection_combo.setCurrentText("sentinel-2-l2a")
+        dock.date_from.setDate(QDate(2023, 7, 1))
+        dock.date_to.setDate(QDate(2023, 7, 30))
+        dock.cloud_spin.setValue(-1)
+        dock.mosaicking_combo.setCurrentText("mostRecent")
+        dock.format_combo.setCurrentIndex(0)
+        dock.grid_combo.setCurrentIndex(dock.grid_combo.findData(1))
+        dock.resolution_combo.setCurrentIndex(dock.resolution_combo.findData(10.0))
+        dock.buffer_x.setValue(0)
+        dock.buffer_y.setValue(0)
+        dock.location_combo.setCurrentIndex(dock.location_combo.findData("folder"))
+        dock.description_edit.clear()
+        dock.budget_spin.setValue(0)
+        dock.overwrite_check.setChecked(False)
+        dock.skip_existing_check.setChecked(False)
+        self.zoom_to(self.layer)
+        self.choose_preset("True colour", self.guard(self.next_step))
+
+    def step_connected(self, done: Callable) -> None:
+        """01: the dock connected to the local engine, on the sample project."""
+
+        def ready() -> None:
+            root = (self.dock.engine_status or {}).get("outputRoot")
+            if not root:
+                raise StepFailed(f"The engine's status has no outputRoot: {self.dock.engine_status!r}")
+            self.output_folder = str(Path(root) / "jobs")
+            self.dock.folder_widget.setFilePath(self.output_folder)  # the dock's own default, set explicitly
+            self.log(f"connection line: {self.dock.connection_label.text()}")
+            self.clear_messages()
+            self.capture("01-dock-connected", done, self.scroll_top)
+
+        self.wait_for(self.engine_status_shown, ready, "the engine's status on the connection line")
+
+    def step_settings(self, done: Callable) -> None:
+        """02: the settings dialog, local engine selected, "Test connection" succeeded."""
+        self.dock.settings_button.click()
+        dialog = getattr(self.dock, "settings_dialog", None)
+        if dialog is None:
+            raise StepFailed("The ⚙ button opened no settings dialog (dock.settings_dialog).")
+
+        def shown() -> None:
+            dialog.raise_()
+            dialog.activateWindow()
+            dialog.test_button.click()
+            self.wait_for(lambda: dialog.status_kind in ("success", "error"), tested, "the connection test")
+
+        def tested() -> None:
+            self.log(f"settings: {dialog.status_kind}: {dialog.status_label.text()}")
+            if dialog.status_kind != "success":
+                raise StepFailed(f"Test connection failed: {dialog.status_label.text()}")
+            self.capture("02-settings-test-connection", close)
+
+        def close() -> None:
+            dialog.button_box.button(dialog.button_box.Cancel).click()
+            self.wait_for(
+                lambda: not dialog.isVisible() and self.engine_status_shown(), done, "the settings to close"
+            )
+
+        self.wait_for(dialog.isVisible, shown, "the settings dialog")
+
+    def step_true_colour(self, done: Callable) -> None:
+        """03: the test sub-area selected, "True colour", "Preview: Map extent"."""
+        self.layer.selectByIds([self.sub_area_id])
+        selected = next(self.layer.getSelectedFeatures())
+        self.zoom_to(self.layer, selected.geometry().boundingBox(), 1.35)
+
+        def preview() -> None:
+            self.wait_signal(self.dock.rasterPreviewFinished, previewed, "the true-colour preview")
+            self.dock.preview_extent_button.click()
+
+        def previewed(layer) -> None:
+            if layer is None:
+                raise StepFailed(f"The true-colour preview failed: {self.dock.result_label.text()}")
+            self.area_on_top()
+            self.log(f"preview layer: {layer.name()}; {self.dock.area_label.text()}")
+            self.clear_messages()
+            self.capture("03-true-colour-preview", done, self.scroll_top)
+
+        self.choose_preset("True colour", lambda: self.settle(preview, 300))
+
+    def step_ndvi(self, done: Callable) -> None:
+        """04: the "NDVI" preset, its output read from setup(), and its preview."""
+
+        def preview() -> None:
+            self.log(f"outputs: {self.dock.outputs_label.text()}")
+            self.wait_signal(self.dock.rasterPreviewFinished, previewed, "the NDVI preview", timeout_s=180)
+            self.dock.preview_extent_button.click()
+
+        def previewed(layer) -> None:
+            if layer is None:
+                raise StepFailed(f"The NDVI preview failed: {self.dock.result_label.text()}")
+            self.log(
+                f"preview layer: {layer.name()}, {layer.bandCount()} band(s); {self.dock.area_label.text()}"
+            )
+            self.clear_messages()
+            self.capture("04-ndvi-preview", done, self.scroll_top)
+
+        self.choose_preset("NDVI", lambda: self.settle(preview, 300))
+
+    def step_tiles(self, done: Callable) -> None:
+        """05: the tutorial's script, no selection (the whole area), "Preview: Tiles": tiles and PU estimate."""
+        self.layer.removeSelection()
+
+        def preview() -> None:
+            self.wait_signal(self.dock.previewFinished, listed, "the tile preview")
+            self.dock.preview_button.click()
+
+        def listed(layer) -> None:
+            if layer is None:
+                raise StepFailed(f"The tile preview failed: {self.dock.result_label.text()}")
+            self.log(f"tiles: {layer.name()}; {self.dock.result_label.text()}")
+            self.zoom_to(layer, scale=1.1)
+            self.clear_messages()
+            self.capture(
+                "05-tile-preview", done, lambda: self.scroll_to_top_of(self.dock.grid_combo.parentWidget())
+            )
+
+        self.choose_preset(JOB_PRESET, preview)
+
+    def step_broken_script(self, done: Callable) -> None:
+        """06: a bracket deleted from setup(), "Create and analyse": the problem on its line, in red."""
+        editor = self.dock.script_editor
+        self.good_script = editor.script()
+        lines = self.good_script.split("\n")
+        row = next((i for i, line in enumerate(lines) if line.startswith("function setup()")), None)
+        if row is None or "{" not in lines[row]:
+            raise StepFailed("No `function setup() {` line in the script to break.")
+        lines[row] = lines[row].replace(" {", "", 1)
+        editor.editor.setText("\n".join(lines))
+        self.log(f"deleted the bracket of line {row + 1}: {lines[row]!r}")
+
+        def read() -> None:
+            self.wait_signal(self.dock.jobStageChanged, refused, "the form's check")
+            self.dock.create_button.click()
+
+        def refused(stage: str, _job) -> None:
+            if stage != "invalid":
+                raise StepFailed(f"A broken script was not refused: stage {stage!r}")
+            self.log(f"problems: {self.dock.problems_label.text()}")
+            self.capture(
+                "06-broken-evalscript", restore, lambda: self.scroll_to_top_of(editor.parentWidget())
+            )
+
+        def restore() -> None:
+            self.clear_messages()
+            self.dock.clear_problems()
+            self.choose_preset(JOB_PRESET, done)
+
+        self.wait_for(
+            lambda: (
+                editor.task is None and editor._inspected_text == editor.script() and bool(editor.problem)
+            ),
+            read,
+            "the script's problem",
+        )
+
+    def step_confirm(self, done: Callable) -> None:
+        """07: "Create and analyse" → the start confirmation with tiles, PU and the service's estimate."""
+        dock = self.dock
+        if editor_problem := dock.script_editor.problem:
+            raise StepFailed(f"The restored script still has a problem: {editor_problem}")
+        dock.folder_widget.setFilePath(self.output_folder)
+        dock.description_edit.setText(JOB_DESCRIPTION)
+        dock.budget_spin.setValue(JOB_BUDGET_PU)
+        self.scroll_bottom()
+
+        def staged(stage: str, job) -> None:
+            if stage != "analysed":
+                raise StepFailed(f"The job did not reach analysis: {stage}: {dock.result_label.text()}")
+            self.job = job
+            self.log(
+                f"analysed: {job.id} {job.status}, {job.tile_count} tiles, estimate {job.value_estimate}"
+            )
+            self.wait_for(lambda: dock.start_dialog is not None and dock.start_dialog.isVisible(), shown,
+                          "the start dialog")  # fmt: skip
+
+        def shown() -> None:
+            self.log(f"start dialog: {dock.start_dialog.text.text()}")
+            self.clear_messages()
+            self.capture(
+                "07-start-confirmation",
+                done,
+                lambda: self.scroll_to_top_of(dock.outputs_label.parentWidget()),
+            )
+
+        self.wait_signal(
+            dock.jobStageChanged,
+            staged,
+            "the job to be created and analysed",
+            accept=lambda stage, _job: stage not in ("created",),
+            timeout_s=200,
+        )
+        dock.create_button.click()
+
+    def step_jobs_tab(self, done: Callable) -> None:
+        """08: "Start job" → the Jobs tab with the job selected and its request."""
+        dock = self.dock
+        dialog = dock.start_dialog
+
+        def started(stage: str, job) -> None:
+            if stage != "started":
+                raise StepFailed(f"The job did not start: {stage}: {dock.result_label.text()}")
+            self.job = job
+            self.log(f"started: {job.id} {job.status}")
+            dock.tabs.setCurrentIndex(1)
+            dock.jobs_panel.refresh_button.click()
+            self.wait_for(lambda: not dock.jobs_panel.is_loading(), listed, "the job list")
+
+        def listed() -> None:
+            panel = dock.jobs_panel
+            row = panel.model.row_of(self.job.id)
+            if row is None:
+                raise StepFailed(f"Job {self.job.id} is not in the Jobs tab: {panel.status_label.text()}")
+            panel.table.selectRow(row)
+            panel.table.scrollTo(panel.model.index(row, 0))
+            self.log(f"jobs tab: {panel.status_label.text()}; row {row}")
+            self.capture("08-jobs-tab", done)
+
+        self.wait_signal(dock.jobStageChanged, started, "the job to start", timeout_s=120)
+        dialog.start_button.click()  # "Start job"
+
+    # --- after the shots ------------------------------------------------------------------------------
+
+    def wind_down(self) -> None:
+        """Let the job finish (the engine stops when QGIS quits); stop it when it takes too long."""
+        from tilewise.core.tasks import ClientCallTask
+
+        client, job_id = self.dock.client, self.job.id if self.job else None
+        if client is None or job_id is None:
+            self.succeed()
+            return
+        deadline = time.monotonic() + JOB_WAIT_S
+
+        def poll() -> None:
+            task = ClientCallTask(
+                "user guide: job status", lambda cancel: client.get(job_id, cancel), self.guard(got)
+            )
+            self.tasks.append(task)
+            QgsApplication.taskManager().addTask(task)
+
+        def got(task) -> None:
+            job = task.result
+            status = getattr(job, "status", None)
+            if status in ("FAILED", "PARTIAL"):
+                raise StepFailed(f"Job {job_id} ended {status}: {job.error}")
+            if status in ("DONE", "STOPPED", "CANCELED"):
+                self.log(f"job {job_id} ended {status}; outputs in {self.output_folder}")
+                self.succeed()
+            elif time.monotonic() > deadline:
+                self.log(f"job {job_id} still {status} after {JOB_WAIT_S} s: stopping it")
+                stop = ClientCallTask("user guide: stop job", lambda cancel: client.stop(job_id, cancel),
+                                      self.guard(lambda _task: self.succeed()))  # fmt: skip
+                self.tasks.append(stop)
+                QgsApplication.taskManager().addTask(stop)
+            else:
+                self.after(3000, poll)
+
+        self.log(f"waiting up to {JOB_WAIT_S} s for job {job_id} to finish")
+        poll()
+
+    def succeed(self) -> None:
+        self.log(f"OK: {len(self.steps)} screenshots in {self.out}")
+        self.quit(0)
+
+
+_TILEWISE_USER_GUIDE_SHOTS = UserGuideShots()
+_TILEWISE_USER_GUIDE_SHOTS.start()
