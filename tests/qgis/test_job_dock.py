@@ -247,12 +247,22 @@ def v1_dock(qgis_iface, qgis_new_project, engine, bucket, tmp_path):
     QgsSettings().remove("tilewise")
 
 
-def test_no_active_layer_and_a_point_layer_are_refused(v1_dock, engine, qgis_iface):
+def test_no_active_layer_a_point_or_line_layer_and_an_invalid_polygon_are_refused(
+    v1_dock, engine, qgis_iface
+):
     qgis_iface._active_layer_id = None
     assert "No active layer" in refused(v1_dock, engine, V1, {"area"})
     points = polygon_layer(["POINT(-119.2 36.0)"], geometry="Point", name="wells")
     qgis_iface.setActiveLayer(points)
     assert "not a polygon layer" in refused(v1_dock, engine, V1, {"area"})
+    lines = polygon_layer(["LINESTRING(-119.2 36.0,-119.1 36.1)"], geometry="LineString", name="canals")
+    qgis_iface.setActiveLayer(lines)
+    assert "not a polygon layer" in refused(v1_dock, engine, V1, {"area"})
+    bowtie = polygon_layer(
+        ["POLYGON((-119.3 36.0,-119.1 36.1,-119.1 36.0,-119.3 36.1,-119.3 36.0))"], name="bowtie"
+    )
+    qgis_iface.setActiveLayer(bowtie)
+    assert "Fix Geometries" in refused(v1_dock, engine, V1, {"area"})
 
 
 def test_without_a_selection_every_polygon_is_used_and_said_so(v1_dock, qgis_iface):
