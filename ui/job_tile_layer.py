@@ -46,7 +46,6 @@ from qgis.core import (
     QgsFeatureRequest,
     QgsFillSymbol,
     QgsGeometry,
-    QgsLayerTreeGroup,
     QgsMessageLog,
     QgsProject,
     QgsProviderRegistry,
@@ -58,6 +57,7 @@ from qgis.PyQt import sip
 from ..core.crs import WGS84, transform_points
 from ..core.jobs import V1, V2, BatchJob, Tile
 from ..core.tile_status import STATUS_STYLES
+from .job_groups import JOB_PROPERTY, job_group, job_group_name
 from .tile_layer import name_labels
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ FIELD_ALIASES = {
 # What `apply` writes; the rest never changes after a tile is added.
 CHANGING = ("status", "failure", "cost", "updated")
 
-PROP_JOB = "tilewise/job_id"
+PROP_JOB = JOB_PROPERTY
 PROP_DEPLOYMENT = "tilewise/deployment"
 PROP_API = "tilewise/api_version"
 PROP_STALE = "tilewise/stale"
@@ -119,11 +119,6 @@ class JobTileLayerError(Exception):
 
 def gpkg_path(folder: Path, job_id: str) -> Path:
     return Path(folder) / f"job-{job_id}.gpkg"
-
-
-def group_name(job: BatchJob) -> str:
-    short = job.id[:8]
-    return f"Tilewise job {short} — {job.description}" if job.description else f"Tilewise job {short}"
 
 
 class JobTileLayer:
@@ -187,7 +182,7 @@ class JobTileLayer:
         _style(layer, job.api_version, _tile_size_m(tiles))
         state = _read_state(layer) if reused else _written_state(tiles)
         project.addMapLayer(layer, False)
-        group = _job_group(project, job)
+        group = job_group(job, project)
         group.insertLayer(0, layer)
         wrapper = cls(layer, project, state)
         if reused:
@@ -420,7 +415,7 @@ def _write_gpkg(path: Path, job: BatchJob, tiles: Sequence[Tile]) -> None:
             "FID=fid",
             "GEOMETRY_NAME=geom",
             "SPATIAL_INDEX=NO",  # see the module's docstring
-            f"IDENTIFIER={group_name(job)}",
+            f"IDENTIFIER={job_group_name(job)}",
             f"DESCRIPTION=Tiles of {'v2' if job.api_version == V2 else 'v1'} batch job {job.id} ({job.deployment})",
         ]
         layer = source.CreateLayer(TABLE, srs, ogr.wkbPolygon, options)
@@ -626,17 +621,6 @@ def _job_layers(job_id: str, project: QgsProject) -> list[QgsVectorLayer]:
         for layer in project.mapLayers().values()
         if isinstance(layer, QgsVectorLayer) and str(layer.customProperty(PROP_JOB) or "") == job_id
     ]
-
-
-def _job_group(project: QgsProject, job: BatchJob) -> QgsLayerTreeGroup:
-    """The job's group (found by its property, so a renamed one is kept), else a new one at the top."""
-    root = project.layerTreeRoot()
-    for group in root.findGroups(True):
-        if str(group.customProperty(PROP_JOB) or "") == job.id:
-            return group
-    group = root.insertGroup(0, group_name(job))
-    group.setCustomProperty(PROP_JOB, job.id)
-    return group
 
 
 # --- helpers ----------------------------------------------------------------------------------------------
