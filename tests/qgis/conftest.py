@@ -45,6 +45,31 @@ def project_connection_check(qgis_app):
     project.legendLayersAdded.connect(qgis_app.processEvents)
 
 
+@pytest.fixture
+def slow_server():
+    """A server on 127.0.0.1 that answers every request (an empty 200) after five seconds."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            time.sleep(5)
+            self.send_response(200)
+            self.end_headers()
+
+        do_POST = do_GET
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
 def wait_until(predicate, timeout: float = 60.0) -> None:
     """Run the Qt event loop until predicate() is true (tasks finish through it)."""
     deadline = time.monotonic() + timeout

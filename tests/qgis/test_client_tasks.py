@@ -3,9 +3,7 @@ that follows a live engine's job to its end, emitting only what changed."""
 
 from __future__ import annotations
 
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from qgis.core import QgsApplication
@@ -25,29 +23,6 @@ from tilewise.core.monitor import JobWatcher
 from tilewise.core.tasks import ClientCallTask, JobMonitorTask
 
 from .conftest import wait_until
-
-
-@pytest.fixture
-def slow_server():
-    """Answers every request after five seconds."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-        def do_GET(self):
-            time.sleep(5)
-            self.send_response(200)
-            self.end_headers()
-
-        do_POST = do_GET
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
 
 
 @pytest.fixture(scope="module")

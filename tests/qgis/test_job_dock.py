@@ -409,47 +409,21 @@ def test_the_form_survives_a_new_dock(v1_dock, qgis_iface, engine, tmp_path):
         other.deleteLater()
 
 
-def test_closing_the_dock_while_a_call_runs_is_harmless(qgis_iface, qgis_new_project, tmp_path, caplog):
+def test_closing_the_dock_while_a_call_runs_is_harmless(
+    qgis_iface, qgis_new_project, tmp_path, caplog, slow_server
+):
     """A task that ends after its dock is gone must neither crash QGIS nor touch deleted widgets."""
-    import threading
-    import time
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
     from qgis.core import QgsApplication
     from qgis.PyQt import sip
 
-    class Slow(BaseHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-        def do_POST(self):
-            time.sleep(2)
-            body = b'{"access_token": "t", "expires_in": 3600}'
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        do_GET = do_POST
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        QgsSettings().remove("tilewise")
-        dock = TilewiseDock(
-            qgis_iface, store=make_store(tmp_path, f"http://127.0.0.1:{server.server_address[1]}", V1)
-        )
-        assert "engine" in dock.tasks  # the engine's status is being read
-        task = dock.tasks["engine"]
-        dock.unload()
-        dock.deleteLater()
-        QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)  # the widgets are really gone
-        wait_until(lambda: sip.isdeleted(task) or task.status() in (task.Complete, task.Terminated), 30)
-        for _ in range(20):
-            QgsApplication.processEvents()
-        assert not [r for r in caplog.records if "handling the end" in r.getMessage()]
-    finally:
-        server.shutdown()
-        server.server_close()
+    QgsSettings().remove("tilewise")
+    dock = TilewiseDock(qgis_iface, store=make_store(tmp_path, slow_server, V1))
+    assert "engine" in dock.tasks  # the engine's status is being read
+    task = dock.tasks["engine"]
+    dock.unload()
+    dock.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)  # the widgets are really gone
+    wait_until(lambda: sip.isdeleted(task) or task.status() in (task.Complete, task.Terminated), 30)
+    for _ in range(20):
+        QgsApplication.processEvents()
+    assert not [r for r in caplog.records if "handling the end" in r.getMessage()]

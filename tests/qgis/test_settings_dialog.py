@@ -4,9 +4,7 @@ deployment."""
 
 from __future__ import annotations
 
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from qgis.core import QgsApplication, QgsAuthMethodConfig, QgsSettings
@@ -75,29 +73,6 @@ def open_dialog(store):
         dialog.reject()  # cancels a running test
         wait_until(lambda d=dialog: d.task is None, timeout=20)
         dialog.deleteLater()
-
-
-@pytest.fixture
-def slow_server():
-    """Answers every request after five seconds."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-        def do_GET(self):
-            time.sleep(5)
-            self.send_response(200)
-            self.end_headers()
-
-        do_POST = do_GET
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
 
 
 def add_through_dialog(
