@@ -79,6 +79,7 @@ from ..core.job_form import (
 from ..core.jobs import BatchJob
 from ..core.tasks import ClientCallTask, TileEnumerationTask, TilingRequest
 from .evalscript_editor import EvalscriptEditor
+from .job_monitor import attach_to_dock
 from .jobs_panel import JobsPanel
 from .messages import with_hint
 from .preview_layers import add_preview_layer
@@ -141,6 +142,7 @@ class TilewiseDock(QgsDockWidget):
         self._connect_layer_signals()
         self.refresh_area_summary()
         self.reload_deployments()
+        self.job_monitor = attach_to_dock(self)  # started jobs recolour their tile layer as they run
 
     # === building the dock ==============================================================================
 
@@ -1191,6 +1193,7 @@ class TilewiseDock(QgsDockWidget):
         self.tasks.clear()
         self.script_editor.unload()
         self.jobs_panel.unload()
+        self.job_monitor.unload()
         if self.client is not None:
             self.client.close()
         with contextlib.suppress(TypeError, RuntimeError):

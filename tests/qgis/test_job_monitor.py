@@ -1,0 +1,289 @@
+"""A started job watched live against a local engine: its tile layer recolours as tiles move, progress shows in
+the dock, the end is reported; a service that goes away leaves the layer stale; unloading mid-watch is
+harmless."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from qgis.core import Qgis, QgsFeatureRequest
+from qgis.PyQt.QtCore import QCoreApplication, QThread
+from testkit import (
+    SLOW_SCRIPT,
+    TEST_CLIENT_ID,
+    TEST_CLIENT_SECRET,
+    WIDE_BBOX,
+    local_engine,
+    process_request_json,
+)
+
+from tilewise.core.auth import ClientCredentials
+from tilewise.core.client import BatchClient
+from tilewise.core.deployments import V1, V2, custom_deployment
+from tilewise.ui.job_monitor import JobMonitor, attach_to_dock, progress_counts, progress_text
+
+from .conftest import polygon_layer, wait_until
+from .test_job_dock import clear_messages, make_dock, make_store, messages, run_stages
+
+# Fails the tiles without data (most of WIDE_BBOX's), with a reason the layer must show.
+NO_DATA_FAILS = """//VERSION=3
+function setup() {
+  return { input: ["B04", "B08", "dataMask"], output: { bands: 1, sampleType: "FLOAT32" } };
+}
+function evaluatePixel(s) {
+  if (s.dataMask == 0) { throw new Error("no data here"); }
+  return [(s.B08 - s.B04) / (s.B08 + s.B04)];
+}
+"""
+WIDE_POLYGON = "POLYGON(({0} {1},{2} {1},{2} {3},{0} {3},{0} {1}))".format(*WIDE_BBOX)
+
+
+@pytest.fixture(scope="module")
+def engine(small_catalog, s3_server, tmp_path_factory):
+    server = local_engine(tmp_path_factory.mktemp("monitor-engine"), small_catalog, s3_server, 1).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def bucket(s3_server):
+    return s3_server.new_bucket()
+
+
+def client_for(url: str) -> BatchClient:
+    deployment = custom_deployment("Monitor test", url, api_versions=(V2, V1))
+    return BatchClient(deployment, ClientCredentials(TEST_CLIENT_ID, TEST_CLIENT_SECRET), api_version=V1)
+
+
+def slow_job(client: BatchClient, bucket: str):
+    """A v1 job over a dozen tiles, a second or so per tile with data: slow enough to act mid-job."""
+    job = client.create_raw(
+        {
+            "processRequest": process_request_json(SLOW_SCRIPT, WIDE_BBOX),
+            "tilingGrid": {"id": 1, "resolution": 20, "bufferX": 0, "bufferY": 0},
+            "output": {"defaultTilePath": f"s3://{bucket}/monitor"},
+        }
+    )
+    client.start(job.id)
+    return job
+
+
+def layer_values(job_layer) -> dict[int, tuple]:
+    """tile id -> (status, failure) as the GeoPackage layer holds them."""
+    request = QgsFeatureRequest().setFlags(QgsFeatureRequest.NoGeometry)
+    return {
+        int(f["tile_id"]): (f["status"], f["failure"] if f["failure"] else None)
+        for f in job_layer.layer.getFeatures(request)
+    }
+
+
+def spin(seconds: float) -> None:
+    import time
+
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        QCoreApplication.processEvents()
+        time.sleep(0.01)
+
+
+# --- a job started from the dock ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def dock(qgis_iface, qgis_new_project, engine, bucket, tmp_path):
+    widget = make_dock(qgis_iface, make_store(tmp_path, engine.url, V1))
+    widget.location_combo.setCurrentIndex(widget.location_combo.findData("s3"))
+    widget.s3_url_edit.setText(f"s3://{bucket}/monitor-dock")
+    widget.resolution_combo.setCurrentIndex(widget.resolution_combo.findData(20.0))
+    wait_until(lambda: widget.client is not None and "engine" not in widget.tasks)
+    clear_messages(qgis_iface)
+    yield widget
+    widget.unload()
+    widget.deleteLater()
+
+
+@pytest.mark.parametrize("script", ["ndvi", "failing"])
+def test_a_started_job_recolours_its_tile_layer_until_it_ends(dock, engine, qgis_iface, script):
+    if script == "failing":
+        dock.script_editor.set_script(NO_DATA_FAILS)
+        wait_until(lambda: dock.script_editor.task is None)
+    monitor = attach_to_dock(dock)
+    monitor.min_interval_s, monitor.max_interval_s = 0.2, 1.0
+    seen: dict[int, set[str]] = {}  # tile id -> every status the layer showed
+    progress: list[tuple[str, dict]] = []
+    finished = []
+    labels = []
+
+    def record(job, counts):
+        progress.append((job.status, counts))
+        job_layer = monitor.layer(job.id)
+        if job_layer is not None:
+            for tile_id, (status, _) in layer_values(job_layer).items():
+                seen.setdefault(tile_id, set()).add(status)
+        labels.append(dock.result_label.text())
+
+    monitor.progressChanged.connect(record)
+    monitor.jobFinished.connect(finished.append)
+
+    area = polygon_layer([WIDE_POLYGON], name="wide area")
+    qgis_iface.setActiveLayer(area)
+    stages = run_stages(dock, {"analysed", "failed"}, dock.create_job)
+    assert stages[-1][0] == "analysed", messages(qgis_iface, Qgis.Critical)
+    job = stages[-1][1]
+    stages = run_stages(dock, {"started", "failed"}, dock.start_dialog.start_button.click)
+    assert stages[-1][0] == "started", messages(qgis_iface, Qgis.Critical)
+    assert monitor.watched() == [job.id]
+
+    wait_until(lambda: finished, 300)
+    final = finished[0]
+    assert final.id == job.id and final.is_terminal
+    assert final.status == ("PARTIAL" if script == "failing" else "DONE"), final
+
+    job_layer = monitor.layer(job.id)
+    assert job_layer is not None and not job_layer.removed and not job_layer.stale
+    values = layer_values(job_layer)
+    assert len(values) == final.tile_count > 2
+    # every tile ends processed, or failed with its reason in the `failure` field
+    assert {status for status, _ in values.values()} <= {"PROCESSED", "FAILED"}
+    final_statuses = {status for status, _ in values.values()}
+    if script == "failing":  # the tiles without data fail, with the evalscript's reason
+        assert "FAILED" in final_statuses and final_statuses <= {"PROCESSED", "FAILED"}, values
+    else:
+        assert final_statuses == {"PROCESSED"}, values
+    for status, failure in values.values():
+        assert (failure is not None) == (status == "FAILED"), values
+        if failure is not None:
+            assert "no data here" in failure
+    # the layer was seen changing: tiles went through more than their final status
+    assert len(progress) >= 2
+    assert any(len(statuses) > 1 for statuses in seen.values()), seen
+    assert any({"PROCESSED", "FAILED"} & statuses for statuses in seen.values())
+    # the layer's counts, the progress and the dock agree
+    done, failed, total = progress_counts(job_layer.counts())
+    assert (done, failed, total) == (
+        sum(s == "PROCESSED" for s, _ in values.values()),
+        sum(s == "FAILED" for s, _ in values.values()),
+        len(values),
+    )
+    assert progress[-1][1] == job_layer.counts()
+    assert dock.result_label.text() == progress_text(final, job_layer.counts()) + " (finished)"
+    assert f"{done} done, {failed} failed of {total} tiles" in dock.result_label.text()
+    assert any("tiles" in label for label in labels)
+    # the layer sits in the job's group
+    group = job_layer.project.layerTreeRoot().findLayer(job_layer.layer.id()).parent()
+    assert job.id[:8] in group.name()
+
+
+# --- faults -------------------------------------------------------------------------------------------------
+
+
+def test_a_service_gone_mid_job_leaves_the_layer_stale_with_its_last_state(
+    qgis_app, qgis_new_project, small_catalog, s3_server, tmp_path
+):
+    own = local_engine(tmp_path / "engine", small_catalog, s3_server, 1).start()
+    monitor = JobMonitor(lambda: tmp_path / "layers", min_interval_s=0.2, max_interval_s=0.3)
+    failures, finished = [], []
+    monitor.watchFailed.connect(lambda job, reason: failures.append(reason))
+    monitor.jobFinished.connect(finished.append)
+    try:
+        with client_for(own.url) as client:
+            job = slow_job(client, s3_server.new_bucket())
+            monitor.watch(client, job)
+            wait_until(lambda: monitor.layer(job.id) is not None, 120)
+            job_layer = monitor.layer(job.id)
+            own.stop(kill=True)  # the service goes away mid-job
+            wait_until(lambda: failures, 180)
+            before = layer_values(job_layer)
+            spin(0.5)
+    finally:
+        monitor.unload()
+        own.stop(kill=True)
+    assert not finished
+    assert job_layer.stale and job_layer.stale_reason == failures[0]
+    assert job_layer.layer.name().endswith("(stale)")
+    assert layer_values(job_layer) == before and len(before) == job_layer.layer.featureCount() > 0
+
+
+def test_unloading_mid_watch_is_harmless(qgis_app, qgis_new_project, engine, bucket, tmp_path, caplog):
+    monitor = JobMonitor(lambda: tmp_path / "layers", min_interval_s=0.2, max_interval_s=0.5)
+    progress = []
+    monitor.progressChanged.connect(lambda job, counts: progress.append(counts))
+    on_main_thread = []  # the layer is only ever touched on the main thread
+    tiles_changed = monitor._tiles_changed
+
+    def spy(*args):
+        on_main_thread.append(QThread.currentThread() == QCoreApplication.instance().thread())
+        tiles_changed(*args)
+
+    monitor._tiles_changed = spy
+    with client_for(engine.url) as client:
+        job = slow_job(client, bucket)
+        monitor.watch(client, job)
+        wait_until(lambda: monitor.layer(job.id) is not None, 120)
+        job_layer = monitor.layer(job.id)
+        task = monitor._watches[job.id].task
+        caplog.set_level(logging.ERROR)
+        monitor.unload()
+        count = len(progress)
+        state = layer_values(job_layer)
+        wait_until(lambda: task not in monitor._tasks, 30)  # the task ends, cancelled
+        spin(2.0)
+        client.stop(job.id)  # leave the module's engine free for the next test
+    assert monitor.watched() == [] and monitor.layer(job.id) is None
+    assert len(progress) == count and layer_values(job_layer) == state  # late results ignored
+    assert on_main_thread and all(on_main_thread)
+    assert not job_layer.stale
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.records
+    monitor.watch(client, job)  # an unloaded monitor watches nothing more
+    assert monitor.watched() == []
+
+
+@pytest.mark.parametrize("with_access", [True, False], ids=["bucket", "progress-only"])
+def test_a_v2_job_is_watched_from_its_bucket_or_by_progress_only(
+    qgis_iface, qgis_new_project, engine, bucket, s3_server, tmp_path, with_access
+):
+    from tilewise.core.storage import S3Access
+
+    dock = make_dock(qgis_iface, make_store(tmp_path, engine.url, V2))
+    try:
+        dock.location_combo.setCurrentIndex(dock.location_combo.findData("s3"))
+        dock.s3_url_edit.setText(f"s3://{bucket}/monitor-v2-{int(with_access)}")
+        wait_until(lambda: dock.client is not None and "engine" not in dock.tasks)
+        access = S3Access(
+            endpoint_url=s3_server.endpoint_url,
+            region=s3_server.region,
+            access_key=s3_server.access_key,
+            secret_key=s3_server.secret_key,
+        )
+        monitor = attach_to_dock(dock, (lambda job: access) if with_access else None)
+        monitor.min_interval_s, monitor.max_interval_s = 0.2, 1.0
+        progress, finished = [], []
+        monitor.progressChanged.connect(lambda job, counts: progress.append((job, counts)))
+        monitor.jobFinished.connect(finished.append)
+        area = polygon_layer([WIDE_POLYGON], name="wide area")
+        qgis_iface.setActiveLayer(area)
+        stages = run_stages(dock, {"analysed", "failed"}, dock.create_job)
+        assert stages[-1][0] == "analysed", messages(qgis_iface, Qgis.Critical)
+        stages = run_stages(dock, {"started", "failed"}, dock.start_dialog.start_button.click)
+        assert stages[-1][0] == "started", messages(qgis_iface, Qgis.Critical)
+        job = stages[-1][1]
+        wait_until(lambda: finished, 300)
+        final = finished[0]
+        assert final.id == job.id and final.is_terminal and progress
+        job_layer = monitor.layer(job.id)
+        if with_access:
+            assert job_layer is not None and not job_layer.stale
+            values = layer_values(job_layer)
+            assert len(values) == final.tile_count
+            assert {s for s, _ in values.values()} <= {"DONE", "FATAL"}
+            for status, failure in values.values():
+                assert status != "FATAL" or failure, values
+            assert progress[-1][1] == job_layer.counts()
+            assert "tiles" in dock.result_label.text()
+        else:
+            assert job_layer is None and all(counts == {} for _, counts in progress)
+            assert "% complete" in dock.result_label.text() or final.status in dock.result_label.text()
+    finally:
+        dock.unload()
+        dock.deleteLater()

@@ -1,0 +1,329 @@
+"""Watching running jobs on the map: one JobMonitorTask per job, its JobTileLayer updated on the main thread.
+
+The task (core/tasks.py) polls in the background and emits what changed; the slots here run on the main thread
+(PyQt queues a signal emitted from the task's thread to a callable connected on the main thread):
+- the first tile listing creates the job's JobTileLayer (in the job's group), later ones `apply` in bulk;
+- `failed(str)` (the service gone, the job deleted elsewhere) marks the layer stale with the reason: it keeps
+  its last known state;
+- `progressChanged(job, counts)` after each update (counts per tile status; empty for a v2 job watched
+  without S3 access, whose progress is the job's `completion` only), `jobFinished(job)` once the job is in
+  a terminal status and its last tiles are on the layer (v2: after one more read of the bucket, since the
+  final execution database may be uploaded just after the job turns DONE).
+
+QGIS's task manager shows each watch: for v2 the task sets the job's completion itself; for v1 (no
+completion from the service) the slot sets (processed + failed) / total from the layer's counts on the main
+thread, where the task's signals arrive. `run()` never touches a layer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Optional
+
+from qgis.core import Qgis, QgsApplication, QgsMessageLog, QgsProject
+from qgis.PyQt import sip
+from qgis.PyQt.QtCore import QObject, pyqtSignal
+
+from ..core.client import BatchClient
+from ..core.http import Cancel
+from ..core.jobs import V2, BatchJob
+from ..core.monitor import JobWatcher, V2Tiles, bucket_tiles
+from ..core.storage import S3Access
+from ..core.tasks import ClientCallTask, JobMonitorTask
+from .job_tile_layer import JobTileLayer, JobTileLayerError
+
+log = logging.getLogger(__name__)
+
+DONE_STATUSES = frozenset({"PROCESSED", "DONE"})
+FAILED_STATUSES = frozenset({"FAILED", "FATAL"})
+
+SETTLE_READS = 10  # v2: reads of the bucket after the end while features still show PENDING
+SETTLE_WAIT_S = 1.0
+
+_temp_folder: Optional[Path] = None
+
+
+def project_layers_folder() -> Path:
+    """<project folder>/tilewise for a saved project; a temporary folder (one per session) otherwise."""
+    global _temp_folder
+    home = QgsProject.instance().absolutePath()
+    if home:
+        return Path(home) / "tilewise"
+    if _temp_folder is None:
+        _temp_folder = Path(tempfile.mkdtemp(prefix="tilewise-jobs-"))
+    return _temp_folder
+
+
+def progress_counts(counts: dict[str, int]) -> tuple[int, int, int]:
+    """(done, failed, total) from tiles per status (v1 or v2 statuses)."""
+    done = sum(n for status, n in counts.items() if status in DONE_STATUSES)
+    failed = sum(n for status, n in counts.items() if status in FAILED_STATUSES)
+    return done, failed, sum(counts.values())
+
+
+def progress_text(job: BatchJob, counts: dict[str, int]) -> str:
+    done, failed, total = progress_counts(counts)
+    head = f"Job {job.id[:8]}… {job.status}"
+    if total:
+        return f"{head}: {done} done, {failed} failed of {total} tiles"
+    if job.completion is not None:
+        return f"{head}: {job.completion:.0f} % complete"
+    return head
+
+
+@dataclass
+class _Watch:
+    job: BatchJob
+    task: JobMonitorTask
+    layer: Optional[JobTileLayer] = None
+    tiles_shown: bool = True  # False: v2 without S3 access, progress only
+    v2_tiles: Optional[V2Tiles] = None
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+class JobMonitor(QObject):
+    """Watches jobs: one JobMonitorTask per job, its JobTileLayer updated in bulk on the main thread."""
+
+    progressChanged = pyqtSignal(object, dict)  # BatchJob, counts per status
+    jobFinished = pyqtSignal(object)  # BatchJob in a terminal status
+    watchFailed = pyqtSignal(object, str)  # BatchJob, why the watch ended (its layer is marked stale)
+
+    def __init__(
+        self,
+        layers_folder: Callable[[], Path] = project_layers_folder,
+        parent: Optional[QObject] = None,
+        min_interval_s: float = 2.0,
+        max_interval_s: float = 30.0,
+    ):
+        super().__init__(parent)
+        self.layers_folder = layers_folder
+        self.min_interval_s = min_interval_s
+        self.max_interval_s = max_interval_s
+        self._watches: dict[str, _Watch] = {}
+        self._tasks: list = []  # every task until it ends (a stopped one may still run)
+        self._scratch: Optional[Path] = None
+        self._unloaded = False
+
+    # --- the interface ---------------------------------------------------------------------------------
+
+    def watch(self, client: BatchClient, job: BatchJob, access: Optional[S3Access] = None) -> None:
+        """Watch the job until it ends. v1: tiles from the API; v2: from the bucket artefacts with `access`
+        (without it, job progress only)."""
+        if self._unloaded:
+            return
+        self.stop_watching(job.id)
+        v2_tiles = None
+        tiles_shown = True
+        if job.api_version == V2:
+            if access is None:
+                tiles_shown = False
+            else:
+                v2_tiles = bucket_tiles(access, self._scratch_folder())
+        watcher = JobWatcher(client, job.id, v2_tiles, self.min_interval_s, self.max_interval_s)
+        task = JobMonitorTask(watcher)
+        watch = _Watch(job, task, JobTileLayer.find(job.id), tiles_shown, v2_tiles)
+        task.jobChanged.connect(functools.partial(self._job_changed, job.id, task))
+        task.tilesChanged.connect(functools.partial(self._tiles_changed, job.id, task))
+        task.failed.connect(functools.partial(self._failed, job.id, task))
+        task.taskCompleted.connect(functools.partial(self._completed, job.id, task))
+        task.taskTerminated.connect(functools.partial(self._forget_task, task))
+        self._watches[job.id] = watch
+        self._tasks.append(task)
+        QgsApplication.taskManager().addTask(task)
+
+    def stop_watching(self, job_id: str) -> None:
+        """Stop the job's task; its layer stays as it is. Results the task still sends are ignored."""
+        watch = self._watches.pop(job_id, None)
+        if watch is not None:
+            _cancel(watch.task)
+
+    def layer(self, job_id: str) -> Optional[JobTileLayer]:
+        watch = self._watches.get(job_id)
+        return watch.layer if watch is not None else None
+
+    def watched(self) -> list[str]:
+        """The ids of the jobs watched (or watched to their end or failure), until `stop_watching`."""
+        return list(self._watches)
+
+    def unload(self) -> None:
+        """Cancel every task; whatever they still send is ignored."""
+        self._unloaded = True
+        for task in list(self._tasks):
+            _cancel(task)
+        self._watches.clear()
+
+    # --- the task's signals (main thread) -------------------------------------------------------------------
+
+    def _current(self, job_id: str, task: JobMonitorTask) -> Optional[_Watch]:
+        """The watch the task serves, or None once it was stopped, replaced or the monitor unloaded."""
+        if self._unloaded:
+            return None
+        watch = self._watches.get(job_id)
+        return watch if watch is not None and watch.task is task else None
+
+    def _job_changed(self, job_id: str, task: JobMonitorTask, job: BatchJob) -> None:
+        watch = self._current(job_id, task)
+        if watch is None:
+            return
+        watch.job = job
+        if watch.layer is None or not watch.tiles_shown:
+            self.progressChanged.emit(job, dict(watch.counts))
+
+    def _tiles_changed(self, job_id: str, task: JobMonitorTask, tiles: list, full: bool) -> None:
+        watch = self._current(job_id, task)
+        if watch is None:
+            return
+        try:
+            if watch.layer is None:
+                if not full:
+                    return  # the first full listing creates the layer
+                watch.layer = JobTileLayer.create(watch.job, tiles, self.layers_folder())
+            else:  # a layer the user removed stays removed: `apply` writes nothing, counts go on
+                watch.layer.apply(tiles, full)
+                if watch.layer.error:
+                    QgsMessageLog.logMessage(watch.layer.error, "Tilewise", Qgis.Warning)
+            if watch.layer.stale:
+                watch.layer.set_stale(False)
+        except JobTileLayerError as exc:
+            QgsMessageLog.logMessage(str(exc), "Tilewise", Qgis.Critical)
+            return
+        watch.counts = watch.layer.counts()
+        if watch.job.api_version != V2:
+            done, failed, total = progress_counts(watch.counts)
+            if total and not sip.isdeleted(task):
+                task.setProgress(100.0 * (done + failed) / total)
+        self.progressChanged.emit(watch.job, dict(watch.counts))
+
+    def _failed(self, job_id: str, task: JobMonitorTask, reason: str) -> None:
+        watch = self._current(job_id, task)
+        if watch is None:
+            return
+        if watch.layer is not None:
+            watch.layer.set_stale(True, reason)
+        QgsMessageLog.logMessage(f"Watching job {job_id} stopped: {reason}", "Tilewise", Qgis.Warning)
+        self.watchFailed.emit(watch.job, reason)
+
+    def _completed(self, job_id: str, task: JobMonitorTask) -> None:
+        self._forget_task(task)
+        watch = self._current(job_id, task)
+        if watch is None:
+            return
+        if not watch.job.is_terminal:
+            return
+        if watch.v2_tiles is not None:
+            self._settle_v2(job_id, task, watch)
+        else:
+            self.jobFinished.emit(watch.job)
+
+    def _settle_v2(self, job_id: str, task: JobMonitorTask, watch: _Watch) -> None:
+        """The engine (and maybe the service) uploads the final execution database just after the job
+        turns DONE, so the watch's last read may predate it: read the bucket again, a few times while
+        features still show PENDING, then report the end."""
+        job, read = watch.job, watch.v2_tiles
+
+        def settle(cancel: Cancel) -> list:
+            tiles = read(job, cancel)
+            for _ in range(SETTLE_READS):
+                if not any(t.status == "PENDING" for t in tiles) or cancel.wait(SETTLE_WAIT_S):
+                    break
+                tiles = read(job, cancel)
+            return tiles
+
+        def done(final: ClientCallTask) -> None:
+            self._forget_task(final)
+            current = self._current(job_id, task)
+            if current is None:
+                return
+            if final.error is None and final.result:
+                self._tiles_changed(job_id, task, final.result, True)
+            elif final.error:
+                QgsMessageLog.logMessage(
+                    f"Reading the final tile statuses of job {job_id} failed: {final.error}",
+                    "Tilewise",
+                    Qgis.Warning,
+                )
+            self.jobFinished.emit(current.job)
+
+        final = ClientCallTask(f"final tile statuses of job {job_id}", settle, done)
+        self._tasks.append(final)
+        QgsApplication.taskManager().addTask(final)
+
+    def _forget_task(self, task: JobMonitorTask) -> None:
+        if task in self._tasks:
+            self._tasks.remove(task)
+
+    def _scratch_folder(self) -> Path:
+        if self._scratch is None:
+            self._scratch = Path(tempfile.mkdtemp(prefix="tilewise-monitor-"))
+        return self._scratch
+
+
+def _cancel(task: JobMonitorTask) -> None:
+    if sip.isdeleted(task):
+        return
+    with contextlib.suppress(RuntimeError):
+        task.cancel()
+
+
+def attach_to_dock(dock, access_for: Optional[Callable[[BatchJob], Optional[S3Access]]] = None) -> JobMonitor:
+    """A JobMonitor that watches each job the dock starts, with the dock's client, and shows its progress
+    ("done/failed/total") in the dock's result label. `access_for(job)` gives a v2 job's S3 access (tiles
+    from its bucket); without it, v2 jobs show their progress only. The monitor stops with the dock."""
+    monitor = JobMonitor(project_layers_folder, dock)
+
+    def gone() -> bool:
+        if getattr(dock, "_unloaded", False) or sip.isdeleted(dock):
+            monitor.unload()
+            return True
+        return False
+
+    def stage_changed(stage: str, job) -> None:
+        if gone() or stage != "started" or job is None or dock.client is None:
+            return
+        access = access_for(job) if access_for is not None else None
+        try:  # a client of its own: the dock's is closed when the user picks another deployment
+            client = dock.store.client(job.deployment, job.api_version)
+            own_clients[job.id] = client
+        except Exception:  # credentials just removed: watch with the dock's for now
+            client = dock.client
+        monitor.watch(client, job, access)
+
+    own_clients: dict[str, BatchClient] = {}
+
+    def release(job: BatchJob, *_args) -> None:
+        client = own_clients.pop(job.id, None)
+        if client is not None:
+            client.close()
+
+    def show(job: BatchJob, counts: dict) -> None:
+        if gone() or sip.isdeleted(dock.result_label):
+            return
+        dock.result_label.setText(progress_text(job, counts))
+
+    def finished(job: BatchJob) -> None:
+        if gone() or sip.isdeleted(dock.result_label):
+            return
+        watch_layer = monitor.layer(job.id)
+        counts = watch_layer.counts() if watch_layer is not None else {}
+        dock.result_label.setText(progress_text(job, counts) + " (finished)")
+
+    def failed(job: BatchJob, reason: str) -> None:
+        if gone() or sip.isdeleted(dock.result_label):
+            return
+        dock.result_label.setText(
+            f"Job {job.id[:8]}…: no longer watched ({reason}); the map shows its last state."
+        )
+
+    dock.jobStageChanged.connect(stage_changed)
+    monitor.progressChanged.connect(show)
+    monitor.jobFinished.connect(finished)
+    monitor.watchFailed.connect(failed)
+    monitor.jobFinished.connect(release)
+    monitor.watchFailed.connect(release)
+    dock.destroyed.connect(lambda *_: monitor.unload())
+    return monitor
