@@ -45,6 +45,22 @@ def project_connection_check(qgis_app):
     project.legendLayersAdded.connect(qgis_app.processEvents)
 
 
+@pytest.fixture(scope="module")
+def engine(small_catalog, s3_server, tmp_path_factory):
+    """A live engine per test module: 1 worker, the small catalog, delivery to the local S3 server."""
+    from testkit import local_engine
+
+    server = local_engine(tmp_path_factory.mktemp("engine"), small_catalog, s3_server, 1).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def bucket(s3_server) -> str:
+    """An empty bucket per test module on the local S3 server."""
+    return s3_server.new_bucket()
+
+
 @pytest.fixture
 def slow_server():
     """A server on 127.0.0.1 that answers every request (an empty 200) after five seconds."""

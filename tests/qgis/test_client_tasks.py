@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import time
 
-import pytest
 from qgis.core import QgsApplication
 from testkit import (
     SLOW_SCRIPT,
     TEST_CLIENT_ID,
     TEST_CLIENT_SECRET,
     WIDE_BBOX,
-    local_engine,
     process_request_json,
 )
 
@@ -23,13 +21,6 @@ from tilewise.core.monitor import JobWatcher
 from tilewise.core.tasks import ClientCallTask, JobMonitorTask
 
 from .conftest import wait_until
-
-
-@pytest.fixture(scope="module")
-def engine(small_catalog, s3_server, tmp_path_factory):
-    server = local_engine(tmp_path_factory.mktemp("task-engine"), small_catalog, s3_server, 1).start()
-    yield server
-    server.stop()
 
 
 def client_for(url: str, version: int = V1) -> BatchClient:

@@ -14,7 +14,7 @@ from qgis.core import (
     QgsSettings,
 )
 from qgis.PyQt.QtCore import QCoreApplication, QDate, QEvent, QSettings
-from testkit import TEST_CLIENT_ID, TEST_CLIENT_SECRET, local_engine
+from testkit import TEST_CLIENT_ID, TEST_CLIENT_SECRET
 
 from tilewise.core import project_jobs
 from tilewise.core.connections import ConnectionStore
@@ -32,18 +32,6 @@ function evaluatePixel(s) {
   return [(s.B08 - s.B04) / (s.B08 + s.B04]; // a bracket too many
 }
 """
-
-
-@pytest.fixture(scope="module")
-def engine(small_catalog, s3_server, tmp_path_factory):
-    server = local_engine(tmp_path_factory.mktemp("dock-engine"), small_catalog, s3_server, 1).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def bucket(s3_server):
-    return s3_server.new_bucket()
 
 
 def make_store(tmp_path, url: str, version: int, credentials: bool = True) -> ConnectionStore:

@@ -39,18 +39,6 @@ function evaluatePixel(s) {
 WIDE_POLYGON = "POLYGON(({0} {1},{2} {1},{2} {3},{0} {3},{0} {1}))".format(*WIDE_BBOX)
 
 
-@pytest.fixture(scope="module")
-def engine(small_catalog, s3_server, tmp_path_factory):
-    server = local_engine(tmp_path_factory.mktemp("monitor-engine"), small_catalog, s3_server, 1).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def bucket(s3_server):
-    return s3_server.new_bucket()
-
-
 def client_for(url: str) -> BatchClient:
     deployment = custom_deployment("Monitor test", url, api_versions=(V2, V1))
     return BatchClient(deployment, ClientCredentials(TEST_CLIENT_ID, TEST_CLIENT_SECRET), api_version=V1)

@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 from qgis.core import QgsProject
-from testkit import TEST_CLIENT_ID, TEST_CLIENT_SECRET, free_port, local_engine, process_request_json
+from testkit import TEST_CLIENT_ID, TEST_CLIENT_SECRET, free_port, process_request_json
 
 from tilewise.core import project_jobs
 from tilewise.core.auth import ClientCredentials
@@ -42,18 +42,6 @@ function setup() { return { input: ["B04"], output: { bands: 1, sampleType: "UIN
 function evaluatePixel(s) { return [s.B04]; }
 """
 FAST = RetryPolicy(attempts=1, not_found_delays_s=())
-
-
-@pytest.fixture(scope="module")
-def engine(small_catalog, s3_server, tmp_path_factory):
-    server = local_engine(tmp_path_factory.mktemp("jobs-panel-engine"), small_catalog, s3_server, 1).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def bucket(s3_server) -> str:
-    return s3_server.new_bucket()
 
 
 OPEN: list[BatchClient] = []

@@ -10,7 +10,7 @@ import pytest
 from qgis.core import QgsApplication, QgsAuthMethodConfig, QgsSettings
 from qgis.PyQt.QtCore import QSettings, Qt
 from qgis.PyQt.QtWidgets import QDialog, QDialogButtonBox, QMessageBox
-from testkit import TEST_CLIENT_ID, TEST_CLIENT_SECRET, free_port, local_engine
+from testkit import TEST_CLIENT_ID, TEST_CLIENT_SECRET, free_port
 
 from tilewise.core.auth import ClientCredentials
 from tilewise.core.client import BatchClient
@@ -21,13 +21,6 @@ from tilewise.ui.settings_dialog import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, Se
 from .conftest import wait_until
 
 WRONG_SECRET = "not-the-secret-9d27"
-
-
-@pytest.fixture(scope="module")
-def engine(small_catalog, s3_server, tmp_path_factory):
-    server = local_engine(tmp_path_factory.mktemp("settings-engine"), small_catalog, s3_server, 1).start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")
