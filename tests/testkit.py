@@ -106,6 +106,23 @@ TEST_CLIENT_ID = "tilewise-tests"
 TEST_CLIENT_SECRET = "tilewise-tests-secret-5f1c"
 
 
+def fetch_token(engine_url: str) -> str:
+    """An access token from an engine started with the test client's credentials."""
+    import requests
+
+    response = requests.post(
+        engine_url + "/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": TEST_CLIENT_ID,
+            "client_secret": TEST_CLIENT_SECRET,
+        },
+        timeout=10,
+    )
+    response.raise_for_status()
+    return response.json()["access_token"]
+
+
 @dataclass
 class EngineServer:
     """A `python -m tilewise.engine` process on a free loopback port, restartable on the same data dir."""
@@ -164,20 +181,8 @@ class EngineServer:
             self.proc.wait(timeout=10)
 
     def token(self) -> str:
-        import requests
-
         if self._token is None:
-            response = requests.post(
-                self.url + "/oauth/token",
-                data={
-                    "grant_type": "client_credentials",
-                    "client_id": TEST_CLIENT_ID,
-                    "client_secret": TEST_CLIENT_SECRET,
-                },
-                timeout=10,
-            )
-            response.raise_for_status()
-            self._token = response.json()["access_token"]
+            self._token = fetch_token(self.url)
         return self._token
 
     def call(self, method: str, path: str, **kwargs):

@@ -8,6 +8,7 @@ only moves values between widgets and core/ (ui → core → HTTP).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -1108,9 +1109,7 @@ class TilewiseDock(QgsDockWidget):
     def confirm_start(self) -> None:
         if self.pending_job is None or self.pending_summary is None:
             return
-        summary = StartSummary(
-            **{**self.pending_summary.__dict__, "budget_pu": self.budget_spin.value() or None}
-        )
+        summary = dataclasses.replace(self.pending_summary, budget_pu=self.budget_spin.value() or None)
         self.pending_summary = summary
         dialog = StartJobDialog(summary, self)
         dialog.accepted.connect(self.start_pending_job)

@@ -44,7 +44,6 @@ from qgis.core import (
     QgsCategorizedSymbolRenderer,
     QgsFeature,
     QgsFeatureRequest,
-    QgsFillSymbol,
     QgsGeometry,
     QgsMessageLog,
     QgsProject,
@@ -58,7 +57,7 @@ from ..core.crs import WGS84, transform_points
 from ..core.jobs import V1, V2, BatchJob, Tile
 from ..core.tile_status import STATUS_STYLES
 from .job_groups import JOB_PROPERTY, job_group, job_group_name
-from .tile_layer import name_labels
+from .tile_layer import LABEL_SCALE_PER_METRE, name_labels, status_symbol
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +94,6 @@ API_STATUSES = {
 OTHER_STYLE = ("Other status", "206,147,216,120", "106,27,154,255")
 
 MAX_SEGMENT_M = 25_000.0  # edges of projected footprints are split so that they keep their shape in 4326
-LABEL_SCALE_PER_METRE = 60.0  # names shown below 1:600,000 for 10 km tiles (as the grid preview)
 
 MAP_TIP = (
     '<b>[% "name" %]</b> &mdash; [% "status" %]'
@@ -576,14 +574,10 @@ def status_renderer(api_version: int) -> QgsCategorizedSymbolRenderer:
     categories = []
     for status in API_STATUSES.get(api_version, API_STATUSES[V1]):
         style = styles[status]
-        categories.append(QgsRendererCategory(status, _symbol(style.fill, style.outline), style.label))
+        categories.append(QgsRendererCategory(status, status_symbol(style.fill, style.outline), style.label))
     label, fill, outline = OTHER_STYLE
-    categories.append(QgsRendererCategory("", _symbol(fill, outline), label))  # "" = all other values
+    categories.append(QgsRendererCategory("", status_symbol(fill, outline), label))  # "" = all other values
     return QgsCategorizedSymbolRenderer("status", categories)
-
-
-def _symbol(fill: str, outline: str) -> QgsFillSymbol:
-    return QgsFillSymbol.createSimple({"color": fill, "outline_color": outline, "outline_width": "0.3"})
 
 
 def _style(layer: QgsVectorLayer, api_version: int, tile_size_m: float) -> None:

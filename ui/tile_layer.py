@@ -36,14 +36,19 @@ TILE_FIELDS = (
 )
 
 
+LABEL_SCALE_PER_METRE = 60.0  # tile names shown below 1:600,000 for 10 km tiles
+
+
+def status_symbol(fill: str, outline: str) -> QgsFillSymbol:
+    return QgsFillSymbol.createSimple({"color": fill, "outline_color": outline, "outline_width": "0.3"})
+
+
 def status_renderer() -> QgsCategorizedSymbolRenderer:
     """Categorized renderer on `status` with one colour and legend label per status."""
-    categories = []
-    for style in STATUS_STYLES:
-        symbol = QgsFillSymbol.createSimple(
-            {"color": style.fill, "outline_color": style.outline, "outline_width": "0.3"}
-        )
-        categories.append(QgsRendererCategory(style.status, symbol, style.label))
+    categories = [
+        QgsRendererCategory(style.status, status_symbol(style.fill, style.outline), style.label)
+        for style in STATUS_STYLES
+    ]
     return QgsCategorizedSymbolRenderer("status", categories)
 
 
@@ -89,7 +94,7 @@ def build_tile_layer(
     provider.addFeatures(features)
     layer.updateExtents()
     layer.setRenderer(status_renderer())
-    layer.setLabeling(name_labels(max_scale_denominator=tile_size_m * 60))
+    layer.setLabeling(name_labels(max_scale_denominator=tile_size_m * LABEL_SCALE_PER_METRE))
     layer.setLabelsEnabled(True)
     return layer
 

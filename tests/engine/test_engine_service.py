@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from testkit import REPO, TEST_CLIENT_ID, TEST_CLIENT_SECRET, EngineServer, free_port
+from testkit import REPO, TEST_CLIENT_ID, TEST_CLIENT_SECRET, EngineServer, fetch_token, free_port
 
 SCRIPT = REPO / "scripts" / "engine_service.py"
 
@@ -77,17 +77,7 @@ class Service:
             return None
 
     def token(self) -> str:
-        response = requests.post(
-            self.url + "/oauth/token",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": TEST_CLIENT_ID,
-                "client_secret": TEST_CLIENT_SECRET,
-            },
-            timeout=10,
-        )
-        response.raise_for_status()
-        return response.json()["access_token"]
+        return fetch_token(self.url)
 
     def listening(self) -> bool:
         try:
