@@ -22,6 +22,7 @@ from .crs import CrsError
 from .grids import GridError, TileSelection, tiles_for_area
 from .http import Cancel, Cancelled, ConnectionFailure, RateLimitError, ServerError, ServiceError
 from .monitor import JobWatcher
+from .storage import StorageError
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +148,9 @@ class JobMonitorTask(QgsTask):
     """Polls a job until it reaches a terminal status, with cancellable sleeps that adapt to activity.
 
     Signals (queued to the main thread): `jobChanged(BatchJob)`, `tilesChanged(list[Tile], bool full)`,
-    `failed(str)` on an error that ends the watch (the job deleted elsewhere, refused credentials)."""
+    `failed(str)` on an error that ends the watch: the job deleted elsewhere, refused credentials, or the
+    service or bucket unreachable for longer than `transient_errors` polls (`transient` is then True: the
+    caller may watch again later)."""
 
     jobChanged = pyqtSignal(object)
     tilesChanged = pyqtSignal(object, bool)
@@ -159,6 +162,7 @@ class JobMonitorTask(QgsTask):
         self.cancel_token = Cancel()
         self.transient_errors = transient_errors
         self.error: Optional[str] = None
+        self.transient = False  # the last failure was the network, the service or the bucket, not the job
 
     def cancel(self) -> None:
         self.cancel_token.set()
@@ -172,10 +176,13 @@ class JobMonitorTask(QgsTask):
                 failures = 0
             except Cancelled:
                 return False
-            except (ConnectionFailure, ServerError, RateLimitError) as exc:
-                failures += 1  # the network or the service hiccups: keep watching, a little slower
+            except (ConnectionFailure, ServerError, RateLimitError, StorageError) as exc:
+                failures += (
+                    1  # the network, the service or the bucket hiccups: keep watching, a little slower
+                )
                 if failures > self.transient_errors:
                     self.error = str(exc)
+                    self.transient = True
                     self.failed.emit(self.error)
                     return False
                 if self.cancel_token.wait(self.watcher.max_interval_s):

@@ -27,7 +27,7 @@ from typing import Callable, Optional
 
 from qgis.core import Qgis, QgsApplication, QgsMessageLog, QgsProject
 from qgis.PyQt import sip
-from qgis.PyQt.QtCore import QObject, pyqtSignal
+from qgis.PyQt.QtCore import QObject, QTimer, pyqtSignal
 
 from ..core.client import BatchClient
 from ..core.http import Cancel
@@ -84,6 +84,9 @@ class _Watch:
     tiles_shown: bool = True  # False: v2 without S3 access, progress only
     v2_tiles: Optional[V2Tiles] = None
     counts: dict[str, int] = field(default_factory=dict)
+    client: Optional[BatchClient] = None
+    access: Optional[S3Access] = None
+    retries: int = 0  # watches started again after the service or bucket was unreachable
 
 
 class JobMonitor(QObject):
@@ -99,21 +102,29 @@ class JobMonitor(QObject):
         parent: Optional[QObject] = None,
         min_interval_s: float = 2.0,
         max_interval_s: float = 30.0,
+        resume_after_s: float = 30.0,
+        transient_errors: int = 5,
     ):
         super().__init__(parent)
         self.layers_folder = layers_folder
         self.min_interval_s = min_interval_s
         self.max_interval_s = max_interval_s
+        self.resume_after_s = resume_after_s  # first wait before watching again a job whose service went away
+        self.transient_errors = transient_errors
         self._watches: dict[str, _Watch] = {}
         self._tasks: list = []  # every task until it ends (a stopped one may still run)
         self._scratch: Optional[Path] = None
+        self._retrying: set[str] = set()  # jobs whose watch starts again after the service went away
         self._unloaded = False
 
     # --- the interface ---------------------------------------------------------------------------------
 
-    def watch(self, client: BatchClient, job: BatchJob, access: Optional[S3Access] = None) -> None:
+    def watch(
+        self, client: BatchClient, job: BatchJob, access: Optional[S3Access] = None, _retries: int = 0
+    ) -> None:
         """Watch the job until it ends. v1: tiles from the API; v2: from the bucket artefacts with `access`
-        (without it, job progress only)."""
+        (without it, job progress only). When the service or the bucket stays unreachable, the layer is marked
+        stale and the job is watched again later (after `resume_after_s`, doubling up to 10 minutes)."""
         if self._unloaded:
             return
         self.stop_watching(job.id)
@@ -125,8 +136,9 @@ class JobMonitor(QObject):
             else:
                 v2_tiles = bucket_tiles(access, self._scratch_folder())
         watcher = JobWatcher(client, job.id, v2_tiles, self.min_interval_s, self.max_interval_s)
-        task = JobMonitorTask(watcher)
-        watch = _Watch(job, task, JobTileLayer.find(job.id), tiles_shown, v2_tiles)
+        task = JobMonitorTask(watcher, self.transient_errors)
+        watch = _Watch(job, task, JobTileLayer.find(job.id), tiles_shown, v2_tiles, client=client, access=access,
+                       retries=_retries)  # fmt: skip
         task.jobChanged.connect(functools.partial(self._job_changed, job.id, task))
         task.tilesChanged.connect(functools.partial(self._tiles_changed, job.id, task))
         task.failed.connect(functools.partial(self._failed, job.id, task))
@@ -145,6 +157,10 @@ class JobMonitor(QObject):
     def layer(self, job_id: str) -> Optional[JobTileLayer]:
         watch = self._watches.get(job_id)
         return watch.layer if watch is not None else None
+
+    def retrying(self, job_id: str) -> bool:
+        """The job's watch lost the service or bucket and will start again by itself (keep its client)."""
+        return job_id in self._retrying
 
     def watched(self) -> list[str]:
         """The ids of the jobs watched (or watched to their end or failure), until `stop_watching`."""
@@ -189,6 +205,7 @@ class JobMonitor(QObject):
                     QgsMessageLog.logMessage(watch.layer.error, "Tilewise", Qgis.Warning)
             if watch.layer.stale:
                 watch.layer.set_stale(False)
+                watch.retries = 0
         except JobTileLayerError as exc:
             QgsMessageLog.logMessage(str(exc), "Tilewise", Qgis.Critical)
             return
@@ -203,10 +220,23 @@ class JobMonitor(QObject):
         watch = self._current(job_id, task)
         if watch is None:
             return
+        if getattr(task, "transient", False) and not sip.isdeleted(task):
+            wait_s = min(600.0, self.resume_after_s * 2 ** min(watch.retries, 10))
+            reason = f"{reason} (trying again in {wait_s:.0f} s)"
+            self._retrying.add(job_id)
+            QTimer.singleShot(int(wait_s * 1000), functools.partial(self._watch_again, job_id, task))
         if watch.layer is not None:
             watch.layer.set_stale(True, reason)
         QgsMessageLog.logMessage(f"Watching job {job_id} stopped: {reason}", "Tilewise", Qgis.Warning)
         self.watchFailed.emit(watch.job, reason)
+
+    def _watch_again(self, job_id: str, task: JobMonitorTask) -> None:
+        """After the service or bucket went away: watch again, unless the watch was stopped or replaced."""
+        self._retrying.discard(job_id)
+        watch = self._current(job_id, task)
+        if watch is None or watch.client is None:
+            return
+        self.watch(watch.client, watch.job, watch.access, _retries=watch.retries + 1)
 
     def _completed(self, job_id: str, task: JobMonitorTask) -> None:
         self._forget_task(task)
@@ -270,10 +300,16 @@ def _cancel(task: JobMonitorTask) -> None:
         task.cancel()
 
 
-def attach_to_dock(dock, access_for: Optional[Callable[[BatchJob], Optional[S3Access]]] = None) -> JobMonitor:
-    """A JobMonitor that watches each job the dock starts, with the dock's client, and shows its progress
-    ("done/failed/total") in the dock's result label. `access_for(job)` gives a v2 job's S3 access (tiles
-    from its bucket); without it, v2 jobs show their progress only. The monitor stops with the dock."""
+def attach_to_dock(
+    dock,
+    access_for: Optional[Callable[[BatchJob], Optional[S3Access]]] = None,
+    client_for: Optional[Callable[[BatchJob], BatchClient]] = None,
+) -> JobMonitor:
+    """A JobMonitor that watches each job the dock starts and shows its progress ("done/failed/total") in the
+    dock's result label. `access_for(job)` gives a v2 job's S3 access (tiles from its bucket; without it, v2
+    jobs show their progress only); `client_for(job)` a client for the job's deployment that outlives the
+    dock's current one (the dock's client is closed when the user picks another deployment). The monitor
+    stops with the dock."""
     monitor = JobMonitor(project_layers_folder, dock)
 
     def gone() -> bool:
@@ -286,19 +322,11 @@ def attach_to_dock(dock, access_for: Optional[Callable[[BatchJob], Optional[S3Ac
         if gone() or stage != "started" or job is None or dock.client is None:
             return
         access = access_for(job) if access_for is not None else None
-        try:  # a client of its own: the dock's is closed when the user picks another deployment
-            client = dock.store.client(job.deployment, job.api_version)
-            own_clients[job.id] = client
+        try:
+            client = client_for(job) if client_for is not None else dock.client
         except Exception:  # credentials just removed: watch with the dock's for now
             client = dock.client
         monitor.watch(client, job, access)
-
-    own_clients: dict[str, BatchClient] = {}
-
-    def release(job: BatchJob, *_args) -> None:
-        client = own_clients.pop(job.id, None)
-        if client is not None:
-            client.close()
 
     def show(job: BatchJob, counts: dict) -> None:
         if gone() or sip.isdeleted(dock.result_label):
@@ -323,7 +351,5 @@ def attach_to_dock(dock, access_for: Optional[Callable[[BatchJob], Optional[S3Ac
     monitor.progressChanged.connect(show)
     monitor.jobFinished.connect(finished)
     monitor.watchFailed.connect(failed)
-    monitor.jobFinished.connect(release)
-    monitor.watchFailed.connect(release)
     dock.destroyed.connect(lambda *_: monitor.unload())
     return monitor
