@@ -24,7 +24,16 @@ import traceback
 from pathlib import Path
 from typing import Callable, Optional
 
-from qgis.core import Qgis, QgsApplication, QgsProject, QgsSettings, QgsVectorLayer, QgsWkbTypes
+from qgis.core import (
+    Qgis,
+    QgsApplication,
+    QgsLayerTreeGroup,
+    QgsProject,
+    QgsRectangle,
+    QgsSettings,
+    QgsVectorLayer,
+    QgsWkbTypes,
+)
 from qgis.gui import QgsDockWidget
 from qgis.PyQt.QtCore import QDate, QPoint, Qt, QTimer
 from qgis.PyQt.QtGui import QColor
@@ -77,6 +86,7 @@ class UserGuideShots:
         self.output_folder = ""
         self.good_script = ""
         self.tasks: list = []  # the wind-down's QgsTasks, referenced until QGIS quits
+        self.finished_job = None  # the job as dock.job_monitor.jobFinished reported it
         self.steps: list[tuple[str, Callable[[Callable[[], None]], None]]] = [
             ("01", self.step_connected),
             ("02", self.step_settings),
@@ -86,6 +96,8 @@ class UserGuideShots:
             ("06", self.step_broken_script),
             ("07", self.step_confirm),
             ("08", self.step_jobs_tab),
+            ("09", self.step_recolouring),
+            ("10", self.step_ndvi_outputs),
         ]
         self.step_index = -1
 
@@ -628,6 +640,118 @@ class UserGuideShots:
 
         self.wait_signal(dock.jobStageChanged, started, "the job to start", timeout_s=120)
         dialog.start_button.click()  # "Start job"
+
+    def step_recolouring(self, done: Callable) -> None:
+        """09: the started job's tiles recoloured on the map mid-run (some processed, some not), Jobs tab."""
+        from tilewise.ui.job_monitor import progress_counts
+
+        dock = self.dock
+        monitor = dock.job_monitor
+        job_id = self.job.id
+        if job_id not in monitor.watched():
+            raise StepFailed(f"The dock does not watch the started job {job_id}: {monitor.watched()}")
+
+        def finished(job) -> None:
+            if job.id == job_id:
+                self.finished_job = job
+
+        monitor.jobFinished.connect(self.guard(finished))  # step 10 needs it: it may come at any time now
+
+        def counts() -> dict:
+            layer = monitor.layer(job_id)
+            return layer.counts() if layer is not None and not layer.removed else {}
+
+        def mixed() -> bool:
+            processed, failed, total = progress_counts(counts())
+            return processed > 0 and processed + failed < total
+
+        def ready() -> None:
+            layer = monitor.layer(job_id).layer
+            self.log(f"tiles mid-run: {counts()}; {dock.result_label.text()}")
+            self.zoom_to(layer, scale=1.1)
+            self.clear_messages()
+            panel = dock.jobs_panel
+            row = panel.model.row_of(job_id)
+            if row is not None and panel.table.currentIndex().row() != row:
+                panel.table.selectRow(row)
+            self.capture("09-recolouring-tiles", shot)
+
+        def shot() -> None:
+            self.log(
+                f"tiles when shot: {counts()}; job actions bar for {getattr(dock.job_actions_bar.job, 'id', None)}"
+            )
+            done()
+
+        self.wait_for(mixed, ready, "processed and unfinished tiles on the job's layer", timeout_s=180)
+
+    def step_ndvi_outputs(self, done: Callable) -> None:
+        """10: the job finished, its outputs and mosaic opened through the dock: the NDVI layers on the map."""
+        dock = self.dock
+        actions = dock.job_actions
+        job_id = self.job.id
+        opened: dict[str, object] = {}
+
+        def ended() -> None:
+            job = self.finished_job
+            self.log(f"job finished: {job.id} {job.status}; {dock.result_label.text()}")
+            if job.status not in ("DONE", "PROCESSED"):
+                raise StepFailed(f"Job {job_id} ended {job.status}: {job.error}")
+            self.wait_signal(actions.outputsOpened, lambda j, layers: tiles(job, layers),
+                             "the outputs to open", accept=lambda j, _l: j.id == job_id)  # fmt: skip
+            if not actions.open_outputs(job):
+                raise StepFailed("dock.job_actions.open_outputs refused to open the outputs.")
+
+        def tiles(job, layers) -> None:
+            self.log(f"outputs opened: {len(layers)} layer(s); problems: {list(layers.problems)}")
+            if not layers:
+                raise StepFailed(f"No output layer opened: {list(layers.problems)}")
+            opened["tiles"] = list(layers)
+            self.wait_signal(actions.outputsOpened, lambda j, found: mosaics(found),
+                             "the mosaic to open", accept=lambda j, _l: j.id == job_id)  # fmt: skip
+            if not actions.open_outputs(job, mosaic=True):
+                raise StepFailed("dock.job_actions.open_outputs(mosaic=True) refused to open the mosaic.")
+
+        def mosaics(layers) -> None:
+            self.log(
+                f"mosaics opened: {[layer.name() for layer in layers]}; problems: {list(layers.problems)}"
+            )
+            if not layers:
+                raise StepFailed(f"No mosaic layer opened: {list(layers.problems)}")
+            all_layers = opened["tiles"] + list(layers)
+            root = QgsProject.instance().layerTreeRoot()
+            tile_layer = dock.job_monitor.layer(job_id)
+            if tile_layer is not None and not tile_layer.removed:
+                node = root.findLayer(tile_layer.layer.id())
+                if node is not None:
+                    node.setItemVisibilityChecked(False)
+            for name in ("Tilewise grid preview", "Tilewise previews"):
+                group = root.findGroup(name)
+                if group is not None:
+                    group.setItemVisibilityChecked(False)
+            extent = QgsRectangle()
+            canvas = iface.mapCanvas()
+            for layer in all_layers:
+                extent.combineExtentWith(
+                    canvas.mapSettings().layerExtentToOutputExtent(layer, layer.extent())
+                )
+            extent.scale(1.05)
+            canvas.setExtent(extent)
+            canvas.refresh()
+            self.clear_messages()
+            self.capture("10-ndvi-outputs", done, lambda: self.expand_outputs(all_layers))
+
+        self.wait_for(lambda: self.finished_job is not None, ended, "the job to finish", timeout_s=200)
+
+    def expand_outputs(self, layers: list) -> None:
+        """The job's group > Outputs > output groups expanded (after tidy_layer_tree); the mosaic current."""
+        root = QgsProject.instance().layerTreeRoot()
+        node = root.findLayer(layers[-1].id())
+        parent = node.parent() if node is not None else None
+        while isinstance(parent, QgsLayerTreeGroup) and parent is not root:
+            parent.setExpanded(False)
+            parent.setExpanded(True)
+            parent = parent.parent()
+        iface.setActiveLayer(layers[-1])
 
     # --- after the shots ------------------------------------------------------------------------------
 

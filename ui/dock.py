@@ -21,9 +21,12 @@ from qgis.core import (
     QgsApplication,
     QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
+    QgsCsException,
     QgsGeometry,
     QgsMapLayer,
+    QgsMessageLog,
     QgsProject,
+    QgsRectangle,
     QgsSettings,
     QgsVectorLayer,
     QgsWkbTypes,
@@ -78,8 +81,12 @@ from ..core.job_form import (
     preview_request,
 )
 from ..core.jobs import BatchJob
+from ..core.storage import S3Access
 from ..core.tasks import ClientCallTask, TileEnumerationTask, TilingRequest
 from .evalscript_editor import EvalscriptEditor
+from .job_actions import JobActions, ReprocessTileAction
+from .job_actions_bar import JobActionsBar
+from .job_history import JobHistory, remember_bucket_access
 from .job_monitor import attach_to_dock
 from .jobs_panel import JobsPanel
 from .messages import with_hint
@@ -94,6 +101,17 @@ ANALYSIS_POLL_S = 1.0
 ANALYSIS_TIMEOUT_S = 600.0
 ERROR_STYLE = "border: 1px solid #c62828; background: #ffebee"
 S3, FOLDER = "s3", "folder"
+S3_KEYS_TIP = {
+    V2: "An authentication configuration of type Basic whose user name is the S3 access key and whose password "
+    "is the secret key. Batch API v2 writes the outputs with them (without, with the service's own identity); "
+    "Tilewise reads the tile statuses and opens the outputs with them.",
+    V1: "An authentication configuration of type Basic whose user name is the S3 access key and whose password "
+    "is the secret key. Batch API v1 writes with the service's own identity (bucket policy); Tilewise opens "
+    "the outputs with these keys (without, with the AWS credentials of this machine).",
+}
+ENGINE_S3_ENDPOINT_KEY = (
+    "tilewise/engine_s3_endpoint/"  # + deployment id: the engine's S3 endpoint, last read
+)
 MINIMUM_WIDTH = 440
 
 
@@ -143,7 +161,20 @@ class TilewiseDock(QgsDockWidget):
         self._connect_layer_signals()
         self.refresh_area_summary()
         self.reload_deployments()
-        self.job_monitor = attach_to_dock(self)  # started jobs recolour their tile layer as they run
+        # started jobs recolour their tile layer as they run; v2 tiles are read from the bucket
+        self.job_monitor = attach_to_dock(
+            self, self.tile_access, lambda job: self.job_actions.client_for(job)
+        )
+        self.job_actions = JobActions(
+            self.store, self.job_monitor, self.output_access, lambda: self.client, self._report, self
+        )
+        self._connect_job_actions()
+        # a project read again (or open already): its output layers reopen, its jobs are watched again
+        self.job_history = JobHistory(
+            self.job_monitor, self.store.client, self.tile_access, self._s3_keys, parent=self
+        )
+        self.job_history.restore_layers()
+        self.job_history.resume()
 
     # === building the dock ==============================================================================
 
@@ -290,10 +321,7 @@ class TilewiseDock(QgsDockWidget):
         self.folder_widget.setStorageMode(QgsFileWidget.GetDirectory)
         self.folder_widget.setToolTip("A folder the engine may write to (under its output root).")
         self.s3_auth = QgsAuthConfigSelect(output_box)
-        self.s3_auth.setToolTip(
-            "Batch API v2 only: an authentication configuration of type Basic whose user name is the S3 access "
-            "key and whose password is the secret key. Without one the service writes with its own identity."
-        )
+        self.s3_auth.setToolTip(S3_KEYS_TIP[V2])
         self.s3_region_edit = QLineEdit(output_box)
         self.s3_region_edit.setPlaceholderText("e.g. eu-central-1 (optional)")
         self.overwrite_check = QCheckBox("Overwrite existing files", output_box)
@@ -301,7 +329,7 @@ class TilewiseDock(QgsDockWidget):
         output_form.addRow("Write to", self.location_combo)
         output_form.addRow("S3 URL", self.s3_url_edit)
         output_form.addRow("Folder", self.folder_widget)
-        output_form.addRow("S3 keys (v2)", self.s3_auth)
+        output_form.addRow("S3 keys", self.s3_auth)
         output_form.addRow("S3 region", self.s3_region_edit)
         output_form.addRow(self.overwrite_check)
         output_form.addRow(self.skip_existing_check)
@@ -411,13 +439,7 @@ class TilewiseDock(QgsDockWidget):
         self._update_s3_keys_state()
 
     def _update_s3_keys_state(self) -> None:
-        v2 = self.version_combo.currentData() == V2
-        self.s3_auth.setEnabled(v2)
-        self.s3_region_edit.setEnabled(v2)
-        if not v2:
-            self.s3_auth.setToolTip(
-                "The Batch API v1 writes with the service's own identity (bucket policy)."
-            )
+        self.s3_auth.setToolTip(S3_KEYS_TIP[V2 if self.version_combo.currentData() == V2 else V1])
 
     # === settings ======================================================================================
 
@@ -562,6 +584,11 @@ class TilewiseDock(QgsDockWidget):
                 self.connection_label.setText(f"{self.connection_label.text()}: {with_hint(task)}")
             return
         self.engine_status = task.result
+        if self.client is not None:  # known before the status is read again (a project reopened at start)
+            QgsSettings().setValue(
+                ENGINE_S3_ENDPOINT_KEY + self.client.deployment.id,
+                str(task.result.get("s3EndpointUrl") or ""),
+            )
         root = str(task.result.get("outputRoot") or "")
         self.connection_label.setText(
             f"{self.connection_label.text()}: engine {task.result.get('version', '')} on the "
@@ -1159,6 +1186,131 @@ class TilewiseDock(QgsDockWidget):
         self.iface.messageBar().pushMessage("Tilewise", message, level=Qgis.Success, duration=8)
         self.jobStageChanged.emit("started", job)
 
+    # === acting on jobs ================================================================================
+
+    def output_access(self, job: BatchJob) -> Optional[S3Access]:
+        """How this machine reaches the job's bucket: the Tilewise engine's S3 endpoint (AWS elsewhere), the
+        form's S3 keys and region; None for outputs in a folder. Keys come from QgsAuthManager, here only."""
+        url = job.output_url or ""
+        if not url.lower().startswith("s3://"):
+            return None
+        endpoint = None
+        if (
+            self.engine_status is not None
+            and self.client is not None
+            and self.client.deployment.id == job.deployment
+        ):
+            endpoint = self.engine_status.get("s3EndpointUrl") or None
+        else:
+            endpoint = QgsSettings().value(ENGINE_S3_ENDPOINT_KEY + job.deployment, "", type=str) or None
+        access_key = secret_key = None
+        auth_id = self.s3_auth.configId()
+        keys = self.store.s3_keys(auth_id) if auth_id else None
+        if keys is not None:
+            access_key, secret_key = keys.access_key, keys.secret_key
+        region = self.s3_region_edit.text().strip() or None
+        return S3Access(endpoint_url=endpoint, region=region, access_key=access_key, secret_key=secret_key)
+
+    def tile_access(self, job: BatchJob) -> Optional[S3Access]:
+        """What the monitor reads a v2 job's tile statuses with: the bucket access when the form names S3 keys;
+        without keys, None (the job's progress only, rather than a watch that fails on every read)."""
+        access = self.output_access(job)
+        return access if access is not None and access.access_key else None
+
+    def _s3_keys(self, auth_id: str) -> Optional[tuple[str, str]]:
+        keys = self.store.s3_keys(auth_id) if auth_id else None
+        return (keys.access_key, keys.secret_key) if keys is not None else None
+
+    def _connect_job_actions(self) -> None:
+        actions = self.job_actions
+        self.job_actions_bar = JobActionsBar(actions, self.jobs_panel)
+        self.jobs_panel.set_actions_bar(self.job_actions_bar)
+        self.jobs_panel.jobSelected.connect(self.job_actions_bar.set_job)
+        actions.jobChanged.connect(self._job_acted_on)
+        actions.jobDeleted.connect(lambda job: self.jobs_panel.remove(job.id))
+        actions.actionFailed.connect(lambda what, message: self._report(f"{what}: {message}", Qgis.Warning))
+        actions.outputsOpened.connect(self._outputs_opened)
+        actions.downloadFinished.connect(self._download_finished)
+        self.job_monitor.jobFinished.connect(self._job_acted_on)
+        self.reprocess_action = ReprocessTileAction(actions, self)
+        self.reprocess_action.register()
+        canvas = self.iface.mapCanvas() if self.iface is not None else None
+        if canvas is not None and hasattr(canvas, "contextMenuAboutToShow"):
+            canvas.contextMenuAboutToShow.connect(self._canvas_menu)
+
+    def _job_acted_on(self, job: BatchJob) -> None:
+        if self._unloaded:
+            return
+        self.jobs_panel.add_or_update(job)
+        if self.job_actions_bar.job is not None and self.job_actions_bar.job.id == job.id:
+            self.job_actions_bar.set_job(job)
+
+    def _outputs_opened(self, job: BatchJob, layers) -> None:
+        if self._unloaded:
+            return
+        access = self.output_access(job)
+        if layers and access is not None:  # how to reach the bucket when the project is read again
+            bucket = (job.output_url or "").split("/")[2]
+            remember_bucket_access(bucket, access.endpoint_url, access.region, self.s3_auth.configId())
+        if layers:
+            self.iface.messageBar().pushMessage(
+                "Tilewise",
+                f"{len(layers)} layer(s) of job {job.id[:8]}… added.",
+                level=Qgis.Success,
+                duration=5,
+            )
+        if layers.problems:
+            shown = "; ".join(layers.problems[:3])
+            more = f" (and {len(layers.problems) - 3} more in the log)" if len(layers.problems) > 3 else ""
+            self._report(shown + more, Qgis.Warning)
+            for problem in layers.problems:
+                QgsMessageLog.logMessage(problem, "Tilewise", Qgis.Warning)
+
+    def _download_finished(self, job: BatchJob, task) -> None:
+        if self._unloaded:
+            return
+        copied = len(task.result) if task.result is not None else 0
+        if task.error and task.error != "Cancelled.":
+            self._report(f"Downloading the outputs of job {job.id[:8]}… failed: {task.error}", Qgis.Critical)
+            return
+        problems = task.result.problems if task.result is not None else []
+        message = f"{copied} output(s) of job {job.id[:8]}… in {task.folder}"
+        if task.error == "Cancelled.":
+            message += " (cancelled: run it again to copy the rest)"
+        self._report(message + (f"; {len(problems)} left out: {problems[0]}" if problems else "."),
+                     Qgis.Warning if problems else Qgis.Success)  # fmt: skip
+
+    def _canvas_menu(self, menu, event) -> None:
+        """The FAILED tiles of v1 job layers under the cursor can be reprocessed from the map's menu."""
+        if self._unloaded:
+            return
+        canvas = self.iface.mapCanvas()
+        to_wgs84 = QgsCoordinateTransform(
+            canvas.mapSettings().destinationCrs(),
+            QgsCoordinateReferenceSystem("EPSG:4326"),
+            QgsProject.instance(),
+        )
+        point = event.mapPoint()
+        tolerance = canvas.mapUnitsPerPixel() * 3
+        try:
+            rect = to_wgs84.transformBoundingBox(
+                QgsRectangle(
+                    point.x() - tolerance, point.y() - tolerance, point.x() + tolerance, point.y() + tolerance
+                )
+            )
+        except QgsCsException:
+            return
+        found = self.job_actions.failed_tiles_at(rect)
+        if not found:
+            return
+        menu.addSeparator()
+        for layer, feature_id, name in found[:5]:
+            job_id = str(layer.customProperty("tilewise/job_id") or "")
+            action = menu.addAction(f"Reprocess failed tile {name} (job {job_id[:8]}…)")
+            action.triggered.connect(
+                lambda _=False, lyr=layer, fid=feature_id: self.job_actions.reprocess_tile(lyr, fid)
+            )
+
     # === messages ======================================================================================
 
     def _service_failed(self, what: str, task: ClientCallTask) -> None:
@@ -1192,6 +1344,12 @@ class TilewiseDock(QgsDockWidget):
         self.tasks.clear()
         self.script_editor.unload()
         self.jobs_panel.unload()
+        self.job_actions.unload()
+        self.job_history.unload()
+        self.reprocess_action.unregister()
+        canvas = self.iface.mapCanvas() if self.iface is not None else None
+        with contextlib.suppress(TypeError, RuntimeError, AttributeError):
+            canvas.contextMenuAboutToShow.disconnect(self._canvas_menu)
         self.job_monitor.unload()
         if self.client is not None:
             self.client.close()

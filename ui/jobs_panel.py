@@ -236,6 +236,13 @@ class JobsTableModel(QAbstractTableModel):
         self.endInsertRows()
         return row
 
+    def remove(self, job_id: str) -> None:
+        row = self.row_of(job_id)
+        if row is not None:
+            self.beginRemoveRows(QModelIndex(), row, row)
+            del self._jobs[row]
+            self.endRemoveRows()
+
 
 def _unique(jobs: list[BatchJob]) -> list[BatchJob]:
     seen: dict[str, BatchJob] = {}
@@ -354,6 +361,8 @@ class JobsPanel(QWidget):
             self.detail_labels[key] = label
             form.addRow(title, label)
         details_layout.addLayout(form)
+        self.actions_slot = QVBoxLayout()  # the dock puts the job's action buttons here
+        details_layout.addLayout(self.actions_slot)
         self.request_view = QPlainTextEdit(details)
         self.request_view.setReadOnly(True)
         self.request_view.setFont(QFontDatabase.systemFont(QFontDatabase.FixedFont))
@@ -418,6 +427,19 @@ class JobsPanel(QWidget):
         self.model.upsert(job)
         self._update_status_text()
         self._selection_changed()
+
+    def remove(self, job_id: str) -> None:
+        """A job deleted on the service leaves the list."""
+        if self._unloaded:
+            return
+        self._added_during_load.pop(job_id, None)
+        self.model.remove(job_id)
+        self._update_status_text()
+        self._selection_changed()
+
+    def set_actions_bar(self, bar: QWidget) -> None:
+        """Show the selected job's action buttons between its details and its request."""
+        self.actions_slot.addWidget(bar)
 
     def selected_job(self) -> Optional[BatchJob]:
         rows = self.table.selectionModel().selectedRows()

@@ -368,9 +368,10 @@ def test_s3_keys_go_to_a_v2_job_and_never_come_back(qgis_iface, qgis_new_project
         answer = engine.call("GET", f"/api/v2/batch/process/{job.id}").text
         assert "AKIADOCKTEST" not in answer and "s3-secret-not-to-leak" not in answer
         assert "s3-secret-not-to-leak" not in repr(dock.draft())
-        # v1 writes with the service's identity: the keys are not offered there
+        # v1 writes with the service's identity: the keys stay out of a v1 job, they only read its outputs
         dock.version_combo.setCurrentIndex(dock.version_combo.findData(V1))
-        assert not dock.s3_auth.isEnabled()
+        assert dock.s3_auth.isEnabled() and "own identity" in dock.s3_auth.toolTip()
+        assert dock.draft().s3_access_key == ""
     finally:
         if dock.start_dialog is not None:
             dock.start_dialog.reject()

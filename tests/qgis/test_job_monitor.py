@@ -21,7 +21,7 @@ from testkit import (
 from tilewise.core.auth import ClientCredentials
 from tilewise.core.client import BatchClient
 from tilewise.core.deployments import V1, V2, custom_deployment
-from tilewise.ui.job_monitor import JobMonitor, attach_to_dock, progress_counts, progress_text
+from tilewise.ui.job_monitor import JobMonitor, progress_counts, progress_text
 
 from .conftest import polygon_layer, wait_until
 from .test_job_dock import clear_messages, make_dock, make_store, messages, run_stages
@@ -96,7 +96,7 @@ def test_a_started_job_recolours_its_tile_layer_until_it_ends(dock, engine, qgis
     if script == "failing":
         dock.script_editor.set_script(NO_DATA_FAILS)
         wait_until(lambda: dock.script_editor.task is None)
-    monitor = attach_to_dock(dock)
+    monitor = dock.job_monitor  # the dock's own: it watches every job the dock starts
     monitor.min_interval_s, monitor.max_interval_s = 0.2, 1.0
     seen: dict[int, set[str]] = {}  # tile id -> every status the layer showed
     progress: list[tuple[str, dict]] = []
@@ -166,11 +166,13 @@ def test_a_started_job_recolours_its_tile_layer_until_it_ends(dock, engine, qgis
 # --- faults -------------------------------------------------------------------------------------------------
 
 
-def test_a_service_gone_mid_job_leaves_the_layer_stale_with_its_last_state(
+def test_a_service_gone_mid_job_leaves_the_layer_stale_and_watching_resumes_when_it_returns(
     qgis_app, qgis_new_project, small_catalog, s3_server, tmp_path
 ):
     own = local_engine(tmp_path / "engine", small_catalog, s3_server, 1).start()
-    monitor = JobMonitor(lambda: tmp_path / "layers", min_interval_s=0.2, max_interval_s=0.3)
+    monitor = JobMonitor(
+        lambda: tmp_path / "layers", min_interval_s=0.2, max_interval_s=0.3, resume_after_s=2.0
+    )
     failures, finished = [], []
     monitor.watchFailed.connect(lambda job, reason: failures.append(reason))
     monitor.jobFinished.connect(finished.append)
@@ -183,14 +185,20 @@ def test_a_service_gone_mid_job_leaves_the_layer_stale_with_its_last_state(
             own.stop(kill=True)  # the service goes away mid-job
             wait_until(lambda: failures, 180)
             before = layer_values(job_layer)
+            assert not finished
+            assert job_layer.stale and job_layer.stale_reason == failures[0]
+            assert "trying again in 2 s" in failures[0]
+            assert job_layer.layer.name().endswith("(stale)")
+            assert layer_values(job_layer) == before and len(before) == job_layer.layer.featureCount() > 0
             spin(0.5)
+            own.start()  # back on the same port: the watch resumes by itself, the layer catches up
+            wait_until(lambda: finished, 300)
     finally:
         monitor.unload()
         own.stop(kill=True)
-    assert not finished
-    assert job_layer.stale and job_layer.stale_reason == failures[0]
-    assert job_layer.layer.name().endswith("(stale)")
-    assert layer_values(job_layer) == before and len(before) == job_layer.layer.featureCount() > 0
+    assert finished[-1].status == "DONE"
+    assert not job_layer.stale and not job_layer.layer.name().endswith("(stale)")
+    assert set(job_layer.counts()) == {"PROCESSED"}
 
 
 def test_unloading_mid_watch_is_harmless(qgis_app, qgis_new_project, engine, bucket, tmp_path, caplog):
@@ -231,20 +239,15 @@ def test_unloading_mid_watch_is_harmless(qgis_app, qgis_new_project, engine, buc
 def test_a_v2_job_is_watched_from_its_bucket_or_by_progress_only(
     qgis_iface, qgis_new_project, engine, bucket, s3_server, tmp_path, with_access
 ):
-    from tilewise.core.storage import S3Access
-
     dock = make_dock(qgis_iface, make_store(tmp_path, engine.url, V2))
     try:
         dock.location_combo.setCurrentIndex(dock.location_combo.findData("s3"))
         dock.s3_url_edit.setText(f"s3://{bucket}/monitor-v2-{int(with_access)}")
         wait_until(lambda: dock.client is not None and "engine" not in dock.tasks)
-        access = S3Access(
-            endpoint_url=s3_server.endpoint_url,
-            region=s3_server.region,
-            access_key=s3_server.access_key,
-            secret_key=s3_server.secret_key,
-        )
-        monitor = attach_to_dock(dock, (lambda job: access) if with_access else None)
+        if with_access:  # the form's S3 keys; the endpoint is the engine's (its status says which)
+            auth_id = dock.store.save_s3_keys("monitor test", s3_server.access_key, s3_server.secret_key)
+            dock.s3_auth.setConfigId(auth_id)
+        monitor = dock.job_monitor
         monitor.min_interval_s, monitor.max_interval_s = 0.2, 1.0
         progress, finished = [], []
         monitor.progressChanged.connect(lambda job, counts: progress.append((job, counts)))
