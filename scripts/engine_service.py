@@ -78,6 +78,9 @@ def service_from_env(environ: Optional[dict] = None) -> Service:
         ("TILEWISE_CATALOG", "demo"),
         ("TILEWISE_DEMO_CATALOG", str(REPO / "data" / "demo-catalog")),
         ("TILEWISE_DATA_DIR", str(REPO / "data" / "engine")),
+        # v2 tile statuses reach the map every 2 s on this machine (the service's 30 s would make the demo
+        # job's tiles jump from pending to done)
+        ("TILEWISE_EXECUTION_DB_INTERVAL", "2"),
     ):
         if not env.get(name):
             env[name] = default

@@ -661,8 +661,14 @@ class UserGuideShots:
             layer = monitor.layer(job_id)
             return layer.counts() if layer is not None and not layer.removed else {}
 
+        seen: dict[str, object] = {}
+
         def mixed() -> bool:
-            processed, failed, total = progress_counts(counts())
+            now = counts()
+            if now != seen.get("counts"):
+                seen["counts"] = now
+                self.log(f"tiles: {now or 'no tile layer yet'}; {dock.result_label.text()}")
+            processed, failed, total = progress_counts(now)
             return processed > 0 and processed + failed < total
 
         def ready() -> None:
@@ -670,11 +676,19 @@ class UserGuideShots:
             self.log(f"tiles mid-run: {counts()}; {dock.result_label.text()}")
             self.zoom_to(layer, scale=1.1)
             self.clear_messages()
+            self.set_group_visible("Tilewise grid preview", False)  # the job's own tiles cover the same cells
+            dock.jobs_panel.refresh_button.click()  # the list's progress and PU as they are now
+            self.wait_for(lambda: not dock.jobs_panel.is_loading(), listed, "the job list")
+
+        def listed() -> None:
             panel = dock.jobs_panel
             row = panel.model.row_of(job_id)
-            if row is not None and panel.table.currentIndex().row() != row:
-                panel.table.selectRow(row)
-            self.capture("09-recolouring-tiles", shot)
+            if row is None:
+                raise StepFailed(f"Job {job_id} is not in the Jobs tab: {panel.status_label.text()}")
+            panel.table.selectRow(row)
+            panel.table.scrollTo(panel.model.index(row, 0))
+            tile_node = QgsProject.instance().layerTreeRoot().findLayer(monitor.layer(job_id).layer.id())
+            self.capture("09-recolouring-tiles", shot, lambda: self.expand_to(tile_node, legend=True))
 
         def shot() -> None:
             self.log(
@@ -725,9 +739,12 @@ class UserGuideShots:
                 if node is not None:
                     node.setItemVisibilityChecked(False)
             for name in ("Tilewise grid preview", "Tilewise previews"):
-                group = root.findGroup(name)
-                if group is not None:
-                    group.setItemVisibilityChecked(False)
+                self.set_group_visible(name, False)
+            for layer in layers:  # the data_mask output: under NDVI, shown only where NDVI has no data
+                node = root.findLayer(layer.id())
+                if node is not None and "ndvi" not in node.parent().name().lower():
+                    node.parent().setItemVisibilityChecked(False)
+            self.stretch_index(all_layers)
             extent = QgsRectangle()
             canvas = iface.mapCanvas()
             for layer in all_layers:
@@ -738,20 +755,81 @@ class UserGuideShots:
             canvas.setExtent(extent)
             canvas.refresh()
             self.clear_messages()
-            self.capture("10-ndvi-outputs", done, lambda: self.expand_outputs(all_layers))
+            self.capture("10-ndvi-outputs", shot, lambda: self.expand_outputs(all_layers, tile_layer))
+
+        def shot() -> None:
+            # the sample layer current again, as after the other shots: QGIS 3.22 crashes on quit when the
+            # current layer is one that clearing the project removes after its group (setMapStyleDockLayer)
+            iface.setActiveLayer(self.layer)
+            done()
 
         self.wait_for(lambda: self.finished_job is not None, ended, "the job to finish", timeout_s=200)
 
-    def expand_outputs(self, layers: list) -> None:
-        """The job's group > Outputs > output groups expanded (after tidy_layer_tree); the mosaic current."""
+    def set_group_visible(self, name: str, visible: bool) -> None:
+        group = QgsProject.instance().layerTreeRoot().findGroup(name)
+        if group is not None:
+            group.setItemVisibilityChecked(visible)
+
+    def expand_to(self, node, legend: bool = False) -> None:
+        """Expand the groups above a layer tree node (after tidy_layer_tree), and its legend when asked."""
+        if node is None:
+            return
+        node.setExpanded(not legend)
+        node.setExpanded(legend)
         root = QgsProject.instance().layerTreeRoot()
-        node = root.findLayer(layers[-1].id())
-        parent = node.parent() if node is not None else None
+        parent = node.parent()
         while isinstance(parent, QgsLayerTreeGroup) and parent is not root:
             parent.setExpanded(False)
             parent.setExpanded(True)
             parent = parent.parent()
-        iface.setActiveLayer(layers[-1])
+
+    def stretch_index(self, layers: list) -> None:
+        """The NDVI outputs (band 1 of each) as a pseudocolour RdYlGn stretched over the mosaic's 2–98 %, one
+        stretch for all; 0 (no data in the tutorial's UInt16 NDVI) transparent. The plugin's default for a
+        multi-band UInt16 output is an RGB stretch of bands 1–3."""
+        from qgis.core import QgsRasterRange
+
+        from tilewise.core.outputs import LayerStyle
+        from tilewise.ui.output_layers import renderer_for
+
+        ndvi = [layer for layer in layers if layer.name().lower().startswith("ndvi") or "ndvi" in
+                (layer.customProperty("tilewise/output_id") or "").lower()]  # fmt: skip
+        if not ndvi:
+            raise StepFailed(f"No NDVI output among {[layer.name() for layer in layers]}")
+        mosaic = next((layer for layer in ndvi if "mosaic" in layer.name()), ndvi[0])
+        for layer in ndvi:
+            layer.dataProvider().setUserNoDataValue(1, [QgsRasterRange(0, 0)])
+        low, high = mosaic.dataProvider().cumulativeCut(1, 0.02, 0.98, mosaic.extent(), 250_000)
+        self.log(
+            f"NDVI stretch (band 1 of {mosaic.name()}, 2–98 %): {low:g}..{high:g} on {len(ndvi)} layer(s)"
+        )
+        for layer in ndvi:
+            data_type = (
+                "Float32" if layer.dataProvider().dataType(1) in (Qgis.Float32, Qgis.Float64) else "UInt16"
+            )
+            layer.setRenderer(renderer_for(LayerStyle("pseudocolor", "RdYlGn", low, high), data_type,
+                                           layer.dataProvider()))  # fmt: skip
+            layer.triggerRepaint()
+
+    def expand_outputs(self, layers: list, tile_layer=None) -> None:
+        """The job's group > Outputs > NDVI expanded (layers' legends folded), the tile layer and data_mask
+        folded, the mosaic current, the tree scrolled to the job's group."""
+        root = QgsProject.instance().layerTreeRoot()
+        for layer in layers:
+            node = root.findLayer(layer.id())
+            if node is not None:
+                self.expand_to(node)
+                if "ndvi" not in (node.parent().name() or "").lower():
+                    node.parent().setExpanded(False)
+        if tile_layer is not None and not tile_layer.removed:
+            node = root.findLayer(tile_layer.layer.id())
+            if node is not None:
+                node.setExpanded(True)
+                node.setExpanded(False)
+        mosaic = next((layer for layer in layers if "NDVI mosaic" in layer.name()), layers[-1])
+        iface.setActiveLayer(mosaic)
+        view = iface.layerTreeView()
+        view.scrollToTop()
 
     # --- after the shots ------------------------------------------------------------------------------
 

@@ -1212,8 +1212,11 @@ class TilewiseDock(QgsDockWidget):
         return S3Access(endpoint_url=endpoint, region=region, access_key=access_key, secret_key=secret_key)
 
     def tile_access(self, job: BatchJob) -> Optional[S3Access]:
-        """What the monitor reads a v2 job's tile statuses with: the bucket access when the form names S3 keys;
-        without keys, None (the job's progress only, rather than a watch that fails on every read)."""
+        """What the monitor reads a v2 job's tile statuses with: the folder directly; the bucket access when the
+        form names S3 keys; without keys, None (the job's progress only, rather than a watch that fails on
+        every read)."""
+        if (job.output_url or "").lower().startswith("file://"):
+            return S3Access()  # a folder on this machine: read directly, no keys
         access = self.output_access(job)
         return access if access is not None and access.access_key else None
 
