@@ -18,7 +18,7 @@ LOAD_FROM_ZIP = textwrap.dedent(
     """
     import sys
     from qgis.core import QgsApplication
-    from qgis.gui import QgsMessageBar
+    from qgis.gui import QgsMapCanvas, QgsMessageBar
     from qgis.PyQt.QtCore import QObject, pyqtSignal
     from qgis.PyQt.QtWidgets import QMainWindow
 
@@ -33,10 +33,12 @@ LOAD_FROM_ZIP = textwrap.dedent(
             super().__init__()
             self.window = QMainWindow()
             self.bar = QgsMessageBar()
+            self.canvas = QgsMapCanvas()
             self.docks = []
 
         def mainWindow(self): return self.window
         def messageBar(self): return self.bar
+        def mapCanvas(self): return self.canvas
         def activeLayer(self): return None
         def addToolBarIcon(self, action): pass
         def addPluginToMenu(self, menu, action): pass
