@@ -305,3 +305,24 @@ def test_the_map_menu_offers_failed_tiles_under_the_cursor_only(v1_dock, qgis_if
     assert entries_at(-116.65, 33.15) == []  # no tile
     request = QgsFeatureRequest()
     assert sum(1 for _ in JobTileLayer.find(job.id).layer.getFeatures(request)) == 2
+
+
+def test_a_project_read_again_resumes_watching_its_running_job_through_the_dock(
+    v1_dock, engine, s3_server, tmp_path
+):
+    dock, seen = v1_dock, Recorder(v1_dock)
+    job = dock.client.create_raw(v1_body(SLOW_SCRIPT, WIDE_BBOX, f"s3://{s3_server.new_bucket()}/reopen"))
+    dock.client.start(job.id)
+    project_jobs.remember(job)
+    assert dock.job_actions.watch(job)
+    wait_until(lambda: JobTileLayer.find(job.id) is not None, 120)
+    path = tmp_path / "reopen.qgz"
+    assert QgsProject.instance().write(str(path))
+    dock.job_monitor.stop_watching(job.id)  # QGIS closed: nobody watches
+    QgsProject.instance().clear()
+    assert job.id not in dock.job_monitor.watched()
+    assert QgsProject.instance().read(str(path))
+    wait_until(lambda: job.id in dock.job_monitor.watched(), 60)  # the dock's history resumed it
+    final = seen.finish(1, timeout=300)
+    assert final.id == job.id and final.status == "DONE"
+    assert set(JobTileLayer.find(job.id).counts()) == {"PROCESSED"}
