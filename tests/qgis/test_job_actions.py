@@ -326,3 +326,34 @@ def test_a_project_read_again_resumes_watching_its_running_job_through_the_dock(
     final = seen.finish(1, timeout=300)
     assert final.id == job.id and final.status == "DONE"
     assert set(JobTileLayer.find(job.id).counts()) == {"PROCESSED"}
+
+
+def test_new_outputs_open_as_they_arrive_while_the_job_runs(v1_dock, engine, s3_server):
+    import time
+
+    dock, seen = v1_dock, Recorder(v1_dock)
+    opened_at: list[float] = []
+    dock.job_actions.outputsOpened.connect(lambda job, layers: opened_at.append(time.monotonic()))
+    bucket = s3_server.new_bucket()
+    job = dock.client.create_raw(v1_body(SLOW_SCRIPT, WIDE_BBOX, f"s3://{bucket}/arrive"))
+    dock.client.start(job.id)
+    engine.wait_for(job.id, {"PROCESSING"}, timeout=120)
+    dock.job_actions_bar.set_job(dock.client.get(job.id))
+    dock.job_actions_bar.auto_open_check.setChecked(True)  # watches the job and opens what finishes
+    final = seen.finish(1, timeout=300)
+    finished_at = time.monotonic()
+    wait_until(lambda: not dock.job_actions.tasks, 120)
+    assert final.status == "DONE"
+    assert opened_at and min(opened_at) < finished_at  # some opened before the job ended
+    shown = {
+        layer.customProperty("tilewise/url")
+        for layer in QgsProject.instance().mapLayers().values()
+        if layer.customProperty("tilewise/job_id") == job.id
+        and layer.customProperty("tilewise/kind") == "tile"
+    }
+    delivered = {
+        f"s3://{bucket}/{item['Key']}"
+        for item in s3_server.client().list_objects_v2(Bucket=bucket)["Contents"]
+        if item["Key"].endswith(".tif")
+    }
+    assert shown == delivered and len(shown) >= 2  # each output once, none missing after the last tile
