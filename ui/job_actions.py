@@ -109,9 +109,6 @@ class JobActions(QObject):
 
     # --- the interface -------------------------------------------------------------------------------------
 
-    def is_busy(self, job_id: str) -> bool:
-        return any(key.endswith(f":{job_id}") for key in self.tasks)
-
     def run(self, job: BatchJob, action: Action) -> bool:
         """Do the action for the job; False when it does not apply now or the user declined it."""
         if self._unloaded:
