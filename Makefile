@@ -27,10 +27,11 @@ QGIS_ARGS := --profiles-path $(PROFILE_DIR) --profile $(PROFILE) --noversionchec
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 
-.PHONY: setup apt venv clients demo-data engine test test-unit test-engine test-qgis test-e2e lint package run stop-engine bench clean help
+.PHONY: setup apt venv clients demo-data engine test test-unit test-engine test-qgis test-e2e lint package run demo stop-engine bench clean help
 
 help:
 	@echo "make run      open QGIS with Tilewise in the project's own profile"
+	@echo "make demo     the batch tutorial headless through core/ on the local engine: demo-output/"
 	@echo "make test     install what is missing, then run every test suite headless"
 	@echo "make lint     ruff"
 	@echo "make package  build dist/tilewise-$(VERSION).zip for Install from ZIP"
@@ -125,6 +126,14 @@ run: setup demo-data
 	else \
 		$(QGIS_ENV) qgis $(QGIS_ARGS); \
 	fi
+
+# The sentinelhub-py batch tutorial headless, through the plugin's core/ (scripts/demo.py): previews, the NDVI
+# batch job (v2, folder delivery) created, analysed, started and watched on the local engine (started on the
+# demo catalog and stopped afterwards, or reused when one answers on the port), its outputs and NDVI mosaic, a
+# map rendered by QGIS and summary.txt, all in DEMO_OUT. Exits non-zero when any step fails.
+DEMO_OUT ?= $(ROOT)/demo-output
+demo: setup demo-data
+	QT_QPA_PLATFORM=offscreen $(PY) scripts/demo.py --out $(DEMO_OUT)
 
 # The background engine of `make run` (scripts/engine_service.py; an engine it did not start is left alone).
 stop-engine:
