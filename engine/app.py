@@ -43,6 +43,29 @@ class Services:
     artefacts: ArtefactPublisher
 
 
+def make_executor(settings: Settings):
+    """The executor TILEWISE_EXECUTOR names: the local process pool, or Dask (imported only then)."""
+    if settings.executor == "local":
+        return LocalProcessExecutor(settings.workers, process_tile)
+    from .dask_executor import DaskExecutor, scheduler_address
+
+    return DaskExecutor(
+        process_tile,
+        address=scheduler_address(settings.executor),
+        workers=settings.workers,
+        lost_timeout_s=settings.dask_timeout_s,
+    )
+
+
+def executor_status(executor) -> dict:
+    """What the status endpoint says about the executor (Dask: scheduler, connection, dashboard link)."""
+    describe = getattr(executor, "describe", None)
+    if describe is None:
+        return {"executor": "local-processes"}
+    details = describe()
+    return {"executor": details.pop("kind"), "dashboard": details.get("dashboard"), "dask": details}
+
+
 def build_services(settings: Settings, executor=None) -> Services:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     settings.outputs.mkdir(parents=True, exist_ok=True)
@@ -54,7 +77,7 @@ def build_services(settings: Settings, executor=None) -> Services:
     artefacts = ArtefactPublisher(
         store, settings.outputs, settings.s3_endpoint_url, settings.execution_db_interval_s
     )
-    executor = executor or LocalProcessExecutor(settings.workers, process_tile)
+    executor = executor or make_executor(settings)
     scheduler = Scheduler(
         store, executor, analyser.analyse, analyser.tile_job, settings.tile_retries, artefacts.report
     )
@@ -132,7 +155,7 @@ def create_app(settings: Optional[Settings] = None, executor=None) -> FastAPI:
             "version": VERSION,
             "catalog": settings.catalog,
             "workers": settings.workers,
-            "executor": "local-processes",
+            **executor_status(services.scheduler.executor),
             "outputRoot": str(settings.outputs),
             "s3EndpointUrl": settings.s3_endpoint_url,
         }

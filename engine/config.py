@@ -35,6 +35,8 @@ class Settings:
     script_heap_mb: int = 1024  # V8 heap per evalscript context
     execution_db_interval_s: float = 30.0  # v2: how often the execution database is uploaded while processing
     stop_restart_wait_s: float = 0.0  # v2: Sentinel Hub makes a stopped request wait 30 min; 0 = no wait
+    executor: str = "local"  # local (process pool), dask-local (LocalCluster), dask://host:port (a scheduler)
+    dask_timeout_s: float = 600.0  # jobs wait this long for a lost Dask scheduler, then fail; 0 = forever
 
     @property
     def outputs(self) -> Path:
@@ -59,6 +61,14 @@ class Settings:
                 raise ConfigError(f"{name} must be at least {minimum} (got {value}).")
             return value
 
+        executor = (env.get("TILEWISE_EXECUTOR") or "local").strip()
+        if executor not in ("local", "dask-local") and not (
+            executor.startswith(("dask://", "dask+tls://")) and ":" in executor.split("://", 1)[1]
+        ):
+            raise ConfigError(
+                f"TILEWISE_EXECUTOR={executor!r}: use local, dask-local or dask://host:port "
+                "(dask+tls://host:port with TLS)."
+            )
         data_dir = Path(env.get("TILEWISE_DATA_DIR") or "data/engine").expanduser()
         output_root = env.get("TILEWISE_OUTPUT_ROOT")
         return cls(
@@ -78,6 +88,8 @@ class Settings:
             script_heap_mb=number("TILEWISE_SCRIPT_HEAP_MB", 1024, 16),
             execution_db_interval_s=float(number("TILEWISE_EXECUTION_DB_INTERVAL", 30)),
             stop_restart_wait_s=float(number("TILEWISE_STOP_RESTART_WAIT", 0, 0)),
+            executor=executor,
+            dask_timeout_s=float(number("TILEWISE_DASK_TIMEOUT", 600, 0)),
         )
 
     @property
