@@ -99,7 +99,7 @@ package:
 	@rm -rf build/package dist/tilewise-$(VERSION).zip
 	@mkdir -p build/package/tilewise dist
 	cp metadata.txt __init__.py plugin.py LICENSE build/package/tilewise/
-	cp -r core ui resources build/package/tilewise/
+	cp -r core ui processing_provider resources build/package/tilewise/
 	mkdir -p build/package/tilewise/docs && cp -r docs/user-guide.md docs/images build/package/tilewise/docs/
 	rm -f build/package/tilewise/docs/images/shots.log
 	find build/package -name '__pycache__' -prune -exec rm -rf {} +

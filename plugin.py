@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import Optional
 
-from qgis.core import Qgis, QgsMessageLog, QgsSettings
+from qgis.core import Qgis, QgsApplication, QgsMessageLog, QgsSettings
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QAction
@@ -37,8 +37,25 @@ class TilewisePlugin:
         self.iface = iface
         self.action: Optional[QAction] = None
         self.dock = None
+        self.provider = None  # the Processing provider (processing_provider/)
         self._log_handler = QgsMessageLogHandler()
         self._logger = logging.getLogger(__package__ or "tilewise")
+
+    def initProcessing(self) -> None:  # noqa: N802 (QGIS API)
+        """The Processing provider: QGIS calls this for plugins with hasProcessingProvider=yes (also in
+        qgis_process, without initGui); initGui calls it too. Idempotent."""
+        if self.provider is not None:
+            return
+        from .core.dependencies import missing_dependencies
+
+        problems = missing_dependencies()
+        if problems:
+            self._logger.error("Tilewise Processing algorithms are unavailable: %s", "; ".join(problems))
+            return
+        from .processing_provider import TilewiseProvider
+
+        self.provider = TilewiseProvider()
+        QgsApplication.processingRegistry().addProvider(self.provider)
 
     def initGui(self) -> None:  # noqa: N802 (QGIS API)
         # No network or heavy work here: QGIS start-up must stay instant.
@@ -47,6 +64,7 @@ class TilewisePlugin:
         from .core.dependencies import INSTALL_HINT, missing_dependencies
 
         problems = missing_dependencies()
+        self.initProcessing()
         self.action = QAction(
             QIcon(str(PLUGIN_DIR / "resources" / "icon.svg")),
             "Tilewise",
@@ -95,4 +113,7 @@ class TilewisePlugin:
             self.iface.removeToolBarIcon(self.action)
             self.action.deleteLater()
             self.action = None
+        if self.provider is not None:
+            QgsApplication.processingRegistry().removeProvider(self.provider)
+            self.provider = None
         self._logger.removeHandler(self._log_handler)

@@ -1,0 +1,722 @@
+"""The six algorithms of the "Batch jobs" group. Each takes the deployment and API version, and (but for create and
+preview) a JOB_ID, and outputs JOB_ID again, so that in the Graphical Modeler create → analyse → start → wait →
+load outputs chain through it."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+from typing import Optional
+
+import shapely
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsFeatureRequest,
+    QgsProcessing,
+    QgsProcessingContext,
+    QgsProcessingException,
+    QgsProcessingOutputMultipleLayers,
+    QgsProcessingOutputNumber,
+    QgsProcessingOutputString,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterExtent,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterFolderDestination,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterString,
+    QgsProcessingUtils,
+    QgsProject,
+)
+
+from ..core.area import AreaError, AreaOfInterest
+from ..core.batch_models import TilingGridSpec
+from ..core.connections import is_local_engine
+from ..core.crs import CrsError
+from ..core.deployments import V2
+from ..core.grids import DEFAULT_MAX_TILES, GridError, tiles_for_area
+from ..core.job_actions import Action, why_not
+from ..core.job_form import (
+    MAX_PREVIEW_PIXELS,
+    FieldProblem,
+    FormInvalid,
+    check_draft,
+    job_spec,
+    preview_request,
+)
+from ..core.jobs import BatchJob
+from ..core.monitor import JobWatcher, bucket_tiles
+from ..core.outputs import build_mosaics, gdal_source, prepare_outputs
+from ..core.storage import StorageError
+from .common import (
+    JOB_ID,
+    FeedbackCancel,
+    TilewiseAlgorithm,
+    boolean,
+    to_shapely,
+    user_errors,
+)
+
+ANALYSING = ("CREATED", "ANALYSING", "ANALYSIS")
+ANALYSIS_TIMEOUT_S = 600.0
+POLL_S = 1.0
+WAIT_MAX_INTERVAL_S = 5.0
+
+
+def job_json(job: BatchJob) -> str:
+    return json.dumps(
+        {
+            "id": job.id,
+            "apiVersion": f"v{job.api_version}",
+            "deployment": job.deployment,
+            "status": job.status,
+            "description": job.description,
+            "created": job.created,
+            "tileCount": job.tile_count,
+            "valueEstimate": job.value_estimate,
+            "costPU": job.cost_pu,
+            "completion": job.completion,
+            "error": job.error,
+            "outputUrl": job.output_url,
+            "request": job.request,
+        }
+    )
+
+
+class JobAlgorithm(TilewiseAlgorithm):
+    """An algorithm on an existing job: DEPLOYMENT, API_VERSION, JOB_ID in; JOB_ID, STATUS, JOB_JSON out."""
+
+    def init_job_parameters(self) -> None:
+        self.add_connection_parameters()
+        self.addParameter(QgsProcessingParameterString(JOB_ID, self.tr("Batch job id")))
+        self.addOutput(QgsProcessingOutputString(JOB_ID, self.tr("Batch job id")))
+        self.addOutput(QgsProcessingOutputString("STATUS", self.tr("Job status")))
+        self.addOutput(QgsProcessingOutputString("JOB_JSON", self.tr("The job (JSON)")))
+
+    def job_id(self, parameters, context) -> str:
+        job_id = self.parameterAsString(parameters, JOB_ID, context).strip()
+        if not job_id:
+            raise QgsProcessingException(
+                "Give the batch job's id (JOB_ID): the output of “Create a batch job”."
+            )
+        return job_id
+
+    @staticmethod
+    def results(job: BatchJob, **extra) -> dict:
+        return {JOB_ID: job.id, "STATUS": job.status, "JOB_JSON": job_json(job), **extra}
+
+
+# === create =============================================================================================
+
+
+class CreateBatchJob(TilewiseAlgorithm):
+    NAME = "createbatchjob"
+    DISPLAY_NAME = "Create a batch job"
+    HELP = (
+        "Creates a Batch API job (not analysed, not started) for the polygons of a layer (only the selected ones "
+        "with “Selected features only”), as the Tilewise dock does: the same checks, the same messages. The "
+        "deployment's client id and secret come from the Tilewise settings (QGIS's authentication database). "
+        "Output location: s3://bucket/folder, or a local folder for a Tilewise engine on this computer. "
+        "Outputs the job's id, to feed “Analyse a batch job”."
+    )
+
+    def initAlgorithm(self, config=None):  # noqa: N802 (QGIS API)
+        self.add_connection_parameters()
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                "INPUT", self.tr("Area of interest (polygons)"), [QgsProcessing.TypeVectorPolygon]
+            )
+        )
+        self.add_script_parameters()
+        self.add_data_parameters()
+        grid = QgsProcessingParameterNumber(
+            "GRID", self.tr("Tiling grid id (0: UTM 20 km, 1: UTM 10 km, 2: UTM 100 km, 3: WGS84 1°, 6: LAEA 100 km, "
+                            "7: LAEA 20 km)"), QgsProcessingParameterNumber.Integer, 1)  # fmt: skip
+        self.addParameter(grid)
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                "RESOLUTION", self.tr("Resolution (grid units)"), QgsProcessingParameterNumber.Double, 10.0
+            )
+        )
+        for name in ("BUFFER_X", "BUFFER_Y"):
+            buffer = QgsProcessingParameterNumber(
+                name, self.tr(f"Tile buffer {name[-1]} (pixels)"), QgsProcessingParameterNumber.Integer, 0
+            )
+            buffer.setFlags(buffer.flags() | buffer.FlagAdvanced)
+            self.addParameter(buffer)
+        self.addParameter(
+            QgsProcessingParameterString(
+                "OUTPUT_URL",
+                self.tr("Output location (s3://bucket/folder, or a folder for a local Tilewise engine)"),
+            )
+        )
+        self.addParameter(boolean("COG", self.tr("Cloud-optimised GeoTIFFs")))
+        self.addParameter(boolean("OVERWRITE", self.tr("Overwrite existing outputs"), advanced=True))
+        self.addParameter(boolean("SKIP_EXISTING", self.tr("Skip tiles whose outputs exist"), advanced=True))
+        self.addParameter(QgsProcessingParameterString("DESCRIPTION", self.tr("Description"), optional=True))
+        self.add_s3_parameters()
+        self.addOutput(QgsProcessingOutputString(JOB_ID, self.tr("Batch job id")))
+        self.addOutput(QgsProcessingOutputString("STATUS", self.tr("Job status")))
+        self.addOutput(QgsProcessingOutputString("JOB_JSON", self.tr("The job (JSON)")))
+        self.addOutput(QgsProcessingOutputNumber("TILE_COUNT", self.tr("Tiles (Tilewise's count)")))
+        self.addOutput(
+            QgsProcessingOutputNumber("ESTIMATED_PU", self.tr("Processing units (Tilewise's estimate)"))
+        )
+
+    def output_url(self, parameters, context) -> str:
+        url = self.parameterAsString(parameters, "OUTPUT_URL", context).strip()
+        if url and "://" not in url:  # a folder, as the dock's folder picker gives it
+            return Path(url).expanduser().resolve().as_uri()
+        return url
+
+    def process(self, parameters, context, feedback) -> dict:
+        from ..core.job_form import estimate
+
+        client = self.need_client()
+        cancel = FeedbackCancel(feedback)
+        try:
+            with user_errors():
+                problems: list[FieldProblem] = []
+                grid = TilingGridSpec(
+                    self.parameterAsInt(parameters, "GRID", context),
+                    self.parameterAsDouble(parameters, "RESOLUTION", context),
+                    self.parameterAsInt(parameters, "BUFFER_X", context),
+                    self.parameterAsInt(parameters, "BUFFER_Y", context),
+                )
+                access_key, secret_key = self.s3_keys
+                draft = None
+                try:
+                    draft = self.draft(
+                        parameters,
+                        context,
+                        grid=grid,
+                        output_url=self.output_url(parameters, context),
+                        cog=self.parameterAsBool(parameters, "COG", context),
+                        overwrite=self.parameterAsBool(parameters, "OVERWRITE", context),
+                        skip_existing=self.parameterAsBool(parameters, "SKIP_EXISTING", context),
+                        description=self.parameterAsString(parameters, "DESCRIPTION", context),
+                        s3_access_key=access_key or "",
+                        s3_secret_key=secret_key or "",
+                        s3_region=self.parameterAsString(parameters, "S3_REGION", context),
+                    )
+                except FormInvalid as exc:
+                    problems.extend(exc.problems)
+                info = None
+                if draft is not None:
+                    try:
+                        info = check_draft(draft, client.api_version, is_local_engine(client.deployment))
+                    except FormInvalid as exc:
+                        problems.extend(exc.problems)
+                area = selection = None
+                try:
+                    area = self.area(parameters, context, feedback)
+                    selection = tiles_for_area(area, grid.id, grid.resolution, grid.buffer_x, grid.buffer_y,
+                                               DEFAULT_MAX_TILES)  # fmt: skip
+                except (AreaError, CrsError) as exc:
+                    problems.append(FieldProblem("area", str(exc)))
+                except GridError as exc:
+                    problems.append(FieldProblem("grid", str(exc)))
+                if problems:
+                    raise FormInvalid(problems)
+                for warning in (*area.warnings, *selection.warnings):
+                    feedback.pushWarning(warning)
+                cost = estimate(draft, info, selection.tiles)
+                feedback.pushInfo(
+                    f"{len(selection):,} tiles of grid {grid.id}; about {cost.value_estimate:,.1f} PU. "
+                    f"Creating the job on {client.deployment.name} (Batch API v{client.api_version})…"
+                )
+                job = client.create(job_spec(draft, area, info), cancel)
+                feedback.pushInfo(f"Created batch job {job.id} ({job.status}).")
+        finally:
+            cancel.disconnect()
+        return {
+            JOB_ID: job.id,
+            "STATUS": job.status,
+            "JOB_JSON": job_json(job),
+            "TILE_COUNT": len(selection),
+            "ESTIMATED_PU": cost.value_estimate,
+        }
+
+    def area(self, parameters, context, feedback) -> AreaOfInterest:
+        source = self.parameterAsSource(parameters, "INPUT", context)
+        if source is None:
+            raise QgsProcessingException(self.invalidSourceError(parameters, "INPUT"))
+        request = QgsFeatureRequest().setNoAttributes()
+        geometries: list[Optional[shapely.Geometry]] = []
+        for feature in source.getFeatures(request):
+            if feedback.isCanceled():
+                raise QgsProcessingException("Cancelled.")
+            geometries.append(to_shapely(feature.geometry()))
+        if not geometries:
+            raise AreaError("The layer has no features (or none is selected): give at least one polygon.")
+        crs = source.sourceCrs()
+        if not crs.isValid():
+            raise AreaError("The layer has no valid CRS: set its CRS in Layer Properties.")
+        return AreaOfInterest.from_geometries(geometries, crs.authid() or crs.toWkt())
+
+
+# === analyse ============================================================================================
+
+
+class AnalyseBatchJob(JobAlgorithm):
+    NAME = "analysebatchjob"
+    DISPLAY_NAME = "Analyse a batch job"
+    HELP = (
+        "Asks the service to analyse a created job and waits until the analysis is done (ANALYSIS_DONE): outputs "
+        "the service's tile count and processing-unit estimate. An analysed job costs nothing until started."
+    )
+
+    def initAlgorithm(self, config=None):  # noqa: N802 (QGIS API)
+        self.init_job_parameters()
+        self.addOutput(QgsProcessingOutputNumber("TILE_COUNT", self.tr("Tiles (the service's)")))
+        self.addOutput(
+            QgsProcessingOutputNumber("ESTIMATED_PU", self.tr("Processing units (the service's estimate)"))
+        )
+
+    def process(self, parameters, context, feedback) -> dict:
+        client = self.need_client()
+        job_id = self.job_id(parameters, context)
+        cancel = FeedbackCancel(feedback)
+        try:
+            with user_errors():
+                job = client.get(job_id, cancel)
+                if job.status == "CREATED":
+                    feedback.pushInfo(f"Analysing job {job_id}…")
+                    client.analyse(job_id, cancel)
+                started = time.monotonic()
+                while job.status in ANALYSING:
+                    if cancel.wait(POLL_S):
+                        raise QgsProcessingException(
+                            f"Cancelled: job {job_id} is still {job.status} (the analysis goes on on the service)."
+                        )
+                    job = client.get(job_id, cancel)
+                    if time.monotonic() - started > ANALYSIS_TIMEOUT_S:
+                        raise TimeoutError(
+                            f"Job {job_id} is still {job.status} after {ANALYSIS_TIMEOUT_S:.0f} s: it stays on the "
+                            "service; analyse it again later."
+                        )
+        finally:
+            cancel.disconnect()
+        if job.status == "FAILED" or (job.status in ("CANCELED", "STOPPED") and job.tile_count is None):
+            raise QgsProcessingException(
+                f"The analysis of job {job_id} ended {job.status}: {job.error or 'no reason given'}"
+            )
+        if job.status != "ANALYSIS_DONE":
+            feedback.pushInfo(f"Job {job_id} is already past its analysis: {job.status}.")
+        estimate = job.value_estimate
+        feedback.pushInfo(
+            f"Job {job_id}: {job.tile_count if job.tile_count is not None else '?'} tiles"
+            + (f", {estimate:,.1f} PU by the service's estimate." if estimate is not None else ".")
+        )
+        return self.results(job, TILE_COUNT=job.tile_count, ESTIMATED_PU=estimate)
+
+
+# === start ==============================================================================================
+
+
+class StartBatchJob(JobAlgorithm):
+    NAME = "startbatchjob"
+    DISPLAY_NAME = "Start a batch job"
+    HELP = (
+        "Starts an analysed (or created) job. With a PU budget, a job whose estimate is above it is not started "
+        "(the algorithm fails and says why): analyse it first, so that the service's estimate is known."
+    )
+
+    def initAlgorithm(self, config=None):  # noqa: N802 (QGIS API)
+        self.init_job_parameters()
+        budget = QgsProcessingParameterNumber(
+            "BUDGET_PU",
+            self.tr("PU budget (0: no limit)"),
+            QgsProcessingParameterNumber.Double,
+            0.0,
+            True,
+            0.0,
+        )
+        self.addParameter(budget)
+
+    def process(self, parameters, context, feedback) -> dict:
+        client = self.need_client()
+        job_id = self.job_id(parameters, context)
+        budget = self.parameterAsDouble(parameters, "BUDGET_PU", context) or 0.0
+        cancel = FeedbackCancel(feedback)
+        try:
+            with user_errors():
+                job = client.get(job_id, cancel)
+                reason = why_not(job, Action.START)
+                if reason:
+                    raise QgsProcessingException(f"Job {job_id} cannot be started: {reason}")
+                if budget > 0:
+                    if job.value_estimate is None:
+                        raise QgsProcessingException(
+                            f"Job {job_id} has no processing-unit estimate ({job.status}) to check against the "
+                            f"budget of {budget:,.0f} PU: analyse it first, or give no budget."
+                        )
+                    if job.value_estimate > budget:
+                        raise QgsProcessingException(
+                            f"Job {job_id} is expected to cost {job.value_estimate:,.1f} PU, more than the budget of "
+                            f"{budget:,.0f} PU: it was not started. Raise the budget or make the job smaller."
+                        )
+                client.start(job_id, cancel)
+                job = client.get(job_id, cancel)
+        finally:
+            cancel.disconnect()
+        feedback.pushInfo(f"Job {job_id} started ({job.status}).")
+        return self.results(job)
+
+
+# === wait ===============================================================================================
+
+
+class WaitForBatchJob(JobAlgorithm):
+    NAME = "waitforbatchjob"
+    DISPLAY_NAME = "Wait for a batch job"
+    HELP = (
+        "Follows a job until it ends (DONE, PARTIAL, FAILED, CANCELED or STOPPED), with its progress. Cancelling "
+        "stops the waiting, not the job: the outputs then give the status it had. With a time limit, a job still "
+        "running at the limit makes the algorithm fail; with “Fail unless DONE”, so does a job that ends otherwise."
+    )
+
+    def initAlgorithm(self, config=None):  # noqa: N802 (QGIS API)
+        self.init_job_parameters()
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                "TIMEOUT",
+                self.tr("Time limit (seconds, 0: none)"),
+                QgsProcessingParameterNumber.Double,
+                0.0,
+                True,
+                0.0,
+            )  # fmt: skip
+        )
+        self.addParameter(boolean("REQUIRE_DONE", self.tr("Fail unless the job ends DONE")))
+        self.add_s3_parameters()
+        self.addOutput(QgsProcessingOutputNumber("DONE", self.tr("Tiles done")))
+        self.addOutput(QgsProcessingOutputNumber("FAILED", self.tr("Tiles failed")))
+        self.addOutput(QgsProcessingOutputNumber("TILE_COUNT", self.tr("Tiles")))
+
+    def process(self, parameters, context, feedback) -> dict:
+        client = self.need_client()
+        job_id = self.job_id(parameters, context)
+        timeout = self.parameterAsDouble(parameters, "TIMEOUT", context) or 0.0
+        cancel = FeedbackCancel(feedback)
+        started = time.monotonic()
+        try:
+            with user_errors():
+                v2_tiles = None
+                if client.api_version == V2:
+                    job = client.get(job_id, cancel)
+                    access = self.output_access(job, parameters, context, cancel)
+                    if access is not None or (job.output_url or "").startswith("file://"):
+                        v2_tiles = self.v2_reader(access)
+                watcher = JobWatcher(client, job_id, v2_tiles, POLL_S, WAIT_MAX_INTERVAL_S)
+                last_status = None
+                while True:
+                    update = watcher.poll(cancel)
+                    job = update.job
+                    done, failed, total = counts(watcher, job)
+                    if job.status != last_status:
+                        feedback.pushInfo(f"Job {job_id}: {job.status}")
+                        last_status = job.status
+                    if total:
+                        feedback.setProgress(100.0 * (done + failed) / total)
+                    elif job.completion is not None:
+                        feedback.setProgress(job.completion)
+                    feedback.setProgressText(
+                        f"{job.status}: {done} of {total or '?'} tiles done, {failed} failed"
+                    )
+                    if job.is_terminal:
+                        break
+                    if timeout and time.monotonic() - started > timeout:
+                        raise QgsProcessingException(
+                            f"Job {job_id} is still {job.status} after {timeout:,.0f} s ({done} of {total or '?'} "
+                            "tiles done): it goes on on the service; wait for it again later."
+                        )
+                    if cancel.wait(watcher.interval_s):
+                        feedback.pushWarning(
+                            f"Stopped waiting for job {job_id} ({job.status}): the job itself goes on on the service."
+                        )
+                        break
+        finally:
+            cancel.disconnect()
+        if job.status == "DONE" and total:
+            feedback.setProgress(100.0)
+        if job.error:
+            feedback.reportError(f"Job {job_id}: {job.error}", False)
+        if (
+            self.parameterAsBool(parameters, "REQUIRE_DONE", context)
+            and job.status != "DONE"
+            and job.is_terminal
+        ):
+            raise QgsProcessingException(
+                f"Job {job_id} ended {job.status} ({done} tiles done, {failed} failed)"
+                + (f": {job.error}" if job.error else ".")
+            )
+        return self.results(job, DONE=done, FAILED=failed, TILE_COUNT=total or job.tile_count)
+
+    @staticmethod
+    def v2_reader(access):
+        import tempfile
+
+        from ..core.storage import S3Access
+
+        scratch = Path(tempfile.mkdtemp(prefix="tilewise-wait-"))
+        read = bucket_tiles(access or S3Access(), scratch)
+
+        def tolerant(job, cancel):
+            try:
+                return read(job, cancel)
+            except (StorageError, OSError, ValueError):  # the artefacts are not there yet, or not readable
+                return []
+
+        return tolerant
+
+
+def counts(watcher: JobWatcher, job: BatchJob) -> tuple[int, int, int]:
+    """(done, failed, total) tiles from what the watcher knows (v1 tiles, v2 features), else from the job."""
+    statuses = list(watcher.statuses.values())
+    total = len(statuses) or (job.tile_count or 0)
+    if statuses:
+        done = sum(1 for s in statuses if s in ("PROCESSED", "DONE"))
+        failed = sum(1 for s in statuses if s in ("FAILED", "FATAL"))
+        return done, failed, total
+    if job.status == "DONE":
+        return total, 0, total
+    if job.completion is not None and total:
+        return int(total * job.completion / 100.0), 0, total
+    return 0, 0, total
+
+
+# === load outputs =======================================================================================
+
+
+MOSAIC, TILES = 0, 1
+
+
+class LoadBatchOutputs(JobAlgorithm):
+    NAME = "loadbatchoutputs"
+    DISPLAY_NAME = "Load batch job outputs"
+    HELP = (
+        "Lists a job's delivered GeoTIFFs and returns them as layers: one VRT mosaic per output (and UTM zone), "
+        "written to the output folder, or one layer per tile (opened in place: /vsis3/ paths for S3, the files for a "
+        "folder). Processing adds them to the project when the algorithm ends. S3 outputs are read with the S3 keys "
+        "given (a Basic authentication configuration), else with this machine's AWS credentials; a Tilewise "
+        "engine's own S3 endpoint is used for its jobs."
+    )
+
+    def initAlgorithm(self, config=None):  # noqa: N802 (QGIS API)
+        self.init_job_parameters()
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                "MODE",
+                self.tr("Layers"),
+                [self.tr("A VRT mosaic per output"), self.tr("A layer per tile")],
+                False,
+                MOSAIC,
+            )  # fmt: skip
+        )
+        self.addParameter(boolean("LOAD", self.tr("Add the layers to the project"), True))
+        self.add_s3_parameters()
+        self.addParameter(
+            QgsProcessingParameterFolderDestination("OUTPUT_FOLDER", self.tr("Folder for the mosaics (VRT)"))
+        )
+        self.addOutput(QgsProcessingOutputMultipleLayers("OUTPUT_LAYERS", self.tr("Output layers")))
+        self.addOutput(QgsProcessingOutputNumber("LAYER_COUNT", self.tr("Layers")))
+        self.addOutput(QgsProcessingOutputString("PROBLEMS", self.tr("Files left out, and why")))
+
+    def process(self, parameters, context, feedback) -> dict:
+        client = self.need_client()
+        job_id = self.job_id(parameters, context)
+        mode = self.parameterAsEnum(parameters, "MODE", context)
+        folder = Path(self.parameterAsString(parameters, "OUTPUT_FOLDER", context))
+        cancel = FeedbackCancel(feedback)
+        try:
+            with user_errors():
+                job = client.get(job_id, cancel)
+                if not job.is_terminal and job.status != "PROCESSING":
+                    raise QgsProcessingException(
+                        f"Job {job_id} is {job.status}: it has no outputs yet. Start it, and wait for it."
+                    )
+                access = self.output_access(job, parameters, context, cancel)
+                tiles = list(client.tiles(job_id, cancel=cancel)) if client.api_version != V2 else []
+                feedback.pushInfo(f"Listing the outputs of job {job_id} at {job.output_url}…")
+                outputs = prepare_outputs(access, job, tiles, cancel)
+                feedback.setProgress(50)
+                problems = list(outputs.problems)
+                layers: list[tuple[str, str, object, object]] = []  # (source, name, raster, ranges)
+                if mode == MOSAIC:
+                    mosaics = build_mosaics(outputs, folder, access, cancel=cancel)
+                    problems += mosaics.problems
+                    for mosaic in mosaics:
+                        name = f"{mosaic.output_id} mosaic (EPSG:{mosaic.epsg}) {job_id[:8]}"
+                        layers.append((str(mosaic.path), name, mosaic.raster, None))
+                else:
+                    from ..core.outputs import merged_ranges
+
+                    for output in sorted(outputs, key=lambda o: (o.output_id, o.tile_name)):
+                        ranges = merged_ranges(
+                            o.raster
+                            for o in outputs
+                            if o.output_id == output.output_id and o.raster is not None
+                        )
+                        name = f"{output.output_id} {output.tile_name}"
+                        layers.append((gdal_source(access, output.url), name, output.raster, ranges or None))
+        finally:
+            cancel.disconnect()
+        for problem in problems:
+            feedback.reportError(problem, False)
+        if outputs.cancelled or feedback.isCanceled():
+            raise QgsProcessingException("Cancelled.")
+        if not layers:
+            raise QgsProcessingException(
+                f"Job {job_id} ({job.status}) has no output that can be opened"
+                + (": " + " ".join(problems) if problems else f" at {job.output_url}.")
+            )
+        if self.parameterAsBool(parameters, "LOAD", context):
+            self.load_on_completion(layers, context, feedback)
+        feedback.setProgress(100)
+        feedback.pushInfo(f"{len(layers)} layer(s): " + ", ".join(name for _, name, _, _ in layers))
+        return self.results(
+            job,
+            OUTPUT_LAYERS=[source for source, _, _, _ in layers],
+            LAYER_COUNT=len(layers),
+            PROBLEMS="\n".join(problems),
+            OUTPUT_FOLDER=str(folder),
+        )
+
+    @staticmethod
+    def load_on_completion(layers, context, feedback) -> None:
+        """Layers made here, styled as the dock styles outputs (no pixel read when the outputs were described), in
+        the context's temporary store: Processing adds them to the project when the algorithm ends, on the main
+        thread. (QGIS 3.22 loads layers "on completion" from strings only when they are files: /vsis3/ paths
+        would be refused.)"""
+        from ..ui.output_layers import open_raster_layer
+
+        project = context.project() or QgsProject.instance()
+        for source, name, raster, ranges in layers:
+            layer = open_raster_layer(source, name, raster, ranges)
+            if not layer.isValid():
+                feedback.reportError(f"{name}: QGIS cannot open {source}.", False)
+                continue
+            context.temporaryLayerStore().addMapLayer(layer)
+            details = QgsProcessingContext.LayerDetails(
+                name, project, "OUTPUT_LAYERS", QgsProcessingUtils.LayerHint.Raster
+            )
+            context.addLayerToLoadOnCompletion(layer.id(), details)
+
+
+# === preview ============================================================================================
+
+
+class PreviewEvalscript(TilewiseAlgorithm):
+    NAME = "previewevalscript"
+    DISPLAY_NAME = "Preview an evalscript (Process API)"
+    HELP = (
+        "Runs the evalscript once through the deployment's Process API over an extent, as the dock's preview: a "
+        "GeoTIFF of one output, in the extent's CRS (lon/lat for EPSG:4326), at most 2500 pixels a side."
+    )
+
+    def initAlgorithm(self, config=None):  # noqa: N802 (QGIS API)
+        self.add_connection_parameters()
+        self.addParameter(QgsProcessingParameterExtent("EXTENT", self.tr("Extent")))
+        self.add_script_parameters()
+        self.add_data_parameters()
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                "WIDTH",
+                self.tr("Width (pixels; the height follows the extent)"),
+                QgsProcessingParameterNumber.Integer,
+                512,
+                False,
+                1,
+                MAX_PREVIEW_PIXELS,
+            )  # fmt: skip
+        )
+        self.addParameter(
+            QgsProcessingParameterString(
+                "OUTPUT_ID", self.tr("Output of the script (default: its first)"), optional=True
+            )
+        )
+        self.addParameter(QgsProcessingParameterRasterDestination("OUTPUT", self.tr("Preview")))
+
+    def process(self, parameters, context, feedback) -> dict:
+        client = self.need_client()
+        target = self.parameterAsOutputLayer(parameters, "OUTPUT", context)
+        cancel = FeedbackCancel(feedback)
+        try:
+            with user_errors():
+                bbox, epsg, width, height = self.box(parameters, context)
+                draft = self.draft(parameters, context)
+                info = check_draft(
+                    draft, client.api_version, is_local_engine(client.deployment), need_output=False
+                )
+                output_id = self.parameterAsString(parameters, "OUTPUT_ID", context).strip() or None
+                request = preview_request(draft, info, bbox, epsg, width, height, output_id)
+                feedback.pushInfo(
+                    f"Previewing on {client.deployment.name}: {request.width} × {request.height} px, "
+                    f"{'EPSG:' + str(epsg) if epsg else 'lon/lat'} {bbox}"
+                )
+                preview = client.preview(request, cancel)
+        finally:
+            cancel.disconnect()
+        write_raster(preview.content, Path(target))
+        return {"OUTPUT": target}
+
+    def box(self, parameters, context):
+        crs = self.parameterAsExtentCrs(parameters, "EXTENT", context)
+        if not crs.isValid():
+            crs = context.project().crs() if context.project() else QgsCoordinateReferenceSystem()
+        if not crs.isValid():
+            crs = QgsCoordinateReferenceSystem("EPSG:4326")
+        authid = crs.authid().upper()
+        if not authid.startswith("EPSG:") or not authid[5:].isdigit():
+            wgs84 = QgsCoordinateReferenceSystem("EPSG:4326")
+            rectangle = self.parameterAsExtent(parameters, "EXTENT", context, wgs84)
+            epsg = None
+        else:
+            rectangle = self.parameterAsExtent(parameters, "EXTENT", context, crs)
+            epsg = None if authid == "EPSG:4326" else int(authid[5:])
+        if rectangle.isNull() or rectangle.isEmpty():
+            raise FormInvalid(
+                [FieldProblem("area", "The preview extent is empty: give an extent with an area.")]
+            )
+        width = self.parameterAsInt(parameters, "WIDTH", context)
+        height = max(1, round(width * rectangle.height() / rectangle.width()))
+        if not math.isfinite(height):
+            raise FormInvalid([FieldProblem("area", "The preview extent is not valid.")])
+        bbox = (rectangle.xMinimum(), rectangle.yMinimum(), rectangle.xMaximum(), rectangle.yMaximum())
+        return bbox, epsg, width, height
+
+
+def write_raster(content: bytes, target: Path) -> None:
+    """The Process API's GeoTIFF to `target`: as it came for .tif, else converted by GDAL to the file's format."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.suffix.lower() in (".tif", ".tiff"):
+        target.write_bytes(content)
+        return
+    from osgeo import gdal
+
+    memory = f"/vsimem/tilewise-preview-{id(content)}.tif"
+    gdal.FileFromMemBuffer(memory, content)
+    try:
+        result = gdal.Translate(str(target), memory)
+        if result is None:
+            raise QgsProcessingException(
+                f"GDAL could not write the preview to {target}: {gdal.GetLastErrorMsg()}"
+            )
+        result = None
+    finally:
+        gdal.Unlink(memory)
+
+
+ALGORITHMS = (
+    CreateBatchJob,
+    AnalyseBatchJob,
+    StartBatchJob,
+    WaitForBatchJob,
+    LoadBatchOutputs,
+    PreviewEvalscript,
+)
+
+__all__ = ["ALGORITHMS", *(a.__name__ for a in ALGORITHMS)]
