@@ -288,3 +288,34 @@ class BatchClient:
 
 
 __all__ = ["BatchClient", "JobSpec", "OutputSpec", "Preview", "UnsupportedError", "V1", "V2"]
+
+
+# --- waiting for an analysis -------------------------------------------------------------------------------
+
+ANALYSING_STATUSES = frozenset({"CREATED", "ANALYSING", "ANALYSIS"})
+
+
+def wait_for_analysis(
+    client: BatchClient,
+    job_id: str,
+    cancel: Optional[Cancel] = None,
+    timeout_s: float = 600.0,
+    poll_s: float = 1.0,
+) -> BatchJob:
+    """Poll until the job's analysis is over (ANALYSIS_DONE, a failure, or a status past it) and return the job;
+    on cancel, the job as last read (the analysis goes on on the service: the caller checks `cancel`). A job
+    still analysing after `timeout_s` raises TimeoutError saying it stays on the service."""
+    cancel = cancel or Cancel()
+    waited = 0.0
+    while True:
+        job = client.get(job_id, cancel)
+        if job.status not in ANALYSING_STATUSES:
+            return job
+        if waited > timeout_s:
+            raise TimeoutError(
+                f"Job {job_id} is still {job.status} after {timeout_s:.0f} s: it stays on the service; "
+                "look at it again later."
+            )
+        if cancel.wait(poll_s):
+            return job
+        waited += poll_s

@@ -33,6 +33,7 @@ from qgis.core import (
 
 from ..core.area import AreaError, AreaOfInterest
 from ..core.batch_models import TilingGridSpec
+from ..core.client import ANALYSING_STATUSES, wait_for_analysis
 from ..core.connections import is_local_engine
 from ..core.crs import CrsError
 from ..core.deployments import V2
@@ -49,17 +50,16 @@ from ..core.job_form import (
 from ..core.jobs import BatchJob
 from ..core.monitor import JobWatcher, bucket_tiles
 from ..core.outputs import build_mosaics, gdal_source, prepare_outputs
+from ..core.qgis_geometry import to_shapely
 from ..core.storage import StorageError
 from .common import (
     JOB_ID,
     FeedbackCancel,
     TilewiseAlgorithm,
     boolean,
-    to_shapely,
     user_errors,
 )
 
-ANALYSING = ("CREATED", "ANALYSING", "ANALYSIS")
 ANALYSIS_TIMEOUT_S = 600.0
 POLL_S = 1.0
 WAIT_MAX_INTERVAL_S = 5.0
@@ -285,18 +285,11 @@ class AnalyseBatchJob(JobAlgorithm):
                 if job.status == "CREATED":
                     feedback.pushInfo(f"Analysing job {job_id}…")
                     client.analyse(job_id, cancel)
-                started = time.monotonic()
-                while job.status in ANALYSING:
-                    if cancel.wait(POLL_S):
-                        raise QgsProcessingException(
-                            f"Cancelled: job {job_id} is still {job.status} (the analysis goes on on the service)."
-                        )
-                    job = client.get(job_id, cancel)
-                    if time.monotonic() - started > ANALYSIS_TIMEOUT_S:
-                        raise TimeoutError(
-                            f"Job {job_id} is still {job.status} after {ANALYSIS_TIMEOUT_S:.0f} s: it stays on the "
-                            "service; analyse it again later."
-                        )
+                job = wait_for_analysis(client, job_id, cancel, ANALYSIS_TIMEOUT_S, POLL_S)
+                if job.status in ANALYSING_STATUSES and cancel.is_set():
+                    raise QgsProcessingException(
+                        f"Cancelled: job {job_id} is still {job.status} (the analysis goes on on the service)."
+                    )
         finally:
             cancel.disconnect()
         if job.status == "FAILED" or (job.status in ("CANCELED", "STOPPED") and job.tile_count is None):

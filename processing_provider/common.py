@@ -10,9 +10,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Callable, Optional
 
-import shapely
 from qgis.core import (
-    QgsGeometry,
     QgsProcessingAlgorithm,
     QgsProcessingException,
     QgsProcessingParameterAuthConfig,
@@ -24,7 +22,6 @@ from qgis.core import (
     QgsProcessingParameterNumber,
     QgsProcessingParameterString,
     QgsSettings,
-    QgsWkbTypes,
 )
 from qgis.PyQt.QtCore import QCoreApplication, QDate, QDateTime, Qt
 
@@ -403,18 +400,6 @@ def user_errors():
         raise QgsProcessingException("Cancelled.") from None
     except USER_ERRORS as exc:
         raise QgsProcessingException(str(exc)) from None
-
-
-def to_shapely(geometry: QgsGeometry) -> Optional[shapely.Geometry]:
-    """A 2D, straight-edged shapely copy of a QGIS geometry (None when empty), as the dock reads its polygons."""
-    if geometry is None or geometry.isNull() or geometry.isEmpty():
-        return None
-    abstract = geometry.constGet().clone()
-    if QgsWkbTypes.isCurvedType(abstract.wkbType()):
-        abstract = abstract.segmentize()
-    abstract.dropZValue()
-    abstract.dropMValue()
-    return shapely.from_wkb(bytes(abstract.asWkb()))
 
 
 def boolean(

@@ -50,7 +50,7 @@ import engine_service  # noqa: E402  (scripts/engine_service.py)
 from tilewise.core.area import AreaOfInterest  # noqa: E402
 from tilewise.core.auth import ClientCredentials  # noqa: E402
 from tilewise.core.batch_models import TilingGridSpec  # noqa: E402
-from tilewise.core.client import BatchClient  # noqa: E402
+from tilewise.core.client import BatchClient, wait_for_analysis  # noqa: E402
 from tilewise.core.costs import expected_charge_of  # noqa: E402
 from tilewise.core.deployments import V2, custom_deployment  # noqa: E402
 from tilewise.core.grids import tiles_for_area  # noqa: E402
@@ -253,14 +253,10 @@ class Demo:
         self.job = job
         self.summary.update(job_id=job.id, api=f"v{job.api_version}", output_url=job.output_url or "")
         self.client.analyse(job.id)
-        deadline = time.monotonic() + ANALYSIS_TIMEOUT_S
-        while job.status in ("CREATED", "ANALYSING"):
-            if time.monotonic() > deadline:
-                raise DemoFailed(
-                    f"job {job.id} is still {job.status} after {ANALYSIS_TIMEOUT_S} s of analysis"
-                )
-            time.sleep(0.5)
-            job = self.client.get(job.id)
+        try:
+            job = wait_for_analysis(self.client, job.id, timeout_s=ANALYSIS_TIMEOUT_S, poll_s=0.5)
+        except TimeoutError as exc:
+            raise DemoFailed(f"the analysis did not end: {exc}") from None
         self.job = job
         if job.status != "ANALYSIS_DONE":
             raise DemoFailed(

@@ -53,7 +53,7 @@ from qgis.PyQt.QtWidgets import (
 from ..core import project_jobs
 from ..core.area import AreaError, AreaOfInterest
 from ..core.batch_models import TilingGridSpec
-from ..core.client import BatchClient
+from ..core.client import BatchClient, wait_for_analysis
 from ..core.connections import ConnectionStore, CredentialsError, is_local_engine
 from ..core.costs import CostEstimate
 from ..core.crs import CrsError
@@ -81,6 +81,7 @@ from ..core.job_form import (
     preview_request,
 )
 from ..core.jobs import BatchJob
+from ..core.qgis_geometry import to_shapely
 from ..core.storage import S3Access
 from ..core.tasks import ClientCallTask, TileEnumerationTask, TilingRequest
 from .evalscript_editor import EvalscriptEditor
@@ -645,7 +646,7 @@ class TilewiseDock(QgsDockWidget):
         geometries = []
         for feature in features:
             geometry = QgsGeometry(feature.geometry())
-            geometries.append(None if geometry.isNull() or geometry.isEmpty() else to_shapely(geometry))
+            geometries.append(to_shapely(geometry))
         crs = layer.crs()
         if not crs.isValid():
             raise UserInputError(
@@ -1092,7 +1093,7 @@ class TilewiseDock(QgsDockWidget):
 
         def analyse(cancel: Cancel) -> BatchJob:
             client.analyse(job.id, cancel)
-            return wait_for_analysis(client, job.id, cancel)
+            return wait_for_analysis(client, job.id, cancel, ANALYSIS_TIMEOUT_S, ANALYSIS_POLL_S)
 
         self._run(
             "analyse", f"analysing job {job.id}", analyse, lambda done: self._analysed(done, client, prepared)
@@ -1376,38 +1377,11 @@ def polygon_layer(layer: Optional[QgsMapLayer]) -> QgsVectorLayer:
     return layer
 
 
-def to_shapely(geometry: QgsGeometry) -> shapely.Geometry:
-    """A 2D, straight-edged shapely copy of a QGIS geometry."""
-    abstract = geometry.constGet().clone()
-    if QgsWkbTypes.isCurvedType(abstract.wkbType()):
-        abstract = abstract.segmentize()
-    abstract.dropZValue()
-    abstract.dropMValue()
-    return shapely.from_wkb(bytes(abstract.asWkb()))
-
-
 def epsg_of(crs: QgsCoordinateReferenceSystem) -> Optional[int]:
     authid = crs.authid()
     if authid.upper().startswith("EPSG:") and authid[5:].isdigit():
         return int(authid[5:])
     return None
-
-
-def wait_for_analysis(client: BatchClient, job_id: str, cancel: Cancel) -> BatchJob:
-    """Poll until the analysis is over (ANALYSIS_DONE, or a failure); cancellable, with a time limit."""
-    waited = 0.0
-    while True:
-        job = client.get(job_id, cancel)
-        if job.status not in ("CREATED", "ANALYSING", "ANALYSIS"):
-            return job
-        if waited > ANALYSIS_TIMEOUT_S:
-            raise TimeoutError(
-                f"Job {job_id} is still {job.status} after {ANALYSIS_TIMEOUT_S:.0f} s: it stays on the service; "
-                "look at it in the Jobs tab later."
-            )
-        if cancel.wait(ANALYSIS_POLL_S):
-            return job
-        waited += ANALYSIS_POLL_S
 
 
 def describe_estimate(cost: CostEstimate, mosaicking: str) -> str:
