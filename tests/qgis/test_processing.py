@@ -473,3 +473,22 @@ def test_qgis_process_lists_and_runs_the_algorithms(qgis_profile, engine, tmp_pa
     body = engine.call("GET", f"/api/v1/batch/process/{job_id}").json()
     assert body["status"] == "CREATED" and body["description"] == "from qgis_process"
     assert body["output"]["defaultTilePath"].startswith((engine.output_root / "cli").as_uri())
+
+    # …and the rest of the job, one qgis_process call per step, chained on JOB_ID as a shell script would
+    def step(algorithm: str, *args: str) -> dict:
+        done = qgis_process(
+            qgis_profile, "run", algorithm, "--json", "--", "API_VERSION=v1", *args, timeout=300
+        )
+        assert done.returncode == 0, algorithm + done.stdout[-3000:] + done.stderr[-3000:]
+        return json.loads(done.stdout[done.stdout.index("{") :])["results"]
+
+    analysed = step("tilewise:analysebatchjob", f"JOB_ID={job_id}")
+    assert analysed["TILE_COUNT"] == 2 and analysed["ESTIMATED_PU"] > 0
+    step("tilewise:startbatchjob", f"JOB_ID={job_id}")
+    waited = step("tilewise:waitforbatchjob", f"JOB_ID={job_id}")
+    assert waited["STATUS"] == "DONE" and waited["DONE"] == 2
+    loaded = step(
+        "tilewise:loadbatchoutputs", f"JOB_ID={job_id}", "MODE=0", f"OUTPUT_FOLDER={tmp_path / 'vrt'}"
+    )
+    assert loaded["LAYER_COUNT"] == 1 and Path(loaded["OUTPUT_LAYERS"][0]).is_file()
+    assert real_values(loaded["OUTPUT_LAYERS"][0]).size > 1000
