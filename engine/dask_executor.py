@@ -37,11 +37,17 @@ from concurrent.futures import Future
 from dataclasses import replace
 from typing import Optional
 
+import dask
 from distributed import Client, LocalCluster, Variable, get_worker
 from distributed.diagnostics.plugin import WorkerPlugin
 
 from .executors import WORKER_NICENESS, TileFunction, run_tile
 from .tasks import TileJob
+
+# A tile is CPU-bound Python, V8 and GDAL: the worker's statistical profiler (a thread sampling the running
+# task's stack every 10 ms, holding the GIL) costs it several percent. Workers of a cluster of your own:
+# DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False (docs/engine.md).
+LOCAL_WORKER_CONFIG = {"distributed.worker.profile.enabled": False}
 
 log = logging.getLogger(__name__)
 
@@ -180,14 +186,15 @@ class DaskExecutor:
     def _connect(self) -> None:
         if self.address is None:
             if self._cluster is None:
-                self._cluster = LocalCluster(
-                    n_workers=self.workers,
-                    threads_per_worker=1,
-                    processes=True,
-                    dashboard_address=":0" if _has_dashboard() else None,
-                    host="127.0.0.1",
-                    silence_logs=logging.WARNING,
-                )
+                with dask.config.set(LOCAL_WORKER_CONFIG):  # the nannies hand it to their workers
+                    self._cluster = LocalCluster(
+                        n_workers=self.workers,
+                        threads_per_worker=1,
+                        processes=True,
+                        dashboard_address=":0" if _has_dashboard() else None,
+                        host="127.0.0.1",
+                        silence_logs=logging.WARNING,
+                    )
             client = Client(self._cluster, set_as_default=False)
             client.register_plugin(Niceness())
         else:
