@@ -202,6 +202,10 @@ class Scheduler:
                 outcome: TileOutcome = future.result()
             except BrokenProcessPool:
                 broken = True
+                tile = self.store.tile(request_id, tile_id)
+                if tile is not None and tile.status == TileStatus.PROCESSING:
+                    # it died mid-tile, perhaps between two deliveries: the retry replaces what it left
+                    self._resume.add(key)
                 outcome = TileOutcome(request_id, tile_id, error="The worker process running this tile died.")
             except Exception as exc:
                 outcome = TileOutcome(request_id, tile_id, error=f"The tile could not run: {exc}")
@@ -216,6 +220,14 @@ class Scheduler:
             return
         if outcome.ok:
             self._resume.discard(key)
+            log.info(
+                "Tile %s of %s %s in %.2f s (%s)",
+                tile.name,
+                outcome.request_id,
+                "skipped (already delivered)" if outcome.skipped else "delivered",
+                outcome.seconds,
+                ", ".join(f"{stage} {seconds:.2f}" for stage, seconds in outcome.timings.items()),
+            )
             self.store.set_tiles(
                 outcome.request_id,
                 [outcome.tile_id],

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import psutil
 from osgeo import gdal
 from testkit import (
     BYOC_BBOX,
@@ -282,6 +283,34 @@ def test_killing_the_engine_mid_job_loses_and_duplicates_nothing(engine_factory,
     assert before <= {p.parent.name for p in files}
     for path in files:
         assert gdal.Open(str(path)).ReadAsArray().shape == (500, 500)
+
+
+def test_a_worker_killed_mid_tile_is_replaced_and_the_retry_replaces_what_it_left(
+    engine_factory, small_catalog
+):
+    engine = engine_factory(small_catalog, workers=1)
+    path = f"file://{engine.output_root}/died/<tileName>/<outputId>.<format>"
+    request_id = create(engine, request_body(path, SLOW_SCRIPT, bbox=WIDE_BBOX))
+    act(engine, request_id, "start")
+    listed = wait_tiles(engine, request_id, lambda ts: any(t["status"] == "PROCESSING" for t in ts))
+    running = next(t for t in listed if t["status"] == "PROCESSING")
+    time.sleep(0.5)  # past the tile's check for existing outputs, well before its end
+    # what a worker killed between two deliveries leaves behind: an output of its tile
+    left = engine.output_root / "died" / running["name"] / "default.tif"
+    left.parent.mkdir(parents=True, exist_ok=True)
+    left.write_bytes(b"the first half of a tile's outputs")
+    (worker,) = [
+        p for p in psutil.Process(engine.proc.pid).children() if "spawn_main" in " ".join(p.cmdline())
+    ]
+    worker.kill()
+
+    done = engine.wait_for(request_id, {"DONE", "PARTIAL", "FAILED"}, timeout=300)
+    assert done["status"] == "DONE", [t.get("failureReason") for t in tiles(engine, request_id)]
+    again = next(t for t in tiles(engine, request_id) if t["id"] == running["id"])
+    assert again["status"] == "PROCESSED"
+    assert gdal.Open(str(left)).ReadAsArray().shape == (500, 500)  # replaced by the retry, whole
+    files = [p for p in (engine.output_root / "died").rglob("*") if p.is_file()]
+    assert sorted(p.parent.name for p in files) == sorted(t["name"] for t in tiles(engine, request_id))
 
 
 def test_analysis_of_an_unwritable_folder_fails_the_request(engine_factory, small_catalog):
