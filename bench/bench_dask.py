@@ -1,19 +1,27 @@
 """Dask executor benchmark: throughput of a LocalCluster against the process pool, 1 and 2 workers.
 
-    .venv/bin/python bench/bench_dask.py            # needs `make demo-data`
-    .venv/bin/python bench/bench_dask.py --copies 3 # fewer tiles, quicker
+    .venv/bin/python bench/bench_dask.py                       # needs `make demo-data`
+    .venv/bin/python bench/bench_dask.py --copies 3 --rounds 1 # fewer tiles, one round: quicker
 
 The workload is the tutorial job (its area, the NDVI-interpolation evalscript, ORBIT over July 2023,
 NDVI and data-mask GeoTIFFs to a local S3 server) at 20 m instead of 10 m, so that a tile takes about
 2 s, submitted `--copies` times at once (6 × 8 = 48 tiles). Each executor runs the same requests on a
 fresh engine; the time is from the first start to the last request DONE. Dask's overhead per tile is
 the difference with the process pool of the same size, divided by the number of tiles.
+
+A cloud VM's cores vary in speed from minute to minute by more than the overhead measured, so the
+executors take turns in every round (pool, Dask, pool, Dask …): the overhead is the median over rounds of
+each Dask run against the pool run just before it.
+The engine's log gives each tile's own time (from the worker's start of the tile to its delivery), which
+separates a slower tile from time lost between tiles.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
+import statistics
 import sys
 import tempfile
 import time
@@ -26,8 +34,11 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bench_engine import CATALOG, tutorial_request  # noqa: E402
 from testkit import local_engine, moto_server  # noqa: E402
 
+TILE_TIME = re.compile(r"delivered in ([0-9.]+) s")  # the scheduler's log line for each delivered tile
 
-def run(workdir: Path, s3, executor: str, workers: int, copies: int) -> tuple[int, float]:
+
+def run(workdir: Path, s3, executor: str, workers: int, copies: int) -> tuple[int, float, float]:
+    """Tiles, seconds from the first start to the last DONE, and the mean of the tiles' own times."""
     engine = local_engine(
         workdir / f"{executor}-{workers}-{time.time_ns()}", CATALOG, s3, workers, TILEWISE_EXECUTOR=executor
     ).start()
@@ -56,14 +67,17 @@ def run(workdir: Path, s3, executor: str, workers: int, copies: int) -> tuple[in
             tiles += done["tileCount"]
         seconds = time.monotonic() - started
         status = engine.call("GET", "/api/v1/engine/status").json()
-        print(
-            f"{status['executor']:15s} {workers} worker(s): {tiles} tiles in {seconds:6.1f} s = "
-            f"{60 * tiles / seconds:5.1f} tiles/min",
-            flush=True,
-        )
-        return tiles, seconds
     finally:
         engine.stop()
+    tile_times = [float(t) for t in TILE_TIME.findall(engine.log_path.read_text())]
+    assert len(tile_times) == tiles, f"{len(tile_times)} tile times in the log for {tiles} tiles"
+    tile_mean = statistics.mean(tile_times)
+    print(
+        f"  {status['executor']:15s} {workers} worker(s): {tiles} tiles in {seconds:6.1f} s = "
+        f"{60 * tiles / seconds:5.1f} tiles/min; a tile's own time {tile_mean:.3f} s on average",
+        flush=True,
+    )
+    return tiles, seconds, tile_mean
 
 
 def main() -> None:
@@ -71,6 +85,7 @@ def main() -> None:
     parser.add_argument(
         "--copies", type=int, default=6, help="tutorial requests submitted at once (8 tiles each)"
     )
+    parser.add_argument("--rounds", type=int, default=3, help="turns of every executor")
     args = parser.parse_args()
     if not (CATALOG / "catalog.json").exists():
         raise SystemExit(f"No demo catalog at {CATALOG}: run `make demo-data` first.")
@@ -80,20 +95,39 @@ def main() -> None:
         servers = moto_server(workdir / "moto.log", {})
         s3 = next(servers)
         try:
-            results = {}
+            results: dict[tuple[str, int], list[tuple[int, float, float]]] = {}
+            for round_ in range(1, args.rounds + 1):
+                print(f"round {round_} of {args.rounds}", flush=True)
+                for workers in (1, 2):
+                    for executor in ("local", "dask-local"):
+                        outcome = run(workdir, s3, executor, workers, args.copies)
+                        results.setdefault((executor, workers), []).append(outcome)
+            median = {
+                key: (
+                    runs[0][0],
+                    statistics.median(r[1] for r in runs),
+                    statistics.median(r[2] for r in runs),
+                )
+                for key, runs in results.items()
+            }
             for workers in (1, 2):
-                for executor in ("local", "dask-local"):
-                    results[executor, workers] = run(workdir, s3, executor, workers, args.copies)
-            for workers in (1, 2):
-                tiles, pool = results["local", workers]
-                _, dask = results["dask-local", workers]
+                tiles, pool, pool_tile = median["local", workers]
+                _, dask, dask_tile = median["dask-local", workers]
+                # each round's Dask run against the pool run just before it: the machine's drift cancels
+                paired = [
+                    100 * (d[1] - p[1]) / p[1]
+                    for p, d in zip(results["local", workers], results["dask-local", workers])
+                ]
                 print(
-                    f"{workers} worker(s): Dask {dask:.1f} s vs pool {pool:.1f} s: overhead "
-                    f"{1000 * (dask - pool) / tiles * workers:+.0f} ms per tile and worker = "
-                    f"{100 * (dask - pool) / pool:+.1f} %"
+                    f"{workers} worker(s): Dask overhead {statistics.median(paired):+.1f} % "
+                    f"({1000 * statistics.median(paired) / 100 * pool / tiles * workers:+.0f} ms per tile and "
+                    f"worker; median of the rounds: {', '.join(f'{o:+.1f} %' for o in paired)}); medians: Dask "
+                    f"{dask:.1f} s ({60 * tiles / dask:.1f} tiles/min), pool {pool:.1f} s "
+                    f"({60 * tiles / pool:.1f} tiles/min); a tile's own time {dask_tile:.3f} s vs "
+                    f"{pool_tile:.3f} s ({100 * (dask_tile - pool_tile) / pool_tile:+.1f} %)"
                 )
             for executor in ("local", "dask-local"):
-                one, two = results[executor, 1][1], results[executor, 2][1]
+                one, two = median[executor, 1][1], median[executor, 2][1]
                 print(f"{executor}: 2 workers {one / two:.2f}x the throughput of 1")
         finally:
             next(servers, None)

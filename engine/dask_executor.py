@@ -35,19 +35,19 @@ import uuid
 from collections import deque
 from concurrent.futures import Future
 from dataclasses import replace
+from pathlib import Path
 from typing import Optional
 
 import dask
+import yaml
 from distributed import Client, LocalCluster, Variable, get_worker
 from distributed.diagnostics.plugin import WorkerPlugin
 
 from .executors import WORKER_NICENESS, TileFunction, run_tile
 from .tasks import TileJob
 
-# A tile is CPU-bound Python, V8 and GDAL: the worker's statistical profiler (a thread sampling the running
-# task's stack every 10 ms, holding the GIL) costs it several percent. Workers of a cluster of your own:
-# DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False (docs/engine.md).
-LOCAL_WORKER_CONFIG = {"distributed.worker.profile.enabled": False}
+# The Dask settings tiles run best with (why: in the file); a cluster of your own installs the same file.
+WORKER_CONFIG_FILE = Path(__file__).with_name("dask-worker.yaml")
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +69,18 @@ def scheduler_address(executor: str) -> Optional[str]:
         if executor.startswith(prefix) and len(executor) > len(prefix):
             return protocol + executor[len(prefix) :]
     raise ValueError(f"not a Dask executor: {executor!r}")
+
+
+def worker_config(path: Path = WORKER_CONFIG_FILE) -> dict[str, object]:
+    """The worker settings file as dotted keys for `dask.config.set` (which replaces whole subtrees
+    given a nested dict)."""
+
+    def flatten(prefix: str, value: object) -> dict[str, object]:
+        if isinstance(value, dict) and value:
+            return {k: v for key, item in value.items() for k, v in flatten(f"{prefix}{key}.", item).items()}
+        return {prefix[:-1]: value}
+
+    return flatten("", yaml.safe_load(path.read_text()))
 
 
 # --- the worker side -------------------------------------------------------------------------------------
@@ -186,7 +198,7 @@ class DaskExecutor:
     def _connect(self) -> None:
         if self.address is None:
             if self._cluster is None:
-                with dask.config.set(LOCAL_WORKER_CONFIG):  # the nannies hand it to their workers
+                with dask.config.set(worker_config()):  # the nannies apply it to the workers they spawn
                     self._cluster = LocalCluster(
                         n_workers=self.workers,
                         threads_per_worker=1,

@@ -96,6 +96,21 @@ def status(engine) -> dict:
     return engine.call("GET", "/api/v1/engine/status").json()
 
 
+def test_the_worker_settings_file_changes_only_what_it_names():
+    import dask
+
+    from tilewise.engine.dask_executor import worker_config
+
+    settings = worker_config()
+    assert settings == {
+        "distributed.worker.profile.enabled": False,
+        "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+    }
+    with dask.config.set(settings):  # dotted keys: the rest of each subtree stays
+        assert dask.config.get("distributed.nanny.pre-spawn-environ.OMP_NUM_THREADS") == 1
+        assert dask.config.get("distributed.worker.profile.interval") == "10ms"
+
+
 # --- LocalCluster -----------------------------------------------------------------------------------------
 
 
@@ -114,6 +129,8 @@ def test_a_job_on_a_local_cluster_delivers_the_process_pools_bytes(engine_factor
             assert described["executor"] == "dask-local"
             assert described["dask"]["connected"] and described["dask"]["workerThreads"] == 2
             assert "dashboard" in described  # null unless bokeh is installed
+            for worker in dask_workers(engine):  # engine/dask-worker.yaml reached the spawned workers
+                assert "MALLOC_TRIM_THRESHOLD_" not in worker.environ()
         engine.stop()
     assert len(results["local"]) == 2 * done["tileCount"] > 2
     assert results["dask-local"].keys() == results["local"].keys()
