@@ -13,7 +13,8 @@ A cloud VM's cores vary in speed from minute to minute by more than the overhead
 executors take turns in every round (pool, Dask, pool, Dask …): the overhead is the median over rounds of
 each Dask run against the pool run just before it.
 The engine's log gives each tile's own time (from the worker's start of the tile to its delivery), which
-separates a slower tile from time lost between tiles.
+separates a slower tile from time lost between tiles. First, the CPU an idle LocalCluster burns, with
+Dask's defaults and with engine/dask-worker.yaml: CPU the tiles lose when the cores are saturated.
 """
 
 from __future__ import annotations
@@ -33,6 +34,46 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_engine import CATALOG, tutorial_request  # noqa: E402
 from testkit import local_engine, moto_server  # noqa: E402
+
+IDLE_SECONDS = 30
+
+
+def idle_cluster_cpu(settings: dict) -> tuple[float, float]:
+    """Percent of a core that an idle LocalCluster of 2 workers burns: in this process (its scheduler and
+    nannies, as in the engine's) and in the 2 worker processes. Deterministic where throughput is not."""
+    import logging
+
+    import dask
+    import psutil
+    from distributed import Client, LocalCluster
+
+    with dask.config.set(settings):
+        cluster = LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            host="127.0.0.1",
+            silence_logs=logging.ERROR,
+        )
+    client = Client(cluster, set_as_default=False)
+    try:
+        time.sleep(3)  # past the start-up
+        me = psutil.Process()
+        workers = me.children(recursive=True)
+
+        def cpu() -> tuple[float, float]:
+            own = sum(me.cpu_times()[:2])
+            return own, sum(sum(w.cpu_times()[:2]) for w in workers)
+
+        before = cpu()
+        time.sleep(IDLE_SECONDS)
+        after = cpu()
+    finally:
+        client.close()
+        cluster.close()
+    return tuple(100 * (a - b) / IDLE_SECONDS for a, b in zip(after, before))
+
 
 TILE_TIME = re.compile(r"delivered in ([0-9.]+) s")  # the scheduler's log line for each delivered tile
 
@@ -90,6 +131,15 @@ def main() -> None:
     if not (CATALOG / "catalog.json").exists():
         raise SystemExit(f"No demo catalog at {CATALOG}: run `make demo-data` first.")
     print(f"machine: {os.cpu_count()} cores; {args.copies} tutorial requests at 20 m", flush=True)
+    from tilewise.engine.dask_executor import worker_config
+
+    for name, settings in (("Dask's defaults", {}), ("engine/dask-worker.yaml", worker_config())):
+        own, workers = idle_cluster_cpu(settings)
+        print(
+            f"idle LocalCluster of 2 workers, {name}: scheduler and nannies {own:.2f} % of a core, "
+            f"workers {workers:.2f} %",
+            flush=True,
+        )
     with tempfile.TemporaryDirectory(prefix="tilewise-bench-dask-") as tmp:
         workdir = Path(tmp)
         servers = moto_server(workdir / "moto.log", {})

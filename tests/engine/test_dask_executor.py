@@ -104,11 +104,15 @@ def test_the_worker_settings_file_changes_only_what_it_names():
     settings = worker_config()
     assert settings == {
         "distributed.worker.profile.enabled": False,
+        "distributed.worker.memory.monitor-interval": "1s",
+        "distributed.admin.tick.interval": "1s",
+        "distributed.admin.system-monitor.interval": "5s",
         "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
     }
     with dask.config.set(settings):  # dotted keys: the rest of each subtree stays
         assert dask.config.get("distributed.nanny.pre-spawn-environ.OMP_NUM_THREADS") == 1
         assert dask.config.get("distributed.worker.profile.interval") == "10ms"
+        assert dask.config.get("distributed.admin.tick.limit") == "3s"
 
 
 # --- LocalCluster -----------------------------------------------------------------------------------------
