@@ -9,12 +9,15 @@ target (S3, or a folder every worker mounts at the same path).
   starts a tile; the executor is subscribed to it and `started()` hands the
   keys to the scheduler, which marks the tiles PROCESSING.
 - A worker that dies mid-tile: Dask runs the task again on another worker
-  (`distributed.scheduler.allowed-failures` times, 3 by default). Every attempt
-  leaves a marker (a Dask Variable per submission) before it starts, so a
-  second attempt knows that outputs of the first may exist and replaces them
-  (`TileJob.resume`) rather than refusing them as someone else's: each object is
-  whole, the tile is delivered once. When Dask gives up (KilledWorker) the tile
-  fails that attempt and the engine's own retries submit it again, also resuming.
+  (`distributed.scheduler.allowed-failures` times, 3 by default). The executor
+  counts the start events of each submission, so it knows an attempt that
+  followed one that died. If that attempt found outputs of the one that died
+  and refused them as someone else's (before computing anything), the tile goes
+  back to PENDING without counting an attempt and its next submission replaces
+  them (`TileJob.resume`): each object is whole, the tile is delivered once.
+  Nothing of this costs a message while workers live. When Dask gives up
+  (KilledWorker) the tile fails that attempt and the engine's own retries submit
+  it again, also resuming.
 - The scheduler gone: unfinished tiles go back to PENDING without counting an
   attempt, `capacity` drops to 0 so the job pauses, and the executor reconnects
   in the background. If the scheduler stays away longer than the timeout
@@ -40,7 +43,7 @@ from typing import Optional
 
 import dask
 import yaml
-from distributed import Client, LocalCluster, Variable, get_worker
+from distributed import Client, LocalCluster, get_worker
 from distributed.diagnostics.plugin import WorkerPlugin
 
 from .executors import WORKER_NICENESS, TileFunction, run_tile
@@ -53,8 +56,6 @@ log = logging.getLogger(__name__)
 
 STARTED_TOPIC = "tilewise-started"
 RECONNECT_PAUSE_S = 0.5
-MARKER_WAIT_S = 30.0
-NEW = "new"  # the attempt marker of a tile no worker has started yet
 
 
 class SchedulerUnavailable(RuntimeError):
@@ -86,18 +87,9 @@ def worker_config(path: Path = WORKER_CONFIG_FILE) -> dict[str, object]:
 # --- the worker side -------------------------------------------------------------------------------------
 
 
-def run_dask_tile(function: TileFunction, job: TileJob, marker: str) -> object:
-    """On a Dask worker: check and leave the attempt marker, announce the start, run the tile."""
-    worker = get_worker()
-    variable = Variable(marker)
-    try:
-        earlier = variable.get(timeout=MARKER_WAIT_S)  # NEW, set by the engine before it submitted
-    except (TimeoutError, OSError):
-        earlier = None  # the engine no longer follows this attempt (it went away): nothing to resume
-    variable.set(worker.address)
-    if earlier not in (None, NEW):  # an attempt on a worker that died: what it delivered is ours to replace
-        job = replace(job, resume=True)
-    worker.log_event(STARTED_TOPIC, [job.request_id, job.tile_id, marker])
+def run_dask_tile(function: TileFunction, job: TileJob, dask_key: str) -> object:
+    """On a Dask worker: announce the start (one message, batched with the worker's others), run the tile."""
+    get_worker().log_event(STARTED_TOPIC, [job.request_id, job.tile_id, dask_key])
     return run_tile(function, job)
 
 
@@ -131,13 +123,14 @@ class TileFuture(Future):
 
 
 class _Task:
-    __slots__ = ("job", "future", "dask_future", "marker")
+    __slots__ = ("job", "future", "dask_key", "dask_future", "starts")
 
-    def __init__(self, job: TileJob, future: TileFuture, marker: str):
+    def __init__(self, job: TileJob, future: TileFuture, dask_key: str):
         self.job = job
         self.future = future
-        self.marker = marker
+        self.dask_key = dask_key  # one per submission
         self.dask_future = None
+        self.starts = 0  # attempts that started: more than one when a worker died running it
 
 
 class DaskExecutor:
@@ -158,7 +151,7 @@ class DaskExecutor:
         self._connect_timeout_s = connect_timeout_s
         self._function = function
         self._lock = threading.RLock()
-        self._tasks: dict[str, _Task] = {}  # by marker
+        self._tasks: dict[str, _Task] = {}  # by Dask key
         self._started: deque[tuple[str, int]] = deque()
         self._resume: set[tuple[str, int]] = set()  # keys whose last attempt may have delivered part
         self._client = None
@@ -256,15 +249,17 @@ class DaskExecutor:
                 client.close(timeout=2)
 
     def _on_started(self, event) -> None:
-        """On the client's event loop: a worker started a tile."""
+        """On the client's event loop, before the outcome of the same attempt: a worker started a tile."""
         _, message = event
-        request_id, tile_id, marker = message
+        request_id, tile_id, dask_key = message
         with self._lock:
-            task = self._tasks.get(marker)
+            task = self._tasks.get(dask_key)
             if task is None:
                 return
-            task.future.started = True
-            self._started.append((request_id, tile_id))
+            task.starts += 1
+            if not task.future.started:
+                task.future.started = True
+                self._started.append((request_id, tile_id))
 
     # --- the executor interface ---------------------------------------------------------------------
 
@@ -304,19 +299,20 @@ class DaskExecutor:
         if job.key in self._resume:
             self._resume.discard(job.key)
             job = replace(job, resume=True)
-        marker = f"tilewise-{job.request_id}-{job.tile_id}-{uuid.uuid4().hex[:12]}"
-        task = _Task(job, future, marker)
+        dask_key = f"tilewise-{job.request_id}-{job.tile_id}-{uuid.uuid4().hex[:12]}"
+        task = _Task(job, future, dask_key)
+        with self._lock:
+            self._tasks[dask_key] = task
         try:
-            Variable(marker, client=client).set(NEW, timeout=self._connect_timeout_s)
-        except Exception as exc:  # the scheduler went away just now: the tile waits for it, as PENDING
+            dask_future = client.submit(
+                run_dask_tile, self._function, job, dask_key, key=dask_key, pure=False, retries=0
+            )
+        except Exception as exc:  # the client is closing: the tile waits for the scheduler, as PENDING
             log.info("Dask scheduler unavailable at submission: %s", exc)
+            with self._lock:
+                self._tasks.pop(dask_key, None)
             future.requeue()
             return future
-        with self._lock:
-            self._tasks[marker] = task
-        dask_future = client.submit(
-            run_dask_tile, self._function, job, marker, key=marker, pure=False, retries=0
-        )
         task.dask_future = dask_future
         future.add_done_callback(lambda f: self._cancelled(task) if f.cancelled() else None)
         dask_future.add_done_callback(lambda df: self._finished(task, df))
@@ -326,15 +322,14 @@ class DaskExecutor:
         """Withdrawn by the engine before it started: cancel the Dask task too."""
         client, dask_future = self._client, task.dask_future
         with self._lock:
-            self._tasks.pop(task.marker, None)
+            self._tasks.pop(task.dask_key, None)
         if client is not None and dask_future is not None and not dask_future.done():
             client.loop.add_callback(client._cancel, [dask_future], reason="tilewise: withdrawn")
-        self._forget(task)
 
     def _finished(self, task: _Task, dask_future) -> None:
         """In Dask's callback thread: hand the outcome (or the reason) to the engine's future."""
         with self._lock:
-            if self._tasks.pop(task.marker, None) is None:
+            if self._tasks.pop(task.dask_key, None) is None:
                 return  # cancelled, or requeued when the scheduler went away
         future = task.future
         task.dask_future = None
@@ -343,7 +338,13 @@ class DaskExecutor:
             return
         try:
             if dask_future.status == "finished":
-                future.set_result(dask_future.result())
+                outcome = dask_future.result()
+                if getattr(outcome, "outputs_exist", False) and task.starts > 1:
+                    # the attempt after one that died found what that one delivered: the next replaces it
+                    self._resume.add(task.job.key)
+                    future.requeue()
+                else:
+                    future.set_result(outcome)
             elif dask_future.status == "error":
                 exc = dask_future.exception()
                 self._resume.add(task.job.key)  # KilledWorker: every attempt died mid-tile
@@ -358,13 +359,6 @@ class DaskExecutor:
             if not future.done():
                 future.set_exception(exc)
         dask_future.release()  # the result is ours now: Dask must not recompute it if its worker dies
-        self._forget(task)
-
-    def _forget(self, task: _Task) -> None:
-        client = self._client
-        if client is not None:
-            with contextlib.suppress(Exception):
-                Variable(task.marker, client=client).delete()
 
     def started(self) -> list[tuple[str, int]]:
         with self._lock:

@@ -46,6 +46,10 @@ class TileError(Exception):
     """A reason this tile failed, already phrased for the user."""
 
 
+class OutputsExist(TileError):
+    """Outputs of the tile are already there and the request neither overwrites nor skips them."""
+
+
 def runtime_for(source: str, time_limit_s: float, heap_mb: int = 1024) -> EvalscriptRuntime:
     """One V8 runtime per script per worker process, reused from tile to tile."""
     key = (source, time_limit_s, heap_mb)
@@ -69,6 +73,10 @@ def process_tile(job: TileJob) -> TileOutcome:
     started = time.monotonic()
     try:
         return _process(job, started)
+    except OutputsExist as exc:
+        return TileOutcome(
+            job.request_id, job.tile_id, error=str(exc), seconds=time.monotonic() - started, outputs_exist=True
+        )
     except (TileError, DataError, EvalscriptError, DeliveryError) as exc:
         return TileOutcome(job.request_id, job.tile_id, error=str(exc), seconds=time.monotonic() - started)
 
@@ -173,7 +181,7 @@ def _skip_or_refuse(job: TileJob, planned: list[PlannedOutput], delivery: Delive
     if skip_existing and existing and len(existing) == len(planned):
         return True
     if existing and not overwrite and not job.resume:
-        raise TileError(
+        raise OutputsExist(
             f"{len(existing)} output(s) of tile {job.tile_name} already exist (e.g. {existing[0].url}): set "
             "output.overwrite to true to replace them, or skipExisting to leave complete tiles alone."
         )

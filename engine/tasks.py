@@ -70,6 +70,7 @@ class TileOutcome:
     seconds: float = 0.0
     skipped: bool = False
     timings: dict = field(default_factory=dict)  # seconds per stage: search, read, evaluate, write, deliver
+    outputs_exist: bool = False  # refused before any work: outputs of the tile were there (and not ours)
 
     @property
     def ok(self) -> bool:

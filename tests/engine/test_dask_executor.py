@@ -165,6 +165,34 @@ def test_a_worker_killed_mid_job_loses_and_duplicates_nothing(engine_factory, sm
     assert len(dask_workers(engine)) == 2  # the nanny started a new worker
 
 
+def test_the_attempt_after_a_worker_died_replaces_what_the_dead_one_delivered(
+    engine_factory, small_catalog, s3_server
+):
+    engine = engine_factory(small_catalog, workers=1, TILEWISE_EXECUTOR="dask-local")
+    bucket = versioned_bucket(s3_server)
+    request_id = engine.call("POST", "/api/v1/batch/process", json=body(bucket)).json()["id"]
+    engine.call("POST", f"/api/v1/batch/process/{request_id}/start")
+    listed = wait_tiles(engine, request_id, lambda ts: any(t["status"] == "PROCESSING" for t in ts))
+    running = next(t for t in listed if t["status"] == "PROCESSING")
+    # what a worker killed between two deliveries leaves behind: an output of its tile, planted after the
+    # tile's check for existing outputs (done as it starts), well before its end
+    left = f"jobs/{request_id}/{running['name']}/default.tif"
+    s3_server.client().put_object(Bucket=bucket, Key=left, Body=b"the first half of a tile's outputs")
+    (worker,) = dask_workers(engine)
+    worker.send_signal(signal.SIGKILL)
+
+    done = engine.wait_for(request_id, {"DONE", "PARTIAL", "FAILED"}, timeout=240)
+    listed = tiles(engine, request_id)
+    assert done["status"] == "DONE", [t.get("failureReason") for t in listed]
+    assert {t["status"] for t in listed} == {"PROCESSED"}
+    delivered = versions(s3_server, bucket)
+    assert sorted(k.split("/")[2] for k in delivered) == sorted(t["name"] for t in listed)
+    assert delivered.pop(left) == 2  # what the dead attempt left, then the tile, whole
+    assert set(delivered.values()) == {1}, delivered
+    data = s3_server.client().get_object(Bucket=bucket, Key=left)["Body"].read()
+    assert data.startswith(b"II*\x00") and len(data) > 1000
+
+
 def test_cancel_reaches_tiles_submitted_to_the_cluster(engine_factory, small_catalog, s3_server):
     engine = engine_factory(small_catalog, workers=1, TILEWISE_EXECUTOR="dask-local")
     bucket = s3_server.new_bucket()
