@@ -56,6 +56,9 @@ log = logging.getLogger(__name__)
 
 STARTED_TOPIC = "tilewise-started"
 RECONNECT_PAUSE_S = 0.5
+# How often the engine asks the scheduler how many worker threads it has (to size what it submits):
+# each ask is a round trip that the scheduler's event loop answers, so not at the watchdog's pace.
+WORKERS_REFRESH_S = 5.0
 
 
 class SchedulerUnavailable(RuntimeError):
@@ -171,6 +174,7 @@ class DaskExecutor:
         return self._connected.wait(timeout)
 
     def _watch(self) -> None:
+        refreshed = time.monotonic()
         while not self._closing.is_set():
             client = self._client
             if client is None:
@@ -185,7 +189,9 @@ class DaskExecutor:
                 log.warning("Lost the Dask scheduler %s (client %s)", self.address, client.status)
                 self._drop_client()
                 continue
-            self._refresh_workers()
+            if time.monotonic() - refreshed >= WORKERS_REFRESH_S:
+                self._refresh_workers()
+                refreshed = time.monotonic()
             self._closing.wait(RECONNECT_PAUSE_S)
 
     def _connect(self) -> None:
@@ -224,12 +230,10 @@ class DaskExecutor:
         if client is None:
             return
         try:
-            info = client.scheduler_info(n_workers=-1)
-        except TypeError:  # older distributed
-            info = client.scheduler_info()
+            info = client.sync(client.scheduler.identity, n_workers=0)  # totals, no per-worker records
         except Exception:
             return
-        self._threads = sum(w.get("nthreads", 1) for w in info.get("workers", {}).values())
+        self._threads = int(info.get("total_threads", 0))
 
     def _drop_client(self) -> None:
         """The scheduler is gone: every unfinished tile goes back to PENDING, resuming next time."""
