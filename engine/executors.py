@@ -94,4 +94,15 @@ class LocalProcessExecutor:
         self._pool = self._new_pool()
 
     def shutdown(self) -> None:
+        """Stop now: a tile in flight runs again when the engine restarts (the scheduler's recovery).
+
+        The workers are terminated here rather than left to the pool's exit hook: uvicorn ends a server
+        stopped by SIGTERM by raising SIGTERM again, which kills the process before exit hooks run, and
+        the workers would live on, orphaned."""
+        processes = list(getattr(self._pool, "_processes", {}).values())  # no public accessor
         self._pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+        for process in processes:
+            process.join(timeout=5)

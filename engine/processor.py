@@ -75,7 +75,11 @@ def process_tile(job: TileJob) -> TileOutcome:
         return _process(job, started)
     except OutputsExist as exc:
         return TileOutcome(
-            job.request_id, job.tile_id, error=str(exc), seconds=time.monotonic() - started, outputs_exist=True
+            job.request_id,
+            job.tile_id,
+            error=str(exc),
+            seconds=time.monotonic() - started,
+            outputs_exist=True,
         )
     except (TileError, DataError, EvalscriptError, DeliveryError) as exc:
         return TileOutcome(job.request_id, job.tile_id, error=str(exc), seconds=time.monotonic() - started)

@@ -2,7 +2,7 @@
 
 Checks values against the source COGs read directly with GDAL (no warping), and
 the behaviours around failures: cancel, PARTIAL and restart, reprocessing one
-tile, existing outputs, and killing the engine mid-job.
+tile, existing outputs, and stopping or killing the engine mid-job.
 """
 
 from __future__ import annotations
@@ -283,6 +283,27 @@ def test_killing_the_engine_mid_job_loses_and_duplicates_nothing(engine_factory,
     assert before <= {p.parent.name for p in files}
     for path in files:
         assert gdal.Open(str(path)).ReadAsArray().shape == (500, 500)
+
+
+def test_stopping_the_engine_mid_tile_ends_its_workers_and_a_restart_finishes_the_job(
+    engine_factory, small_catalog
+):
+    engine = engine_factory(small_catalog, workers=2)
+    path = f"file://{engine.output_root}/stopped/<tileName>/<outputId>.<format>"
+    request_id = create(engine, request_body(path, SLOW_SCRIPT, bbox=WIDE_BBOX))
+    act(engine, request_id, "start")
+    wait_tiles(engine, request_id, lambda ts: any(t["status"] == "PROCESSING" for t in ts))
+    children = psutil.Process(engine.proc.pid).children(recursive=True)
+    assert any("spawn_main" in " ".join(p.cmdline()) for p in children)
+    engine.stop()  # SIGTERM, as systemd or Ctrl-C would: uvicorn shuts down, then re-raises it
+    gone, alive = psutil.wait_procs(children, timeout=10)
+    assert not alive, [" ".join(p.cmdline())[:80] for p in alive]  # no orphaned workers
+
+    engine.start()
+    done = engine.wait_for(request_id, {"DONE", "PARTIAL", "FAILED"}, timeout=300)
+    assert done["status"] == "DONE", done.get("error")
+    files = [p for p in (engine.output_root / "stopped").rglob("*") if p.is_file()]
+    assert sorted(p.parent.name for p in files) == sorted(t["name"] for t in tiles(engine, request_id))
 
 
 def test_a_worker_killed_mid_tile_is_replaced_and_the_retry_replaces_what_it_left(
