@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 import uvicorn
 
 from .app import create_app
-from .config import Settings
+from .config import ConfigError, Settings
 
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except ConfigError as error:  # a setting to fix, not a crash: one line, no traceback
+        sys.exit(f"tilewise engine: {error}")
     app = create_app(settings)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
 
