@@ -1,5 +1,5 @@
 # Tilewise: one-command setup, tests, packaging and running.
-# Every target installs what it needs (idempotently) on a fresh Debian 12.
+# Every target installs what it needs (idempotently) on a fresh Debian 12 or 13.
 
 SHELL := /bin/bash
 ROOT := $(CURDIR)
@@ -11,13 +11,15 @@ PIP := $(VENV)/bin/pip
 PKG_LINK := $(VENV)/src/tilewise
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := qgis python3-qgis qgis-providers python3-gdal gdal-bin python3-venv python3-dev \
-	gcc libgeos-dev xvfb xauth imagemagick xdotool sqlite3 zip
+	gcc libgeos-dev xvfb xauth imagemagick xdotool sqlite3 zip debootstrap
 PROFILE_DIR := $(ROOT)/.qgis-profile
 PROFILE := tilewise
 VERSION := $(shell sed -n 's/^version=//p' metadata.txt)
 PYTEST := QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest
-# QGIS desktop runs Debian's Python: give it the venv's packages (shapely 2; same CPython ABI).
-QGIS_ENV := PYTHONPATH=$(VENV)/lib/python3.11/site-packages$${PYTHONPATH:+:$$PYTHONPATH}
+# QGIS desktop runs Debian's Python: give it the venv's packages (shapely 2; same CPython ABI), whichever
+# Python this Debian has.
+PYTHON_DIR = $(shell /usr/bin/python3 -c 'import sys; print("python%d.%d" % sys.version_info[:2])')
+QGIS_ENV = PYTHONPATH=$(VENV)/lib/$(PYTHON_DIR)/site-packages$${PYTHONPATH:+:$$PYTHONPATH}
 # `make run`: the sample project (made once from resources/sample/, then kept with the user's edits), the
 # profile's auth DB master password (made once), and the background engine's control script.
 SAMPLE_PROJECT := $(ROOT)/data/sample-project/tilewise-sample.qgz
@@ -27,13 +29,14 @@ QGIS_ARGS := --profiles-path $(PROFILE_DIR) --profile $(PROFILE) --noversionchec
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 
-.PHONY: setup apt venv clients demo-data engine test test-unit test-engine test-qgis test-e2e lint package run demo stop-engine bench clean help
+.PHONY: setup apt venv clients demo-data engine test test-unit test-engine test-qgis test-e2e test-matrix lint package run demo stop-engine bench clean help
 
 help:
 	@echo "make run      open QGIS with Tilewise in the project's own profile"
 	@echo "make demo     the batch tutorial headless through core/ on the local engine: demo-output/"
-	@echo "make test     install what is missing, then run every test suite headless"
-	@echo "make lint     ruff"
+	@echo "make test     install what is missing, then run every test suite headless, then the QGIS matrix"
+	@echo "make test-qgis QGIS=3.44  the QGIS and e2e suites on one QGIS of the matrix (3.22, 3.40, 3.44)"
+	@echo "make lint     ruff, the Qt6 check and the Python 3.9 check"
 	@echo "make package  build dist/tilewise-$(VERSION).zip for Install from ZIP"
 	@echo "make bench    run the benchmarks in bench/"
 	@echo "make engine   run the local batch engine in the foreground"
@@ -75,24 +78,38 @@ $(PKG_LINK): | $(VENV)/bin/python
 	ln -sfn $(ROOT) $(PKG_LINK)
 	$(PY) -c "import site, sys; open(site.getsitepackages()[0] + '/tilewise-src.pth', 'w').write('$(VENV)/src\n')"
 
-# Suites without QGIS first, then the ones that start QGIS (headless). Folders
-# are listed only when present: git does not keep empty ones.
+# Suites without QGIS first, then the ones that start QGIS (headless), then the same QGIS and e2e suites on
+# the other QGIS versions of the matrix, each in its Debian chroot (scripts/qgis_matrix.sh; QGIS_MATRIX picks
+# versions, QGIS_MATRIX=none skips them and says so). Folders are listed only when present.
 test: setup
 	$(PYTEST) -p no:qgis $(wildcard tests/unit tests/engine)
 	$(PYTEST) $(wildcard tests/qgis tests/e2e)
+	$(MAKE) --no-print-directory test-matrix
 
 test-unit: setup
 	$(PYTEST) -p no:qgis tests/unit
 test-engine: setup
 	$(PYTEST) -p no:qgis tests/engine
+# `make test-qgis` runs the host's QGIS; `make test-qgis QGIS=3.40` that version's chroot (QGIS and e2e suites).
+QGIS ?=
 test-qgis: setup
-	$(PYTEST) tests/qgis
+	@if [ -z "$(QGIS)" ] || [ "$(QGIS)" = "$$(dpkg-query -W -f='$${Version}' qgis | cut -d. -f1,2)" ]; then \
+		echo "$(PYTEST) tests/qgis"; $(PYTEST) tests/qgis; \
+	else \
+		TILEWISE_APT_PACKAGES="$(APT_PACKAGES)" scripts/qgis_matrix.sh $(QGIS); \
+	fi
 test-e2e: setup
 	$(PYTEST) tests/e2e
+test-matrix: setup
+	TILEWISE_APT_PACKAGES="$(APT_PACKAGES)" scripts/qgis_matrix.sh
 
+# ruff; what QGIS 4 (Qt6) lacks (scripts/check_qt6.py, also a test); Python 3.9, QGIS 3.22's on Windows and macOS.
+PLUGIN_CODE := __init__.py plugin.py core ui processing_provider
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	QT_QPA_PLATFORM=offscreen $(PY) scripts/check_qt6.py
+	$(VENV)/bin/vermin --quiet --no-tips --violations --eval-annotations -t=3.9- $(PLUGIN_CODE)
 
 # The zip holds only the plugin: metadata, code, ui, resources, licence.
 package:

@@ -21,15 +21,17 @@ class QgsMessageLogHandler(logging.Handler):
     """Sends the `tilewise` Python logger to QGIS's Log Messages panel."""
 
     LEVELS = {
-        logging.DEBUG: Qgis.Info,
-        logging.INFO: Qgis.Info,
-        logging.WARNING: Qgis.Warning,
-        logging.ERROR: Qgis.Critical,
-        logging.CRITICAL: Qgis.Critical,
+        logging.DEBUG: Qgis.MessageLevel.Info,
+        logging.INFO: Qgis.MessageLevel.Info,
+        logging.WARNING: Qgis.MessageLevel.Warning,
+        logging.ERROR: Qgis.MessageLevel.Critical,
+        logging.CRITICAL: Qgis.MessageLevel.Critical,
     }
 
     def emit(self, record: logging.LogRecord) -> None:
-        QgsMessageLog.logMessage(self.format(record), LOG_TAG, self.LEVELS.get(record.levelno, Qgis.Info))
+        QgsMessageLog.logMessage(
+            self.format(record), LOG_TAG, self.LEVELS.get(record.levelno, Qgis.MessageLevel.Info)
+        )
 
 
 class TilewisePlugin:
@@ -80,7 +82,9 @@ class TilewisePlugin:
             message = "; ".join(problems) + ". " + INSTALL_HINT
             self.action.setEnabled(False)
             self.action.setToolTip(f"Tilewise is disabled: {message}")
-            self.iface.messageBar().pushMessage("Tilewise", message, level=Qgis.Critical, duration=0)
+            self.iface.messageBar().pushMessage(
+                "Tilewise", message, level=Qgis.MessageLevel.Critical, duration=0
+            )
             self._logger.error(message)
         elif QgsSettings().value(DOCK_VISIBLE_KEY, False, type=bool):
             self.action.setChecked(True)
@@ -91,7 +95,7 @@ class TilewisePlugin:
 
             self.dock = TilewiseDock(self.iface, self.iface.mainWindow())
             self.dock.visibilityChanged.connect(self._dock_visibility_changed)
-            self.iface.addDockWidget(Qt.RightDockWidgetArea, self.dock)
+            self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         self.dock.setVisible(visible)
 
     def _dock_visibility_changed(self, visible: bool) -> None:

@@ -157,7 +157,7 @@ def run(engine, bucket: str, tmp: Path) -> None:
     canvas.resize(800, 600)
     canvas.setDestinationCrs(QgsCoordinateReferenceSystem("EPSG:4326"))
     iface = Iface(canvas)
-    store = ConnectionStore(QSettings(str(tmp / "settings.ini"), QSettings.IniFormat))
+    store = ConnectionStore(QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat))
     deployment = store.add_custom("Bench engine", engine.url)
     store.save_credentials(deployment.id, TEST_CLIENT_ID, TEST_CLIENT_SECRET)
     store.set_current(deployment.id)

@@ -51,7 +51,7 @@ class TileEnumerationTask(QgsTask):
     """Lists the tiles of a grid for an area in the background."""
 
     def __init__(self, request: TilingRequest, on_done: Callable[[TileEnumerationTask], None]):
-        super().__init__(f"Tilewise: tiles of grid {request.grid_id}", QgsTask.CanCancel)
+        super().__init__(f"Tilewise: tiles of grid {request.grid_id}", QgsTask.Flag.CanCancel)
         self.request = request
         self.result: Optional[TilingResult] = None
         self.error: Optional[str] = None
@@ -102,7 +102,7 @@ class ClientCallTask(QgsTask):
         function: Callable[[Cancel], object],
         on_done: Callable[[ClientCallTask], None],
     ):
-        super().__init__(f"Tilewise: {description}", QgsTask.CanCancel)
+        super().__init__(f"Tilewise: {description}", QgsTask.Flag.CanCancel)
         self.function = function
         self.result: object = None
         self.error: Optional[str] = None
@@ -157,7 +157,7 @@ class JobMonitorTask(QgsTask):
     failed = pyqtSignal(str)
 
     def __init__(self, watcher: JobWatcher, transient_errors: int = 5):
-        super().__init__(f"Tilewise: watching job {watcher.job_id}", QgsTask.CanCancel)
+        super().__init__(f"Tilewise: watching job {watcher.job_id}", QgsTask.Flag.CanCancel)
         self.watcher = watcher
         self.cancel_token = Cancel()
         self.transient_errors = transient_errors

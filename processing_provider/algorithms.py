@@ -126,23 +126,29 @@ class CreateBatchJob(TilewiseAlgorithm):
         self.add_connection_parameters()
         self.addParameter(
             QgsProcessingParameterFeatureSource(
-                "INPUT", self.tr("Area of interest (polygons)"), [QgsProcessing.TypeVectorPolygon]
+                "INPUT", self.tr("Area of interest (polygons)"), [QgsProcessing.SourceType.TypeVectorPolygon]
             )
         )
         self.add_script_parameters()
         self.add_data_parameters()
         grid = QgsProcessingParameterNumber(
             "GRID", self.tr("Tiling grid id (0: UTM 20 km, 1: UTM 10 km, 2: UTM 100 km, 3: WGS84 1°, 6: LAEA 100 km, "
-                            "7: LAEA 20 km)"), QgsProcessingParameterNumber.Integer, 1)  # fmt: skip
+                            "7: LAEA 20 km)"), QgsProcessingParameterNumber.Type.Integer, 1)  # fmt: skip
         self.addParameter(grid)
         self.addParameter(
             QgsProcessingParameterNumber(
-                "RESOLUTION", self.tr("Resolution (grid units)"), QgsProcessingParameterNumber.Double, 10.0
+                "RESOLUTION",
+                self.tr("Resolution (grid units)"),
+                QgsProcessingParameterNumber.Type.Double,
+                10.0,
             )
         )
         for name in ("BUFFER_X", "BUFFER_Y"):
             buffer = QgsProcessingParameterNumber(
-                name, self.tr(f"Tile buffer {name[-1]} (pixels)"), QgsProcessingParameterNumber.Integer, 0
+                name,
+                self.tr(f"Tile buffer {name[-1]} (pixels)"),
+                QgsProcessingParameterNumber.Type.Integer,
+                0,
             )
             buffer.setFlags(buffer.flags() | buffer.FlagAdvanced)
             self.addParameter(buffer)
@@ -322,7 +328,7 @@ class StartBatchJob(JobAlgorithm):
         budget = QgsProcessingParameterNumber(
             "BUDGET_PU",
             self.tr("PU budget (0: no limit)"),
-            QgsProcessingParameterNumber.Double,
+            QgsProcessingParameterNumber.Type.Double,
             0.0,
             True,
             0.0,
@@ -377,7 +383,7 @@ class WaitForBatchJob(JobAlgorithm):
             QgsProcessingParameterNumber(
                 "TIMEOUT",
                 self.tr("Time limit (seconds, 0: none)"),
-                QgsProcessingParameterNumber.Double,
+                QgsProcessingParameterNumber.Type.Double,
                 0.0,
                 True,
                 0.0,
@@ -619,7 +625,7 @@ class PreviewEvalscript(TilewiseAlgorithm):
             QgsProcessingParameterNumber(
                 "WIDTH",
                 self.tr("Width (pixels; the height follows the extent)"),
-                QgsProcessingParameterNumber.Integer,
+                QgsProcessingParameterNumber.Type.Integer,
                 512,
                 False,
                 1,

@@ -154,7 +154,7 @@ class TilewiseAlgorithm(QgsProcessingAlgorithm):
         )
         region = QgsProcessingParameterString(S3_REGION, self.tr("S3 region"), optional=True)
         for parameter in (keys, region):
-            parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+            parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
             self.addParameter(parameter)
 
     def connection(self, parameters, context) -> tuple[str, int]:
@@ -237,7 +237,7 @@ class TilewiseAlgorithm(QgsProcessingAlgorithm):
             QgsProcessingParameterFile(
                 EVALSCRIPT_FILE,
                 self.tr("…or an evalscript file"),
-                QgsProcessingParameterFile.File,
+                QgsProcessingParameterFile.Behavior.File,
                 optional=True,
                 fileFilter="Evalscripts (*.js *.txt);;All files (*.*)",
             )
@@ -250,10 +250,13 @@ class TilewiseAlgorithm(QgsProcessingAlgorithm):
         self.addParameter(collection)
         for name, label in ((TIME_FROM, "From (date)"), (TIME_TO, "To (date)")):
             self.addParameter(
-                QgsProcessingParameterDateTime(name, self.tr(label), QgsProcessingParameterDateTime.Date)
+                QgsProcessingParameterDateTime(name, self.tr(label), QgsProcessingParameterDateTime.Type.Date)
             )
         cloud = QgsProcessingParameterNumber(
-            MAX_CLOUD, self.tr("Maximum cloud cover (%)"), QgsProcessingParameterNumber.Double, optional=True
+            MAX_CLOUD,
+            self.tr("Maximum cloud cover (%)"),
+            QgsProcessingParameterNumber.Type.Double,
+            optional=True,
         )
         self.addParameter(cloud)
         self.addParameter(
@@ -362,7 +365,7 @@ class FeedbackCancel(Cancel):
         super().__init__()
         self.feedback = feedback
         if feedback is not None:
-            feedback.canceled.connect(self.set, Qt.DirectConnection)
+            feedback.canceled.connect(self.set, Qt.ConnectionType.DirectConnection)
             if feedback.isCanceled():
                 self.set()
 
@@ -407,5 +410,5 @@ def boolean(
 ) -> QgsProcessingParameterBoolean:
     parameter = QgsProcessingParameterBoolean(name, label, default)
     if advanced:
-        parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+        parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
     return parameter

@@ -69,6 +69,7 @@ from tilewise.core.outputs import build_mosaics, download, prepare_outputs  # no
 from tilewise.core.storage import S3Access, StorageError  # noqa: E402
 from tilewise.core.tile_status import STATUS_STYLES  # noqa: E402
 from tilewise.core.v2_progress import v2_tiles  # noqa: E402
+from tilewise.ui.qgis_compat import LABEL_OVER_POINT  # noqa: E402
 
 AREA_FILE = REPO / "resources" / "sample" / "california_crop_fields.geojson"  # the tutorial's SHAPE
 EVALSCRIPTS = REPO / "resources" / "evalscripts"
@@ -556,7 +557,7 @@ def render_map(
     text.buffer().setEnabled(True)
     text.buffer().setSize(1)
     labels.setFormat(text)
-    labels.placement = QgsPalLayerSettings.OverPoint
+    labels.placement = LABEL_OVER_POINT
 
     area_layer = QgsVectorLayer("Polygon?crs=EPSG:4326", "area", "memory")
     feature = QgsFeature()
@@ -581,7 +582,9 @@ def render_map(
     for band, setter in ((1, colour.setRedContrastEnhancement), (2, colour.setGreenContrastEnhancement),
                          (3, colour.setBlueContrastEnhancement)):  # fmt: skip
         enhancement = QgsContrastEnhancement(rgb.dataProvider().dataType(band))
-        enhancement.setContrastEnhancementAlgorithm(QgsContrastEnhancement.NoEnhancement)
+        enhancement.setContrastEnhancementAlgorithm(
+            QgsContrastEnhancement.ContrastEnhancementAlgorithm.NoEnhancement
+        )
         setter(enhancement)
     if rgb.bandCount() >= 4:
         colour.setAlphaBand(4)
@@ -594,7 +597,7 @@ def render_map(
     ndvi.dataProvider().setUserNoDataValue(1, [QgsRasterRange(0, 0)])
     low, high = ndvi_stretch(mosaic)
     ramp = QgsStyle.defaultStyle().colorRamp("RdYlGn")
-    shader_function = QgsColorRampShader(low, high, ramp, QgsColorRampShader.Interpolated)
+    shader_function = QgsColorRampShader(low, high, ramp, QgsColorRampShader.Type.Interpolated)
     shader_function.classifyColorRamp(11, -1, QgsRectangle(), None)
     shader = QgsRasterShader(low, high)
     shader.setRasterShaderFunction(shader_function)
@@ -613,8 +616,8 @@ def render_map(
         settings.setExtent(extent)
         settings.setBackgroundColor(QColor(235, 235, 235))
         settings.setLayers(layers)
-        settings.setFlag(QgsMapSettings.Antialiasing, True)
-        image = QImage(panel, QImage.Format_ARGB32_Premultiplied)
+        settings.setFlag(QgsMapSettings.Flag.Antialiasing, True)
+        image = QImage(panel, QImage.Format.Format_ARGB32_Premultiplied)
         image.fill(QColor(235, 235, 235))
         painter = QPainter(image)
         job = QgsMapRendererCustomPainterJob(settings, painter)
@@ -634,13 +637,15 @@ def render_map(
     outlines.setLabelsEnabled(False)
     right = render([outlines, area_layer, ndvi])
 
-    image = QImage(width, height, QImage.Format_ARGB32_Premultiplied)
+    image = QImage(width, height, QImage.Format.Format_ARGB32_Premultiplied)
     image.fill(QColor(255, 255, 255))
     painter = QPainter(image)
-    painter.setRenderHint(QPainter.Antialiasing)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setPen(QColor(20, 20, 20))
-    painter.setFont(QFont("DejaVu Sans", 15, QFont.Bold))
-    painter.drawText(QRectF(gap, 6, width - 2 * gap, 28), Qt.AlignLeft | Qt.AlignVCenter, title)
+    painter.setFont(QFont("DejaVu Sans", 15, QFont.Weight.Bold))
+    painter.drawText(
+        QRectF(gap, 6, width - 2 * gap, 28), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, title
+    )
     painter.setFont(QFont("DejaVu Sans", 11))
     top = header
     for index, (picture, caption) in enumerate(
@@ -650,7 +655,11 @@ def render_map(
         )
     ):
         x = gap + index * (panel.width() + gap)
-        painter.drawText(QRectF(x, top - 22, panel.width(), 20), Qt.AlignLeft | Qt.AlignVCenter, caption)
+        painter.drawText(
+            QRectF(x, top - 22, panel.width(), 20),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            caption,
+        )
         painter.drawImage(QPointF(x, top), picture)
         painter.setPen(QColor(120, 120, 120))
         painter.drawRect(QRectF(x, top, panel.width(), panel.height()))
@@ -668,16 +677,22 @@ def render_map(
         painter.setPen(outline)
         painter.setBrush(fill)
         painter.drawRect(QRectF(x, y, 28, 18))
-        painter.setBrush(Qt.NoBrush)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.setPen(QColor(20, 20, 20))
         label = f"{style.label}: {present[style.status]} tile(s)"
-        painter.drawText(QRectF(x + 36, y - 2, 260, 22), Qt.AlignLeft | Qt.AlignVCenter, label)
+        painter.drawText(
+            QRectF(x + 36, y - 2, 260, 22), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, label
+        )
         x += 300
     pen = painter.pen()
-    painter.setPen(QPen(QColor(0, 0, 0), 2, Qt.DashLine))
+    painter.setPen(QPen(QColor(0, 0, 0), 2, Qt.PenStyle.DashLine))
     painter.drawLine(QPointF(x, y + 9), QPointF(x + 28, y + 9))
     painter.setPen(pen)
-    painter.drawText(QRectF(x + 36, y - 2, 300, 22), Qt.AlignLeft | Qt.AlignVCenter, "the tutorial's area")
+    painter.drawText(
+        QRectF(x + 36, y - 2, 300, 22),
+        Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+        "the tutorial's area",
+    )
 
     bar = QRectF(gap * 2 + panel.width(), y, panel.width() * 0.6, 18)
     gradient = QLinearGradient(bar.topLeft(), bar.topRight())
@@ -691,14 +706,14 @@ def render_map(
         ndvi_value = (value - 10000) / 10000
         painter.drawText(
             QRectF(bar.left() + fraction * bar.width() - 110, bar.bottom() + 4, 220, 20),
-            Qt.AlignHCenter | Qt.AlignTop,
+            Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
             f"{value:.0f} (NDVI {ndvi_value:.2f})",
         )
     painter.setFont(QFont("DejaVu Sans", 9))
     painter.setPen(QColor(90, 90, 90))
     painter.drawText(
         QRectF(gap, height - 26, width - 2 * gap, 20),
-        Qt.AlignLeft | Qt.AlignVCenter,
+        Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
         f"EPSG:{epsg}. Synthetic demo data (make demo-data), rendered by QGIS headless (scripts/demo.py).",
     )
     painter.end()

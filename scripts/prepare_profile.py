@@ -106,8 +106,8 @@ def start_qgis(profile_dir: Path):
     QCoreApplication.setOrganizationName("QGIS")
     QCoreApplication.setApplicationName("QGIS3")
     # Whatever QGIS itself writes through a default QSettings lands in the profile, never in ~/.config.
-    QSettings.setDefaultFormat(QSettings.IniFormat)
-    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(profile_dir))
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(profile_dir))
     app = QgsApplication([], False, str(profile_dir))
     app.initQgis()
     return app
@@ -250,7 +250,7 @@ def prepare(
         from qgis.core import QgsSettings
         from qgis.PyQt.QtCore import QSettings
 
-        settings = QgsSettings(str(ini_path), QSettings.IniFormat)
+        settings = QgsSettings(str(ini_path), QSettings.Format.IniFormat)
         if write_settings(settings):
             print(
                 "Re-enabled the plugin: the last QGIS stopped (crashed or was killed) while it was loading it."

@@ -399,14 +399,15 @@ class UserGuideShots:
         dock.show()
         dock.raise_()
         docks = [d for d in (layers, dock) if d is not None]
-        window.resizeDocks(docks, [LAYERS_WIDTH, DOCK_WIDTH][-len(docks) :], Qt.Horizontal)
+        window.resizeDocks(docks, [LAYERS_WIDTH, DOCK_WIDTH][-len(docks) :], Qt.Orientation.Horizontal)
         dock.tabs.setCurrentIndex(0)
 
         self.layer = next(
             (
                 layer
                 for layer in QgsProject.instance().mapLayers().values()
-                if isinstance(layer, QgsVectorLayer) and layer.geometryType() == QgsWkbTypes.PolygonGeometry
+                if isinstance(layer, QgsVectorLayer)
+                and layer.geometryType() == QgsWkbTypes.GeometryType.PolygonGeometry
             ),
             None,
         )
@@ -805,7 +806,9 @@ class UserGuideShots:
         )
         for layer in ndvi:
             data_type = (
-                "Float32" if layer.dataProvider().dataType(1) in (Qgis.Float32, Qgis.Float64) else "UInt16"
+                "Float32"
+                if layer.dataProvider().dataType(1) in (Qgis.DataType.Float32, Qgis.DataType.Float64)
+                else "UInt16"
             )
             layer.setRenderer(renderer_for(LayerStyle("pseudocolor", "RdYlGn", low, high), data_type,
                                            layer.dataProvider()))  # fmt: skip

@@ -262,8 +262,10 @@ REPO = Path(__file__).resolve().parents[1]
 def run_client(
     venv: str, script: str, engine, command: str, *args: str, env=None, timeout: float = 900
 ) -> dict:
-    """Run a tests/clients script with the sentinelhub-py of `.venv-clients/<venv>`; its JSON lines by step."""
-    python = REPO / ".venv-clients" / venv / "bin" / "python"
+    """Run a tests/clients script with the sentinelhub-py of `.venv-clients/<venv>`; its JSON lines by step.
+
+    TILEWISE_CLIENT_VENVS names another folder of client venvs (the QGIS matrix's chroots have their own)."""
+    python = Path(os.environ.get("TILEWISE_CLIENT_VENVS") or REPO / ".venv-clients") / venv / "bin" / "python"
     assert python.exists(), f"{python} is missing: run `make setup` (it builds .venv-clients/)"
     environment = dict(
         os.environ,

@@ -219,7 +219,9 @@ class TilewiseDock(QgsDockWidget):
     def _build_job_form(self) -> QWidget:
         scroll = QgsScrollArea(self)
         scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)  # the form follows the dock's width
+        scroll.setHorizontalScrollBarPolicy(
+            Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+        )  # the form follows the dock's width
         form = QWidget(scroll)
         column = QVBoxLayout(form)
 
@@ -243,7 +245,9 @@ class TilewiseDock(QgsDockWidget):
         self.collection_combo.setEditable(True)
         for key, label in COLLECTIONS.items():
             self.collection_combo.addItem(key, key)
-            self.collection_combo.setItemData(self.collection_combo.count() - 1, label, Qt.ToolTipRole)
+            self.collection_combo.setItemData(
+                self.collection_combo.count() - 1, label, Qt.ItemDataRole.ToolTipRole
+            )
         self.collection_combo.setToolTip("A collection, or byoc-<collection id> for your own.")
         self.date_from = QDateEdit(data_box)
         self.date_to = QDateEdit(data_box)
@@ -319,7 +323,7 @@ class TilewiseDock(QgsDockWidget):
             "<requestId>, <tileName> or <tileId>, <outputId> (needed with several outputs) and <format>."
         )
         self.folder_widget = QgsFileWidget(output_box)
-        self.folder_widget.setStorageMode(QgsFileWidget.GetDirectory)
+        self.folder_widget.setStorageMode(QgsFileWidget.StorageMode.GetDirectory)
         self.folder_widget.setToolTip("A folder the engine may write to (under its output root).")
         self.s3_auth = QgsAuthConfigSelect(output_box)
         self.s3_auth.setToolTip(S3_KEYS_TIP[V2])
@@ -390,12 +394,12 @@ class TilewiseDock(QgsDockWidget):
         self.problems_label.setStyleSheet("color: #b71c1c")
         self.result_label = QLabel(form)
         self.result_label.setWordWrap(True)
-        self.result_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         column.addWidget(self.problems_label)
         column.addWidget(self.result_label)
         column.addStretch(1)
         for combo in form.findChildren(QComboBox):  # long names must not widen the dock: they elide
-            combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(8)
         scroll.setWidget(form)
 
@@ -741,7 +745,7 @@ class TilewiseDock(QgsDockWidget):
             lines = [(f"Line {p.line}: " if p.line else "") + p.message for p in problems]
             self.problems_label.setText("<br>".join(lines))
             self._report(lines[0] if len(lines) == 1 else f"{len(lines)} problems in the job form: {lines[0]}",
-                         Qgis.Warning)  # fmt: skip
+                         Qgis.MessageLevel.Warning)  # fmt: skip
 
     def clear_problems(self) -> None:
         for widget, tooltip in self.marked.values():
@@ -826,7 +830,7 @@ class TilewiseDock(QgsDockWidget):
         try:
             request = self.collect_request()
         except UserInputError as exc:
-            self._report(str(exc), Qgis.Warning)
+            self._report(str(exc), Qgis.MessageLevel.Warning)
             self.show_problems((FieldProblem("area", str(exc)),))
             self.previewFinished.emit(None)
             return
@@ -853,7 +857,7 @@ class TilewiseDock(QgsDockWidget):
                 self.result_label.setText("Preview cancelled.")
             else:
                 self.result_label.setText(task.error or "")
-                self._report(task.error or "Listing the tiles failed.", Qgis.Warning)
+                self._report(task.error or "Listing the tiles failed.", Qgis.MessageLevel.Warning)
             self.previewFinished.emit(None)
             return
         layer = self._show_tiles(task.result.selection, task.result.footprint_wkb, task.result.area)
@@ -874,7 +878,7 @@ class TilewiseDock(QgsDockWidget):
         self.layer = layer
         self.area_km2 = area.area_km2()
         for warning in (*area.warnings, *selection.warnings):
-            self._report(warning, Qgis.Info)
+            self._report(warning, Qgis.MessageLevel.Info)
         self.refresh_area_summary()
         self.refresh_cost()
         return layer
@@ -944,7 +948,7 @@ class TilewiseDock(QgsDockWidget):
         tile = self.chosen_tile()
         if tile is None:
             message = "Preview the tiles first, then select one tile on the map (or the first one is used)."
-            self._report(message, Qgis.Warning)
+            self._report(message, Qgis.MessageLevel.Warning)
             self.rasterPreviewFinished.emit(None)
             return
         self._raster_preview(tile.buffered_bounds, tile.epsg, tile.buffered_width, tile.buffered_height,
@@ -1009,7 +1013,7 @@ class TilewiseDock(QgsDockWidget):
         try:
             layer = add_preview_layer(task.result.content, name.replace("  ", " ").strip())
         except ValueError as exc:
-            self._report(str(exc), Qgis.Critical)
+            self._report(str(exc), Qgis.MessageLevel.Critical)
             self.rasterPreviewFinished.emit(None)
             return
         self.result_label.setText(f"Preview added: {layer.name()}")
@@ -1107,7 +1111,7 @@ class TilewiseDock(QgsDockWidget):
         self.jobs_panel.add_or_update(job)
         if job.status != "ANALYSIS_DONE":
             message = f"The analysis of job {job.id} ended {job.status}: {job.error or 'no reason given'}"
-            self._report(message, Qgis.Critical)
+            self._report(message, Qgis.MessageLevel.Critical)
             self._point_at_script_line(job.error or "")
             self.result_label.setText(message)
             self.jobStageChanged.emit("failed", job)
@@ -1184,7 +1188,7 @@ class TilewiseDock(QgsDockWidget):
         self.jobs_panel.add_or_update(job)
         message = f"Job {job.id[:8]}… started ({job.status}): follow it in the Jobs tab."
         self.result_label.setText(message)
-        self.iface.messageBar().pushMessage("Tilewise", message, level=Qgis.Success, duration=8)
+        self.iface.messageBar().pushMessage("Tilewise", message, level=Qgis.MessageLevel.Success, duration=8)
         self.jobStageChanged.emit("started", job)
 
     # === acting on jobs ================================================================================
@@ -1232,7 +1236,9 @@ class TilewiseDock(QgsDockWidget):
         self.jobs_panel.jobSelected.connect(self.job_actions_bar.set_job)
         actions.jobChanged.connect(self._job_acted_on)
         actions.jobDeleted.connect(lambda job: self.jobs_panel.remove(job.id))
-        actions.actionFailed.connect(lambda what, message: self._report(f"{what}: {message}", Qgis.Warning))
+        actions.actionFailed.connect(
+            lambda what, message: self._report(f"{what}: {message}", Qgis.MessageLevel.Warning)
+        )
         actions.outputsOpened.connect(self._outputs_opened)
         actions.downloadFinished.connect(self._download_finished)
         self.job_monitor.jobFinished.connect(self._job_acted_on)
@@ -1260,29 +1266,32 @@ class TilewiseDock(QgsDockWidget):
             self.iface.messageBar().pushMessage(
                 "Tilewise",
                 f"{len(layers)} layer(s) of job {job.id[:8]}… added.",
-                level=Qgis.Success,
+                level=Qgis.MessageLevel.Success,
                 duration=5,
             )
         if layers.problems:
             shown = "; ".join(layers.problems[:3])
             more = f" (and {len(layers.problems) - 3} more in the log)" if len(layers.problems) > 3 else ""
-            self._report(shown + more, Qgis.Warning)
+            self._report(shown + more, Qgis.MessageLevel.Warning)
             for problem in layers.problems:
-                QgsMessageLog.logMessage(problem, "Tilewise", Qgis.Warning)
+                QgsMessageLog.logMessage(problem, "Tilewise", Qgis.MessageLevel.Warning)
 
     def _download_finished(self, job: BatchJob, task) -> None:
         if self._unloaded:
             return
         copied = len(task.result) if task.result is not None else 0
         if task.error and task.error != "Cancelled.":
-            self._report(f"Downloading the outputs of job {job.id[:8]}… failed: {task.error}", Qgis.Critical)
+            self._report(
+                f"Downloading the outputs of job {job.id[:8]}… failed: {task.error}",
+                Qgis.MessageLevel.Critical,
+            )
             return
         problems = task.result.problems if task.result is not None else []
         message = f"{copied} output(s) of job {job.id[:8]}… in {task.folder}"
         if task.error == "Cancelled.":
             message += " (cancelled: run it again to copy the rest)"
         self._report(message + (f"; {len(problems)} left out: {problems[0]}" if problems else "."),
-                     Qgis.Warning if problems else Qgis.Success)  # fmt: skip
+                     Qgis.MessageLevel.Warning if problems else Qgis.MessageLevel.Success)  # fmt: skip
 
     def _canvas_menu(self, menu, event) -> None:
         """The FAILED tiles of v1 job layers under the cursor can be reprocessed from the map's menu."""
@@ -1319,7 +1328,7 @@ class TilewiseDock(QgsDockWidget):
 
     def _service_failed(self, what: str, task: ClientCallTask) -> None:
         message = f"{what}: {with_hint(task)}"
-        self._report(message, Qgis.Critical)
+        self._report(message, Qgis.MessageLevel.Critical)
         self.result_label.setText(message + " Your form is unchanged: fix it and try again.")
         self._point_at_script_line(task.error or "")
         self.jobStageChanged.emit("failed", None)
@@ -1368,7 +1377,10 @@ class TilewiseDock(QgsDockWidget):
 def polygon_layer(layer: Optional[QgsMapLayer]) -> QgsVectorLayer:
     if layer is None:
         raise UserInputError("No active layer: select a polygon layer in the Layers panel.")
-    if not isinstance(layer, QgsVectorLayer) or layer.geometryType() != QgsWkbTypes.PolygonGeometry:
+    if (
+        not isinstance(layer, QgsVectorLayer)
+        or layer.geometryType() != QgsWkbTypes.GeometryType.PolygonGeometry
+    ):
         raise UserInputError(
             f"The active layer “{layer.name()}” is not a polygon layer: select a polygon layer in the Layers panel."
         )

@@ -140,7 +140,7 @@ class EvalscriptEditor(QWidget):
         if name not in self._presets or self._presets[name].builtin:
             return
         answer = QMessageBox.question(self, "Delete preset", f"Delete your preset “{name}”?")
-        if answer == QMessageBox.Yes:
+        if answer == QMessageBox.StandardButton.Yes:
             self.delete_preset(name)
 
     def _update_buttons(self) -> None:

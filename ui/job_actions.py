@@ -46,6 +46,7 @@ from .job_monitor import JobMonitor, progress_counts, project_layers_folder
 from .job_tile_layer import PROP_API, PROP_DEPLOYMENT, PROP_JOB, JobTileLayer
 from .messages import with_hint
 from .output_layers import DownloadTask, add_mosaic_layers, add_output_layers
+from .qgis_compat import LayerAction
 
 log = logging.getLogger(__name__)
 
@@ -325,11 +326,11 @@ class JobActions(QObject):
             project_jobs.forget(job.id, deployment=job.deployment)
             self._gone(job, "deleted from Tilewise")
             self.jobDeleted.emit(job)
-            self.report(f"Job {job.id[:8]}… deleted.", Qgis.Info)
+            self.report(f"Job {job.id[:8]}… deleted.", Qgis.MessageLevel.Info)
             return
         changed: BatchJob = task.result
         self.jobChanged.emit(changed)
-        self.report(f"{what}: the job is {changed.status}.", Qgis.Success)
+        self.report(f"{what}: the job is {changed.status}.", Qgis.MessageLevel.Success)
         if key in (Action.START.value, Action.RESTART.value, "reprocess") or not changed.is_terminal:
             self.watch(changed)
 
@@ -388,9 +389,13 @@ class JobActions(QObject):
 
     def _ask(self, question: str) -> bool:
         answer = QMessageBox.question(
-            self.parent_widget, "Tilewise", question, QMessageBox.Yes | QMessageBox.No, QMessageBox.No
+            self.parent_widget,
+            "Tilewise",
+            question,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
         )
-        return answer == QMessageBox.Yes
+        return answer == QMessageBox.StandardButton.Yes
 
     def _choose_folder(self) -> Optional[Path]:
         folder = QFileDialog.getExistingDirectory(self.parent_widget, "Download the outputs to")
@@ -410,21 +415,21 @@ def _project_epsg() -> Optional[int]:
 def _is_v1_tile_layer(layer: Optional[QgsMapLayer]) -> bool:
     return (
         layer is not None
-        and layer.type() == QgsMapLayer.VectorLayer
+        and layer.type() == QgsMapLayer.LayerType.VectorLayer
         and bool(layer.customProperty(PROP_JOB))
         and str(layer.customProperty(PROP_API) or "") == "1"
     )
 
 
-class ReprocessTileAction(QgsMapLayerAction):
+class ReprocessTileAction(LayerAction):
     """“Reprocess tile” in the identify results and attribute table of a v1 job's tile layer."""
 
     def __init__(self, actions: JobActions, parent: Optional[QObject] = None):
-        super().__init__("Reprocess tile (Tilewise)", parent, QgsMapLayerAction.SingleFeature)
+        super().__init__("Reprocess tile (Tilewise)", parent, QgsMapLayerAction.Target.SingleFeature)
         self.actions = actions
         self.triggeredForFeature.connect(self._triggered)
 
-    def canRunUsingLayer(self, layer) -> bool:  # noqa: N802 (QGIS override)
+    def applies_to(self, layer: Optional[QgsMapLayer]) -> bool:
         return _is_v1_tile_layer(layer)
 
     def _triggered(self, layer, feature) -> None:

@@ -53,7 +53,7 @@ class JobActionsBar(QWidget):
                 button = self._mosaic_button() if action == Action.OPEN_MOSAIC else QPushButton(self)
                 if action != Action.OPEN_MOSAIC:
                     button.clicked.connect(lambda _=False, a=action: self.trigger(a))
-                button.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
+                button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
                 self.buttons[action] = button
                 grid.addWidget(button, row, column)
         self.auto_open_check = QCheckBox("Open new outputs as they arrive", self)
@@ -67,7 +67,7 @@ class JobActionsBar(QWidget):
 
     def _mosaic_button(self) -> QToolButton:
         button = QToolButton(self)
-        button.setPopupMode(QToolButton.MenuButtonPopup)
+        button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
         menu = QMenu(button)
         self.per_crs_action = QAction("One mosaic per output and CRS", menu)
         self.per_crs_action.setToolTip(

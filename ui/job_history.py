@@ -207,7 +207,7 @@ class JobHistory(QObject):
                 QgsMessageLog.logMessage(
                     f"The S3 options of bucket {bucket} could not be set: {access.scrub(str(exc))}",
                     LOG_TAG,
-                    Qgis.Warning,
+                    Qgis.MessageLevel.Warning,
                 )
                 continue
             applied.append(bucket)
@@ -241,7 +241,7 @@ class JobHistory(QObject):
                 + ". Check the bucket's S3 keys and endpoint in the Tilewise settings."
             )
             outcome.problems.append(problem)
-            QgsMessageLog.logMessage(problem, LOG_TAG, Qgis.Warning)
+            QgsMessageLog.logMessage(problem, LOG_TAG, Qgis.MessageLevel.Warning)
         return outcome
 
     def resume(self) -> list[str]:
@@ -336,7 +336,7 @@ class JobHistory(QObject):
             QgsMessageLog.logMessage(
                 f"No S3 access for job {job.id}'s bucket ({exc}): its progress only is shown.",
                 LOG_TAG,
-                Qgis.Warning,
+                Qgis.MessageLevel.Warning,
             )
             access = None
         previous = self._clients.pop(job.id, None)
@@ -351,7 +351,9 @@ class JobHistory(QObject):
         tile_layer = JobTileLayer.find(job_id, self.project)
         if tile_layer is not None:
             tile_layer.set_stale(True, reason)
-        QgsMessageLog.logMessage(f"Watching job {job_id} was not resumed: {reason}", LOG_TAG, Qgis.Warning)
+        QgsMessageLog.logMessage(
+            f"Watching job {job_id} was not resumed: {reason}", LOG_TAG, Qgis.MessageLevel.Warning
+        )
         self.resumeFailed.emit(job_id, reason)
 
     # --- the project's signals ------------------------------------------------------------------------------
@@ -418,14 +420,14 @@ class JobHistory(QObject):
             QgsMessageLog.logMessage(
                 f"The S3 keys of bucket {bucket} (authentication config {auth_id}) could not be read: {exc}",
                 LOG_TAG,
-                Qgis.Warning,
+                Qgis.MessageLevel.Warning,
             )
         if not keys:
             QgsMessageLog.logMessage(
                 f"The S3 keys of bucket {bucket} (authentication config {auth_id}) are not in QGIS's "
                 "authentication database: its layers may not open. Enter them again in the Tilewise settings.",
                 LOG_TAG,
-                Qgis.Warning,
+                Qgis.MessageLevel.Warning,
             )
             return S3Access(endpoint, region)
         access_key, secret_key = keys

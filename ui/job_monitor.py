@@ -202,12 +202,12 @@ class JobMonitor(QObject):
             else:  # a layer the user removed stays removed: `apply` writes nothing, counts go on
                 watch.layer.apply(tiles, full)
                 if watch.layer.error:
-                    QgsMessageLog.logMessage(watch.layer.error, "Tilewise", Qgis.Warning)
+                    QgsMessageLog.logMessage(watch.layer.error, "Tilewise", Qgis.MessageLevel.Warning)
             if watch.layer.stale:
                 watch.layer.set_stale(False)
                 watch.retries = 0
         except JobTileLayerError as exc:
-            QgsMessageLog.logMessage(str(exc), "Tilewise", Qgis.Critical)
+            QgsMessageLog.logMessage(str(exc), "Tilewise", Qgis.MessageLevel.Critical)
             return
         watch.counts = watch.layer.counts()
         if watch.job.api_version != V2:
@@ -227,7 +227,9 @@ class JobMonitor(QObject):
             QTimer.singleShot(int(wait_s * 1000), functools.partial(self._watch_again, job_id, task))
         if watch.layer is not None:
             watch.layer.set_stale(True, reason)
-        QgsMessageLog.logMessage(f"Watching job {job_id} stopped: {reason}", "Tilewise", Qgis.Warning)
+        QgsMessageLog.logMessage(
+            f"Watching job {job_id} stopped: {reason}", "Tilewise", Qgis.MessageLevel.Warning
+        )
         self.watchFailed.emit(watch.job, reason)
 
     def _watch_again(self, job_id: str, task: JobMonitorTask) -> None:
@@ -275,7 +277,7 @@ class JobMonitor(QObject):
                 QgsMessageLog.logMessage(
                     f"Reading the final tile statuses of job {job_id} failed: {final.error}",
                     "Tilewise",
-                    Qgis.Warning,
+                    Qgis.MessageLevel.Warning,
                 )
             self.jobFinished.emit(current.job)
 

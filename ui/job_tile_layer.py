@@ -262,7 +262,7 @@ class JobTileLayer:
             return 0
         if not self.layer.isValid() or not self.path.is_file():
             self.error = f"The tile layer's GeoPackage {self.path} cannot be opened (was it deleted?)."
-            QgsMessageLog.logMessage(self.error, "Tilewise", Qgis.Warning)
+            QgsMessageLog.logMessage(self.error, "Tilewise", Qgis.MessageLevel.Warning)
             return 0
         now = _now()
         index = self._index
@@ -338,7 +338,7 @@ class JobTileLayer:
         self.error = (
             f"The tile layer {self.path} could not be updated ({what}){': ' + error if error else ''}."
         )
-        QgsMessageLog.logMessage(self.error, "Tilewise", Qgis.Warning)
+        QgsMessageLog.logMessage(self.error, "Tilewise", Qgis.MessageLevel.Warning)
 
     def set_stale(self, stale: bool, reason: str = "") -> None:
         """Mark the layer as showing the last known state (the service or the bucket cannot be reached):
@@ -458,7 +458,7 @@ def _written_state(tiles: Sequence[Tile]) -> dict[int, list]:
 
 
 def _read_state(layer: QgsVectorLayer) -> dict[int, list]:
-    request = QgsFeatureRequest().setFlags(QgsFeatureRequest.NoGeometry)
+    request = QgsFeatureRequest().setFlags(QgsFeatureRequest.Flag.NoGeometry)
     request.setSubsetOfAttributes(["tile_id", "status", "failure", "cost"], layer.fields())
     state: dict[int, list] = {}
     i_id, i_status, i_failure, i_cost = (

@@ -38,6 +38,7 @@ from ..core.jobs import BatchJob
 from ..core.project_jobs import parse_timestamp
 from ..core.tasks import ClientCallTask
 from .messages import with_hint
+from .qgis_compat import item_alignment
 
 log = logging.getLogger(__name__)
 
@@ -141,18 +142,22 @@ class JobsTableModel(QAbstractTableModel):
     def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(COLUMNS)
 
-    def headerData(self, section: int, orientation: int, role: int = Qt.DisplayRole) -> Any:
-        if orientation == Qt.Horizontal and role == Qt.DisplayRole and 0 <= section < len(COLUMNS):
+    def headerData(self, section: int, orientation: int, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= section < len(COLUMNS)
+        ):
             return COLUMNS[section]
         return None
 
-    def data(self, index: QModelIndex, role: int = Qt.DisplayRole) -> Any:
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._jobs):
             return None
         job, column = self._jobs[index.row()], index.column()
-        if role == Qt.DisplayRole:
+        if role == Qt.ItemDataRole.DisplayRole:
             return self._text(job, column)
-        if role == Qt.ToolTipRole:
+        if role == Qt.ItemDataRole.ToolTipRole:
             if job.error:
                 return job.error
             if column == CREATED:
@@ -160,11 +165,11 @@ class JobsTableModel(QAbstractTableModel):
             if column == DESCRIPTION:
                 return job.description or None
             return None
-        if role == Qt.BackgroundRole and column == STATUS and job.status in STATUS_COLOURS:
+        if role == Qt.ItemDataRole.BackgroundRole and column == STATUS and job.status in STATUS_COLOURS:
             return QColor(*STATUS_COLOURS[job.status])
-        if role == Qt.TextAlignmentRole and column in NUMERIC_COLUMNS:
-            return int(Qt.AlignRight | Qt.AlignVCenter)
-        if role == Qt.UserRole:
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in NUMERIC_COLUMNS:
+            return item_alignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.UserRole:
             return job
         return None
 
@@ -311,27 +316,27 @@ class JobsPanel(QWidget):
         self.error_label = QLabel(self)
         self.error_label.setWordWrap(True)
         self.error_label.setStyleSheet("QLabel { color: #c62828; }")
-        self.error_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error_label.hide()
         column.addWidget(self.status_label)
         column.addWidget(self.error_label)
 
-        self.splitter = QSplitter(Qt.Vertical, self)
+        self.splitter = QSplitter(Qt.Orientation.Vertical, self)
         list_part = QWidget(self.splitter)
         list_layout = QVBoxLayout(list_part)
         list_layout.setContentsMargins(0, 0, 0, 0)
         self.model = JobsTableModel(self)
         self.table = QTableView(list_part)
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeToContents)  # short columns are never cut
-        header.setSectionResizeMode(DESCRIPTION, QHeaderView.Stretch)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)  # short columns are never cut
+        header.setSectionResizeMode(DESCRIPTION, QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(40)
         list_layout.addWidget(self.table)
         self.load_more_button = QPushButton("Load more", list_part)
@@ -357,7 +362,7 @@ class JobsPanel(QWidget):
         ):
             label = QLabel(details)
             label.setWordWrap(True)
-            label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.detail_labels[key] = label
             form.addRow(title, label)
         details_layout.addLayout(form)
@@ -365,8 +370,8 @@ class JobsPanel(QWidget):
         details_layout.addLayout(self.actions_slot)
         self.request_view = QPlainTextEdit(details)
         self.request_view.setReadOnly(True)
-        self.request_view.setFont(QFontDatabase.systemFont(QFontDatabase.FixedFont))
-        self.request_view.setLineWrapMode(QPlainTextEdit.NoWrap)
+        self.request_view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.request_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.request_view.setPlaceholderText("Select a job to see its request.")
         details_layout.addWidget(self.request_view, 1)
         self.splitter.addWidget(details)

@@ -70,13 +70,13 @@ SAMPLE_SIZE = 65_536
 COLLAPSE_OVER = 20
 
 _DATA_TYPES = {
-    "Byte": Qgis.Byte,
-    "UInt16": Qgis.UInt16,
-    "Int16": Qgis.Int16,
-    "UInt32": Qgis.UInt32,
-    "Int32": Qgis.Int32,
-    "Float32": Qgis.Float32,
-    "Float64": Qgis.Float64,
+    "Byte": Qgis.DataType.Byte,
+    "UInt16": Qgis.DataType.UInt16,
+    "Int16": Qgis.DataType.Int16,
+    "UInt32": Qgis.DataType.UInt32,
+    "Int32": Qgis.DataType.Int32,
+    "Float32": Qgis.DataType.Float32,
+    "Float64": Qgis.DataType.Float64,
 }
 _FALLBACK_RAMPS = {  # when QGIS's default style lacks the ramp
     "RdYlGn": ("#d7191c", "#1a9641", [(0.25, "#fdae61"), (0.5, "#ffffbf"), (0.75, "#a6d96a")]),
@@ -124,11 +124,13 @@ def renderer_for(style: LayerStyle, data_type: str, provider=None) -> QgsRasterR
     if style.kind == "rgb":
         renderer = QgsMultiBandColorRenderer(provider, 1, 2, 3)
         if style.band_ranges:
-            qgis_type = _DATA_TYPES.get(data_type, Qgis.Float32)
+            qgis_type = _DATA_TYPES.get(data_type, Qgis.DataType.Float32)
             enhancements = []
             for low, high in style.band_ranges:
                 enhancement = QgsContrastEnhancement(qgis_type)
-                enhancement.setContrastEnhancementAlgorithm(QgsContrastEnhancement.StretchToMinimumMaximum)
+                enhancement.setContrastEnhancementAlgorithm(
+                    QgsContrastEnhancement.ContrastEnhancementAlgorithm.StretchToMinimumMaximum
+                )
                 enhancement.setMinimumValue(low)
                 enhancement.setMaximumValue(high)
                 enhancements.append(enhancement)
@@ -139,8 +141,8 @@ def renderer_for(style: LayerStyle, data_type: str, provider=None) -> QgsRasterR
             renderer.setAlphaBand(style.alpha_band)
         return renderer
     function = QgsColorRampShader(style.minimum, style.maximum, color_ramp(style.ramp))
-    function.setColorRampType(QgsColorRampShader.Interpolated)
-    function.setClassificationMode(QgsColorRampShader.Continuous)
+    function.setColorRampType(QgsColorRampShader.Type.Interpolated)
+    function.setClassificationMode(QgsColorRampShader.ClassificationMode.Continuous)
     function.classifyColorRamp(5, -1)  # at the ramp's own stops: no pixel read
     shader = QgsRasterShader(style.minimum, style.maximum)
     shader.setRasterShaderFunction(function)
@@ -181,7 +183,7 @@ def sampled_raster_info(layer: QgsRasterLayer) -> RasterInfo:
             ranges.append(None)
             continue
         stats = provider.bandStatistics(
-            band, QgsRasterBandStats.Min | QgsRasterBandStats.Max, QgsRectangle(), SAMPLE_SIZE
+            band, QgsRasterBandStats.Stats.Min | QgsRasterBandStats.Stats.Max, QgsRectangle(), SAMPLE_SIZE
         )
         low, high = stats.minimumValue, stats.maximumValue
         # (the GDAL provider leaves elementCount at 0: what was gathered, and finite, says it worked)
@@ -377,7 +379,9 @@ class DownloadTask(QgsTask):
         on_done: Callable[[DownloadTask], None],
         description: Optional[str] = None,
     ):
-        super().__init__(description or f"Tilewise: downloading {len(outputs)} outputs", QgsTask.CanCancel)
+        super().__init__(
+            description or f"Tilewise: downloading {len(outputs)} outputs", QgsTask.Flag.CanCancel
+        )
         self.outputs = list(outputs)
         self.folder = Path(folder)
         self.access = access

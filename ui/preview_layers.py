@@ -52,15 +52,15 @@ def style_preview(layer: QgsRasterLayer) -> None:
     provider = layer.dataProvider()
     bands = layer.bandCount()
     data_type = provider.dataType(1)
-    if bands in (3, 4) and data_type == Qgis.Byte:
+    if bands in (3, 4) and data_type == Qgis.DataType.Byte:
         renderer = layer.renderer()
-        if bands == 4 and provider.bandStatistics(4, QgsRasterBandStats.Max).maximumValue > 1:
+        if bands == 4 and provider.bandStatistics(4, QgsRasterBandStats.Stats.Max).maximumValue > 1:
             renderer.setAlphaBand(4)  # 0/255 transparency; a 0/1 mask would hide everything
         return
     # Anything else (one index, a value and its mask, one band per date…): band 1 as a stretched pseudocolour;
     # the user picks another band in the layer's properties. Statistics from a sample, not a full read.
     stats = provider.bandStatistics(
-        1, QgsRasterBandStats.Min | QgsRasterBandStats.Max, layer.extent(), 250_000
+        1, QgsRasterBandStats.Stats.Min | QgsRasterBandStats.Stats.Max, layer.extent(), 250_000
     )
     low, high = stats.minimumValue, stats.maximumValue
     if not (low < high):
@@ -69,7 +69,7 @@ def style_preview(layer: QgsRasterLayer) -> None:
         low, high = -1.0, 1.0
     ramp = QgsStyle.defaultStyle().colorRamp("RdYlGn")
     shader_function = QgsColorRampShader(low, high, ramp)
-    shader_function.setColorRampType(QgsColorRampShader.Interpolated)
+    shader_function.setColorRampType(QgsColorRampShader.Type.Interpolated)
     shader_function.classifyColorRamp(7, -1)
     shader = QgsRasterShader(low, high)
     shader.setRasterShaderFunction(shader_function)

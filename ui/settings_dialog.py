@@ -82,7 +82,7 @@ class SettingsDialog(QDialog):
     # --- building ---------------------------------------------------------------------------------------
 
     def _build(self) -> None:
-        splitter = QSplitter(Qt.Horizontal, self)
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.setChildrenCollapsible(False)
 
         left = QWidget(splitter)
@@ -109,7 +109,7 @@ class SettingsDialog(QDialog):
 
         scroll = QScrollArea(splitter)  # the form scrolls rather than squeezes in a small window
         scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.NoFrame)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
         right = QWidget(scroll)
         right_column = QVBoxLayout(right)
         right_column.setContentsMargins(6, 0, 0, 0)
@@ -117,7 +117,7 @@ class SettingsDialog(QDialog):
         font = self.title_label.font()
         font.setBold(True)
         self.title_label.setFont(font)
-        self.title_label.setTextFormat(Qt.PlainText)
+        self.title_label.setTextFormat(Qt.TextFormat.PlainText)
         right_column.addWidget(self.title_label)
 
         deployment_box = QGroupBox("Deployment", right)
@@ -147,7 +147,7 @@ class SettingsDialog(QDialog):
         )
         self.credentials_label = QLabel(credentials_box)
         self.credentials_label.setWordWrap(True)
-        self.credentials_label.setTextFormat(Qt.PlainText)
+        self.credentials_label.setTextFormat(Qt.TextFormat.PlainText)
         credentials_form.addRow("Client id", self.client_id_edit)
         credentials_form.addRow("Client secret", self.secret_edit)
         credentials_form.addRow("", self.credentials_label)
@@ -157,7 +157,7 @@ class SettingsDialog(QDialog):
             credentials_box,
         )
         self.local_hint.setWordWrap(True)
-        self.local_hint.setTextFormat(Qt.PlainText)
+        self.local_hint.setTextFormat(Qt.TextFormat.PlainText)
         self.fill_local_button = QPushButton("Fill in local defaults", credentials_box)
         self.fill_local_button.setToolTip(
             "Type the engine's default client id and secret in the form (then Save)."
@@ -183,7 +183,7 @@ class SettingsDialog(QDialog):
         )
         test_row.addWidget(self.test_button)
         self.proxy_label = QLabel(connection_box)
-        self.proxy_label.setTextFormat(Qt.PlainText)
+        self.proxy_label.setTextFormat(Qt.TextFormat.PlainText)
         self.proxy_label.setWordWrap(True)
         self.proxy_label.setToolTip("Tilewise uses the proxy set in QGIS (Settings → Options → Network).")
         test_row.addWidget(self.proxy_label, 1)
@@ -192,8 +192,8 @@ class SettingsDialog(QDialog):
 
         self.status_label = QLabel(right)
         self.status_label.setWordWrap(True)
-        self.status_label.setTextFormat(Qt.PlainText)
-        self.status_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.status_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         right_column.addWidget(self.status_label)
         right_column.addStretch(1)
 
@@ -204,12 +204,16 @@ class SettingsDialog(QDialog):
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([320, 620])
 
-        self.button_box = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel, self)
-        self.use_button = self.button_box.addButton("Use this deployment", QDialogButtonBox.ActionRole)
+        self.button_box = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.use_button = self.button_box.addButton(
+            "Use this deployment", QDialogButtonBox.ButtonRole.ActionRole
+        )
         self.use_button.setToolTip(
             "Send Tilewise's jobs to the selected deployment (OK does too, and closes)."
         )
-        self.button_box.button(QDialogButtonBox.Ok).setToolTip(
+        self.button_box.button(QDialogButtonBox.StandardButton.Ok).setToolTip(
             "Save what the form holds, use the selected deployment and close."
         )
         for button in (self.add_button, self.remove_button, self.save_button, self.forget_button,
@@ -241,7 +245,7 @@ class SettingsDialog(QDialog):
         for deployment in self.store.deployments():
             in_use = deployment.id == current_id
             item = QListWidgetItem(deployment.name + ("  (in use)" if in_use else ""))
-            item.setData(Qt.UserRole, deployment.id)
+            item.setData(Qt.ItemDataRole.UserRole, deployment.id)
             origin = "built in" if deployment.builtin else "added by you"
             item.setToolTip(f"{deployment.base_url} ({origin})")
             if in_use:
@@ -258,13 +262,13 @@ class SettingsDialog(QDialog):
 
     def _row_of(self, deployment_id: Optional[str]) -> int:
         for row in range(self.deployment_list.count()):
-            if self.deployment_list.item(row).data(Qt.UserRole) == deployment_id:
+            if self.deployment_list.item(row).data(Qt.ItemDataRole.UserRole) == deployment_id:
                 return row
         return -1
 
     def selected_id(self) -> Optional[str]:
         item = self.deployment_list.currentItem()
-        return None if self._adding or item is None else item.data(Qt.UserRole)
+        return None if self._adding or item is None else item.data(Qt.ItemDataRole.UserRole)
 
     def select(self, deployment_id: str) -> None:
         """Show a deployment on the right (as a click in the list does)."""
@@ -281,7 +285,7 @@ class SettingsDialog(QDialog):
         if item is None:
             return
         try:
-            deployment = self.store.deployment(item.data(Qt.UserRole))
+            deployment = self.store.deployment(item.data(Qt.ItemDataRole.UserRole))
         except DeploymentError as exc:
             self._status(str(exc), "error")
             return
@@ -539,10 +543,10 @@ class SettingsDialog(QDialog):
             self,
             "Remove deployment",
             f"Remove “{deployment.name}” ({deployment.base_url}) and its stored credentials?",
-            QMessageBox.Yes | QMessageBox.No,
-            QMessageBox.No,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
         )
-        if answer != QMessageBox.Yes:
+        if answer != QMessageBox.StandardButton.Yes:
             return
         was_current = self.store.current_id() == deployment.id
         self.store.remove_custom(deployment.id)

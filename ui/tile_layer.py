@@ -8,7 +8,6 @@ from qgis.core import (
     QgsCategorizedSymbolRenderer,
     QgsCoordinateReferenceSystem,
     QgsFeature,
-    QgsField,
     QgsFillSymbol,
     QgsGeometry,
     QgsLayerTreeGroup,
@@ -20,19 +19,19 @@ from qgis.core import (
     QgsVectorLayer,
     QgsVectorLayerSimpleLabeling,
 )
-from qgis.PyQt.QtCore import QVariant
 from qgis.PyQt.QtGui import QColor, QFont
 
 from ..core.grids import GridTile
 from ..core.tile_status import STATUS_STYLES
+from .qgis_compat import LABEL_OVER_POINT, field
 
 TILE_FIELDS = (
-    ("tile_id", QVariant.LongLong),
-    ("name", QVariant.String),
-    ("status", QVariant.String),
-    ("epsg", QVariant.Int),
-    ("width_px", QVariant.Int),
-    ("height_px", QVariant.Int),
+    ("tile_id", "int64"),
+    ("name", "string"),
+    ("status", "string"),
+    ("epsg", "int"),
+    ("width_px", "int"),
+    ("height_px", "int"),
 )
 
 
@@ -56,7 +55,7 @@ def name_labels(max_scale_denominator: float) -> QgsVectorLayerSimpleLabeling:
     """Tile names, shown only when zoomed in enough for them to be readable."""
     settings = QgsPalLayerSettings()
     settings.fieldName = "name"
-    settings.placement = QgsPalLayerSettings.OverPoint
+    settings.placement = LABEL_OVER_POINT
     settings.scaleVisibility = True
     settings.minimumScale = max_scale_denominator  # QGIS: "minimum" = most zoomed-out scale
     settings.maximumScale = 0
@@ -80,7 +79,7 @@ def build_tile_layer(
     layer = QgsVectorLayer("Polygon?crs=EPSG:4326", name, "memory")
     layer.setCrs(QgsCoordinateReferenceSystem("EPSG:4326"))
     provider = layer.dataProvider()
-    provider.addAttributes([QgsField(field_name, field_type) for field_name, field_type in TILE_FIELDS])
+    provider.addAttributes([field(name, kind) for name, kind in TILE_FIELDS])
     layer.updateFields()
     fields = layer.fields()
     features = []

@@ -18,8 +18,12 @@ from osgeo import gdal, osr
 
 gdal.UseExceptions()
 
+# GDAL 3.7 added a signed 8-bit type; before it, INT8 is written as Byte flagged PIXELTYPE=SIGNEDBYTE (which
+# GDAL 3.7+ no longer accepts). Detected, not inferred from a release.
+NATIVE_INT8 = hasattr(gdal, "GDT_Int8")
+
 GDAL_TYPES = {
-    "INT8": gdal.GDT_Byte,  # with PIXELTYPE=SIGNEDBYTE: GDAL 3.6 has no GDT_Int8
+    "INT8": gdal.GDT_Int8 if NATIVE_INT8 else gdal.GDT_Byte,
     "UINT8": gdal.GDT_Byte,
     "INT16": gdal.GDT_Int16,
     "UINT16": gdal.GDT_UInt16,
@@ -137,7 +141,8 @@ def write_geotiff(
     """Write `data` (bands, height, width) as a GeoTIFF at `path`."""
     bands, height, width = data.shape
     memory = gdal.GetDriverByName("MEM").Create("", width, height, bands, GDAL_TYPES[sample_type])
-    if sample_type == "INT8":
+    signed_byte = sample_type == "INT8" and not NATIVE_INT8
+    if signed_byte:
         memory.GetRasterBand(1).SetMetadataItem("PIXELTYPE", "SIGNEDBYTE", "IMAGE_STRUCTURE")
     memory.SetGeoTransform(
         (placement.origin_x, placement.resolution, 0.0, placement.origin_y, 0.0, -placement.pixel_height)
@@ -146,7 +151,7 @@ def write_geotiff(
     srs.ImportFromEPSG(placement.epsg)
     memory.SetProjection(srs.ExportToWkt())
     array = np.ascontiguousarray(data, dtype=NUMPY_TYPES[sample_type])
-    if sample_type == "INT8":
+    if signed_byte:
         array = array.view(np.uint8)
     for index in range(bands):
         band = memory.GetRasterBand(index + 1)
@@ -160,7 +165,7 @@ def write_geotiff(
     memory.SetMetadata(items)
 
     options = ["COMPRESS=DEFLATE", "TILED=YES", "BIGTIFF=IF_SAFER", "NUM_THREADS=ALL_CPUS"]
-    if sample_type == "INT8":
+    if signed_byte:
         options.append("PIXELTYPE=SIGNEDBYTE")
     predictor = "3" if sample_type == "FLOAT32" else "2"
     if cog is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
+import sysconfig
 import textwrap
 import zipfile
 from pathlib import Path
@@ -12,7 +12,8 @@ from pathlib import Path
 import tilewise
 
 ROOT = Path(tilewise.__file__).resolve().parent
-SITE_PACKAGES = next(p for p in sys.path if p.endswith("site-packages") and ".venv" in p)
+# The venv's own packages (shapely 2): the zip's QGIS runs Debian's Python, which has them only through the venv.
+SITE_PACKAGES = sysconfig.get_paths()["purelib"]
 
 LOAD_FROM_ZIP = textwrap.dedent(
     """

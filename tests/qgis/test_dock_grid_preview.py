@@ -18,7 +18,7 @@ from .conftest import TUTORIAL_ENTIRE_AREA, polygon_layer, wait_until
 @pytest.fixture
 def dock(qgis_iface, tmp_path):
     QgsSettings().remove("tilewise")  # each test starts from the defaults
-    store = ConnectionStore(QgsSettings(str(tmp_path / "connections.ini"), QSettings.IniFormat))
+    store = ConnectionStore(QgsSettings(str(tmp_path / "connections.ini"), QSettings.Format.IniFormat))
     widget = TilewiseDock(qgis_iface, store=store)
     wait_until(lambda: widget.script_editor.info is not None)
     qgis_iface.messageBar().messages = {level: [] for level in qgis_iface.messageBar().messages}
@@ -67,7 +67,7 @@ def test_preview_adds_a_styled_labelled_layer_for_the_selected_polygon(dock, tut
     assert layer.labelsEnabled() and layer.labeling().settings().fieldName == "name"
     text = dock.result_label.text()
     assert f"{len(expected)} tiles" in text and "1,100 × 1,100 px" in text and "PU" in text
-    assert not qgis_iface.messageBar().get_messages(Qgis.Warning)
+    assert not qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Warning)
 
 
 def test_without_selection_every_polygon_of_the_layer_is_used(dock, tutorial_layer):
@@ -118,7 +118,7 @@ def test_layer_in_a_projected_crs_gives_the_same_tiles(dock, qgis_new_project, q
 def assert_refused(dock, qgis_iface, fragment: str):
     before = preview_layers()
     assert run_preview(dock) is None
-    warnings = qgis_iface.messageBar().get_messages(Qgis.Warning)
+    warnings = qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Warning)
     assert any(fragment in message for message in warnings), warnings
     assert preview_layers() == before  # nothing added half-way
 
@@ -144,14 +144,17 @@ def test_area_outside_the_laea_grid_is_refused(dock, tutorial_layer, qgis_iface)
     dock.grid_combo.setCurrentIndex(dock.grid_combo.findData(7))
     before = preview_layers()
     assert run_preview(dock, grid_id=7, resolution=10.0) is None
-    assert any("Europe only" in m for m in qgis_iface.messageBar().get_messages(Qgis.Warning))
+    assert any("Europe only" in m for m in qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Warning))
     assert preview_layers() == before
 
 
 def test_too_many_tiles_are_refused_with_the_count(dock, tutorial_layer, qgis_iface):
     before = preview_layers()
     assert run_preview(dock, max_tiles=3) is None
-    assert any("more than the limit of 3" in m for m in qgis_iface.messageBar().get_messages(Qgis.Warning))
+    assert any(
+        "more than the limit of 3" in m
+        for m in qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Warning)
+    )
     assert preview_layers() == before
 
 
@@ -166,5 +169,5 @@ def test_ambiguous_invalid_geometry_is_refused_and_harmless_one_repaired(dock, q
         ]
     )
     qgis_iface.setActiveLayer(pinched)
-    assert run_preview(dock) is not None, qgis_iface.messageBar().get_messages(Qgis.Warning)
-    assert any("repaired" in m for m in qgis_iface.messageBar().get_messages(Qgis.Info))
+    assert run_preview(dock) is not None, qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Warning)
+    assert any("repaired" in m for m in qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Info))

@@ -294,7 +294,10 @@ def test_the_map_menu_offers_failed_tiles_under_the_cursor_only(v1_dock, qgis_if
     def entries_at(x, y) -> list[str]:
         pixel = canvas.getCoordinateTransform().transform(QgsPointXY(x, y))
         event = QgsMapMouseEvent(
-            canvas, QEvent.MouseButtonPress, QPoint(int(pixel.x()), int(pixel.y())), Qt.RightButton
+            canvas,
+            QEvent.Type.MouseButtonPress,
+            QPoint(int(pixel.x()), int(pixel.y())),
+            Qt.MouseButton.RightButton,
         )
         menu = QMenu()
         v1_dock._canvas_menu(menu, event)

@@ -35,7 +35,7 @@ function evaluatePixel(s) {
 
 
 def make_store(tmp_path, url: str, version: int, credentials: bool = True) -> ConnectionStore:
-    store = ConnectionStore(QgsSettings(str(tmp_path / "connections.ini"), QSettings.IniFormat))
+    store = ConnectionStore(QgsSettings(str(tmp_path / "connections.ini"), QSettings.Format.IniFormat))
     deployment = store.add_custom("Test engine", url)
     if credentials:
         store.save_credentials(deployment.id, TEST_CLIENT_ID, TEST_CLIENT_SECRET)
@@ -149,7 +149,9 @@ def test_preview_create_analyse_confirm_and_start_a_job(dock, engine, qgis_iface
     dock.preview_tile()
     wait_until(lambda: previews, 120)
     raster = previews[0]
-    assert isinstance(raster, QgsRasterLayer) and raster.isValid(), messages(qgis_iface, Qgis.Critical)
+    assert isinstance(raster, QgsRasterLayer) and raster.isValid(), messages(
+        qgis_iface, Qgis.MessageLevel.Critical
+    )
     assert raster.crs().authid() == f"EPSG:{dock.selection.tiles[0].epsg}"
     assert raster.width() == dock.selection.tiles[0].buffered_width
     group = QgsProject.instance().layerTreeRoot().findGroup(PREVIEW_GROUP)
@@ -158,7 +160,10 @@ def test_preview_create_analyse_confirm_and_start_a_job(dock, engine, qgis_iface
     # create and analyse: the confirmation shows the service's tiles and estimate
     before = job_count(engine, version)
     stages = run_stages(dock, {"analysed", "failed"}, dock.create_job)
-    assert [s for s, _ in stages] == ["created", "analysed"], (stages, messages(qgis_iface, Qgis.Critical))
+    assert [s for s, _ in stages] == ["created", "analysed"], (
+        stages,
+        messages(qgis_iface, Qgis.MessageLevel.Critical),
+    )
     job = stages[-1][1]
     assert job_count(engine, version) == before + 1
     assert engine.call("GET", f"/api/v{version}/batch/process/{job.id}").json()["status"] == "ANALYSIS_DONE"
@@ -170,10 +175,10 @@ def test_preview_create_analyse_confirm_and_start_a_job(dock, engine, qgis_iface
 
     # confirm: the job starts
     stages = run_stages(dock, {"started", "failed"}, dialog.start_button.click)
-    assert stages[-1][0] == "started", messages(qgis_iface, Qgis.Critical)
+    assert stages[-1][0] == "started", messages(qgis_iface, Qgis.MessageLevel.Critical)
     status = engine.call("GET", f"/api/v{version}/batch/process/{job.id}").json()["status"]
     assert status in {"PROCESSING", "DONE"}
-    assert any(job.id[:8] in m for m in messages(qgis_iface, Qgis.Success))
+    assert any(job.id[:8] in m for m in messages(qgis_iface, Qgis.MessageLevel.Success))
     assert layer.selectedFeatureIds() == [2]  # the user's selection is untouched
 
 
@@ -189,7 +194,9 @@ def test_preview_on_the_map_extent_adds_a_raster_in_the_canvas_crs(v1_dock, qgis
     dock.preview_map_extent()
     wait_until(lambda: previews, 120)
     raster = previews[0]
-    assert isinstance(raster, QgsRasterLayer) and raster.isValid(), messages(qgis_iface, Qgis.Critical)
+    assert isinstance(raster, QgsRasterLayer) and raster.isValid(), messages(
+        qgis_iface, Qgis.MessageLevel.Critical
+    )
     assert raster.crs().authid() in ("EPSG:4326", "OGC:CRS84")
     assert raster.extent().intersects(QgsRectangle(-119.2778, 36.04, -119.2135, 36.0806))
 
@@ -198,7 +205,7 @@ def test_a_budget_below_the_estimate_refuses_the_start(dock, engine, qgis_iface,
     sub_area_layer(qgis_iface)
     dock.budget_spin.setValue(1)
     stages = run_stages(dock, {"analysed", "failed"}, dock.create_job)
-    assert stages[-1][0] == "analysed", messages(qgis_iface, Qgis.Critical)
+    assert stages[-1][0] == "analysed", messages(qgis_iface, Qgis.MessageLevel.Critical)
     job = stages[-1][1]
     dialog = dock.start_dialog
     assert not dialog.start_button.isEnabled()
@@ -305,7 +312,7 @@ def test_several_problems_are_reported_at_once(v1_dock, engine, qgis_iface):
     v1_dock.date_from.setDate(QDate(2023, 7, 30))
     v1_dock.date_to.setDate(QDate(2023, 7, 1))
     refused(v1_dock, engine, V1, {"output", "time"})
-    assert any("problems in the job form" in m for m in messages(qgis_iface, Qgis.Warning))
+    assert any("problems in the job form" in m for m in messages(qgis_iface, Qgis.MessageLevel.Warning))
 
 
 def test_missing_credentials_are_refused_before_sending(qgis_iface, qgis_new_project, engine, tmp_path):
@@ -333,7 +340,7 @@ def test_an_unreachable_deployment_shows_the_reason_and_keeps_the_form(
         script = dock.script_editor.script()
         stages = run_stages(dock, {"failed", "created"}, dock.create_job, timeout=120)
         assert stages[-1][0] == "failed"
-        critical = messages(qgis_iface, Qgis.Critical)
+        critical = messages(qgis_iface, Qgis.MessageLevel.Critical)
         assert any("make engine" in m for m in critical), critical
         assert dock.script_editor.script() == script and dock.s3_url_edit.text() == "s3://some-bucket/x"
         assert dock.create_button.isEnabled()
@@ -347,7 +354,7 @@ def test_the_service_refusal_is_shown_with_its_message(v1_dock, engine, qgis_ifa
     v1_dock.collection_combo.setCurrentText("byoc-00000000-0000-0000-0000-000000000000")
     stages = run_stages(v1_dock, {"failed", "analysed"}, v1_dock.create_job)
     assert stages[-1][0] == "failed"
-    critical = messages(qgis_iface, Qgis.Critical)
+    critical = messages(qgis_iface, Qgis.MessageLevel.Critical)
     assert critical and "byoc" in critical[-1].lower(), critical
 
 
@@ -362,7 +369,7 @@ def test_s3_keys_go_to_a_v2_job_and_never_come_back(qgis_iface, qgis_new_project
         dock.s3_auth.setConfigId(auth_id)
         assert dock.s3_auth.isEnabled()
         stages = run_stages(dock, {"created", "failed", "invalid"}, dock.create_job)
-        assert stages[-1][0] == "created", messages(qgis_iface, Qgis.Critical)
+        assert stages[-1][0] == "created", messages(qgis_iface, Qgis.MessageLevel.Critical)
         job = stages[-1][1]
         wait_until(lambda: "analyse" not in dock.tasks, 120)
         answer = engine.call("GET", f"/api/v2/batch/process/{job.id}").text
@@ -411,7 +418,7 @@ def test_closing_the_dock_while_a_call_runs_is_harmless(
     task = dock.tasks["engine"]
     dock.unload()
     dock.deleteLater()
-    QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)  # the widgets are really gone
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # the widgets are really gone
     wait_until(lambda: sip.isdeleted(task) or task.status() in (task.Complete, task.Terminated), 30)
     for _ in range(20):
         QgsApplication.processEvents()

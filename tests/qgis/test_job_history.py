@@ -91,7 +91,7 @@ def engine_client(engine, version: int = V1) -> BatchClient:
 
 
 def statuses_on_disk(tile_layer: JobTileLayer) -> dict[int, str]:
-    request = QgsFeatureRequest().setFlags(QgsFeatureRequest.NoGeometry)
+    request = QgsFeatureRequest().setFlags(QgsFeatureRequest.Flag.NoGeometry)
     return {int(f["tile_id"]): f["status"] for f in tile_layer.layer.getFeatures(request)}
 
 

@@ -59,7 +59,7 @@ def slow_job(client: BatchClient, bucket: str):
 
 def layer_values(job_layer) -> dict[int, tuple]:
     """tile id -> (status, failure) as the GeoPackage layer holds them."""
-    request = QgsFeatureRequest().setFlags(QgsFeatureRequest.NoGeometry)
+    request = QgsFeatureRequest().setFlags(QgsFeatureRequest.Flag.NoGeometry)
     return {
         int(f["tile_id"]): (f["status"], f["failure"] if f["failure"] else None)
         for f in job_layer.layer.getFeatures(request)
@@ -117,10 +117,10 @@ def test_a_started_job_recolours_its_tile_layer_until_it_ends(dock, engine, qgis
     area = polygon_layer([WIDE_POLYGON], name="wide area")
     qgis_iface.setActiveLayer(area)
     stages = run_stages(dock, {"analysed", "failed"}, dock.create_job)
-    assert stages[-1][0] == "analysed", messages(qgis_iface, Qgis.Critical)
+    assert stages[-1][0] == "analysed", messages(qgis_iface, Qgis.MessageLevel.Critical)
     job = stages[-1][1]
     stages = run_stages(dock, {"started", "failed"}, dock.start_dialog.start_button.click)
-    assert stages[-1][0] == "started", messages(qgis_iface, Qgis.Critical)
+    assert stages[-1][0] == "started", messages(qgis_iface, Qgis.MessageLevel.Critical)
     assert monitor.watched() == [job.id]
 
     wait_until(lambda: finished, 300)
@@ -255,9 +255,9 @@ def test_a_v2_job_is_watched_from_its_bucket_or_by_progress_only(
         area = polygon_layer([WIDE_POLYGON], name="wide area")
         qgis_iface.setActiveLayer(area)
         stages = run_stages(dock, {"analysed", "failed"}, dock.create_job)
-        assert stages[-1][0] == "analysed", messages(qgis_iface, Qgis.Critical)
+        assert stages[-1][0] == "analysed", messages(qgis_iface, Qgis.MessageLevel.Critical)
         stages = run_stages(dock, {"started", "failed"}, dock.start_dialog.start_button.click)
-        assert stages[-1][0] == "started", messages(qgis_iface, Qgis.Critical)
+        assert stages[-1][0] == "started", messages(qgis_iface, Qgis.MessageLevel.Critical)
         job = stages[-1][1]
         wait_until(lambda: finished, 300)
         final = finished[0]

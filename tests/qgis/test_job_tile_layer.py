@@ -156,7 +156,7 @@ def footprint_in_4326(tile: Tile) -> QgsGeometry:
 def check_geometries(tile_layer: JobTileLayer, tiles: list[Tile]) -> None:
     layer = tile_layer.layer
     assert layer.crs().authid() == "EPSG:4326"
-    assert QgsWkbTypes.geometryType(layer.wkbType()) == QgsWkbTypes.PolygonGeometry
+    assert QgsWkbTypes.geometryType(layer.wkbType()) == QgsWkbTypes.GeometryType.PolygonGeometry
     for tile in tiles:
         feature = layer.getFeature(tile_layer.fid_of(tile.id))
         assert feature["tile_id"] == tile.id and feature["name"] == tile.name and feature["epsg"] == tile.epsg

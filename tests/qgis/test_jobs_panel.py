@@ -347,20 +347,24 @@ def test_cells_show_progress_cost_colours_and_errors(qgis_app):
                           value_estimate=450.0))  # fmt: skip
     assert [j.id for j in model.jobs()] == ["c", "b", "e", "a"]
 
-    def text(row, column, role=Qt.DisplayRole):
+    def text(row, column, role=Qt.ItemDataRole.DisplayRole):
         return model.index(row, column).data(role)
 
     assert (text(1, PROGRESS), text(1, PU), text(1, TILES)) == ("42 %", "≈ 100", "1,200")
     assert (text(3, PROGRESS), text(3, PU), text(3, TILES)) == ("—", "12.50", "—")
     assert text(0, PROGRESS) == "100 %" and text(0, CREATED) == "—"
     assert text(2, PU) == "≈ 150"  # nothing spent yet: the expected charge, a third of the full-rate estimate
-    assert text(3, DESCRIPTION, Qt.ToolTipRole) == "No data." == text(3, STATUS, Qt.ToolTipRole)
-    colours = {row: text(row, STATUS, Qt.BackgroundRole) for row in range(4)}
+    assert (
+        text(3, DESCRIPTION, Qt.ItemDataRole.ToolTipRole)
+        == "No data."
+        == text(3, STATUS, Qt.ItemDataRole.ToolTipRole)
+    )
+    colours = {row: text(row, STATUS, Qt.ItemDataRole.BackgroundRole) for row in range(4)}
     assert colours[0].green() > colours[0].red()  # done: green
     assert colours[1].blue() > colours[1].red()  # running: blue
     assert colours[3].red() > colours[3].green()  # failed: red
     assert colours[2] is None  # created: plain
-    assert text(1, DESCRIPTION, Qt.ToolTipRole) is None
+    assert text(1, DESCRIPTION, Qt.ItemDataRole.ToolTipRole) is None
 
 
 def test_the_request_view_hides_secrets():

@@ -1,6 +1,7 @@
 """The plugin loads in QGIS, adds its button and dock, and unloads cleanly."""
 
 import importlib
+import importlib.util
 from configparser import ConfigParser
 from pathlib import Path
 
@@ -25,7 +26,33 @@ def test_metadata_declares_every_mandatory_field():
         assert general.get(key), key
     assert general["name"] == "Tilewise"
     assert general["qgisMinimumVersion"] == "3.22"
+    assert general["qgisMaximumVersion"] == "4.99"
+    assert general.getboolean("supportsQt6")
     assert (Path(tilewise.__file__).parent / general["icon"]).is_file()
+
+
+def test_the_plugin_manager_offers_it_from_qgis_3_22_to_qgis_4_and_refuses_older_releases():
+    # The Plugin Manager's own rule (pyplugin_installer.version_compare.isCompatible) on metadata.txt: a QGIS
+    # below qgisMinimumVersion never installs or loads the plugin, so it never meets code it cannot run.
+    from qgis.core import Qgis, QgsApplication
+
+    path = Path(QgsApplication.pkgDataPath()) / "python" / "pyplugin_installer" / "version_compare.py"
+    spec = importlib.util.spec_from_file_location("version_compare", path)
+    version_compare = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(version_compare)
+    metadata = ConfigParser()
+    metadata.read(Path(tilewise.__file__).with_name("metadata.txt"))
+    general = metadata["general"]
+
+    def offered(qgis_version: str) -> bool:
+        return version_compare.isCompatible(
+            qgis_version, general["qgisMinimumVersion"], general["qgisMaximumVersion"]
+        )
+
+    for version in ("3.22.0", "3.22.16", "3.34.0", "3.40.6", "3.44.15", "4.0.0", "4.4.1", Qgis.QGIS_VERSION):
+        assert offered(version), version
+    for version in ("3.16.14", "3.20.3", "5.0.0"):
+        assert not offered(version), version
 
 
 def test_plugin_loads_opens_its_dock_and_unloads(qgis_iface, monkeypatch):

@@ -86,7 +86,7 @@ def processing(qgis_app):
 @pytest.fixture(scope="module")
 def store(engine, tmp_path_factory) -> ConnectionStore:
     folder = tmp_path_factory.mktemp("processing-settings")
-    store = ConnectionStore(QgsSettings(str(folder / "connections.ini"), QSettings.IniFormat))
+    store = ConnectionStore(QgsSettings(str(folder / "connections.ini"), QSettings.Format.IniFormat))
     deployment = store.add_custom("Test engine", engine.url)
     store.save_credentials(deployment.id, TEST_CLIENT_ID, TEST_CLIENT_SECRET)
     store.set_current(deployment.id)
@@ -386,7 +386,7 @@ def test_in_a_background_task_as_the_toolbox_runs_it_cancel_stops_the_wait(
     ended = []
     task.executed.connect(lambda ok, results: ended.append((ok, results)))
     QgsApplication.taskManager().addTask(task)
-    wait_until(lambda: task.status() == QgsTask.Running and feedback.texts, 30)
+    wait_until(lambda: task.status() == QgsTask.TaskStatus.Running and feedback.texts, 30)
     began = time.monotonic()
     feedback.cancel()
     wait_until(lambda: ended, 10)

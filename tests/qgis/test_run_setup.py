@@ -111,7 +111,7 @@ def prepared(tmp_path_factory):
     first_configs = _auth_configs(profile)
     first_read = _read_back(tmp_path, profile, password_file)
 
-    ini = QSettings(str(profile / "QGIS" / "QGIS3.ini"), QSettings.IniFormat)
+    ini = QSettings(str(profile / "QGIS" / "QGIS3.ini"), QSettings.Format.IniFormat)
     ini.setValue("qgis/showTips", "true")  # the user turned tips back on
     ini.setValue("myplugin/setting", "kept, with a comma")
     ini.sync()
@@ -180,7 +180,7 @@ def test_settings_hold_no_secret_and_keep_user_changes(prepared):
     text = (prepared["profile"] / "QGIS" / "QGIS3.ini").read_text()
     for secret in ("tilewise-local-secret", "a-new-secret-7Qx", prepared["first_password"].strip()):
         assert secret not in text
-    ini = QSettings(str(prepared["profile"] / "QGIS" / "QGIS3.ini"), QSettings.IniFormat)
+    ini = QSettings(str(prepared["profile"] / "QGIS" / "QGIS3.ini"), QSettings.Format.IniFormat)
     assert ini.value("tilewise/connections/local-engine/authcfg") == prepared["first_read"]["auth_id"]
     assert ini.value("tilewise/connections/current") == "local-engine"
     assert ini.value("PythonPlugins/tilewise") == "true"
@@ -200,7 +200,7 @@ def test_sample_project(prepared, qgis_new_project):
     assert len(layers) == 1
     layer = layers[0]
     assert isinstance(layer, QgsVectorLayer) and layer.isValid()
-    assert layer.geometryType() == QgsWkbTypes.PolygonGeometry
+    assert layer.geometryType() == QgsWkbTypes.GeometryType.PolygonGeometry
     expected = len(json.loads(SAMPLE.read_text())["features"])
     assert layer.featureCount() == expected == 2
     names = sorted(f["name"] for f in layer.getFeatures())
@@ -265,17 +265,17 @@ def test_a_plugin_disabled_by_the_crash_watchdog_is_re_enabled(tmp_path):
     """QGIS killed while loading the plugin leaves its watchdog flag and disables the plugin next time."""
     _prepare(tmp_path)
     ini_path = tmp_path / "profiles-root" / "profiles" / "tilewise" / "QGIS" / "QGIS3.ini"
-    ini = QSettings(str(ini_path), QSettings.IniFormat)
+    ini = QSettings(str(ini_path), QSettings.Format.IniFormat)
     ini.setValue("PythonPlugins/watchDog/tilewise", True)
     ini.setValue("PythonPlugins/tilewise", False)
     ini.sync()
     again = _prepare(tmp_path)
     assert "Re-enabled the plugin" in again.stdout
-    ini = QSettings(str(ini_path), QSettings.IniFormat)
+    ini = QSettings(str(ini_path), QSettings.Format.IniFormat)
     assert ini.value("PythonPlugins/tilewise") == "true"
     assert not ini.contains("PythonPlugins/watchDog/tilewise")
     # A plugin the user turned off (no watchdog flag) stays off.
     ini.setValue("PythonPlugins/tilewise", False)
     ini.sync()
     _prepare(tmp_path)
-    assert QSettings(str(ini_path), QSettings.IniFormat).value("PythonPlugins/tilewise") == "false"
+    assert QSettings(str(ini_path), QSettings.Format.IniFormat).value("PythonPlugins/tilewise") == "false"

@@ -48,7 +48,7 @@ def settings_file(tmp_path):
 
 @pytest.fixture
 def store(settings_file) -> ConnectionStore:
-    return ConnectionStore(QgsSettings(str(settings_file), QSettings.IniFormat))
+    return ConnectionStore(QgsSettings(str(settings_file), QSettings.Format.IniFormat))
 
 
 @pytest.fixture
@@ -81,7 +81,10 @@ def add_through_dialog(
 
 
 def list_ids(dialog: SettingsDialog) -> list:
-    return [dialog.deployment_list.item(r).data(Qt.UserRole) for r in range(dialog.deployment_list.count())]
+    return [
+        dialog.deployment_list.item(r).data(Qt.ItemDataRole.UserRole)
+        for r in range(dialog.deployment_list.count())
+    ]
 
 
 def run_test(dialog: SettingsDialog, timeout: float = 60) -> str:
@@ -332,12 +335,14 @@ def test_removing_a_custom_deployment_removes_its_credentials(open_dialog, store
     dialog = open_dialog(select=deployment.id)
     assert dialog.remove_button.isEnabled()
 
-    monkeypatch.setattr(QMessageBox, "question", lambda *args: QMessageBox.No)
+    monkeypatch.setattr(QMessageBox, "question", lambda *args: QMessageBox.StandardButton.No)
     dialog.remove_button.click()
     assert store.custom_deployments() == [deployment] and auth_id in auth_configs.configIds()
 
     asked = []
-    monkeypatch.setattr(QMessageBox, "question", lambda *args: asked.append(args[2]) or QMessageBox.Yes)
+    monkeypatch.setattr(
+        QMessageBox, "question", lambda *args: asked.append(args[2]) or QMessageBox.StandardButton.Yes
+    )
     dialog.remove_button.click()
     assert "Lab engine" in asked[0]
     assert store.custom_deployments() == [] and deployment.id not in list_ids(dialog)
@@ -364,13 +369,13 @@ def test_use_this_deployment_and_ok_set_the_current_one_and_emit(open_dialog, st
     dialog.use_button.click()
     assert changed == ["sentinel-hub-us-west"] and store.current_id() == "sentinel-hub-us-west"
     item = dialog.deployment_list.currentItem()
-    assert item.data(Qt.UserRole) == "sentinel-hub-us-west" and item.font().bold()
+    assert item.data(Qt.ItemDataRole.UserRole) == "sentinel-hub-us-west" and item.font().bold()
     assert dialog.isVisible()
 
     dialog.select("cdse")
-    dialog.button_box.button(QDialogButtonBox.Ok).click()
+    dialog.button_box.button(QDialogButtonBox.StandardButton.Ok).click()
     assert changed == ["sentinel-hub-us-west", "cdse"] and store.current_id() == "cdse"
-    assert dialog.result() == QDialog.Accepted and not dialog.isVisible()
+    assert dialog.result() == QDialog.DialogCode.Accepted and not dialog.isVisible()
 
 
 def test_ok_saves_typed_credentials_first_and_stays_open_on_an_error(open_dialog, store):
@@ -378,10 +383,10 @@ def test_ok_saves_typed_credentials_first_and_stays_open_on_an_error(open_dialog
     changed = []
     dialog.deploymentChanged.connect(changed.append)
     dialog.secret_edit.setText("a-secret")  # no client id
-    dialog.button_box.button(QDialogButtonBox.Ok).click()
+    dialog.button_box.button(QDialogButtonBox.StandardButton.Ok).click()
     assert dialog.isVisible() and changed == [] and dialog.status_kind == "error"
     dialog.client_id_edit.setText("an-id")
-    dialog.button_box.button(QDialogButtonBox.Ok).click()
+    dialog.button_box.button(QDialogButtonBox.StandardButton.Ok).click()
     assert not dialog.isVisible() and changed == ["cdse"]
     assert store.credentials("cdse") == ClientCredentials("an-id", "a-secret")
 

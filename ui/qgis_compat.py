@@ -1,0 +1,80 @@
+"""What differs between the QGIS versions Tilewise runs on, in one place.
+
+Tilewise runs on QGIS 3.22 to 3.44 (Qt5) and is written for QGIS 4 (Qt6). Each difference below is detected
+from what the running QGIS has, never from a version number, and names the release it changed in; the rest of
+the plugin imports these names instead of branching on versions. `scripts/check_qt6.py` lets this module alone
+name APIs that exist in only some versions.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from qgis.core import Qgis, QgsField, QgsMapLayer, QgsPalLayerSettings
+from qgis.gui import QgsMapLayerAction
+from qgis.PyQt.QtCore import QT_VERSION_STR, QMetaType, QObject, QVariant
+
+QT6 = int(QT_VERSION_STR.split(".")[0]) >= 6
+
+# QGIS 3.26 moved label placements to Qgis.LabelPlacement. From 3.30 the old unscoped name
+# QgsPalLayerSettings.OverPoint is a *point position* (Qgis.LabelPredefinedPointPosition), which the placement
+# property refuses with a TypeError (seen on 3.40).
+LABEL_OVER_POINT = (
+    Qgis.LabelPlacement.OverPoint
+    if hasattr(Qgis, "LabelPlacement")
+    else QgsPalLayerSettings.Placement.OverPoint
+)
+
+# Field types: QGIS 3.38 takes QMetaType.Type and deprecates QVariant.Type, which Qt6 no longer has.
+_FIELD_TYPES_QMETATYPE = {
+    "int": QMetaType.Type.Int,
+    "int64": QMetaType.Type.LongLong,
+    "double": QMetaType.Type.Double,
+    "string": QMetaType.Type.QString,
+}
+
+
+def _field_takes_qmetatype() -> bool:
+    try:
+        QgsField("probe", QMetaType.Type.QString)
+    except TypeError:
+        return False
+    return True
+
+
+if _field_takes_qmetatype():
+    FIELD_TYPES: dict[str, Any] = _FIELD_TYPES_QMETATYPE
+else:  # QGIS < 3.38
+    FIELD_TYPES = {
+        "int": QVariant.Int,
+        "int64": QVariant.LongLong,
+        "double": QVariant.Double,
+        "string": QVariant.String,
+    }
+
+
+def field(name: str, kind: str) -> QgsField:
+    """A field of `kind` (int, int64, double or string) that every QGIS version reads the same way."""
+    return QgsField(name, FIELD_TYPES[kind])
+
+
+def item_alignment(flags: Any) -> Any:
+    """TextAlignmentRole data: Qt5's item views read an int (a flags value reads as 0), Qt6's read the flags
+    (PyQt6 flags have no int())."""
+    return flags if QT6 else int(flags)
+
+
+class LayerAction(QgsMapLayerAction):
+    """A QgsMapLayerAction whose subclasses say where it applies in `applies_to(layer)`.
+
+    QGIS 3.30 added canRunUsingLayer(layer, context) and calls it for every layer a user identifies: an override
+    that takes only the layer aborts the whole of QGIS there. This override takes both forms."""
+
+    def __init__(self, name: str, parent: Optional[QObject], targets: Any) -> None:
+        super().__init__(name, parent, targets)
+
+    def canRunUsingLayer(self, layer: Optional[QgsMapLayer], context: Any = None) -> bool:  # noqa: N802
+        return self.applies_to(layer)
+
+    def applies_to(self, layer: Optional[QgsMapLayer]) -> bool:
+        raise NotImplementedError
