@@ -81,7 +81,7 @@ $(PKG_LINK): | $(VENV)/bin/python
 # Suites without QGIS first, then the ones that start QGIS (headless), then the same QGIS and e2e suites on
 # the other QGIS versions of the matrix, each in its Debian chroot (scripts/qgis_matrix.sh; QGIS_MATRIX picks
 # versions, QGIS_MATRIX=none skips them and says so). Folders are listed only when present.
-test: setup
+test: setup lint
 	$(PYTEST) -p no:qgis $(wildcard tests/unit tests/engine)
 	$(PYTEST) $(wildcard tests/qgis tests/e2e)
 	$(MAKE) --no-print-directory test-matrix
@@ -103,13 +103,24 @@ test-e2e: setup
 test-matrix: setup
 	TILEWISE_APT_PACKAGES="$(APT_PACKAGES)" scripts/qgis_matrix.sh
 
-# ruff; what QGIS 4 (Qt6) lacks (scripts/check_qt6.py, also a test); Python 3.9, QGIS 3.22's on Windows and macOS.
+# ruff; what QGIS 4 (Qt6) lacks (scripts/check_qt6.py: against this QGIS, also a test on every QGIS of the
+# matrix, and against Qt6's own PyQt6 from a venv cached outside the clone); Python 3.9 (QGIS 3.22 on Windows
+# and macOS) for the plugin code.
 PLUGIN_CODE := __init__.py plugin.py core ui processing_provider
-lint: setup
+CACHE_DIR ?= $(or $(TILEWISE_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/tilewise)
+PYQT6_VENV := $(CACHE_DIR)/pyqt6-venv
+PYQT6 := PyQt6==6.11.0
+lint: setup $(PYQT6_VENV)/.stamp
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	QT_QPA_PLATFORM=offscreen $(PY) scripts/check_qt6.py
+	QT_QPA_PLATFORM=offscreen $(PY) scripts/check_qt6.py $(PLUGIN_CODE) scripts tests bench
+	$(PYQT6_VENV)/bin/python scripts/check_qt6.py --pyqt6 $(PLUGIN_CODE) scripts tests bench
 	$(VENV)/bin/vermin --quiet --no-tips --violations --eval-annotations -t=3.9- $(PLUGIN_CODE)
+
+$(PYQT6_VENV)/.stamp:
+	/usr/bin/python3 -m venv $(PYQT6_VENV)
+	$(PYQT6_VENV)/bin/pip install -q $(PYQT6)
+	echo "$(PYQT6)" > $@
 
 # The zip holds only the plugin: metadata, code, ui, resources, licence.
 package:

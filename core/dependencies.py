@@ -6,8 +6,9 @@ import importlib
 
 MINIMUM_SHAPELY = (2, 0)
 INSTALL_HINT = (
-    "Install shapely 2 for QGIS's Python: on Debian/Ubuntu run "
-    "`python3 -m pip install --user --break-system-packages 'shapely>=2,<2.2' 'numpy<2'`, "
+    "Install shapely 2 for QGIS's Python: on Debian 13 or newer (Ubuntu 24.04 or newer) run "
+    "`sudo apt install python3-shapely`; on Debian 12 run "
+    "`python3 -m pip install --user --break-system-packages 'shapely>=2,<2.2'`; "
     "on Windows open the OSGeo4W Shell and run `python -m pip install 'shapely>=2'`. Then restart QGIS."
 )
 

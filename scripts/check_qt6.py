@@ -1,10 +1,12 @@
 """Finds what would break the plugin on QGIS 4 (Qt6, PyQt6) while it still runs on QGIS 3 (Qt5).
 
-    python scripts/check_qt6.py [PATH ...]     (default: plugin.py ui core processing_provider)
+    python scripts/check_qt6.py [--pyqt6] [PATH ...]     (default: plugin.py ui core processing_provider)
 
 Run with the QGIS Python (the project venv): enum members are recognised by introspection of the installed
-qgis and qgis.PyQt modules, so a name is checked against what QGIS really exposes, not against a list. Each
-finding is one line `path:line:column: what to write instead`; the exit status is 1 when there is any.
+qgis and qgis.PyQt modules, so a name is checked against what QGIS really exposes, not against a list. With
+--pyqt6 it runs where PyQt6 is installed (make lint keeps a venv for it) and checks every Qt name against Qt6's
+own bindings instead (QGIS names are then not checked: no Qt6 QGIS installs here). Each finding is one line
+`path:line:column: what to write instead`; the exit status is 1 when there is any.
 
 What it finds (the rules of QGIS's own scripts/pyqt5_to_pyqt6 check, in its QGIS 3-compatible mode):
 - an enum member reached through its class (`Qt.AlignRight`): PyQt6 has only `Qt.AlignmentFlag.AlignRight`;
@@ -28,17 +30,9 @@ from typing import Any, Iterator
 DEFAULT_PATHS = ("plugin.py", "ui", "core", "processing_provider")
 # The one module allowed to name version-specific APIs (it feature-detects them).
 COMPAT_MODULES = ("ui/qgis_compat.py",)
-MODULES = (
-    "qgis.core",
-    "qgis.gui",
-    "qgis.analysis",
-    "qgis.PyQt.QtCore",
-    "qgis.PyQt.QtGui",
-    "qgis.PyQt.QtWidgets",
-    "qgis.PyQt.QtNetwork",
-    "qgis.PyQt.QtXml",
-    "qgis.PyQt.QtSvg",
-)
+QT_MODULES = ("QtCore", "QtGui", "QtWidgets", "QtNetwork", "QtXml", "QtSvg")
+QGIS_MODULES = ("qgis.core", "qgis.gui", "qgis.analysis") + tuple(f"qgis.PyQt.{name}" for name in QT_MODULES)
+PYQT6_MODULES = tuple(f"PyQt6.{name}" for name in QT_MODULES)
 REMOVED_NAMES = {
     "qApp": "use QApplication.instance() (qApp is gone in PyQt6)",
     "QRegExp": "use QRegularExpression (QRegExp is gone in Qt6)",
@@ -57,22 +51,21 @@ class Finding:
         return f"{self.path}:{self.line}:{self.column}: {self.message}"
 
 
-def qgis_version() -> str:
-    try:
-        from qgis.core import Qgis
+def bindings_name(modules: tuple[str, ...]) -> str:
+    """What the names are checked against, for messages: `QGIS 3.40.6` or `PyQt6 6.11.0`."""
+    if modules == PYQT6_MODULES:
+        from PyQt6.QtCore import PYQT_VERSION_STR
 
-        return Qgis.QGIS_VERSION.split("-")[0]
-    except ImportError:
-        return "(not importable)"
+        return f"PyQt6 {PYQT_VERSION_STR}"
+    from qgis.core import Qgis
+
+    return f"QGIS {Qgis.QGIS_VERSION.split('-')[0]}"
 
 
-QGIS_VERSION = qgis_version()
-
-
-def qt_namespace() -> dict[str, Any]:
+def qt_namespace(modules: tuple[str, ...]) -> dict[str, Any]:
     """Every public name of the Qt and QGIS modules a plugin imports, as `from module import *` would give."""
     names: dict[str, Any] = {}
-    for module_name in MODULES:
+    for module_name in modules:
         try:
             module = importlib.import_module(module_name)
         except ImportError:
@@ -131,8 +124,9 @@ def dotted(node: ast.AST) -> list[ast.AST] | None:
 
 
 class Checker(ast.NodeVisitor):
-    def __init__(self, path: str, namespace: dict[str, Any], compat: bool) -> None:
+    def __init__(self, path: str, namespace: dict[str, Any], compat: bool, bindings: str) -> None:
         self.path = path
+        self.bindings = bindings
         self.namespace = namespace
         self.compat = compat
         self.findings: list[Finding] = []
@@ -156,7 +150,7 @@ class Checker(ast.NodeVisitor):
                 if not self.compat:
                     self.report(
                         node,
-                        f"{dotted_name(chain, node)} does not exist in QGIS {QGIS_VERSION}: name it through ui.qgis_compat",
+                        f"{dotted_name(chain, node)} does not exist in {self.bindings}: name it through ui.qgis_compat",
                     )
                 return
             yield node, owner, value
@@ -270,17 +264,20 @@ def python_files(paths: list[Path]) -> Iterator[Path]:
             yield path
 
 
-def check(paths: list[Path], root: Path) -> list[Finding]:
-    namespace = qt_namespace()
+def check(paths: list[Path], root: Path, modules: tuple[str, ...] = QGIS_MODULES) -> list[Finding]:
+    namespace = qt_namespace(modules)
+    bindings = bindings_name(modules)
     findings: list[Finding] = []
     for path in python_files(paths):
+        if path.resolve() == Path(__file__).resolve():
+            continue  # this checker imports PyQt6 itself, on purpose
         try:
             relative = path.resolve().relative_to(root.resolve()).as_posix()
         except ValueError:
             relative = path.as_posix()
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         imported = {name: namespace[name] for name in qt_imports(tree) if name in namespace}
-        checker = Checker(relative, imported, compat=relative in COMPAT_MODULES)
+        checker = Checker(relative, imported, compat=relative in COMPAT_MODULES, bindings=bindings)
         checker.visit(tree)
         findings += checker.findings
     return findings
@@ -288,11 +285,16 @@ def check(paths: list[Path], root: Path) -> list[Finding]:
 
 def main(argv: list[str]) -> int:
     root = Path(__file__).resolve().parents[1]
-    paths = [Path(arg) for arg in argv] or [root / name for name in DEFAULT_PATHS]
-    findings = check(paths, root)
+    modules = PYQT6_MODULES if "--pyqt6" in argv else QGIS_MODULES
+    paths = [Path(arg) for arg in argv if arg != "--pyqt6"] or [root / name for name in DEFAULT_PATHS]
+    findings = check(paths, root, modules)
     for finding in findings:
         print(finding)
-    print(f"{len(findings)} Qt6 problem(s) in {len(list(python_files(paths)))} files", file=sys.stderr)
+    checked = len(list(python_files(paths)))
+    print(
+        f"{len(findings)} Qt6 problem(s) in {checked} files, against {bindings_name(modules)}",
+        file=sys.stderr,
+    )
     return 1 if findings else 0
 
 

@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 import threading
 import time
 from pathlib import Path
@@ -430,8 +431,8 @@ def qgis_profile(engine, tmp_path_factory):
     environment = dict(os.environ, QGIS_CUSTOM_CONFIG_PATH=str(root), QGIS_AUTH_PASSWORD_FILE=str(password),
                        QT_QPA_PLATFORM="offscreen")  # fmt: skip
     environment.pop("QGIS_AUTH_DB_DIR_PATH", None)  # the profile's own qgis-auth.db
-    site = [p for p in sys.path if p.endswith("site-packages") and ".venv" in p]
-    environment["PYTHONPATH"] = os.pathsep.join([*site, environment.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    site = sysconfig.get_paths()["purelib"]  # the venv's own packages (shapely 2)
+    environment["PYTHONPATH"] = os.pathsep.join([site, environment.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     return environment
 
 
