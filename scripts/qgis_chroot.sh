@@ -36,7 +36,12 @@ suite_of() {
 }
 
 # The first Debian archive apt on this machine uses (deb822 or one-line sources); deb.debian.org otherwise.
+# TILEWISE_DEBIAN_MIRROR overrides it.
 mirror() {
+    if [ -n "${TILEWISE_DEBIAN_MIRROR:-}" ]; then
+        echo "$TILEWISE_DEBIAN_MIRROR"
+        return
+    fi
     local uri
     uri=$(sed -n 's/^URIs:[[:space:]]*\([^[:space:]]*\).*/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null \
         | grep -v -- '-security' | grep '/debian/\?$' | head -n 1)

@@ -84,3 +84,40 @@ def small_catalog(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("catalog")
     build_catalog(root, SMALL_SPEC)
     return root
+
+
+# --- deprecations in the project's own code fail the run ---------------------------------------------------
+# A QGIS (or Python, GDAL, numpy) API that warns of its deprecation when the plugin or the engine calls it is
+# the next release's breakage: QGIS 3.40 and 3.44 of the matrix warn of what QGIS 4 may drop. They are
+# collected rather than raised, since an exception inside a Qt slot or virtual method would abort QGIS.
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+_deprecations: dict[tuple[str, int, str], str] = {}
+
+
+def _project_file(filename: str) -> str | None:
+    try:
+        relative = Path(filename).resolve().relative_to(PROJECT_ROOT)
+    except ValueError:
+        return None
+    return None if relative.parts[0].startswith(".venv") else relative.as_posix()
+
+
+def pytest_warning_recorded(warning_message, when, nodeid, location):
+    if not issubclass(warning_message.category, DeprecationWarning):
+        return
+    where = _project_file(warning_message.filename)
+    if where is not None:
+        key = (where, warning_message.lineno, str(warning_message.message))
+        _deprecations.setdefault(key, nodeid)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if _deprecations:
+        terminalreporter.section("deprecated APIs called by the project's code (these fail the run)", red=True)
+        for (where, line, message), nodeid in sorted(_deprecations.items()):
+            terminalreporter.line(f"{where}:{line}: {message}  (first in {nodeid})")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _deprecations and exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

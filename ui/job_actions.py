@@ -18,7 +18,15 @@ import logging
 from pathlib import Path
 from typing import Callable, Optional
 
-from qgis.core import Qgis, QgsApplication, QgsFeatureRequest, QgsMapLayer, QgsProject, QgsRectangle
+from qgis.core import (
+    Qgis,
+    QgsApplication,
+    QgsFeature,
+    QgsFeatureRequest,
+    QgsMapLayer,
+    QgsProject,
+    QgsRectangle,
+)
 from qgis.gui import QgsGui, QgsMapLayerAction
 from qgis.PyQt import sip
 from qgis.PyQt.QtCore import QObject, pyqtSignal
@@ -427,12 +435,11 @@ class ReprocessTileAction(LayerAction):
     def __init__(self, actions: JobActions, parent: Optional[QObject] = None):
         super().__init__("Reprocess tile (Tilewise)", parent, QgsMapLayerAction.Target.SingleFeature)
         self.actions = actions
-        self.triggeredForFeature.connect(self._triggered)
 
     def applies_to(self, layer: Optional[QgsMapLayer]) -> bool:
         return _is_v1_tile_layer(layer)
 
-    def _triggered(self, layer, feature) -> None:
+    def run_for_feature(self, layer: QgsMapLayer, feature: QgsFeature) -> None:
         self.actions.reprocess_tile(layer, feature.id())
 
     def register(self) -> None:

@@ -57,6 +57,7 @@ from ..core.crs import WGS84, transform_points
 from ..core.jobs import V1, V2, BatchJob, Tile
 from ..core.tile_status import STATUS_STYLES
 from .job_groups import JOB_PROPERTY, job_group, job_group_name
+from .qgis_compat import set_layer_abstract
 from .tile_layer import LABEL_SCALE_PER_METRE, name_labels, status_symbol
 
 log = logging.getLogger(__name__)
@@ -355,14 +356,16 @@ class JobTileLayer:
                 layer.setOpacity(min(layer.opacity(), STALE_OPACITY))
             layer.setCustomProperty(PROP_STALE, True)
             layer.setCustomProperty(PROP_STALE_REASON, reason)
-            layer.setAbstract(f"Last known state, not current: {reason}" if reason else "Last known state.")
+            set_layer_abstract(
+                layer, f"Last known state, not current: {reason}" if reason else "Last known state."
+            )
             layer.setName(base + STALE_SUFFIX)
         else:
             if _truthy(layer.customProperty(PROP_STALE)):
                 layer.setOpacity(float(layer.customProperty(PROP_OPACITY, 1.0) or 1.0))
             for prop in (PROP_STALE, PROP_STALE_REASON, PROP_OPACITY):
                 layer.removeCustomProperty(prop)
-            layer.setAbstract("")
+            set_layer_abstract(layer, "")
             layer.setName(base)
         layer.triggerRepaint()
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from qgis.core import Qgis, QgsField, QgsMapLayer, QgsPalLayerSettings
+from qgis.core import Qgis, QgsFeature, QgsField, QgsMapLayer, QgsPalLayerSettings, QgsRasterBandStats
 from qgis.gui import QgsMapLayerAction
 from qgis.PyQt.QtCore import QT_VERSION_STR, QMetaType, QObject, QVariant
 
@@ -58,6 +58,27 @@ def field(name: str, kind: str) -> QgsField:
     return QgsField(name, FIELD_TYPES[kind])
 
 
+# QGIS 3.36 takes band statistics as Qgis.RasterBandStatistic and deprecates the QgsRasterBandStats.Stats form.
+if hasattr(Qgis, "RasterBandStatistic"):
+    STAT_MIN, STAT_MAX = Qgis.RasterBandStatistic.Min, Qgis.RasterBandStatistic.Max
+else:
+    STAT_MIN, STAT_MAX = QgsRasterBandStats.Stats.Min, QgsRasterBandStats.Stats.Max
+
+
+def set_layer_abstract(layer: QgsMapLayer, text: str) -> None:
+    """The layer's abstract (shown in the layer tree's tooltip): in its server properties from QGIS 3.38."""
+    properties = layer.serverProperties()
+    if hasattr(properties, "setAbstract"):
+        properties.setAbstract(text)
+    else:
+        layer.setAbstract(text)
+
+
+def layer_abstract(layer: QgsMapLayer) -> str:
+    properties = layer.serverProperties()
+    return properties.abstract() if hasattr(properties, "abstract") else layer.abstract()
+
+
 def item_alignment(flags: Any) -> Any:
     """TextAlignmentRole data: Qt5's item views read an int (a flags value reads as 0), Qt6's read the flags
     (PyQt6 flags have no int())."""
@@ -65,16 +86,40 @@ def item_alignment(flags: Any) -> Any:
 
 
 class LayerAction(QgsMapLayerAction):
-    """A QgsMapLayerAction whose subclasses say where it applies in `applies_to(layer)`.
+    """A QgsMapLayerAction whose subclasses say where it applies (`applies_to(layer)`) and what it does for a
+    feature (`run_for_feature(layer, feature)`).
 
-    QGIS 3.30 added canRunUsingLayer(layer, context) and calls it for every layer a user identifies: an override
-    that takes only the layer aborts the whole of QGIS there. This override takes both forms."""
+    QGIS 3.30 added a context to both: it calls canRunUsingLayer(layer, context) for every layer a user
+    identifies (an override taking only the layer aborts the whole of QGIS there), and triggers actions with
+    triggerForFeature(layer, feature, context), which emits triggeredForFeatureV2 (triggeredForFeature is
+    deprecated)."""
 
     def __init__(self, name: str, parent: Optional[QObject], targets: Any) -> None:
         super().__init__(name, parent, targets)
+        signal = getattr(self, "triggeredForFeatureV2", None) or self.triggeredForFeature
+        signal.connect(self._on_triggered_for_feature)
 
     def canRunUsingLayer(self, layer: Optional[QgsMapLayer], context: Any = None) -> bool:  # noqa: N802
         return self.applies_to(layer)
 
     def applies_to(self, layer: Optional[QgsMapLayer]) -> bool:
         raise NotImplementedError
+
+    def run_for_feature(self, layer: QgsMapLayer, feature: QgsFeature) -> None:
+        raise NotImplementedError
+
+    def trigger(self, layer: QgsMapLayer, feature: QgsFeature) -> None:
+        """What QGIS does when the user picks the action on a feature (identify results, attribute table)."""
+        if _ACTION_CONTEXT is None:
+            self.triggerForFeature(layer, feature)
+        else:
+            self.triggerForFeature(layer, feature, _ACTION_CONTEXT())
+
+    def _on_triggered_for_feature(self, layer: QgsMapLayer, feature: QgsFeature, *context: Any) -> None:
+        self.run_for_feature(layer, feature)
+
+
+try:  # QGIS 3.30
+    from qgis.gui import QgsMapLayerActionContext as _ACTION_CONTEXT
+except ImportError:
+    _ACTION_CONTEXT = None

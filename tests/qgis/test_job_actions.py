@@ -125,7 +125,7 @@ def test_a_failed_tile_is_reprocessed_from_the_map_then_the_rest_restarted_and_t
     s3_server.client().create_bucket(Bucket=bucket)  # mended: the tile can now be delivered
     tile_id = sorted(values)[0]
     feature_id = tile_layer.fid_of(tile_id)
-    dock.reprocess_action.triggerForFeature(tile_layer.layer, tile_layer.layer.getFeature(feature_id))
+    dock.reprocess_action.trigger(tile_layer.layer, tile_layer.layer.getFeature(feature_id))
     assert dock.questions and "processing units" in dock.questions[-1]
     partial = seen.finish(2)
     assert partial.status == "PARTIAL"

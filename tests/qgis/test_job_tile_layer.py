@@ -50,6 +50,7 @@ from tilewise.ui.job_tile_layer import (
     JobTileLayerError,
     gpkg_path,
 )
+from tilewise.ui.qgis_compat import layer_abstract
 
 # Fails the tiles that have pixels without data (most of WIDE_BBOX's), processes the others.
 FAILS_WITHOUT_DATA = """//VERSION=3
@@ -441,7 +442,7 @@ def test_stale_marking(project, tmp_path):
         layer.customProperty(PROP_STALE) in (True, "true")
         and tile_layer.stale_reason == "The service cannot be reached"
     )
-    assert "cannot be reached" in layer.abstract()
+    assert "cannot be reached" in layer_abstract(layer)
     tile_layer.set_stale(True, "The bucket cannot be read")  # again: one suffix, the latest reason
     assert (
         layer.name() == "Tiles (stale)"

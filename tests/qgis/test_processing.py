@@ -4,6 +4,7 @@ cancelled, and `qgis_process` running the algorithms from the command line with 
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import shutil
@@ -262,7 +263,13 @@ def test_a_whole_v1_job_from_create_to_loaded_outputs(
     from processing.gui.Postprocessing import handleAlgorithmResults
 
     algorithm = QgsApplication.processingRegistry().createAlgorithmById("tilewise:loadbatchoutputs")
-    assert handleAlgorithmResults(algorithm, context, RecordingFeedback(), False, {})
+    # (QGIS 3.36 dropped the showResults argument; parameters kept its name)
+    show = (
+        {"showResults": False}
+        if "showResults" in inspect.signature(handleAlgorithmResults).parameters
+        else {}
+    )
+    assert handleAlgorithmResults(algorithm, context, RecordingFeedback(), parameters={}, **show)
     shown = [
         lyr for lyr in QgsProject.instance().mapLayers().values() if lyr.source() in tiles["OUTPUT_LAYERS"]
     ]
