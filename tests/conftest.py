@@ -113,7 +113,9 @@ def pytest_warning_recorded(warning_message, when, nodeid, location):
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     if _deprecations:
-        terminalreporter.section("deprecated APIs called by the project's code (these fail the run)", red=True)
+        terminalreporter.section(
+            "deprecated APIs called by the project's code (these fail the run)", red=True
+        )
         for (where, line, message), nodeid in sorted(_deprecations.items()):
             terminalreporter.line(f"{where}:{line}: {message}  (first in {nodeid})")
 
