@@ -55,7 +55,7 @@ from ..core.outputs import (
 from ..core.storage import S3Access, StorageError
 from ..core.tasks import report_done
 from .job_groups import JOB_PROPERTY, job_group
-from .qgis_compat import STAT_MAX, STAT_MIN
+from .qgis_compat import STAT_MAX, STAT_MIN, band_statistics
 
 log = logging.getLogger(__name__)
 
@@ -182,7 +182,7 @@ def sampled_raster_info(layer: QgsRasterLayer) -> RasterInfo:
         if band not in sampled:
             ranges.append(None)
             continue
-        stats = provider.bandStatistics(band, STAT_MIN | STAT_MAX, QgsRectangle(), SAMPLE_SIZE)
+        stats = band_statistics(provider, band, STAT_MIN | STAT_MAX, QgsRectangle(), SAMPLE_SIZE)
         low, high = stats.minimumValue, stats.maximumValue
         # (the GDAL provider leaves elementCount at 0: what was gathered, and finite, says it worked)
         valid = bool(int(stats.statsGathered)) and abs(low) < 1e38 and abs(high) < 1e38 and low <= high

@@ -17,7 +17,7 @@ from qgis.core import (
     QgsStyle,
 )
 
-from .qgis_compat import STAT_MAX, STAT_MIN
+from .qgis_compat import STAT_MAX, STAT_MIN, band_statistics
 from .tile_layer import add_to_group
 
 PREVIEW_GROUP = "Tilewise previews"
@@ -54,12 +54,12 @@ def style_preview(layer: QgsRasterLayer) -> None:
     data_type = provider.dataType(1)
     if bands in (3, 4) and data_type == Qgis.DataType.Byte:
         renderer = layer.renderer()
-        if bands == 4 and provider.bandStatistics(4, STAT_MAX).maximumValue > 1:
+        if bands == 4 and band_statistics(provider, 4, STAT_MAX).maximumValue > 1:
             renderer.setAlphaBand(4)  # 0/255 transparency; a 0/1 mask would hide everything
         return
     # Anything else (one index, a value and its mask, one band per date…): band 1 as a stretched pseudocolour;
     # the user picks another band in the layer's properties. Statistics from a sample, not a full read.
-    stats = provider.bandStatistics(1, STAT_MIN | STAT_MAX, layer.extent(), 250_000)
+    stats = band_statistics(provider, 1, STAT_MIN | STAT_MAX, layer.extent(), 250_000)
     low, high = stats.minimumValue, stats.maximumValue
     if not (low < high):
         low, high = low - 1, high + 1

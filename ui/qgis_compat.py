@@ -8,9 +8,19 @@ name APIs that exist in only some versions.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Optional
 
-from qgis.core import Qgis, QgsFeature, QgsField, QgsMapLayer, QgsPalLayerSettings, QgsRasterBandStats
+from qgis.core import (
+    Qgis,
+    QgsFeature,
+    QgsField,
+    QgsMapLayer,
+    QgsPalLayerSettings,
+    QgsRasterBandStats,
+    QgsRasterDataProvider,
+    QgsRectangle,
+)
 from qgis.gui import QgsMapLayerAction
 from qgis.PyQt.QtCore import QT_VERSION_STR, QMetaType, QObject, QVariant
 
@@ -58,11 +68,28 @@ def field(name: str, kind: str) -> QgsField:
     return QgsField(name, FIELD_TYPES[kind])
 
 
-# QGIS 3.36 takes band statistics as Qgis.RasterBandStatistic and deprecates the QgsRasterBandStats.Stats form.
+# QGIS 3.36 takes band statistics as Qgis.RasterBandStatistic and deprecates (3.40) the int form.
 if hasattr(Qgis, "RasterBandStatistic"):
     STAT_MIN, STAT_MAX = Qgis.RasterBandStatistic.Min, Qgis.RasterBandStatistic.Max
 else:
     STAT_MIN, STAT_MAX = QgsRasterBandStats.Stats.Min, QgsRasterBandStats.Stats.Max
+
+
+def band_statistics(
+    provider: QgsRasterDataProvider,
+    band: int,
+    stats: Any,
+    extent: Optional[QgsRectangle] = None,
+    sample: int = 0,
+) -> QgsRasterBandStats:
+    """provider.bandStatistics with the Qgis.RasterBandStatistic flags where QGIS has them.
+
+    On QGIS 3.40-3.44 built on PyQt5, sip tries the deprecated `int stats` overload first and every flags value
+    converts to int, so even the right call warns of deprecation (seen on 3.40.6 and 3.44.15); that warning,
+    and only it, is silenced here. On Qt6 the flags are not ints and the current overload is the one called."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "QgsRasterInterface.bandStatistics", DeprecationWarning)
+        return provider.bandStatistics(band, stats, extent or QgsRectangle(), sample)
 
 
 def set_layer_abstract(layer: QgsMapLayer, text: str) -> None:
