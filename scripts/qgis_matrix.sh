@@ -39,7 +39,8 @@ mkdir -p "$CACHE/results"
 declare -A outcome
 start=$(date +%s)
 
-# 1. Build what is missing, all at once.
+# 1. Build what is missing, all at once (each one's lines are shown when it is done).
+echo "QGIS matrix: QGIS $versions; checking their chroots in $CACHE/chroots"
 pids=()
 for version in $versions; do
     "$CHROOT" ensure "$version" 2>"$CACHE/results/$version.ensure" &
@@ -47,11 +48,14 @@ for version in $versions; do
 done
 index=0
 for version in $versions; do
-    pids_index=${pids[$index]}
+    pid=${pids[$index]}
     index=$((index + 1))
-    if ! wait "$pids_index"; then
-        outcome[$version]="skipped: $(tail -n 1 "$CACHE/results/$version.ensure")"
-        echo "${outcome[$version]}" >&2
+    wait "$pid"
+    status=$?
+    cat "$CACHE/results/$version.ensure" >&2
+    if [ "$status" != 0 ]; then
+        line=$(tail -n 1 "$CACHE/results/$version.ensure")
+        outcome[$version]="skipped: ${line#*skipped: }"
     fi
 done
 echo "QGIS matrix: chroots ready in $(($(date +%s) - start)) s"
@@ -76,7 +80,7 @@ echo
 echo "QGIS matrix ($(($(date +%s) - start)) s):"
 failed=0
 for version in $versions; do
-    echo "  QGIS $version: ${outcome[$version]}"
+    echo "  QGIS $version ($("$CHROOT" suite "$version")): ${outcome[$version]}"
     case "${outcome[$version]}" in passed:*) ;; *) failed=1 ;; esac
 done
 exit $failed

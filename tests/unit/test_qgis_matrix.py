@@ -31,9 +31,9 @@ def test_an_unreachable_package_registry_skips_the_version_in_one_line_and_fails
     done = run(str(MATRIX), "3.40", "3.44", cache=tmp_path, TILEWISE_DEBIAN_MIRROR=CLOSED_PORT_MIRROR)
     assert done.returncode == 1
     summary = done.stdout[done.stdout.index("QGIS matrix (") :].splitlines()
-    assert summary[1].startswith("  QGIS 3.40: skipped: QGIS 3.40 (trixie): skipped: debootstrap from ")
+    assert summary[1].startswith("  QGIS 3.40 (trixie): skipped: debootstrap from ")
     assert CLOSED_PORT_MIRROR in summary[1] and "Failed getting release file" in summary[1]
-    assert summary[2].startswith("  QGIS 3.44: skipped: QGIS 3.44 (sid): skipped: debootstrap from ")
+    assert summary[2].startswith("  QGIS 3.44 (sid): skipped: debootstrap from ")
     assert not (tmp_path / "chroots" / "trixie").exists()  # nothing half-built is kept as a chroot
 
 
