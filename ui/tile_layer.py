@@ -75,8 +75,13 @@ def name_labels(max_scale_denominator: float) -> QgsVectorLayerSimpleLabeling:
 def build_tile_layer(
     name: str, tiles: Sequence[GridTile], footprint_wkb: Sequence[bytes], status: str, tile_size_m: float
 ) -> QgsVectorLayer:
-    """A styled in-memory layer (EPSG:4326) with one feature per tile."""
+    """A styled in-memory layer (EPSG:4326) with one feature per tile.
+
+    It is a view of the form (made again by the next preview), so QGIS does not ask on quit whether its
+    features may be lost: that question, left unanswered, also kept QGIS 3.40 from closing the project before
+    it exits, and it then crashed on the way out."""
     layer = QgsVectorLayer("Polygon?crs=EPSG:4326", name, "memory")
+    layer.setCustomProperty("skipMemoryLayersCheck", 1)
     layer.setCrs(QgsCoordinateReferenceSystem("EPSG:4326"))
     provider = layer.dataProvider()
     provider.addAttributes([field(name, kind) for name, kind in TILE_FIELDS])

@@ -65,6 +65,8 @@ def test_preview_adds_a_styled_labelled_layer_for_the_selected_polygon(dock, tut
     assert renderer.classAttribute() == "status"
     assert "PREVIEW" in [c.value() for c in renderer.categories()]
     assert layer.labelsEnabled() and layer.labeling().settings().fieldName == "name"
+    # a view of the form: QGIS does not ask on quit whether its features may be lost
+    assert int(layer.customProperty("skipMemoryLayersCheck")) == 1
     text = dock.result_label.text()
     assert f"{len(expected)} tiles" in text and "1,100 × 1,100 px" in text and "PU" in text
     assert not qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Warning)
