@@ -288,6 +288,10 @@ class UserGuideShots:
         # Should QGIS still be up in 15 s (a question no one answers under Xvfb), leave anyway.
         QTimer.singleShot(15000, lambda: QgsApplication.exit(code))
         QgsProject.instance().setDirty(False)  # no "save the project?" question
+        # QGIS 3.34+ asks before closing a project with layers in the temp folder (the previews); unanswered
+        # under Xvfb, the 15 s exit above would leave with the project open, and QGIS 3.40 then crashes in its
+        # destructor. Closing the project first asks nothing.
+        QgsProject.instance().clear()
         iface.actionExit().trigger()
         if code:
             QgsApplication.exit(code)  # after actionExit's exit(0): the last code set wins
