@@ -77,9 +77,8 @@ def build_tile_layer(
 ) -> QgsVectorLayer:
     """A styled in-memory layer (EPSG:4326) with one feature per tile.
 
-    It is a view of the form (made again by the next preview), so QGIS does not ask on quit whether its
-    features may be lost: that question, left unanswered, also kept QGIS 3.40 from closing the project before
-    it exits, and it then crashed on the way out."""
+    It is a view of the form (made again by the next preview), so QGIS does not ask on quit or on closing the
+    project whether its features may be lost."""
     layer = QgsVectorLayer("Polygon?crs=EPSG:4326", name, "memory")
     layer.setCustomProperty("skipMemoryLayersCheck", 1)
     layer.setCrs(QgsCoordinateReferenceSystem("EPSG:4326"))
