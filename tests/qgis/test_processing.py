@@ -20,6 +20,7 @@ import pytest
 from osgeo import gdal
 from qgis.core import (
     QgsApplication,
+    QgsLayerTreeModel,
     QgsProcessingContext,
     QgsProcessingException,
     QgsProcessingFeatureSourceDefinition,
@@ -28,6 +29,7 @@ from qgis.core import (
     QgsRasterLayer,
     QgsSettings,
 )
+from qgis.gui import QgsLayerTreeView
 from qgis.PyQt.QtCore import QSettings
 from testkit import TEST_BBOX, TEST_CLIENT_ID, TEST_CLIENT_SECRET
 
@@ -212,7 +214,7 @@ def test_the_provider_lists_its_algorithms_in_one_group(provider, store):
 
 
 def test_a_whole_v1_job_from_create_to_loaded_outputs(
-    processing, provider, connection, sub_area, bucket, s3_keys, tmp_path
+    processing, provider, connection, sub_area, bucket, s3_keys, tmp_path, qgis_iface, monkeypatch
 ):
     created = run(
         processing, "tilewise:createbatchjob", job_parameters(connection, sub_area, f"s3://{bucket}/proc")
@@ -262,6 +264,11 @@ def test_a_whole_v1_job_from_create_to_loaded_outputs(
     assert all(p.startswith(f"/vsis3/{bucket}/proc/") for p in tiles["OUTPUT_LAYERS"])
     from processing.gui.Postprocessing import handleAlgorithmResults
 
+    # QGIS 3.40+ places the loaded layers through the main window's layer tree view, which pytest-qgis's
+    # stand-in interface lacks: give it a real one on the project's tree.
+    view = QgsLayerTreeView()
+    view.setModel(QgsLayerTreeModel(QgsProject.instance().layerTreeRoot()))
+    monkeypatch.setattr(qgis_iface, "layerTreeView", lambda: view, raising=False)
     algorithm = QgsApplication.processingRegistry().createAlgorithmById("tilewise:loadbatchoutputs")
     # (QGIS 3.36 dropped the showResults argument; parameters kept its name)
     show = (
