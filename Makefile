@@ -110,17 +110,18 @@ PLUGIN_CODE := __init__.py plugin.py core ui processing_provider
 CACHE_DIR ?= $(or $(TILEWISE_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/tilewise)
 PYQT6_VENV := $(CACHE_DIR)/pyqt6-venv
 PYQT6 := PyQt6==6.11.0
-lint: setup $(PYQT6_VENV)/.stamp
+PYQT6_STAMP := $(PYQT6_VENV)/.stamp-$(subst ==,-,$(PYQT6))
+lint: setup $(PYQT6_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	QT_QPA_PLATFORM=offscreen $(PY) scripts/check_qt6.py $(PLUGIN_CODE) scripts tests bench
 	$(PYQT6_VENV)/bin/python scripts/check_qt6.py --pyqt6 $(PLUGIN_CODE) scripts tests bench
 	$(VENV)/bin/vermin --quiet --no-tips --violations --eval-annotations -t=3.9- $(PLUGIN_CODE)
 
-$(PYQT6_VENV)/.stamp:
+$(PYQT6_STAMP):
 	/usr/bin/python3 -m venv $(PYQT6_VENV)
 	$(PYQT6_VENV)/bin/pip install -q $(PYQT6)
-	echo "$(PYQT6)" > $@
+	@touch $@
 
 # The zip holds only the plugin: metadata, code, ui, resources, licence.
 package:
