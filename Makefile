@@ -96,12 +96,15 @@ test-qgis: setup
 	@if [ -z "$(QGIS)" ] || [ "$(QGIS)" = "$$(dpkg-query -W -f='$${Version}' qgis | cut -d. -f1,2)" ]; then \
 		echo "$(PYTEST) tests/qgis"; $(PYTEST) tests/qgis; \
 	else \
-		TILEWISE_APT_PACKAGES="$(APT_PACKAGES)" scripts/qgis_matrix.sh $(QGIS); \
+		$(MATRIX_RUN) $(QGIS); \
 	fi
 test-e2e: setup
 	$(PYTEST) tests/e2e
+# Chroots need root: through sudo when you are not root, as the Debian packages are.
+MATRIX_RUN = $(SUDO) env TILEWISE_APT_PACKAGES="$(APT_PACKAGES)" QGIS_MATRIX="$(QGIS_MATRIX)" \
+	TILEWISE_CACHE="$(CACHE_DIR)" scripts/qgis_matrix.sh
 test-matrix: setup
-	TILEWISE_APT_PACKAGES="$(APT_PACKAGES)" scripts/qgis_matrix.sh
+	$(MATRIX_RUN)
 
 # ruff; what QGIS 4 (Qt6) lacks (scripts/check_qt6.py: against this QGIS, also a test on every QGIS of the
 # matrix, and against Qt6's own PyQt6 from a venv cached outside the clone); Python 3.9 (QGIS 3.22 on Windows
