@@ -34,6 +34,7 @@ def test_an_unreachable_package_registry_skips_the_version_in_one_line_and_fails
     assert summary[1].startswith("  QGIS 3.40 (trixie): skipped: debootstrap from ")
     assert CLOSED_PORT_MIRROR in summary[1] and "Failed getting release file" in summary[1]
     assert summary[2].startswith("  QGIS 3.44 (sid): skipped: debootstrap from ")
+    assert summary[-1] == "matrix: 0 passed, 2 failed"  # the closing line counts what could not be built
     assert not (tmp_path / "chroots" / "trixie").exists()  # nothing half-built is kept as a chroot
 
 
