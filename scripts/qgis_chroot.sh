@@ -8,8 +8,9 @@
 #   scripts/qgis_chroot.sh run VERSION CMD...   run CMD in it, as root, with the clone at the same path
 #   scripts/qgis_chroot.sh test VERSION [PYTEST ARGS]  ensure, then the QGIS and e2e suites (or the args)
 #
-# Each run has a private mount namespace (unshare): /proc, /dev, /sys, the clone's folder and the host's package
-# index settings are bound into it and vanish with it, so no mount outlives a run, whatever ends it.
+# Each run binds /proc, /dev, /sys, the clone's folder and the host's package index settings into the chroot and
+# undoes them when it ends; in a private mount namespace (unshare) where the host has one, so that no mount
+# outlives a run, whatever ends it.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -92,18 +93,28 @@ run_in() {
     [ -d "$ROOT/../shared" ] && binds+=("$(cd "$ROOT/../shared" && pwd)")
     local extra
     while read -r extra; do [ -n "$extra" ] && binds+=("$extra"); done < <(pip_local_paths)
-    local script='set -e
-        dir=$1; shift
-        mount -t proc proc "$dir/proc"
-        mount --rbind /dev "$dir/dev"
-        mount --rbind /sys "$dir/sys"
+    # The mounts are undone when the run ends (the trap); in a private mount namespace they also vanish with it
+    # whatever ends the run. /dev and /sys are slaves: undoing them never reaches the host's own mounts.
+    local script='dir=$1; shift
+        mounted=()
+        undo() { local i; for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do umount -R -l "${mounted[$i]}" 2>/dev/null; done; }
+        trap undo EXIT
+        set -e
+        mount -t proc proc "$dir/proc" && mounted+=("$dir/proc")
+        mount --rbind /dev "$dir/dev" && mounted+=("$dir/dev") && mount --make-rslave "$dir/dev"
+        mount --rbind /sys "$dir/sys" && mounted+=("$dir/sys") && mount --make-rslave "$dir/sys"
         while [ "$1" != -- ]; do
             if [ -d "$1" ]; then mkdir -p "$dir$1"; else mkdir -p "$(dirname "$dir$1")"; touch "$dir$1"; fi
-            mount --bind "$1" "$dir$1"
+            mount --bind "$1" "$dir$1" && mounted+=("$dir$1")
             shift
         done
         shift
-        exec chroot "$dir" "$@"'
+        set +e
+        chroot "$dir" "$@"'
+    # A host that is itself a chroot has no mount namespace of its own to make private (/ is not a mount
+    # point there): the trap alone undoes the mounts.
+    local private=(unshare --mount --propagation private)
+    "${private[@]}" true 2>/dev/null || private=()
     # The host CA bundle and pip settings go in before each run: the package indexes may need them.
     mkdir -p "$dir/etc/ssl/certs" "$dir/etc/xdg/pip" "$dir/root/.config/pip"
     [ -f /etc/ssl/certs/ca-certificates.crt ] && cp -f /etc/ssl/certs/ca-certificates.crt "$dir/etc/ssl/certs/"
@@ -116,7 +127,7 @@ run_in() {
         esac
     done < <(pip_config_files)
     cp -f /etc/resolv.conf "$dir/etc/resolv.conf" 2>/dev/null || true
-    unshare --mount --propagation private bash -c "$script" run_in "$dir" "${binds[@]}" -- \
+    "${private[@]}" bash -c "$script" run_in "$dir" "${binds[@]}" -- \
         /usr/bin/env HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
         LANG=C.UTF-8 "$@"
 }

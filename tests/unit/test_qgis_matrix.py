@@ -64,7 +64,7 @@ def test_a_full_disk_skips_the_version_with_what_is_free(tmp_path):
          f'mount -t tmpfs -o size=64m tmpfs "{cache}" && exec "{CHROOT}" ensure 3.40'],
         capture_output=True, text=True, timeout=60, env=dict(os.environ, TILEWISE_CACHE=str(cache)),
     )  # fmt: skip
-    if "mount:" in done.stderr:
+    if done.stderr.startswith(("mount:", "unshare:")):  # e.g. inside a chroot, where / is not a mount point
         pytest.skip(f"no private tmpfs here: {done.stderr.strip()}")
     assert done.returncode == 1
     line = done.stderr.strip()
