@@ -187,13 +187,13 @@ class Checker(ast.NodeVisitor):
         for node, owner, value in self.resolve(chain):
             if is_enum_member(value) and not is_enum_type(owner):
                 scope = scoped_name(owner, node.attr, value)  # type: ignore[attr-defined]
-                where = ".".join(part.id if isinstance(part, ast.Name) else part.attr for part in chain)
+                where = dotted_name(chain, node)
                 if scope:
                     fix = f"{where.rsplit('.', 1)[0]}.{scope}.{node.attr}"  # type: ignore[attr-defined]
                     self.report(node, f"{where} is an unscoped enum: write {fix}")
                 else:
                     self.report(
-                        node, f"{where} is an unscoped enum whose scoped name is not found in this QGIS"
+                        node, f"{where} is an unscoped enum whose scoped name is not found in {self.bindings}"
                     )
                 return
 

@@ -81,11 +81,11 @@ echo "QGIS matrix ($(($(date +%s) - start)) s):"
 failed=0
 total_passed=0
 total_failed=0
+count() { sed -n "s/.*[^0-9]\([0-9][0-9]*\) $1.*/\1/p" <<<"$2" | head -n 1; }  # count passed|failed TEXT
 for version in $versions; do
     echo "  QGIS $version ($("$CHROOT" suite "$version")): ${outcome[$version]}"
-    count() { sed -n "s/.*[^0-9]\([0-9][0-9]*\) $1.*/\1/p" <<<"${outcome[$version]}" | head -n 1; }
-    passed=$(count passed)
-    failures=$(count failed)
+    passed=$(count passed "${outcome[$version]}")
+    failures=$(count failed "${outcome[$version]}")
     case "${outcome[$version]}" in
         passed:*) ;;
         *) failed=1 && failures=${failures:-1} ;; # a version not built, or whose run broke, counts as one

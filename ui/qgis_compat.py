@@ -35,15 +35,8 @@ LABEL_OVER_POINT = (
     else QgsPalLayerSettings.Placement.OverPoint
 )
 
+
 # Field types: QGIS 3.38 takes QMetaType.Type and deprecates QVariant.Type, which Qt6 no longer has.
-_FIELD_TYPES_QMETATYPE = {
-    "int": QMetaType.Type.Int,
-    "int64": QMetaType.Type.LongLong,
-    "double": QMetaType.Type.Double,
-    "string": QMetaType.Type.QString,
-}
-
-
 def _field_takes_qmetatype() -> bool:
     try:
         QgsField("probe", QMetaType.Type.QString)
@@ -53,7 +46,12 @@ def _field_takes_qmetatype() -> bool:
 
 
 if _field_takes_qmetatype():
-    FIELD_TYPES: dict[str, Any] = _FIELD_TYPES_QMETATYPE
+    FIELD_TYPES: dict[str, Any] = {
+        "int": QMetaType.Type.Int,
+        "int64": QMetaType.Type.LongLong,
+        "double": QMetaType.Type.Double,
+        "string": QMetaType.Type.QString,
+    }
 else:  # QGIS < 3.38
     FIELD_TYPES = {
         "int": QVariant.Int,
