@@ -287,6 +287,10 @@ def main(argv: list[str]) -> int:
     root = Path(__file__).resolve().parents[1]
     modules = PYQT6_MODULES if "--pyqt6" in argv else QGIS_MODULES
     paths = [Path(arg) for arg in argv if arg != "--pyqt6"] or [root / name for name in DEFAULT_PATHS]
+    missing = [str(path) for path in paths if not path.exists()]
+    if missing:  # a mistyped path would otherwise be checked as "0 problems in 0 files"
+        print(f"check_qt6: no such file or folder: {', '.join(missing)}", file=sys.stderr)
+        return 2
     findings = check(paths, root, modules)
     for finding in findings:
         print(finding)

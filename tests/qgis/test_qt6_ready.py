@@ -58,3 +58,8 @@ def test_the_check_runs_from_the_command_line_and_fails_on_findings(check_qt6, t
     good = tmp_path / "good.py"
     good.write_text("from qgis.PyQt.QtCore import Qt\nx = Qt.AlignmentFlag.AlignLeft\n")
     assert check_qt6.main([str(good)]) == 0
+
+
+def test_a_path_that_does_not_exist_is_refused_not_checked_as_empty(check_qt6, tmp_path, capsys):
+    assert check_qt6.main([str(tmp_path / "uii")]) == 2
+    assert capsys.readouterr().err.strip() == f"check_qt6: no such file or folder: {tmp_path / 'uii'}"
