@@ -8,9 +8,12 @@ write the JSON back. Field names follow Sentinel Hub (reference §1.5, §1.6).
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Optional
+
+from .output_paths import UnsafeNameError, check_safe_name
 
 DATA_TYPES_FIXED = ("sentinel-2-l2a", "sentinel-2-l1c")
 MOSAICKING_ORDERS = ("mostRecent", "leastRecent", "leastCC")
@@ -18,6 +21,12 @@ RESAMPLINGS = ("NEAREST", "BILINEAR", "BICUBIC")
 TIFF = "image/tiff"
 JSON = "application/json"
 USERDATA = "userdata"
+# Bounds on what one request may ask for: each keeps one request's memory and time small and predictable
+# (docs/engine.md#limits). Sentinel Hub publishes none of these; they are this engine's.
+MAX_VERTICES = 100_000  # of a processRequest.input.bounds geometry; simplify larger ones
+MAX_BUFFER_PX = 32_767  # bufferX/bufferY are int16 in Sentinel Hub's schema
+MAX_DESCRIPTION_CHARS = 4_096
+MAX_GRID_ID = 2**31 - 1
 
 
 class PayloadError(ValueError):
@@ -42,21 +51,37 @@ def _object(value: Any, where: str) -> dict:
     return value
 
 
+def _is_number(value: Any) -> bool:
+    """A finite JSON number (booleans are not numbers; NaN and Infinity are not JSON)."""
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
+
+
 def _number(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise PayloadError(f"{where} must be a number (got {value!r}).", where)
+    if not _is_number(value):
+        raise PayloadError(f"{where} must be a finite number (got {_shown(value)}).", where)
     return float(value)
 
 
-def _whole(value: Any, where: str, minimum: int = 0) -> int:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or int(value) != value
-        or value < minimum
-    ):
-        raise PayloadError(f"{where} must be a whole number of at least {minimum} (got {value!r}).", where)
+def _whole(value: Any, where: str, minimum: int = 0, maximum: int = 2**53) -> int:
+    if not _is_number(value) or int(value) != value or not minimum <= value <= maximum:
+        raise PayloadError(
+            f"{where} must be a whole number from {minimum} to {maximum:,} (got {_shown(value)}).", where
+        )
     return int(value)
+
+
+def _text(value: Any, where: str, maximum: int) -> str:
+    if not isinstance(value, str):
+        raise PayloadError(f"{where} must be a string (got {_shown(value)}).", where)
+    if len(value) > maximum:
+        raise PayloadError(f"{where} is {len(value):,} characters long: keep it to {maximum:,}.", where)
+    return value
+
+
+def _shown(value: Any) -> str:
+    """A value for a message, cut short: a client may send megabytes."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _flag(value: Any, where: str) -> bool:
@@ -107,6 +132,11 @@ class Bounds:
 
 def crs_from_url(crs: str) -> str:
     """Sentinel Hub CRS URLs (http://www.opengis.net/def/crs/EPSG/0/32633) to 'EPSG:32633'."""
+    if not isinstance(crs, str):
+        raise PayloadError(
+            f"The CRS must be a string such as http://www.opengis.net/def/crs/EPSG/0/4326 (got {_shown(crs)}).",
+            "processRequest.input.bounds.properties.crs",
+        )
     text = crs.strip()
     lowered = text.lower()
     if lowered.endswith("/ogc/1.3/crs84") or lowered.endswith(":crs84"):
@@ -115,7 +145,7 @@ def crs_from_url(crs: str) -> str:
         index = lowered.find(marker)
         if index >= 0:
             code = text[index + len(marker) :]
-            if code.isdigit():
+            if code.isdigit() and len(code) <= 6:
                 return f"EPSG:{code}"
     raise PayloadError(
         f"Unsupported CRS {crs!r}: use http://www.opengis.net/def/crs/EPSG/0/<code> "
@@ -312,9 +342,12 @@ def parse_process_request(body: Any, where: str = "processRequest", batch: bool 
 
 def _parse_bounds(body: Any, where: str) -> Bounds:
     body = _object(body, where)
-    properties = body.get("properties") or {}
+    properties = _object(body.get("properties") or {}, f"{where}.properties")
     crs = properties.get("crs", "http://www.opengis.net/def/crs/OGC/1.3/CRS84")
-    crs_from_url(crs)  # validates
+    try:
+        crs_from_url(crs)  # validates
+    except PayloadError as exc:
+        raise PayloadError(str(exc), f"{where}.properties.crs") from None
     bbox = body.get("bbox")
     geometry = body.get("geometry")
     if bbox is None and geometry is None:
@@ -327,12 +360,48 @@ def _parse_bounds(body: Any, where: str) -> Bounds:
             raise PayloadError(f"{where}.bbox must have minX < maxX and minY < maxY.", f"{where}.bbox")
     if geometry is not None:
         geometry = _object(geometry, f"{where}.geometry")
-        if geometry.get("type") not in ("Polygon", "MultiPolygon"):
-            raise PayloadError(
-                f"{where}.geometry must be a GeoJSON Polygon or MultiPolygon (got {geometry.get('type')!r}).",
-                f"{where}.geometry",
-            )
+        check_polygon_geometry(geometry, f"{where}.geometry")
     return Bounds(crs=crs, bbox=bbox, geometry=geometry)
+
+
+def check_polygon_geometry(geometry: dict, where: str) -> None:
+    """A GeoJSON Polygon or MultiPolygon whose rings are lists of [x, y] finite numbers, at most MAX_VERTICES."""
+    kind = geometry.get("type")
+    if kind not in ("Polygon", "MultiPolygon"):
+        raise PayloadError(
+            f"{where} must be a GeoJSON Polygon or MultiPolygon (got {_shown(kind)}).", f"{where}.type"
+        )
+    coordinates = geometry.get("coordinates")
+    polygons = [coordinates] if kind == "Polygon" else coordinates
+    shape = "[[[x, y], ...], ...]" if kind == "Polygon" else "[[[[x, y], ...], ...], ...]"
+    if not isinstance(polygons, list) or not polygons:
+        raise PayloadError(f"{where}.coordinates must be a list {shape}.", f"{where}.coordinates")
+    vertices = 0
+    for polygon in polygons:
+        if not isinstance(polygon, list) or not polygon:
+            raise PayloadError(f"{where}.coordinates must be a list {shape}.", f"{where}.coordinates")
+        for ring in polygon:
+            if not isinstance(ring, list) or len(ring) < 4:
+                raise PayloadError(
+                    f"{where}.coordinates: every ring needs at least 4 positions [x, y] (the first repeated "
+                    "at the end).",
+                    f"{where}.coordinates",
+                )
+            vertices += len(ring)
+            if vertices > MAX_VERTICES:
+                raise PayloadError(
+                    f"{where} has more than {MAX_VERTICES:,} vertices: simplify it (in QGIS: Vector > Geometry "
+                    "Tools > Simplify) or split the area into several requests.",
+                    f"{where}.coordinates",
+                )
+            for position in ring:
+                if not (
+                    isinstance(position, list) and 2 <= len(position) <= 3 and all(map(_is_number, position))
+                ):
+                    raise PayloadError(
+                        f"{where}.coordinates: {_shown(position)} is not a position [x, y] of finite numbers.",
+                        f"{where}.coordinates",
+                    )
 
 
 def _parse_data(body: Any, where: str) -> DataInput:
@@ -392,28 +461,35 @@ def _parse_data(body: Any, where: str) -> DataInput:
         upsampling=resampling["upsampling"],
         downsampling=resampling["downsampling"],
         harmonize_values=_flag(harmonize, f"{where}.processing.harmonizeValues"),
-        id=body.get("id"),
+        id=None if body.get("id") is None else _text(body["id"], f"{where}.id", 128),
     )
 
 
 def _parse_response(body: Any, where: str) -> ResponseSpec:
     body = _object(body, where)
     identifier = body.get("identifier", "default")
-    if not isinstance(identifier, str) or not identifier:
-        raise PayloadError(f"{where}.identifier must be a non-empty string.", f"{where}.identifier")
+    try:
+        check_safe_name(identifier, f"{where}.identifier")
+    except UnsafeNameError as exc:
+        raise PayloadError(str(exc), f"{where}.identifier") from None
     format_type = _object(body.get("format") or {}, f"{where}.format").get("type", TIFF)
+    if not isinstance(format_type, str):
+        raise PayloadError(
+            f"{where}.format.type must be a media type such as {TIFF} (got {_shown(format_type)}).",
+            f"{where}.format.type",
+        )
     return ResponseSpec(identifier=identifier, format=format_type)
 
 
 def parse_tiling_grid(body: Any, where: str) -> TilingGridSpec:
     body = _object(body, where)
-    grid_id = _whole(_require(body, "id", where), f"{where}.id")
+    grid_id = _whole(_require(body, "id", where), f"{where}.id", 0, MAX_GRID_ID)
     resolution = _number(_require(body, "resolution", where), f"{where}.resolution")
     return TilingGridSpec(
         id=grid_id,
         resolution=resolution,
-        buffer_x=_whole(body.get("bufferX", 0), f"{where}.bufferX"),
-        buffer_y=_whole(body.get("bufferY", 0), f"{where}.bufferY"),
+        buffer_x=_whole(body.get("bufferX", 0), f"{where}.bufferX", 0, MAX_BUFFER_PX),
+        buffer_y=_whole(body.get("bufferY", 0), f"{where}.bufferY", 0, MAX_BUFFER_PX),
     )
 
 
@@ -474,9 +550,7 @@ def parse_v1_create(body: Any) -> BatchRequestSpec:
         output = RasterOutput(path=f"s3://{bucket}")
     else:
         raise PayloadError("Say where to deliver the tiles: bucketName or output.defaultTilePath.", "output")
-    description = body.get("description") or ""
-    if not isinstance(description, str):
-        raise PayloadError("description must be a string.", "description")
+    description = parse_description(body.get("description"))
     return BatchRequestSpec(process_request, grid, output, description)
 
 
@@ -571,10 +645,13 @@ def parse_v2_create(body: Any) -> BatchRequestSpec:
         )
     url, credentials = parse_s3_bucket_info(_require(output_json, "delivery", "output"), "output.delivery")
     output = _parse_output_options(output_json, "output", url, credentials)
-    description = body.get("description") or ""
-    if not isinstance(description, str):
-        raise PayloadError("description must be a string.", "description")
+    description = parse_description(body.get("description"))
     return BatchRequestSpec(process_request, grid, output, description, features)
+
+
+def parse_description(value: Any) -> str:
+    """A request's description: a string of at most MAX_DESCRIPTION_CHARS ("" when left out)."""
+    return "" if value is None else _text(value, "description", MAX_DESCRIPTION_CHARS)
 
 
 def strip_v2_secrets(body: dict) -> tuple[dict, dict]:

@@ -46,6 +46,27 @@ def _artefact_url(output_url: str, name: str) -> str:
     return f"{artefact_folder(output_url).rstrip('/')}/{name}"
 
 
+# --- names that become parts of paths --------------------------------------------------------------
+# Output ids, response identifiers and GeoPackage feature identifiers become file and key names
+# (<outputId>, <tileName>, scratch files): one rule for all of them, so none can climb out of a folder.
+SAFE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+
+
+class UnsafeNameError(ValueError):
+    """A name that would become part of a path has characters outside the safe set."""
+
+
+def check_safe_name(value: object, what: str) -> str:
+    """`value` if it is 1-128 letters, digits, `_` or `-`; UnsafeNameError (a message naming `what`) otherwise."""
+    if isinstance(value, str) and SAFE_NAME.match(value):
+        return value
+    shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:77] + "..."
+    raise UnsafeNameError(
+        f"{what} {shown} cannot be used: it becomes a file name, so use 1-128 letters, digits, '_' or '-' "
+        "(for example NDVI or data_mask)."
+    )
+
+
 # --- templates: checked at creation (engine) and before sending (plugin) ---------------------------
 
 _PLACEHOLDER = re.compile(r"<[^<>/]*>")  # any placeholder, known or not (unknown ones are refused)
@@ -116,6 +137,17 @@ class TilePathTemplate:
         return artefact_folder(self.template)
 
     def url(self, request_id: str, tile_name: str, tile_id: int, output_id: str, extension: str) -> str:
+        """The URL of one output; every name put into the template is checked (OutputPathError)."""
+        try:
+            for value, what in (
+                (request_id, "Request id"),
+                (tile_name, "Tile name"),
+                (output_id, "Output id"),
+            ):
+                check_safe_name(value, what)
+            check_safe_name(extension, "Format extension")
+        except UnsafeNameError as exc:
+            raise OutputPathError(str(exc)) from None
         return (
             self.template.replace("<requestId>", request_id)
             .replace("<tileName>", tile_name)

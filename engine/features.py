@@ -18,6 +18,7 @@ import shapely.geometry
 from osgeo import ogr, osr
 
 from ..core.batch_models import FEATURE_MAX_PX, GeoPackageInput
+from ..core.output_paths import UnsafeNameError, check_safe_name
 from .output.delivery import DeliveryError, delivery_for
 from .store import TileRecord
 
@@ -81,6 +82,10 @@ def _tiles(
             where = f"feature {fid} of table {table!r}"
             if not identifier:
                 raise FeatureError(f"The identifier of {where} is empty: every feature needs one.")
+            try:  # it names the feature's output files (<tileName>)
+                check_safe_name(identifier, f"The identifier of {where}")
+            except UnsafeNameError as exc:
+                raise FeatureError(str(exc)) from None
             if identifier in identifiers:
                 raise FeatureError(
                     f"Identifier {identifier!r} is used twice ({identifiers[identifier]} and {where}): "

@@ -41,7 +41,7 @@ from ..core.crs import CrsError, spatial_reference
 from .config import Settings
 from .data import DataError, TargetGrid, UnknownCollectionError, collection_bands, open_source
 from .errors import ApiError, bad_request
-from .evalscript import EvalscriptError, EvalscriptRuntime, Limits, ScriptSetup, TileResult
+from .evalscript import EvalscriptError, EvalscriptRuntime, Limits, ScriptCancelled, ScriptSetup, TileResult
 from .evalscript.convert import final_type
 from .output.writer import CogParameters, RasterPlacement, TiffMetadata, write_geotiff, write_userdata
 from .processor import SYNTHETIC, search_scenes, time_range, wgs84_bbox
@@ -158,12 +158,14 @@ def render_preview(
             "input.data",
         )
     _check_formats(request.responses)
-    limits = Limits(time_limit_s=settings.tile_time_limit_s, heap_mb=settings.script_heap_mb)
+    limits = settings.script_limits
     try:
         warm = runtimes.get(request.evalscript, limits)
         setup = warm.setup
         _check_request(request, setup, settings)
         result, samples = _evaluate(request, warm, grid, settings)
+    except ScriptCancelled as exc:
+        raise ApiError(503, exc.message, "COMMON_EXCEPTION") from None
     except EvalscriptError as exc:  # already the whole message, with the line and column
         raise bad_request(str(exc), "evalscript") from None
     except UnknownCollectionError as exc:
@@ -427,8 +429,10 @@ def encode_responses(
     )
     members = []
     with tempfile.TemporaryDirectory(prefix="tilewise-preview-") as scratch:
-        for response in responses:
-            path = Path(scratch) / f"{response.identifier}.{response.extension}"
+        for index, response in enumerate(responses):
+            # a fixed scratch name (nothing the request says becomes a local path); the tar member keeps
+            # the identifier, which sentinelhub-py decodes by
+            path = Path(scratch) / f"response-{index}.{response.extension}"
             if response.identifier == USERDATA:
                 _write_json(path, result.userdata, synthetic)
             else:
@@ -438,7 +442,7 @@ def encode_responses(
                     _write_tiff(path, raster.data, raster.sample_type, raster.nodata_value, grid, metadata)
                 else:
                     _write_picture(path, raster.data, response.format)
-            members.append((path.name, path.read_bytes()))
+            members.append((f"{response.identifier}.{response.extension}", path.read_bytes()))
     return members
 
 

@@ -38,7 +38,7 @@ from .tasks import TileJob, TileOutcome
 log = logging.getLogger(__name__)
 SYNTHETIC = "tilewise:synthetic"
 SENTINEL_2A_FIRST_DAY = datetime(2015, 6, 23, tzinfo=timezone.utc)
-_RUNTIMES: OrderedDict[tuple[str, float, int], EvalscriptRuntime] = OrderedDict()
+_RUNTIMES: OrderedDict[tuple[str, Limits], EvalscriptRuntime] = OrderedDict()
 _RUNTIME_CACHE_SIZE = 4
 
 
@@ -50,12 +50,12 @@ class OutputsExist(TileError):
     """Outputs of the tile are already there and the request neither overwrites nor skips them."""
 
 
-def runtime_for(source: str, time_limit_s: float, heap_mb: int = 1024) -> EvalscriptRuntime:
+def runtime_for(source: str, limits: Limits) -> EvalscriptRuntime:
     """One V8 runtime per script per worker process, reused from tile to tile."""
-    key = (source, time_limit_s, heap_mb)
+    key = (source, limits)
     runtime = _RUNTIMES.get(key)
     if runtime is None:
-        runtime = EvalscriptRuntime(source, Limits(time_limit_s=time_limit_s, heap_mb=heap_mb))
+        runtime = EvalscriptRuntime(source, limits)
         _RUNTIMES[key] = runtime
         while len(_RUNTIMES) > _RUNTIME_CACHE_SIZE:
             _RUNTIMES.popitem(last=False)[1].close()
@@ -116,7 +116,7 @@ def _process(job: TileJob, started: float) -> TileOutcome:
         return TileOutcome(job.request_id, job.tile_id, skipped=True, outputs=[p.url for p in planned])
 
     watch.lap("prepare")
-    runtime = runtime_for(request.evalscript, job.engine.tile_time_limit_s, job.engine.script_heap_mb)
+    runtime = runtime_for(request.evalscript, job.engine.limits)
     setup = runtime.setup
     watch.lap("compile")
     data = request.data[0]
@@ -201,8 +201,9 @@ def _write_outputs(
     cog: Optional[CogParameters],
 ) -> list[tuple[PlannedOutput, Path]]:
     files = []
-    for output in planned:
-        path = scratch / f"{output.identifier}.{output.url.rsplit('.', 1)[-1]}"
+    for index, output in enumerate(planned):
+        # a fixed name: nothing the request says ever becomes part of a local path
+        path = scratch / f"output-{index}.{output.url.rsplit('.', 1)[-1]}"
         if output.identifier == USERDATA:
             write_userdata(path, result.userdata, metadata.synthetic)
         else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional
 
+from ...core.output_paths import UnsafeNameError, check_safe_name
 from ..samples import Mosaicking, Units
 from .errors import EvalscriptError
 
@@ -137,8 +138,10 @@ def _outputs(raw: Any) -> tuple[OutputSpec, ...]:
                 "Each setup().output entry must be an object {id, bands, sampleType}.", "setup"
             )
         output_id = entry.get("id", "default")
-        if not isinstance(output_id, str) or not output_id:
-            raise EvalscriptError("An output id must be a non-empty string.", "setup")
+        try:
+            check_safe_name(output_id, "setup().output id")
+        except UnsafeNameError as exc:
+            raise EvalscriptError(str(exc), "setup") from None
         bands = entry.get("bands", 1)
         if not isinstance(bands, (int, float)) or int(bands) != bands or bands < 0:
             raise EvalscriptError(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tilewise.engine.evalscript import EvalscriptError, EvalscriptRuntime, compile_script
+from tilewise.engine.evalscript import EvalscriptError, EvalscriptRuntime, Limits, compile_script
 
 HEAD = "//VERSION=3\n"
 SETUP = 'function setup() { return {input: ["B04"], output: {bands: 1}}; }\n'
@@ -17,14 +17,14 @@ def setup_with(body: str) -> str:
 
 def fails(source: str) -> EvalscriptError:
     with pytest.raises(EvalscriptError) as info:
-        compile_script(source)
+        compile_script(source, Limits())
     assert info.value.message in str(info.value)
     return info.value
 
 
 def fails_on_tile(source: str, kit, values=None) -> EvalscriptError:
     plane = np.zeros((2, 2), np.float32) if values is None else np.asarray(values, np.float32)
-    with EvalscriptRuntime(source) as runtime, pytest.raises(EvalscriptError) as info:
+    with EvalscriptRuntime(source, Limits()) as runtime, pytest.raises(EvalscriptError) as info:
         runtime.evaluate(kit.simple({"B04": plane}))
     return info.value
 
@@ -91,7 +91,9 @@ def test_missing_functions(source, fragment):
             '{input: ["B04"], output: [{id: "a", bands: 1}, {id: "a", bands: 2}]}',
             "Two outputs are called 'a'",
         ),
-        ('{input: ["B04"], output: {id: 7, bands: 1}}', "output id must be a non-empty string"),
+        ('{input: ["B04"], output: {id: 7, bands: 1}}', "output id 7 cannot be used"),
+        # an output id becomes a file name: one that climbs out of the output folder is refused
+        ('{input: ["B04"], output: {id: "../../tmp/x", bands: 1}}', "output id '../../tmp/x' cannot be used"),
         ('{input: ["B04"], output: {bands: 1, nodataValue: "none"}}', "nodataValue must be a number"),
         ('{input: ["B04"], output: {bands: 1}, mosaicking: "DAILY"}', "mosaicking is 'DAILY'"),
     ],
@@ -117,7 +119,7 @@ def test_exception_in_evaluate_pixel_has_line_and_column_and_runtime_stays_usabl
     source = (
         HEAD + SETUP + "function evaluatePixel(s) {\n  var a = s.B04 > 0 ? null : {f: 1};\n  return [a.f];\n}"
     )
-    with EvalscriptRuntime(source) as runtime:
+    with EvalscriptRuntime(source, Limits()) as runtime:
         with pytest.raises(EvalscriptError) as info:
             runtime.evaluate(kit.simple({"B04": np.ones((3, 3))}))
         error = info.value
@@ -146,7 +148,7 @@ def test_exceptions_in_hooks_name_the_hook_and_line(kit, hook, code):
         + "function evaluatePixel(s) { return [1]; }\n"
         + code
     )
-    with EvalscriptRuntime(source) as runtime, pytest.raises(EvalscriptError) as info:
+    with EvalscriptRuntime(source, Limits()) as runtime, pytest.raises(EvalscriptError) as info:
         samples = runtime.pre_process_scenes([kit.orbit(2), kit.orbit(1)])
         runtime.evaluate(kit.stack({"B04": np.zeros((len(samples), 2, 2))}, samples))
     assert info.value.kind == "runtime" and hook in str(info.value) and info.value.line == 5
@@ -204,7 +206,7 @@ def test_length_mismatch_is_padded_or_cut_with_one_warning_per_output(kit):
         "}"
     )
     values = np.arange(12, dtype=np.float32).reshape(3, 4) % 4  # 0, 1 -> short/long, 2 -> long, 3 -> exact
-    with EvalscriptRuntime(source) as runtime:
+    with EvalscriptRuntime(source, Limits()) as runtime:
         result = runtime.evaluate(kit.simple({"B04": values}))
     a, b = result.outputs["a"].data, result.outputs["b"].data
     np.testing.assert_array_equal(a[0], values)
