@@ -32,6 +32,7 @@ from testkit import EngineServer, local_engine, moto_server  # noqa: E402
 
 from tilewise.core.area import AreaOfInterest  # noqa: E402
 from tilewise.core.grids import tiles_for_area  # noqa: E402
+from tilewise.engine.evalscript import Limits  # noqa: E402
 from tilewise.engine.processor import process_tile  # noqa: E402
 from tilewise.engine.tasks import EngineContext, TileJob  # noqa: E402
 
@@ -79,7 +80,7 @@ def overhead(output_root: Path) -> None:
     )
     tiles = tiles_for_area(area, 1, 10, 50, 50).tiles
     request = tutorial_request("unused")["processRequest"]
-    context = EngineContext(catalog="demo", output_root=str(output_root))
+    context = EngineContext(catalog="demo", output_root=str(output_root), limits=Limits())
     totals: dict[str, float] = {}
     wall = 0.0
     for tile in tiles:

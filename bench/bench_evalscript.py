@@ -82,7 +82,7 @@ def bare_ndvi_loop(red: np.ndarray, nir: np.ndarray) -> float:
 def simple_ndvi(rng) -> None:
     red, nir = planes(rng, 1, 1000)
     data = SampleStack(samples(1), {"B04": red, "B08": nir}, np.ones((1, 1000, 1000), np.uint8), 1000, 1000)
-    with EvalscriptRuntime(NDVI) as runtime:
+    with EvalscriptRuntime(NDVI, Limits()) as runtime:
         t_runtime = best_of(lambda: runtime.evaluate(data))
         got = runtime.evaluate(data).outputs["default"].data
     t_numpy = best_of(lambda: (nir - red) / (nir + red))
@@ -96,7 +96,7 @@ def simple_ndvi(rng) -> None:
 def orbit_max(rng) -> None:
     red, nir = planes(rng, 6, 1000)
     data = SampleStack(samples(6), {"B04": red, "B08": nir}, np.ones((6, 1000, 1000), np.uint8), 1000, 1000)
-    with EvalscriptRuntime(MAX_NDVI) as runtime:
+    with EvalscriptRuntime(MAX_NDVI, Limits()) as runtime:
         t_runtime = best_of(lambda: runtime.evaluate(data))
         got = runtime.evaluate(data).outputs["default"].data[0]
     t_numpy = best_of(lambda: ((nir - red) / (nir + red)).max(axis=0))
@@ -165,7 +165,7 @@ def memory_child(size: int) -> None:
     red = rng.random((1, size, size), dtype=np.float32)
     nir = rng.random((1, size, size), dtype=np.float32)
     data = SampleStack(samples(1), {"B04": red, "B08": nir}, np.ones((1, size, size), np.uint8), size, size)
-    runtime = EvalscriptRuntime(NDVI)
+    runtime = EvalscriptRuntime(NDVI, Limits())
     runtime.evaluate(SampleStack(samples(1), {"B04": red[:, :1], "B08": nir[:, :1]},
                                  np.ones((1, 1, size), np.uint8), 1, size))  # fmt: skip
     before = current_rss_mib()

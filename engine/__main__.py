@@ -9,6 +9,7 @@ import uvicorn
 
 from .app import create_app
 from .config import ConfigError, Settings
+from .evalscript import cancel_running_scripts
 
 
 def main() -> None:
@@ -18,7 +19,16 @@ def main() -> None:
     except ConfigError as error:  # a setting to fix, not a crash: one line, no traceback
         sys.exit(f"tilewise engine: {error}")
     app = create_app(settings)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+    EngineServer(uvicorn.Config(app, host=settings.host, port=settings.port, log_level="info")).run()
+
+
+class EngineServer(uvicorn.Server):
+    """uvicorn, but a stop signal also stops the evalscripts that requests are running: uvicorn waits for
+    open requests before it stops, and a request's script may run for the whole tile time limit."""
+
+    def handle_exit(self, sig: int, frame) -> None:
+        cancel_running_scripts()
+        super().handle_exit(sig, frame)
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ from .config import Settings
 from .credentials import delivery_credentials, features_credentials
 from .data import UnknownCollectionError, collection_bands
 from .errors import ApiError, bad_request
-from .evalscript import EvalscriptError, ScriptSetup, compile_script
+from .evalscript import EvalscriptError, ScriptCancelled, ScriptSetup, compile_script
 from .features import FeatureError, read_features
 from .output.delivery import DeliveryError, delivery_for
 from .output.paths import OutputPathError, TilePathTemplate
@@ -73,7 +73,10 @@ class Analyser:
     def check_new(self, api_version: int, spec: BatchRequestSpec) -> Optional[int]:
         """Everything checkable without a remote call; returns the number of tiles (None: known after
         analysis, for GeoPackage input). Raises a 400 ApiError."""
-        checked = self._check(api_version, spec)
+        try:
+            checked = self._check(api_version, spec)
+        except ScriptCancelled as exc:
+            raise ApiError(503, exc.message, "COMMON_EXCEPTION") from None
         if spec.tiling_grid is None:
             return None
         try:
@@ -101,7 +104,9 @@ class Analyser:
         except (AreaError, CrsError, PayloadError) as exc:
             raise bad_request(str(exc), "processRequest.input.bounds") from None
         try:
-            script = compile_script(request.evalscript)
+            script = compile_script(request.evalscript, self.settings.check_limits)
+        except ScriptCancelled:
+            raise  # the engine is stopping: not the request's fault
         except EvalscriptError as exc:
             raise bad_request(f"The evalscript is not valid: {exc}", "processRequest.evalscript") from None
         if len(request.data) != 1:
@@ -293,8 +298,7 @@ class Analyser:
                 catalog=self.settings.catalog,
                 output_root=str(self.settings.outputs),
                 s3_endpoint_url=self.settings.s3_endpoint_url,
-                tile_time_limit_s=self.settings.tile_time_limit_s,
-                script_heap_mb=self.settings.script_heap_mb,
+                limits=self.settings.script_limits,
             ),
             credentials=delivery_credentials(record),
             resume=resume,

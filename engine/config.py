@@ -7,10 +7,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Optional
 
+from .evalscript.runtime import Limits
+
 DEFAULT_PORT = 8765
 DEFAULT_CLIENT_ID = "tilewise"
 # Only meant for an engine on 127.0.0.1; the engine warns when it listens elsewhere with it.
 DEFAULT_CLIENT_SECRET = "tilewise-local-secret"
+# Create and analysis run the script's top level and setup() to check the request: they answer a client (or
+# hold the analysis thread), so they get a short cap of the tile time limit. Tiles and previews get it all.
+CHECK_TIME_LIMIT_S = 10.0
 
 
 class ConfigError(ValueError):
@@ -37,11 +42,26 @@ class Settings:
     stop_restart_wait_s: float = 0.0  # v2: Sentinel Hub makes a stopped request wait 30 min; 0 = no wait
     executor: str = "local"  # local (process pool), dask-local (LocalCluster), dask://host:port (a scheduler)
     dask_timeout_s: float = 600.0  # jobs wait this long for a lost Dask scheduler, then fail; 0 = forever
+    max_body_mb: int = 10  # largest request body the API reads
 
     @property
     def outputs(self) -> Path:
         """The only folder that file:// delivery may write under."""
         return (self.output_root or self.data_dir / "outputs").resolve()
+
+    @property
+    def script_limits(self) -> Limits:
+        """V8 limits of a tile or a preview: TILEWISE_TILE_TIME_LIMIT and TILEWISE_SCRIPT_HEAP_MB."""
+        return Limits(time_limit_s=self.tile_time_limit_s, heap_mb=self.script_heap_mb)
+
+    @property
+    def check_limits(self) -> Limits:
+        """V8 limits of the checks at create and analysis: the same heap, at most CHECK_TIME_LIMIT_S."""
+        return Limits(
+            time_limit_s=min(self.tile_time_limit_s, CHECK_TIME_LIMIT_S),
+            heap_mb=self.script_heap_mb,
+            checking=True,
+        )
 
     @property
     def database(self) -> Path:
@@ -90,6 +110,7 @@ class Settings:
             stop_restart_wait_s=float(number("TILEWISE_STOP_RESTART_WAIT", 0, 0)),
             executor=executor,
             dask_timeout_s=float(number("TILEWISE_DASK_TIMEOUT", 600, 0)),
+            max_body_mb=number("TILEWISE_MAX_BODY_MB", 10),
         )
 
     @property

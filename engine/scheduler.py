@@ -17,6 +17,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Callable, Optional
 
+from .evalscript import ScriptCancelled
 from .store import IN_FLIGHT, UNFINISHED, JobStore, RequestRecord, RequestStatus, TileRecord, TileStatus
 from .tasks import TileJob, TileOutcome
 
@@ -129,6 +130,8 @@ class Scheduler:
                 continue
             try:
                 result = future.result()
+            except ScriptCancelled:
+                continue  # the engine is stopping: the request stays ANALYSING and is analysed after a restart
             except Exception as exc:
                 log.info("Request %s failed analysis: %s", request_id, exc)
                 self.store.transition(

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
+from .evalscript.runtime import Limits
+
 
 @dataclass(frozen=True)
 class EngineContext:
@@ -16,9 +18,8 @@ class EngineContext:
 
     catalog: str
     output_root: str
+    limits: Limits  # the engine's V8 limits (Settings.script_limits)
     s3_endpoint_url: Optional[str] = None
-    tile_time_limit_s: float = 600.0
-    script_heap_mb: int = 1024
 
 
 @dataclass(frozen=True)

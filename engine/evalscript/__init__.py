@@ -1,7 +1,15 @@
 """The Evalscript V3 runtime: Sentinel Hub's evalscripts, run in an embedded V8 (docs/evalscript.md)."""
 
 from .errors import EvalscriptError
-from .runtime import EvalscriptRuntime, Limits, OutputRaster, TileResult, compile_script
+from .runtime import (
+    EvalscriptRuntime,
+    Limits,
+    OutputRaster,
+    ScriptCancelled,
+    TileResult,
+    cancel_running_scripts,
+    compile_script,
+)
 from .setup import OutputSpec, ScriptSetup
 
 __all__ = [
@@ -10,7 +18,9 @@ __all__ = [
     "Limits",
     "OutputRaster",
     "OutputSpec",
+    "ScriptCancelled",
     "ScriptSetup",
     "TileResult",
+    "cancel_running_scripts",
     "compile_script",
 ]

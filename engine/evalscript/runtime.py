@@ -9,7 +9,10 @@ the next tile gets a new one.
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import json
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -32,9 +35,50 @@ HOOKS = ("preProcessScenes", "updateOutput", "updateOutputMetadata")
 
 @dataclass(frozen=True)
 class Limits:
-    time_limit_s: float = 600.0  # per tile, all chunks and hooks together
+    """What one script may use. The engine builds them from its settings (Settings.script_limits); every
+    compile and evaluation takes them as an argument, so no code path falls back to these defaults unasked."""
+
+    time_limit_s: float = 600.0  # per tile (or per check), all chunks and hooks together
     heap_mb: int = 1024  # V8 heap of one context
     chunk_pixels: int = 262_144  # pixels per call into JS: bounds memory whatever the tile size
+    # set for the checks at create and analysis, whose time limit is a short cap of the engine's, not the tile's
+    checking: bool = False
+
+    def time_message(self, during: str = "") -> str:
+        running = f" while running {during}" if during else ""
+        if self.checking:
+            return (
+                f"The evalscript's top-level code and setup() did not finish within {self.time_limit_s:g} s{running}, "
+                "when the request was checked: keep work out of the top level and setup() (do it in evaluatePixel)."
+            )
+        return (
+            f"The evalscript exceeded the time limit of {self.time_limit_s:g} s per tile{running} (raise it with "
+            "TILEWISE_TILE_TIME_LIMIT, or Limits.time_limit_s)."
+        )
+
+
+class ScriptCancelled(EvalscriptError):
+    """The engine is shutting down and stopped the script (cancel_running_scripts)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The engine is shutting down and stopped the evalscript: send the request again.", "limit"
+        )
+
+
+# Evaluations in flight in this process, so a shutting-down engine can stop them (SIGTERM must not wait for a
+# runaway script). Once cancelled, a process runs no more scripts.
+_RUNNING: set[concurrent.futures.Future] = set()
+_RUNNING_LOCK = threading.Lock()
+_CANCELLED = threading.Event()
+
+
+def cancel_running_scripts() -> int:
+    """Stop every evalscript running in this process and refuse new ones; returns how many were stopped."""
+    _CANCELLED.set()
+    with _RUNNING_LOCK:
+        running = list(_RUNNING)
+    return sum(future.cancel() for future in running)
 
 
 @dataclass
@@ -74,7 +118,7 @@ class _Context:
         self.eval(PRELUDE, "the engine prelude")
         self.eval(f"__tw_externalLimit = {limits.heap_mb * 1024 * 1024}", "the engine prelude")
         try:
-            self.racer.eval(source + f"\n//# sourceURL={SCRIPT_URL}\n", timeout_sec=self._remaining())
+            self._run(source + f"\n//# sourceURL={SCRIPT_URL}\n")
         except JSParseException as exc:
             self.close()
             raise from_parse_error(str(exc), source) from None
@@ -86,22 +130,14 @@ class _Context:
     def _remaining(self) -> float:
         remaining = self.deadline - time.monotonic()
         if remaining <= 0:
-            raise EvalscriptError(
-                f"The evalscript exceeded the time limit of {self.limits.time_limit_s:g} s per tile "
-                "(raise it with TILEWISE_TILE_TIME_LIMIT, or Limits.time_limit_s).",
-                "limit",
-            )
+            raise EvalscriptError(self.limits.time_message(), "limit")
         return remaining
 
     def _translate(self, exc: Exception, during: str) -> EvalscriptError:
         if isinstance(exc, EvalscriptError):
             return exc
         if isinstance(exc, JSTimeoutException):
-            return EvalscriptError(
-                f"The evalscript exceeded the time limit of {self.limits.time_limit_s:g} s per tile while running "
-                f"{during} (raise it with TILEWISE_TILE_TIME_LIMIT, or Limits.time_limit_s).",
-                "limit",
-            )
+            return EvalscriptError(self.limits.time_message(during), "limit")
         text = str(exc)
         if (
             isinstance(exc, JSOOMException)
@@ -121,9 +157,35 @@ class _Context:
 
     def eval(self, code: str, during: str) -> Any:
         try:
-            return self.racer.eval(code, timeout_sec=self._remaining())
+            return self._run(code)
         except JSEvalException as exc:
             raise self._translate(exc, during) from None
+
+    def _run(self, code: str) -> Any:
+        """MiniRacer.eval with its time limit, made cancellable by cancel_running_scripts()."""
+        timeout = self._remaining()
+        if _CANCELLED.is_set():
+            raise ScriptCancelled()
+
+        async def run() -> Any:
+            try:
+                return await asyncio.wait_for(self.racer.eval_cancelable(code), timeout)
+            except asyncio.TimeoutError:
+                raise JSTimeoutException() from None
+
+        # mini-racer's own event loop thread runs V8 tasks; its eval() does the same, minus the handle we keep
+        future = asyncio.run_coroutine_threadsafe(run(), self.racer._ctx.event_loop)
+        with _RUNNING_LOCK:
+            _RUNNING.add(future)
+        try:
+            if _CANCELLED.is_set():  # cancelled between the check above and the registration
+                future.cancel()
+            return future.result()
+        except concurrent.futures.CancelledError:
+            raise ScriptCancelled() from None
+        finally:
+            with _RUNNING_LOCK:
+                _RUNNING.discard(future)
 
     def close(self) -> None:
         self.racer.close()
@@ -155,12 +217,11 @@ def _return_error(text: str) -> EvalscriptError:
     return EvalscriptError(message, "output", frame.line, frame.column)
 
 
-def compile_script(source: str, limits: Optional[Limits] = None) -> ScriptSetup:
+def compile_script(source: str, limits: Limits) -> ScriptSetup:
     """Parse and validate a script; returns what its setup() declares. Raises EvalscriptError."""
     if not isinstance(source, str) or not source.strip():
         raise EvalscriptError("The evalscript is empty.", "setup")
     check_version(source)
-    limits = limits or Limits()
     context = _Context(source, limits, time.monotonic() + limits.time_limit_s)
     try:
         kinds = json.loads(
@@ -230,9 +291,9 @@ def _scenes_spec(samples: list[Sample], mosaicking: Mosaicking, time_from, time_
 class EvalscriptRuntime:
     """A script ready to evaluate tiles; one per script and worker process."""
 
-    def __init__(self, source: str, limits: Optional[Limits] = None):
+    def __init__(self, source: str, limits: Limits):
         self.source = source
-        self.limits = limits or Limits()
+        self.limits = limits
         self.setup = compile_script(source, self.limits)
         self._ctx: Optional[_Context] = None
         self._driver_outputs: Optional[tuple[OutputSpec, ...]] = None

@@ -56,7 +56,7 @@ def reflectances(rng, shape, low=0.01, high=0.6):
 
 def test_tutorial_true_color_returns_b04_b03_b02_stretched_to_uint8(rng):
     bands = {b: reflectances(rng, (37, 53), 0.0, 1.2) for b in ("B02", "B03", "B04")}
-    with EvalscriptRuntime(TUTORIAL_TRUE_COLOR) as runtime:
+    with EvalscriptRuntime(TUTORIAL_TRUE_COLOR, Limits()) as runtime:
         assert runtime.setup.bands == ("B02", "B03", "B04")
         assert runtime.setup.units["B04"] == Units.REFLECTANCE
         result = runtime.evaluate(simple(bands))
@@ -101,7 +101,7 @@ def test_tutorial_interpolation_script_runs_unmodified_on_orbits(rng):
     clm = rng.choice(np.array([0, 0, 0, 1, 255], np.float32), (n, h, w))
     mask = (rng.random((n, h, w)) > 0.1).astype(np.uint8)
     data = stack({"B04": b04, "B08": b08, "CLM": clm}, orbits(days), mask)
-    with EvalscriptRuntime(TUTORIAL_INTERPOLATION) as runtime:
+    with EvalscriptRuntime(TUTORIAL_INTERPOLATION, Limits()) as runtime:
         setup = runtime.setup
         assert setup.mosaicking == Mosaicking.ORBIT
         assert [(o.id, o.bands, o.sample_type) for o in setup.outputs] == [
@@ -181,14 +181,14 @@ function evaluatePixel(samples, scenes) {
 
 def test_ndvi_matches_numpy(rng):
     red, nir = reflectances(rng, (64, 80)), reflectances(rng, (64, 80))
-    result = EvalscriptRuntime(NDVI).evaluate(simple({"B04": red, "B08": nir}))
+    result = EvalscriptRuntime(NDVI, Limits()).evaluate(simple({"B04": red, "B08": nir}))
     np.testing.assert_allclose(result.outputs["default"].data[0], (nir - red) / (nir + red), rtol=1e-6)
 
 
 def test_ndwi_int16_with_nodata_for_masked_pixels(rng):
     green, nir = reflectances(rng, (40, 40)), reflectances(rng, (40, 40))
     mask = (rng.random((40, 40)) > 0.25).astype(np.uint8)
-    result = EvalscriptRuntime(NDWI).evaluate(simple({"B03": green, "B08": nir}, mask))
+    result = EvalscriptRuntime(NDWI, Limits()).evaluate(simple({"B03": green, "B08": nir}, mask))
     raster = result.outputs["ndwi"]
     assert raster.data.dtype == np.int16 and raster.nodata_value == -32768
     ndwi = 10000 * (green.astype(np.float64) - nir) / (green.astype(np.float64) + nir)
@@ -203,7 +203,7 @@ def test_multi_output_orbit_script_with_userdata(rng):
         rng.uniform(100, 3000, (3, 20, 30)).astype(np.float32),
         rng.uniform(100, 5000, (3, 20, 30)).astype(np.float32),
     )
-    result = EvalscriptRuntime(MULTI_OUTPUT).evaluate(stack({"B04": red, "B08": nir}, orbits(days)))
+    result = EvalscriptRuntime(MULTI_OUTPUT, Limits()).evaluate(stack({"B04": red, "B08": nir}, orbits(days)))
     np.testing.assert_allclose(
         result.outputs["ndvi"].data[0], ((nir - red) / (nir + red)).max(axis=0), rtol=1e-6
     )
@@ -217,7 +217,7 @@ def test_multi_output_orbit_script_with_userdata(rng):
 
 
 def test_pre_process_scenes_filters_the_samples_a_pixel_sees():
-    with EvalscriptRuntime(FILTER_SCENES) as runtime:
+    with EvalscriptRuntime(FILTER_SCENES, Limits()) as runtime:
         kept = runtime.pre_process_scenes(orbits([1, 2, 4, 7, 10]), JULY, JULY + timedelta(days=30))
         assert [s.date_from.day for s in kept] == [2, 4, 10]
         data = stack({"B04": np.ones((len(kept), 4, 4), np.float32)}, kept)
@@ -227,7 +227,7 @@ def test_pre_process_scenes_filters_the_samples_a_pixel_sees():
 def test_update_output_sets_band_count_from_the_scenes(rng):
     samples = [Sample(s.datetime, s.datetime, (s,)) for s in (scene(9), scene(5), scene(2))]
     red = reflectances(rng, (3, 6, 7))
-    result = EvalscriptRuntime(BAND_COUNT).evaluate(stack({"B04": red}, samples))
+    result = EvalscriptRuntime(BAND_COUNT, Limits()).evaluate(stack({"B04": red}, samples))
     series = result.outputs["series"]
     assert series.data.shape == (3, 6, 7)
     np.testing.assert_allclose(series.data, red)
@@ -243,7 +243,9 @@ function evaluatePixel(samples, scenes) {
           scenes.tiles[0].dataPath == "s3://bucket/9" ? 1 : 0];
 }"""
     samples = [Sample(s.datetime, s.datetime, (s,)) for s in (scene(9), scene(5))]
-    result = EvalscriptRuntime(script).evaluate(stack({"B04": np.zeros((2, 2, 2), np.float32)}, samples))
+    result = EvalscriptRuntime(script, Limits()).evaluate(
+        stack({"B04": np.zeros((2, 2, 2), np.float32)}, samples)
+    )
     assert result.outputs["default"].data[:, 0, 0].tolist() == [2, 2, 9, 50, 1, 1]
 
 
@@ -251,7 +253,7 @@ def test_simple_gets_one_sample_and_empty_scenes_and_orbit_may_get_none():
     script = """//VERSION=3
 function setup() { return {input: ["B04", "dataMask"], output: {bands: 3, sampleType: "FLOAT32"}}; }
 function evaluatePixel(sample, scenes) { return [Array.isArray(sample) ? 1 : 0, scenes.length, sample.dataMask]; }"""
-    result = EvalscriptRuntime(script).evaluate(
+    result = EvalscriptRuntime(script, Limits()).evaluate(
         simple({"B04": np.zeros((2, 2), np.float32)}, np.zeros((2, 2), np.uint8))
     )
     assert result.outputs["default"].data[:, 0, 0].tolist() == [0, 0, 0]
@@ -259,12 +261,12 @@ function evaluatePixel(sample, scenes) { return [Array.isArray(sample) ? 1 : 0, 
 function setup() { return {input: ["B04"], output: {bands: 1, sampleType: "UINT8"}, mosaicking: "ORBIT"}; }
 function evaluatePixel(samples) { return [samples.length == 0 ? 7 : 0]; }"""
     none = SampleStack([], {"B04": np.zeros((0, 3, 3), np.float32)}, np.zeros((0, 3, 3), np.uint8), 3, 3)
-    assert (EvalscriptRuntime(empty).evaluate(none).outputs["default"].data == 7).all()
+    assert (EvalscriptRuntime(empty, Limits()).evaluate(none).outputs["default"].data == 7).all()
 
 
 def test_chunked_evaluation_equals_one_chunk_and_state_carries_over(rng):
     red, nir = reflectances(rng, (50, 33)), reflectances(rng, (50, 33))
-    whole = EvalscriptRuntime(NDVI).evaluate(simple({"B04": red, "B08": nir}))
+    whole = EvalscriptRuntime(NDVI, Limits()).evaluate(simple({"B04": red, "B08": nir}))
     chunked = EvalscriptRuntime(NDVI, Limits(chunk_pixels=100)).evaluate(simple({"B04": red, "B08": nir}))
     np.testing.assert_array_equal(whole.outputs["default"].data, chunked.outputs["default"].data)
     counter = """//VERSION=3
@@ -295,7 +297,9 @@ var values = [{literal}];
 var i = 0;
 function setup() {{ return {{input: ["B04"], output: {{bands: 1, sampleType: "{sample_type}"}}}}; }}
 function evaluatePixel(s) {{ return [values[i++]]; }}"""
-    result = EvalscriptRuntime(script).evaluate(simple({"B04": np.zeros((1, len(values)), np.float32)}))
+    result = EvalscriptRuntime(script, Limits()).evaluate(
+        simple({"B04": np.zeros((1, len(values)), np.float32)})
+    )
     assert result.outputs["default"].data[0, 0].tolist() == expected
 
 
@@ -304,7 +308,7 @@ def test_nan_becomes_nodata_value_and_stays_nan_in_float32():
 function setup() { return {input: ["B04"], output: [{id: "a", bands: 1, sampleType: "UINT8", nodataValue: 255},
                                                      {id: "b", bands: 1, sampleType: "FLOAT32"}]}; }
 function evaluatePixel(s) { return {a: [NaN], b: [undefined]}; }"""
-    result = EvalscriptRuntime(script).evaluate(simple({"B04": np.zeros((2, 2), np.float32)}))
+    result = EvalscriptRuntime(script, Limits()).evaluate(simple({"B04": np.zeros((2, 2), np.float32)}))
     assert (result.outputs["a"].data == 255).all()
     assert np.isnan(result.outputs["b"].data).all()
 
@@ -357,7 +361,7 @@ function evaluatePixel(s) { return {a: [NaN], b: [undefined]}; }"""
 )
 def test_invalid_scripts_are_reported_precisely(source, kind, fragment, line):
     with pytest.raises(EvalscriptError) as info:
-        compile_script(source)
+        compile_script(source, Limits())
     assert info.value.kind == kind
     assert fragment in str(info.value)
     if line is not None:
@@ -367,7 +371,7 @@ def test_invalid_scripts_are_reported_precisely(source, kind, fragment, line):
 def test_runtime_exception_names_line_and_column():
     script = '//VERSION=3\nfunction setup() { return {input: ["B04"], output: {bands: 1}}; }\nfunction evaluatePixel(s) {\n  var a = s.B04;\n  return [a.missing.field];\n}'
     with pytest.raises(EvalscriptError) as info:
-        EvalscriptRuntime(script).evaluate(simple({"B04": np.zeros((3, 3), np.float32)}))
+        EvalscriptRuntime(script, Limits()).evaluate(simple({"B04": np.zeros((3, 3), np.float32)}))
     assert info.value.kind == "runtime" and (info.value.line, info.value.column) == (5, 21)
     assert "TypeError" in str(info.value) and "evaluatePixel" in str(info.value)
 
@@ -381,7 +385,7 @@ def test_non_numeric_returns_are_errors(returned, fragment):
 function setup() {{ return {{input: ["B04"], output: {{bands: 1}}}}; }}
 function evaluatePixel(s) {{ return {returned}; }}"""
     with pytest.raises(EvalscriptError) as info:
-        EvalscriptRuntime(script).evaluate(simple({"B04": np.zeros((2, 2), np.float32)}))
+        EvalscriptRuntime(script, Limits()).evaluate(simple({"B04": np.zeros((2, 2), np.float32)}))
     assert info.value.kind == "output" and fragment in str(info.value)
 
 
@@ -390,7 +394,7 @@ def test_array_for_several_outputs_is_an_error():
 function setup() { return {input: ["B04"], output: [{id: "a", bands: 1}, {id: "b", bands: 1}]}; }
 function evaluatePixel(s) { return [1, 2]; }"""
     with pytest.raises(EvalscriptError, match="return an object keyed by output id"):
-        EvalscriptRuntime(script).evaluate(simple({"B04": np.zeros((2, 2), np.float32)}))
+        EvalscriptRuntime(script, Limits()).evaluate(simple({"B04": np.zeros((2, 2), np.float32)}))
 
 
 # --- limits and sandbox -----------------------------------------------------------------------------------
@@ -446,7 +450,7 @@ def test_scripts_reach_no_file_network_or_process(attempt):
 function setup() {{ return {{input: ["B04"], output: {{bands: 1}}}}; }}
 function evaluatePixel(s) {{ return [{attempt}]; }}"""
     with pytest.raises(EvalscriptError) as info:
-        EvalscriptRuntime(script).evaluate(simple({"B04": np.zeros((1, 1), np.float32)}))
+        EvalscriptRuntime(script, Limits()).evaluate(simple({"B04": np.zeros((1, 1), np.float32)}))
     message = str(info.value)
     assert ("ReferenceError" in message and "is not defined" in message) or "is not a function" in message
 
@@ -457,5 +461,5 @@ var outcome = 0;
 import("fs").then(function () { outcome = 1; }, function () { outcome = 2; });
 function setup() { return {input: ["B04"], output: {bands: 1, sampleType: "UINT8"}}; }
 function evaluatePixel(s) { return [outcome]; }"""
-    result = EvalscriptRuntime(script).evaluate(simple({"B04": np.zeros((1, 1), np.float32)}))
+    result = EvalscriptRuntime(script, Limits()).evaluate(simple({"B04": np.zeros((1, 1), np.float32)}))
     assert result.outputs["default"].data[0, 0, 0] != 1

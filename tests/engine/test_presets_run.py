@@ -10,7 +10,7 @@ import pytest
 
 from tilewise.core.evalscript_info import inspect_evalscript
 from tilewise.core.presets import BUILTIN_PRESETS, builtin_preset
-from tilewise.engine.evalscript import EvalscriptRuntime, compile_script
+from tilewise.engine.evalscript import EvalscriptRuntime, Limits, compile_script
 from tilewise.engine.samples import Sample, SampleStack, Scene
 
 JULY = datetime(2023, 7, 1, tzinfo=timezone.utc)
@@ -49,7 +49,7 @@ def rng() -> np.random.Generator:
 
 @pytest.mark.parametrize("preset", BUILTIN_PRESETS, ids=lambda p: p.name)
 def test_the_engine_reads_each_preset_as_the_form_does(preset):
-    setup = compile_script(preset.script)
+    setup = compile_script(preset.script, Limits())
     info = inspect_evalscript(preset.script)
     assert setup.bands == info.input_bands
     assert setup.mosaicking.value == info.mosaicking
@@ -61,7 +61,7 @@ def test_the_engine_reads_each_preset_as_the_form_does(preset):
 def test_true_colour_is_reflectance_times_2_5_in_uint8_with_the_data_mask_as_alpha(rng):
     bands = {b: rng.uniform(-0.05, 0.6, (23, 31)) for b in ("B02", "B03", "B04")}
     mask = rng.uniform(size=(23, 31)) > 0.2
-    with EvalscriptRuntime(builtin_preset("True colour").script) as runtime:
+    with EvalscriptRuntime(builtin_preset("True colour").script, Limits()) as runtime:
         raster = runtime.evaluate(simple_stack(bands, mask)).outputs["default"]
     assert raster.data.dtype == np.uint8 and raster.data.shape == (4, 23, 31)
     planes = [bands[b].astype(np.float32).astype(np.float64) for b in ("B04", "B03", "B02")]
@@ -74,7 +74,7 @@ def test_true_colour_is_reflectance_times_2_5_in_uint8_with_the_data_mask_as_alp
 def test_a_normalised_difference_preset_is_float32_and_nan_where_there_is_no_data(rng, name, high, low):
     bands = {high: rng.uniform(0.01, 0.6, (17, 19)), low: rng.uniform(0.01, 0.6, (17, 19))}
     mask = rng.uniform(size=(17, 19)) > 0.25
-    with EvalscriptRuntime(builtin_preset(name).script) as runtime:
+    with EvalscriptRuntime(builtin_preset(name).script, Limits()) as runtime:
         raster = runtime.evaluate(simple_stack(bands, mask)).outputs["default"]
     assert raster.data.dtype == np.float32 and raster.data.shape == (1, 17, 19)
     a, b = (bands[k].astype(np.float32).astype(np.float64) for k in (high, low))
@@ -94,7 +94,7 @@ def test_the_tutorial_preset_computes_what_the_tutorials_own_script_computes(rng
     mask = rng.uniform(size=shape) > 0.1
     results = []
     for source in (builtin_preset("NDVI interpolation (tutorial)").script, TUTORIAL):
-        with EvalscriptRuntime(source) as runtime:
+        with EvalscriptRuntime(source, Limits()) as runtime:
             results.append(runtime.evaluate(orbit_stack(days, bands, mask)))
     preset, tutorial = results
     for output_id, dtype in (("NDVI", np.uint16), ("data_mask", np.uint8)):

@@ -100,7 +100,10 @@ def test_transfer_cannot_grow_a_buffer_past_the_accounting(kit):
     source = script(
         "var b = new ArrayBuffer(8); return [typeof b.transfer + typeof b.transferToFixedLength];"
     )
-    with pytest.raises(EvalscriptError, match="undefinedundefined"), EvalscriptRuntime(source) as runtime:
+    with (
+        pytest.raises(EvalscriptError, match="undefinedundefined"),
+        EvalscriptRuntime(source, Limits()) as runtime,
+    ):
         runtime.evaluate(kit.simple({"B04": np.ones((1, 1))}))
 
 
@@ -138,7 +141,10 @@ ATTEMPTS = [
 
 @pytest.mark.parametrize("attempt", ATTEMPTS)
 def test_scripts_reach_no_file_network_or_process(kit, attempt):
-    with EvalscriptRuntime(script(f"return [{attempt}];")) as runtime, pytest.raises(EvalscriptError) as info:
+    with (
+        EvalscriptRuntime(script(f"return [{attempt}];"), Limits()) as runtime,
+        pytest.raises(EvalscriptError) as info,
+    ):
         runtime.evaluate(kit.simple({"B04": np.zeros((1, 1))}))
     message = str(info.value)
     assert info.value.kind in ("runtime", "output")
@@ -155,7 +161,7 @@ def test_dynamic_import_cannot_load_modules(kit):
         'var outcome = 0;\nimport("fs").then(function () { outcome = 1; }, function () { outcome = 2; });\n'
         'import("/etc/passwd").then(function () { outcome = 3; }, function () {});',
     )
-    with EvalscriptRuntime(source) as runtime:
+    with EvalscriptRuntime(source, Limits()) as runtime:
         first = runtime.evaluate(kit.simple({"B04": np.zeros((1, 1))})).outputs["default"].data[0, 0, 0]
         second = runtime.evaluate(kit.simple({"B04": np.zeros((1, 1))})).outputs["default"].data[0, 0, 0]
     assert first in (0, 2) and second in (0, 2)
@@ -249,11 +255,11 @@ def test_the_global_object_holds_only_standard_javascript(kit):
         "function evaluatePixel(s, scenes, metadata, custom, om) { om.userData = names; return [0]; }\n"
         "function updateOutputMetadata(a, b, om) {}\n"
     )
-    with EvalscriptRuntime(source) as runtime:
+    with EvalscriptRuntime(source, Limits()) as runtime:
         names = set(runtime.evaluate(kit.simple({"B04": np.zeros((1, 1))})).userdata)
     assert names - standard - ours - {"names", "updateOutputMetadata"} == set()
     blanked = script(
         "return [[setTimeout, clearTimeout, __timer_manager].every(function (x) { return x === undefined; }) ? 1 : 0];"
     )
-    with EvalscriptRuntime(blanked) as runtime:
+    with EvalscriptRuntime(blanked, Limits()) as runtime:
         assert runtime.evaluate(kit.simple({"B04": np.zeros((1, 1))})).outputs["default"].data[0, 0, 0] == 1

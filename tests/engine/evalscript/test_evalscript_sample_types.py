@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from tilewise.engine.evalscript import EvalscriptRuntime
+from tilewise.engine.evalscript import EvalscriptRuntime, Limits
 
 # JS literal -> the number it means (None: not a number; booleans count as 1/0)
 VALUES = {
@@ -48,7 +48,7 @@ var values = [{literals}];
 function setup() {{ return {{input: ["B04"], output: {{bands: 1, sampleType: "{sample_type}"{nodata_js}}}}}; }}
 function evaluatePixel(s) {{ return [values[s.B04]]; }}"""
     index = np.arange(len(VALUES), dtype=np.float32)[None]
-    with EvalscriptRuntime(script) as runtime:
+    with EvalscriptRuntime(script, Limits()) as runtime:
         raster = runtime.evaluate(kit.simple({"B04": index})).outputs["default"]
     want = expected(sample_type, nodata)
     assert raster.data.dtype == want.dtype
@@ -62,7 +62,7 @@ def test_half_values_round_away_from_zero_on_the_exact_returned_value(kit):
     script = """//VERSION=3
 function setup() { return {input: ["B04"], output: {bands: 4, sampleType: "INT16"}}; }
 function evaluatePixel(s) { return [0.49999999, -0.49999999, 1000.4999999, -2.5]; }"""
-    with EvalscriptRuntime(script) as runtime:
+    with EvalscriptRuntime(script, Limits()) as runtime:
         data = runtime.evaluate(kit.simple({"B04": np.zeros((1, 1))})).outputs["default"].data
     assert data[:, 0, 0].tolist() == [0, 0, 1000, -3]
 
@@ -71,6 +71,6 @@ def test_float32_keeps_nan_and_infinities(kit):
     script = """//VERSION=3
 function setup() { return {input: ["B04"], output: {bands: 3, sampleType: "FLOAT32"}}; }
 function evaluatePixel(s) { return [NaN, 1 / s.B04, -1 / s.B04]; }"""
-    with EvalscriptRuntime(script) as runtime:
+    with EvalscriptRuntime(script, Limits()) as runtime:
         data = runtime.evaluate(kit.simple({"B04": np.zeros((1, 1))})).outputs["default"].data[:, 0, 0]
     assert np.isnan(data[0]) and data[1] == np.inf and data[2] == -np.inf

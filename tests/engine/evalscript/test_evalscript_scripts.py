@@ -16,7 +16,7 @@ def refl(rng, shape, low=0.01, high=0.6) -> np.ndarray:
 
 
 def run(source: str, data, **kwargs):
-    with EvalscriptRuntime(source, kwargs.pop("limits", None)) as runtime:
+    with EvalscriptRuntime(source, kwargs.pop("limits", Limits())) as runtime:
         return runtime.evaluate(data, **kwargs)
 
 
@@ -167,7 +167,7 @@ function evaluatePixel(samples, scenes) { return [scenes.tiles.length]; }
 
 
 def test_pre_process_scenes_filters_orbits_before_pixels_are_read(rng, kit):
-    with EvalscriptRuntime(ORBIT_FILTER) as runtime:
+    with EvalscriptRuntime(ORBIT_FILTER, Limits()) as runtime:
         assert runtime.setup.has_pre_process_scenes
         start = kit.JULY
         kept = runtime.pre_process_scenes(
@@ -187,7 +187,7 @@ def test_pre_process_scenes_filters_orbits_before_pixels_are_read(rng, kit):
 
 def test_pre_process_scenes_filters_tiles_by_cloud_cover_and_date(kit):
     samples = [kit.tile(20, cloud=5), kit.tile(12, cloud=50), kit.tile(9, cloud=29), kit.tile(2, cloud=1)]
-    with EvalscriptRuntime(TILE_FILTER) as runtime:
+    with EvalscriptRuntime(TILE_FILTER, Limits()) as runtime:
         kept = runtime.pre_process_scenes(
             samples, kit.JULY + timedelta(days=4), kit.JULY + timedelta(days=30)
         )
@@ -198,7 +198,7 @@ def test_pre_process_scenes_filters_tiles_by_cloud_cover_and_date(kit):
 
 def test_pre_process_scenes_is_identity_without_the_hook(kit):
     samples = [kit.orbit(3), kit.orbit(1)]
-    with EvalscriptRuntime(NDVI.replace("output:", 'mosaicking: "ORBIT", output:')) as runtime:
+    with EvalscriptRuntime(NDVI.replace("output:", 'mosaicking: "ORBIT", output:'), Limits()) as runtime:
         assert runtime.pre_process_scenes(samples) is samples
 
 
@@ -211,7 +211,7 @@ function preProcessScenes(collections) {
 }
 function evaluatePixel(s) { return [s.B04]; }"""
     mosaic = kit.orbit(1, kit.scene(3, cloud=10), kit.scene(5, cloud=40), kit.scene(8, cloud=0))
-    with EvalscriptRuntime(script) as runtime:
+    with EvalscriptRuntime(script, Limits()) as runtime:
         (kept,) = runtime.pre_process_scenes([mosaic])
     assert [s.datetime.day for s in kept.scenes] == [3, 8]
 
@@ -221,7 +221,7 @@ def test_update_output_sets_band_count_from_the_scenes(rng, kit):
 function setup() { return {input: ["B04"], output: {id: "series", bands: 1, sampleType: "FLOAT32"}, mosaicking: "TILE"}; }
 function updateOutput(outputs, collection) { outputs.series.bands = collection.scenes.length; }
 function evaluatePixel(samples, scenes) { return {series: samples.map(function (s) { return s.B04; })}; }"""
-    with EvalscriptRuntime(script) as runtime:
+    with EvalscriptRuntime(script, Limits()) as runtime:
         assert runtime.setup.has_update_output and runtime.setup.output("series").bands == 1
         for n in (3, 5, 0):  # the band count follows each tile's scenes, and the runtime is reused
             red = refl(rng, (n, 6, 7))
@@ -340,14 +340,17 @@ function evaluatePixel(s, scenes, inputMetadata, customData) {
 
 
 def test_units_per_band_and_for_all_bands():
-    setup = compile_script("""//VERSION=3
+    setup = compile_script(
+        """//VERSION=3
 function setup() {
   return {input: [{bands: ["B02", "B03"], units: "DN"}, {bands: ["AOT", "CLD", "sunZenithAngles", "dataMask"],
                    units: ["OPTICAL_DEPTH", "PERCENT", "DEGREES", "DN"], metadata: ["bounds"]}, "B04"],
           output: [{id: "a", bands: 1}, {id: "b", bands: 2, sampleType: "UINT16", nodataValue: 0}],
           mosaicking: "TILE"};
 }
-function evaluatePixel(samples) { return {a: [1], b: [1, 2]}; }""")
+function evaluatePixel(samples) { return {a: [1], b: [1, 2]}; }""",
+        Limits(),
+    )
     assert setup.bands == ("B02", "B03", "AOT", "CLD", "sunZenithAngles", "dataMask", "B04")
     assert setup.units == {
         "B02": Units.DN, "B03": Units.DN, "AOT": Units.OPTICAL_DEPTH, "CLD": Units.PERCENT,
@@ -394,7 +397,8 @@ def test_mosaicking_reaches_the_data_source_through_the_setup():
                             (", mosaicking: Mosaicking.TILE", Mosaicking.TILE)):  # fmt: skip
         setup = compile_script(
             f"//VERSION=3\nfunction setup() {{ return {{input: ['B04'], output: {{bands: 1}}{given}}}; }}\n"
-            "function evaluatePixel(s) { return [0]; }"
+            "function evaluatePixel(s) { return [0]; }",
+            Limits(),
         )
         assert setup.mosaicking == expected
 
@@ -408,5 +412,5 @@ function preProcessScenes(collections) {
 }
 function evaluatePixel(samples) { return [samples.length]; }"""
     samples = [kit.tile(20, cloud=5), kit.tile(12, cloud=50), kit.tile(9, cloud=29)]
-    with EvalscriptRuntime(script) as runtime:
+    with EvalscriptRuntime(script, Limits()) as runtime:
         assert runtime.pre_process_scenes(samples) == [samples[0], samples[2]]

@@ -58,7 +58,7 @@ def interpolation_expected(b04, b08, clm, mask, days):
 
 
 def test_true_color_setup_is_read_as_sentinel_hub_does():
-    setup = compile_script(TRUE_COLOR)
+    setup = compile_script(TRUE_COLOR, Limits())
     assert setup.bands == ("B02", "B03", "B04")
     assert all(setup.units[b] == Units.REFLECTANCE for b in setup.bands)  # the default unit
     assert setup.mosaicking == Mosaicking.SIMPLE
@@ -69,7 +69,7 @@ def test_true_color_setup_is_read_as_sentinel_hub_does():
 
 def test_true_color_returns_b04_b03_b02_stretched_to_uint8(rng, kit):
     bands = {b: rng.uniform(-0.1, 1.2, (37, 53)).astype(np.float32) for b in ("B02", "B03", "B04")}
-    with EvalscriptRuntime(TRUE_COLOR) as runtime:
+    with EvalscriptRuntime(TRUE_COLOR, Limits()) as runtime:
         result = runtime.evaluate(kit.simple(bands))
     raster = result.outputs["default"]
     assert (
@@ -82,7 +82,7 @@ def test_true_color_returns_b04_b03_b02_stretched_to_uint8(rng, kit):
 
 
 def test_interpolation_setup():
-    setup = compile_script(INTERPOLATION)
+    setup = compile_script(INTERPOLATION, Limits())
     assert setup.bands == ("B04", "B08", "CLM", "dataMask")
     assert setup.units == {"B04": Units.DN, "B08": Units.DN, "CLM": Units.DN}
     assert setup.mosaicking == Mosaicking.ORBIT
@@ -121,7 +121,7 @@ def test_interpolation_handles_a_tile_without_samples(kit):
     empty = kit.stack(
         {"B04": np.zeros((0, 3, 4)), "B08": np.zeros((0, 3, 4)), "CLM": np.zeros((0, 3, 4))}, []
     )
-    with EvalscriptRuntime(INTERPOLATION) as runtime:
+    with EvalscriptRuntime(INTERPOLATION, Limits()) as runtime:
         result = runtime.evaluate(empty)
     assert (result.outputs["NDVI"].data == 0).all() and (result.outputs["data_mask"].data == 0).all()
     assert "for 12 pixel(s)" in result.warnings[0]
