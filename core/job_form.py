@@ -14,7 +14,15 @@ import numpy
 import shapely
 
 from .area import AreaOfInterest
-from .batch_models import Bounds, DataInput, ProcessRequest, ResponseSpec, TilingGridSpec, crs_url
+from .batch_models import (
+    MAX_VERTICES,
+    Bounds,
+    DataInput,
+    ProcessRequest,
+    ResponseSpec,
+    TilingGridSpec,
+    crs_url,
+)
 from .client import JobSpec, OutputSpec
 from .costs import CostEstimate, assumed_samples, estimate_batch_cost
 from .deployments import V2
@@ -196,9 +204,22 @@ COORDINATE_DECIMALS = 7  # 1 cm on the ground: no float noise such as -119.17060
 
 
 def area_geojson(area: AreaOfInterest) -> dict:
-    """The dissolved area, lon/lat (CRS84), as the request's GeoJSON geometry."""
-    geometry = shapely.transform(area.normalized(), lambda xy: numpy.round(xy, COORDINATE_DECIMALS))
+    """The dissolved area, lon/lat (CRS84), as the request's GeoJSON geometry, within MAX_VERTICES."""
+    geometry = shapely.transform(
+        within_vertex_cap(area.normalized()), lambda xy: numpy.round(xy, COORDINATE_DECIMALS)
+    )
     return json.loads(shapely.to_geojson(geometry))
+
+
+def within_vertex_cap(geometry, cap: int = MAX_VERTICES):
+    """`geometry` itself, or (a detailed coastline, a parcel layer dissolved) a simplified outline that still
+    covers it, grown by the tolerance so no tile at its edge is lost: deployments refuse larger geometries."""
+    tolerance = 1e-5  # degrees, about a metre
+    simplified = geometry
+    while shapely.get_num_coordinates(simplified) > cap:
+        simplified = shapely.simplify(geometry.buffer(tolerance), tolerance, preserve_topology=True)
+        tolerance *= 4
+    return simplified
 
 
 def job_spec(draft: JobDraft, area: AreaOfInterest, info: ScriptInfo) -> JobSpec:

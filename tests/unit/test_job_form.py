@@ -162,3 +162,20 @@ def test_the_requests_coordinates_carry_no_float_noise():
     coordinates = [c for ring in spec.geometry["coordinates"] for c in ring]
     assert coordinates and all(round(x, 7) == x and round(y, 7) == y for x, y in coordinates)
     assert shapely.geometry.shape(spec.geometry).equals_exact(area.normalized(), 1e-6)
+
+
+def test_an_area_with_more_vertices_than_deployments_accept_is_sent_simplified_and_still_covering():
+    from tilewise.core.batch_models import MAX_VERTICES, parse_process_request
+    from tilewise.core.job_form import area_geojson
+
+    coastline = shapely.Point(13.9, 46.0).buffer(0.2, quad_segs=40_000)  # 160,000 vertices
+    area = AreaOfInterest.from_geometries([coastline], "EPSG:4326")
+    sent = shapely.geometry.shape(area_geojson(area))
+    assert shapely.get_num_coordinates(sent) <= MAX_VERTICES
+    assert sent.covers(coastline.buffer(-1e-7))  # nothing of the area (and of its edge tiles) is lost
+    assert sent.area < coastline.area * 1.01
+    body = {
+        "input": {"bounds": {"geometry": area_geojson(area)}, "data": [{"type": "sentinel-2-l2a"}]},
+        "evalscript": "x",
+    }
+    parse_process_request(body)  # within the shared parser's cap
