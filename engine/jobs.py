@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable, Optional
 
-from ..core.batch_models import BatchRequestSpec, PayloadError
+from ..core.batch_models import BatchRequestSpec, PayloadError, parse_description
 from .errors import ApiError, bad_request, conflict, not_found
 from .store import JobStore, RequestRecord, RequestStatus, TileRecord, TileStatus, now_iso
 
@@ -35,16 +35,35 @@ def encode_viewtoken(offset: int) -> str:
     return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode().rstrip("=")
 
 
+MAX_OFFSET = 2**62  # SQLite integers are 64-bit: a larger offset is no page of any list
+
+
 def decode_viewtoken(token: Optional[str]) -> int:
     if not token:
         return 0
     try:
-        text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
-        if text.startswith("o:") and int(text[2:]) >= 0:
+        text = base64.urlsafe_b64decode(token[:64] + "=" * (-len(token[:64]) % 4)).decode()
+        if text.startswith("o:") and text[2:].isdigit() and int(text[2:]) <= MAX_OFFSET and len(token) <= 64:
             return int(text[2:])
     except (ValueError, UnicodeDecodeError):
         pass
     raise bad_request("Invalid viewtoken: use the nextToken of the previous page.", "viewtoken")
+
+
+MAX_SEARCH_TERMS = 50  # each term is three LIKEs in one SQL statement
+
+
+def check_search(search: Optional[str]) -> None:
+    """`a|b&c` searches of at most MAX_SEARCH_TERMS words and 1,000 characters."""
+    if not search:
+        return
+    terms = [word for alternative in search.split("|") for word in alternative.split("&") if word.strip()]
+    if len(search) > 1000 or len(terms) > MAX_SEARCH_TERMS:
+        raise bad_request(
+            f"search has {len(terms):,} terms in {len(search):,} characters: use at most {MAX_SEARCH_TERMS} terms "
+            "(words joined by & or |) and 1,000 characters.",
+            "search",
+        )
 
 
 def page_size(count: Optional[int], limit: int) -> int:
@@ -109,6 +128,7 @@ class BatchService:
         viewtoken: Optional[str],
         count: Optional[int],
     ) -> Page:
+        check_search(search)
         sort = sort or "created:desc"
         if sort not in SORTS:
             raise bad_request(f"sort {sort!r} is not supported: use one of {', '.join(SORTS)}.", "sort")
@@ -128,8 +148,10 @@ class BatchService:
                     f"be updated (this one is {record.status.value})."
                 )
             if description is not None:
-                if not isinstance(description, str):
-                    raise bad_request("description must be a string.", "description")
+                try:
+                    description = parse_description(description)
+                except PayloadError as exc:
+                    raise payload_error(exc) from None
                 payload = dict(record.payload, description=description)
                 self.store.update_request(request_id, description=description, payload=payload)
         return self.get(request_id, api_version)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Optional
+from typing import Annotated, Any, Literal, Optional
 
-from fastapi import Request
+from fastapi import Query, Request
 
 from ...core.batch_models import PayloadError
 from ..errors import bad_request, unauthorized
+from ..jobs import SORTS
 
 
 def services(request: Request):
@@ -53,13 +54,21 @@ async def json_or_multipart(request: Request, evalscript_in: Optional[str] = "pr
     return _parse_json(raw_body.decode(errors="replace"))
 
 
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not a JSON number (JSON has no NaN or Infinity): send a finite number")
+
+
 def _parse_json(text: str) -> Any:
     try:
-        body = json.loads(text)
+        body = json.loads(text, parse_constant=_not_json)
     except json.JSONDecodeError as exc:
         raise bad_request(
             f"The request body is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."
         ) from None
+    except ValueError as exc:  # NaN, Infinity, -Infinity (Python's json reads them; JSON has none)
+        raise bad_request(f"The request body is not valid JSON: {exc}.") from None
+    except RecursionError:
+        raise bad_request("The request body is not valid JSON: it is nested too deeply.") from None
     if not isinstance(body, dict):
         raise bad_request("The request body must be a JSON object.")
     return body
@@ -69,10 +78,12 @@ def as_payload_error(exc: PayloadError):
     return bad_request(str(exc), exc.field)
 
 
-def optional_int(value: Optional[str], name: str) -> Optional[int]:
-    if value is None or value == "":
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise bad_request(f"{name} must be a whole number (got {value!r}).", name) from None
+# How a list is sorted
+Sort = Annotated[
+    Optional[Literal[SORTS]],  # a tuple subscript lists each value
+    Query(description="Default created:desc."),
+]
+# A list's page size: at least 1; larger than the list's page limit means the limit.
+Count = Annotated[
+    Optional[int], Query(ge=1, le=2**31 - 1, description="Items per page (capped by the engine).")
+]

@@ -7,8 +7,11 @@ from starlette.concurrency import run_in_threadpool
 
 from ..preview import FORMATS, TAR, render_preview
 from .deps import json_or_multipart, require_token, services
+from .schemas import COMMON_ERRORS, ProcessRequest, request_body
 
-router = APIRouter(prefix="/api/v1", tags=["process"], dependencies=[Depends(require_token)])
+router = APIRouter(
+    prefix="/api/v1", tags=["process"], dependencies=[Depends(require_token)], responses=COMMON_ERRORS
+)
 MEDIA_TYPES = (*FORMATS, TAR)  # one response in its own format, several in a tar
 
 
@@ -17,6 +20,7 @@ MEDIA_TYPES = (*FORMATS, TAR)  # one response in its own format, several in a ta
     summary="Render a small area now (Process API): GeoTIFF, PNG, JPEG, userdata JSON, or a tar of several",
     response_class=Response,
     responses={200: {"content": {media_type: {} for media_type in MEDIA_TYPES}}},
+    openapi_extra=request_body(ProcessRequest),
 )
 async def process(request: Request) -> Response:
     body = await json_or_multipart(request, evalscript_in=None)

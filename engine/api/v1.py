@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Annotated, Optional
+from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from ...core.batch_models import PayloadError, crs_url, parse_v1_create
@@ -12,9 +13,27 @@ from ...core.grids import GRIDS, UnknownGridError, get_grid
 from ..errors import bad_request, not_found
 from ..jobs import V1, Page, encode_viewtoken
 from ..store import RequestRecord, TileRecord
-from .deps import as_payload_error, json_or_multipart, optional_int, require_token, services
+from .deps import Count, Sort, as_payload_error, json_or_multipart, require_token, services
+from .schemas import (
+    COMMON_ERRORS,
+    CONFLICT,
+    NOT_FOUND,
+    BatchProcessRequestCreate,
+    BatchProcessRequestUpdatePayload,
+    BatchTile,
+    BatchV1Request,
+    TileList,
+    TilingGrid,
+    TilingGridList,
+    V1RequestList,
+    request_body,
+)
 
-router = APIRouter(prefix="/api/v1/batch", tags=["batch v1"], dependencies=[Depends(require_token)])
+router = APIRouter(
+    prefix="/api/v1/batch", tags=["batch v1"], dependencies=[Depends(require_token)], responses=COMMON_ERRORS
+)
+# tile ids are SQLite integers (64-bit, signed)
+TileId = Annotated[int, Path(ge=0, le=2**63 - 1, description="The tile's id (BatchTile.id)")]
 ENGINE_USER = "tilewise-local"
 
 
@@ -96,7 +115,13 @@ def page_json(request: Request, page: Page, items: list) -> dict:
 # --- requests ----------------------------------------------------------------------------------------
 
 
-@router.post("/process", status_code=201, summary="Create a batch request (JSON or multipart)")
+@router.post(
+    "/process",
+    status_code=201,
+    summary="Create a batch request (JSON or multipart)",
+    responses={201: {"model": BatchV1Request}},
+    openapi_extra=request_body(BatchProcessRequestCreate),
+)
 async def create_request(request: Request) -> dict:
     body = await json_or_multipart(request)
     try:
@@ -108,27 +133,43 @@ async def create_request(request: Request) -> dict:
     return request_json(record)
 
 
-@router.get("/process", summary="List batch requests")
+@router.get("/process", summary="List batch requests", responses={200: {"model": V1RequestList}})
 def list_requests(
     request: Request,
     search: Optional[str] = None,
-    sort: Optional[str] = None,
+    sort: Sort = None,
     viewtoken: Optional[str] = None,
-    count: Optional[str] = None,
+    count: Count = None,
+    collectionId: Annotated[
+        Optional[UUID], Query(description="Requests that write to this batch collection: none here.")
+    ] = None,
 ) -> dict:
-    page = services(request).batch.list(V1, search, sort, viewtoken, optional_int(count, "count"))
+    page = services(request).batch.list(V1, search, sort, viewtoken, count)
+    if collectionId is not None:  # this engine has no batch collections, so no request writes to one
+        page = Page([], page.offset, page.count, False)
     return page_json(request, page, [request_json(r) for r in page.items])
 
 
-@router.get("/process/{request_id}", summary="Get a batch request")
+@router.get(
+    "/process/{request_id}",
+    summary="Get a batch request",
+    responses={200: {"model": BatchV1Request}, **NOT_FOUND},
+)
 def get_request(request: Request, request_id: str) -> dict:
     return request_json(services(request).batch.get(request_id))
 
 
-@router.put("/process/{request_id}", summary="Update a batch request's description")
+@router.put(
+    "/process/{request_id}",
+    summary="Update a batch request's description",
+    responses={200: {"model": BatchV1Request}, **NOT_FOUND, **CONFLICT},
+    openapi_extra=request_body(BatchProcessRequestUpdatePayload, multipart=False),
+)
 async def update_request(request: Request, request_id: str) -> dict:
     body = await json_or_multipart(request)
     output = body.get("output")
+    if output is not None and not isinstance(output, dict):
+        raise bad_request("output must be a JSON object (only description can change here).", "output")
     if output and (output.get("collectionId") or output.get("createCollection")):
         raise bad_request(
             "Batch collections are not supported by this engine: only description can change.", "output"
@@ -136,7 +177,12 @@ async def update_request(request: Request, request_id: str) -> dict:
     return request_json(services(request).batch.update_description(request_id, body.get("description")))
 
 
-@router.delete("/process/{request_id}", status_code=204, summary="Delete a batch request")
+@router.delete(
+    "/process/{request_id}",
+    status_code=204,
+    summary="Delete a batch request",
+    responses={**NOT_FOUND, **CONFLICT},
+)
 def delete_request(request: Request, request_id: str) -> Response:
     services(request).batch.delete(request_id)
     return Response(status_code=204)
@@ -156,6 +202,7 @@ router.add_api_route(
     _action("analyse", "Analyse"),
     methods=["POST"],
     status_code=204,
+    responses={**NOT_FOUND, **CONFLICT},
     summary="Analyse: list the tiles and estimate the cost",
 )
 router.add_api_route(
@@ -163,6 +210,7 @@ router.add_api_route(
     _action("start", "Start"),
     methods=["POST"],
     status_code=204,
+    responses={**NOT_FOUND, **CONFLICT},
     summary="Start processing (analyses first when needed)",
 )
 router.add_api_route(
@@ -170,6 +218,7 @@ router.add_api_route(
     _action("cancel", "Cancel"),
     methods=["POST"],
     status_code=204,
+    responses={**NOT_FOUND, **CONFLICT},
     summary="Cancel: no new tiles start; finished outputs stay",
 )
 router.add_api_route(
@@ -177,6 +226,7 @@ router.add_api_route(
     _action("restart_partial", "Restart"),
     methods=["POST"],
     status_code=204,
+    responses={**NOT_FOUND, **CONFLICT},
     summary="Put the FAILED tiles of a PARTIAL request back to PENDING and process them",
 )
 
@@ -184,20 +234,28 @@ router.add_api_route(
 # --- tiles -------------------------------------------------------------------------------------------
 
 
-@router.get("/process/{request_id}/tiles", summary="List the tiles of a request")
+@router.get(
+    "/process/{request_id}/tiles",
+    summary="List the tiles of a request",
+    responses={200: {"model": TileList}, **NOT_FOUND},
+)
 def list_tiles(
     request: Request,
     request_id: str,
     status: Optional[str] = None,
     viewtoken: Optional[str] = None,
-    count: Optional[str] = None,
+    count: Count = None,
 ) -> dict:
-    page = services(request).batch.tiles(request_id, status, viewtoken, optional_int(count, "count"))
+    page = services(request).batch.tiles(request_id, status, viewtoken, count)
     return page_json(request, page, [tile_json(t) for t in page.items])
 
 
-@router.get("/process/{request_id}/tiles/{tile_id}", summary="Get one tile")
-def get_tile(request: Request, request_id: str, tile_id: int) -> dict:
+@router.get(
+    "/process/{request_id}/tiles/{tile_id}",
+    summary="Get one tile",
+    responses={200: {"model": BatchTile}, **NOT_FOUND},
+)
+def get_tile(request: Request, request_id: str, tile_id: TileId) -> dict:
     return tile_json(services(request).batch.tile(request_id, tile_id))
 
 
@@ -205,8 +263,9 @@ def get_tile(request: Request, request_id: str, tile_id: int) -> dict:
     "/process/{request_id}/tiles/{tile_id}/restart",
     status_code=204,
     summary="Reprocess one FAILED tile (deprecated on Sentinel Hub, kept here)",
+    responses={**NOT_FOUND, **CONFLICT},
 )
-def restart_tile(request: Request, request_id: str, tile_id: int) -> Response:
+def restart_tile(request: Request, request_id: str, tile_id: TileId) -> Response:
     services(request).batch.reprocess_tile(request_id, tile_id)
     return Response(status_code=204)
 
@@ -217,12 +276,18 @@ def restart_tile(request: Request, request_id: str, tile_id: int) -> Response:
 def grid_routes(prefix_router: APIRouter) -> None:
     """`tilinggrids` routes, shared by v1 and v2."""
 
-    @prefix_router.get("/tilinggrids", summary="List the tiling grids")
-    def list_grids(request: Request, viewtoken: Optional[str] = None, count: Optional[str] = None) -> dict:
+    @prefix_router.get(
+        "/tilinggrids", summary="List the tiling grids", responses={200: {"model": TilingGridList}}
+    )
+    def list_grids(request: Request, viewtoken: Optional[str] = None, count: Count = None) -> dict:
         grids = [grid.descriptor() for grid in GRIDS.values()]
         return {"data": grids, "links": {"currentToken": encode_viewtoken(0), "@id": str(request.url)}}
 
-    @prefix_router.get("/tilinggrids/{grid_id}", summary="Get one tiling grid")
+    @prefix_router.get(
+        "/tilinggrids/{grid_id}",
+        summary="Get one tiling grid",
+        responses={200: {"model": TilingGrid}, **NOT_FOUND},
+    )
     def get_grid_route(grid_id: str) -> dict:
         try:
             return get_grid(int(grid_id)).descriptor()

@@ -14,10 +14,22 @@ from starlette.concurrency import run_in_threadpool
 from ...core.batch_models import PayloadError, parse_v2_create, strip_v2_secrets
 from ..jobs import V2
 from ..store import RequestRecord, RequestStatus, TileStatus
-from .deps import as_payload_error, json_or_multipart, optional_int, require_token, services
+from .deps import Count, Sort, as_payload_error, json_or_multipart, require_token, services
+from .schemas import (
+    COMMON_ERRORS,
+    CONFLICT,
+    NOT_FOUND,
+    BatchProcessRequestUpdatePayload,
+    BatchV2ProcessRequest,
+    BatchV2ProcessTask,
+    V2TaskList,
+    request_body,
+)
 from .v1 import grid_routes, page_json
 
-router = APIRouter(prefix="/api/v2/batch", tags=["batch v2"], dependencies=[Depends(require_token)])
+router = APIRouter(
+    prefix="/api/v2/batch", tags=["batch v2"], dependencies=[Depends(require_token)], responses=COMMON_ERRORS
+)
 ENGINE_ACCOUNT = "tilewise-local"  # domainAccountId / projectId: one local account
 
 
@@ -58,7 +70,13 @@ def task_json(record: RequestRecord, store) -> dict:
     return body
 
 
-@router.post("/process", status_code=201, summary="Create a batch request (JSON or multipart)")
+@router.post(
+    "/process",
+    status_code=201,
+    summary="Create a batch request (JSON or multipart)",
+    responses={201: {"model": BatchV2ProcessTask}},
+    openapi_extra=request_body(BatchV2ProcessRequest),
+)
 async def create_request(request: Request) -> dict:
     body = await json_or_multipart(request)
     try:
@@ -72,25 +90,34 @@ async def create_request(request: Request) -> dict:
     return task_json(record, services(request).store)
 
 
-@router.get("/process", summary="List batch requests")
+@router.get("/process", summary="List batch requests", responses={200: {"model": V2TaskList}})
 def list_requests(
     request: Request,
     search: Optional[str] = None,
-    sort: Optional[str] = None,
+    sort: Sort = None,
     viewtoken: Optional[str] = None,
-    count: Optional[str] = None,
+    count: Count = None,
 ) -> dict:
     store = services(request).store
-    page = services(request).batch.list(V2, search, sort, viewtoken, optional_int(count, "count"))
+    page = services(request).batch.list(V2, search, sort, viewtoken, count)
     return page_json(request, page, [task_json(r, store) for r in page.items])
 
 
-@router.get("/process/{request_id}", summary="Get a batch request")
+@router.get(
+    "/process/{request_id}",
+    summary="Get a batch request",
+    responses={200: {"model": BatchV2ProcessTask}, **NOT_FOUND},
+)
 def get_request(request: Request, request_id: str) -> dict:
     return task_json(services(request).batch.get(request_id, V2), services(request).store)
 
 
-@router.put("/process/{request_id}", summary="Update a batch request's description")
+@router.put(
+    "/process/{request_id}",
+    summary="Update a batch request's description",
+    responses={200: {"model": BatchV2ProcessTask}, **NOT_FOUND, **CONFLICT},
+    openapi_extra=request_body(BatchProcessRequestUpdatePayload, multipart=False),
+)
 async def update_request(request: Request, request_id: str) -> dict:
     body = await json_or_multipart(request)
     record = services(request).batch.update_description(request_id, body.get("description"), V2)
@@ -98,20 +125,33 @@ async def update_request(request: Request, request_id: str) -> dict:
 
 
 @router.post(
-    "/process/{request_id}/analyse", status_code=204, summary="Analyse: list the features, write the manifest"
+    "/process/{request_id}/analyse",
+    status_code=204,
+    summary="Analyse: list the features, write the manifest",
+    responses={**NOT_FOUND, **CONFLICT},
 )
 def analyse_request(request: Request, request_id: str) -> Response:
     services(request).batch.analyse(request_id, V2)
     return Response(status_code=204)
 
 
-@router.post("/process/{request_id}/start", status_code=204, summary="Start (or carry on after a stop)")
+@router.post(
+    "/process/{request_id}/start",
+    status_code=204,
+    summary="Start (or carry on after a stop)",
+    responses={**NOT_FOUND, **CONFLICT},
+)
 def start_request(request: Request, request_id: str) -> Response:
     services(request).batch.start(request_id, V2)
     return Response(status_code=204)
 
 
-@router.post("/process/{request_id}/stop", status_code=204, summary="Stop: no new features start")
+@router.post(
+    "/process/{request_id}/stop",
+    status_code=204,
+    summary="Stop: no new features start",
+    responses={**NOT_FOUND, **CONFLICT},
+)
 def stop_request(request: Request, request_id: str) -> Response:
     services(request).batch.stop(request_id)
     return Response(status_code=204)

@@ -418,8 +418,14 @@ def test_missing_evalscript_and_bad_json_are_refused(engine):
 
 def test_a_geometry_without_area_is_refused(engine):
     body = request_body(bbox=BBOX)
-    body["input"]["bounds"]["geometry"] = {"type": "Polygon", "coordinates": [[[295_000.0, 3_993_000.0]]]}
+    body["input"]["bounds"]["geometry"] = {"type": "Polygon", "coordinates": [[[295_000.0, 3_993_000.0]] * 4]}
     assert "has no area" in bad(engine, body)["message"]
+
+
+def test_a_ring_of_fewer_than_four_positions_is_refused(engine):
+    body = request_body(bbox=BBOX)
+    body["input"]["bounds"]["geometry"] = {"type": "Polygon", "coordinates": [[[295_000.0, 3_993_000.0]]]}
+    assert "at least 4 positions" in bad(engine, body)["message"]
 
 
 def test_an_unknown_crs_is_refused(engine):
