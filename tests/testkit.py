@@ -100,6 +100,21 @@ def moto_server(log: Path, extra_env: dict[str, str]):
         proc.kill()
 
 
+# --- the workplace's reference material and test data (../shared beside the clone) ---------------------------
+
+SHARED = Path(os.environ.get("TILEWISE_SHARED") or Path(__file__).resolve().parents[2] / "shared")
+
+
+def shared_file(relative: str) -> Path:
+    """A file of ../shared (reference documents, real data); a clear failure when it is not there."""
+    path = SHARED / relative
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{path} is missing: the tests read ../shared beside the clone (or set TILEWISE_SHARED to that folder)."
+        )
+    return path
+
+
 # --- the engine as a real server -------------------------------------------------------------------------
 
 TEST_CLIENT_ID = "tilewise-tests"
