@@ -98,11 +98,6 @@ def create_app(settings: Optional[Settings] = None, executor=None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        if settings.uses_default_secret and settings.host not in ("127.0.0.1", "localhost", "::1"):
-            log.warning(
-                "The engine listens on %s with the default client secret: set TILEWISE_CLIENT_SECRET",
-                settings.host,
-            )
         services.scheduler.start()
         try:
             yield
@@ -120,7 +115,7 @@ def create_app(settings: Optional[Settings] = None, executor=None) -> FastAPI:
 
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(exc.body(), status_code=exc.status)
+        return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
