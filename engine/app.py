@@ -21,6 +21,7 @@ from .api.deps import require_token
 from .artefacts import ArtefactPublisher
 from .auth import TokenIssuer
 from .config import Settings
+from .datadir import make_private
 from .errors import ApiError
 from .executors import LocalProcessExecutor
 from .jobs import BatchService
@@ -67,7 +68,7 @@ def executor_status(executor) -> dict:
 
 
 def build_services(settings: Settings, executor=None) -> Services:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    make_private(settings.data_dir)  # before SQLite creates its -wal and -shm files
     settings.outputs.mkdir(parents=True, exist_ok=True)
     store = JobStore(settings.database)
     tokens = TokenIssuer(

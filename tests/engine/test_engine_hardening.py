@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import stat
 import time
 from pathlib import Path
 
@@ -13,11 +14,14 @@ import requests
 from testkit import TEST_BBOX, TEST_CLIENT_ID, fetch_token, process_request_json
 
 from tilewise.engine.config import ConfigError, Settings
+from tilewise.engine.store import JobStore, RequestRecord, RequestStatus
 
 RED_SCRIPT = """//VERSION=3
 function setup() { return {input: [{bands: ["B04"], units: "DN"}], output: {bands: 1, sampleType: "UINT16"}}; }
 function evaluatePixel(s) { return [s.B04]; }
 """
+KEYS = {"accessKey": "AKIAHARDENINGKEY", "secretAccessKey": "hardening-secret-never-on-disk-7d1e"}
+STORE_FILES = ("jobs.sqlite", "jobs.sqlite-wal", "jobs.sqlite-shm")
 
 
 def v1_body(engine, folder: str) -> dict:
@@ -27,6 +31,18 @@ def v1_body(engine, folder: str) -> dict:
         "tilingGrid": {"id": 1, "resolution": 20, "bufferX": 0, "bufferY": 0},
         "output": {"defaultTilePath": f"file://{engine.output_root}/{folder}/<tileName>/<outputId>.<format>"},
         "description": f"hardening {folder}",
+    }
+
+
+def v2_body(bucket: str) -> dict:
+    return {
+        "processRequest": process_request_json(RED_SCRIPT, TEST_BBOX),
+        "input": {"type": "tiling-grid", "id": 1, "resolution": 20, "bufferX": 0, "bufferY": 0},
+        "output": {
+            "type": "raster",
+            "delivery": {"s3": {"url": f"s3://{bucket}/o", **KEYS, "region": "us-east-1"}},
+        },
+        "description": "hardening v2",
     }
 
 
@@ -46,6 +62,68 @@ def wait_until(condition, timeout: float, step: float = 0.2) -> bool:
             return False
         time.sleep(step)
     return True
+
+
+# --- data folder permissions and keys in the store ---------------------------------------------------------
+
+
+def test_a_request_that_ends_leaves_no_keys_in_the_store_and_one_that_stops_keeps_them(tmp_path):
+    store = JobStore(tmp_path / "jobs.sqlite")
+    record = RequestRecord(
+        RequestRecord.new_id(), 2, RequestStatus.PROCESSING, {"a": 1}, secrets={"output": KEYS}
+    )
+    store.add_request(record)
+    assert store.transition(record.id, [RequestStatus.PROCESSING], status=RequestStatus.STOPPED)
+    assert store.get_request(record.id).secrets == {"output": KEYS}  # a stopped request may start again
+    assert store.transition(record.id, [RequestStatus.STOPPED], status=RequestStatus.PROCESSING)
+    assert store.transition(record.id, [RequestStatus.PROCESSING], status=RequestStatus.DONE)
+    assert store.get_request(record.id).secrets is None
+    for name in STORE_FILES:  # secure_delete and a checkpoint: the bytes are gone, not only unlinked
+        assert KEYS["secretAccessKey"].encode() not in (tmp_path / name).read_bytes(), name
+
+
+def test_the_final_upload_keeps_the_keys_until_it_is_done_then_the_store_forgets_them(tmp_path):
+    store = JobStore(tmp_path / "jobs.sqlite")
+    record = RequestRecord(
+        RequestRecord.new_id(), 2, RequestStatus.PROCESSING, {"a": 1}, secrets={"output": KEYS}
+    )
+    store.add_request(record)
+    store.transition(record.id, [RequestStatus.PROCESSING], status=RequestStatus.DONE, keep_secrets=True)
+    assert store.get_request(record.id).secrets == {"output": KEYS}
+    store.forget_secrets(record.id)
+    assert store.get_request(record.id).secrets is None
+    assert all(KEYS["secretAccessKey"].encode() not in (tmp_path / n).read_bytes() for n in STORE_FILES)
+
+
+def test_a_finished_v2_job_leaves_no_keys_in_the_store_files_and_the_data_folder_is_private(
+    engine_factory, small_catalog, s3_server, tmp_path
+):
+    data_dir = tmp_path / "old-data"  # as an older engine left it: readable by everyone
+    data_dir.mkdir()
+    data_dir.chmod(0o755)
+    engine = engine_factory(small_catalog, TILEWISE_DATA_DIR=str(data_dir))
+    bucket = s3_server.new_bucket()
+    created = engine.call("POST", "/api/v2/batch/process", json=v2_body(bucket))
+    assert created.status_code == 201, created.text
+    request_id = created.json()["id"]
+    assert engine.call("POST", f"/api/v2/batch/process/{request_id}/start").status_code == 204
+    assert engine.wait_for(request_id, {"DONE", "FAILED"}, api="v2")["status"] == "DONE"
+
+    def keys_left() -> list[str]:
+        return [n for n in STORE_FILES if KEYS["secretAccessKey"].encode() in (data_dir / n).read_bytes()]
+
+    # the keys go once the final execution database is uploaded (beside the scheduler): allow it a moment
+    wait_until(lambda: not keys_left(), timeout=15)
+    assert keys_left() == []
+    execution = s3_server.client().get_object(Bucket=bucket, Key=f"o/execution-{request_id}.sqlite")
+    assert execution["ContentLength"] > 0  # the final upload still had its keys
+    assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
+    loose = {
+        str(path.relative_to(data_dir)): oct(stat.S_IMODE(path.stat().st_mode))
+        for path in data_dir.rglob("*")
+        if stat.S_IMODE(path.stat().st_mode) & 0o077
+    }
+    assert loose == {}, "readable by group or others"
 
 
 # --- the token endpoint ------------------------------------------------------------------------------------
