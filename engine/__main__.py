@@ -15,9 +15,9 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         settings = Settings.from_env()
+        app = create_app(settings)  # refuses a data folder another engine uses (DataDirInUse)
     except ConfigError as error:  # a setting to fix, not a crash: one line, no traceback
         sys.exit(f"tilewise engine: {error}")
-    app = create_app(settings)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
 
 

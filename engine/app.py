@@ -21,7 +21,7 @@ from .api.deps import require_token
 from .artefacts import ArtefactPublisher
 from .auth import TokenIssuer
 from .config import Settings
-from .datadir import make_private
+from .datadir import DataDirLock, make_private
 from .errors import ApiError
 from .executors import LocalProcessExecutor
 from .jobs import BatchService
@@ -42,6 +42,7 @@ class Services:
     scheduler: Scheduler
     analyser: Analyser
     artefacts: ArtefactPublisher
+    data_dir_lock: DataDirLock  # held as long as the process lives
 
 
 def make_executor(settings: Settings):
@@ -68,7 +69,10 @@ def executor_status(executor) -> dict:
 
 
 def build_services(settings: Settings, executor=None) -> Services:
+    """Raises DataDirInUse (a ConfigError) when another engine runs on the data folder."""
     make_private(settings.data_dir)  # before SQLite creates its -wal and -shm files
+    data_dir_lock = DataDirLock(settings.data_dir)
+    data_dir_lock.acquire(settings.url)  # before the store: a second engine would reset our tiles
     settings.outputs.mkdir(parents=True, exist_ok=True)
     store = JobStore(settings.database)
     tokens = TokenIssuer(
@@ -90,7 +94,7 @@ def build_services(settings: Settings, executor=None) -> Services:
         publish=analyser.publish_request(artefacts),
         restart_wait_s=settings.stop_restart_wait_s,
     )
-    return Services(settings, store, tokens, batch, scheduler, analyser, artefacts)
+    return Services(settings, store, tokens, batch, scheduler, analyser, artefacts, data_dir_lock)
 
 
 def create_app(settings: Optional[Settings] = None, executor=None) -> FastAPI:

@@ -49,6 +49,12 @@ class Settings:
             )
 
     @property
+    def url(self) -> str:
+        """Where the engine listens (as configured: 0.0.0.0 stays 0.0.0.0)."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
     def outputs(self) -> Path:
         """The only folder that file:// delivery may write under."""
         return (self.output_root or self.data_dir / "outputs").resolve()

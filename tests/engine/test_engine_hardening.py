@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import signal
 import stat
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -207,3 +209,35 @@ def test_killing_the_engine_leaves_no_worker_or_resource_tracker_behind(engine_f
     engine.proc.wait(timeout=10)
     wait_until(lambda: not session_processes(session), timeout=10)
     assert session_processes(session) == []
+
+
+# --- one engine per data folder ----------------------------------------------------------------------------
+
+
+def test_a_second_engine_on_the_same_data_folder_exits_at_once_naming_the_first(
+    engine_factory, small_catalog
+):
+    first = engine_factory(small_catalog)
+    second = subprocess.Popen(
+        [sys.executable, "-m", "tilewise.engine"],
+        env={**os.environ, **first.env, "TILEWISE_PORT": str(first.port + 1), "TILEWISE_HOST": "127.0.0.1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _, stderr = second.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        second.kill()
+        second.communicate()
+        pytest.fail("the second engine kept running on the first one's data folder")
+    assert second.returncode != 0
+    message = stderr.strip()
+    assert "\n" not in message and "Traceback" not in message, message
+    assert str(first.proc.pid) in message and first.url in message
+    assert "TILEWISE_DATA_DIR" in message and "stop it" in message
+    assert first.call("GET", "/api/v1/engine/status").status_code == 200  # the first keeps serving
+
+    first.stop(kill=True)  # the lock dies with its process: a restart after kill -9 works
+    first.start()
+    assert first.call("GET", "/api/v1/engine/status").status_code == 200
