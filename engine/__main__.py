@@ -9,6 +9,10 @@ import uvicorn
 
 from .app import create_app
 from .config import ConfigError, Settings
+from .store import StorageFull
+
+# for the operator to fix, not crashes: one line, no traceback
+OPERATOR_ERRORS = (ConfigError, StorageFull)  # StorageFull: the data folder's disk is full at start
 
 
 def main() -> None:
@@ -16,7 +20,7 @@ def main() -> None:
     try:
         settings = Settings.from_env()
         app = create_app(settings)  # refuses a data folder another engine uses (DataDirInUse)
-    except ConfigError as error:  # a setting to fix, not a crash: one line, no traceback
+    except OPERATOR_ERRORS as error:
         sys.exit(f"tilewise engine: {error}")
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
 

@@ -27,7 +27,7 @@ from .executors import LocalProcessExecutor
 from .jobs import BatchService
 from .processor import process_tile
 from .scheduler import Scheduler
-from .store import JobStore
+from .store import JobStore, StorageFull
 
 log = logging.getLogger(__name__)
 VERSION = "0.1.0"
@@ -121,6 +121,17 @@ def create_app(settings: Optional[Settings] = None, executor=None) -> FastAPI:
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> JSONResponse:
         return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
+
+    @app.exception_handler(StorageFull)
+    async def storage_full(_: Request, exc: StorageFull) -> JSONResponse:
+        log.error("%s", exc)  # the operator's to fix: say it in the log too
+        error = ApiError(
+            507,
+            f"The engine's disk is full: its data folder {exc.folder} has no space left, so nothing was "
+            "changed. Free space on that disk (or ask the engine's operator to), then try again.",
+            "COMMON_DATABASE_ERROR",
+        )
+        return JSONResponse(error.body(), status_code=507)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

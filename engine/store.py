@@ -6,10 +6,12 @@ killing the engine at any moment leaves a consistent store to resume from.
 
 v2 requests' S3 keys (`secrets`) stay only while a request may still run: a request that ends (DONE,
 FAILED, CANCELED) loses them, with secure_delete and a WAL checkpoint so that the bytes leave the files.
+A full disk raises StorageFull, and the change is not made.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -50,6 +52,21 @@ UNFINISHED = (TileStatus.PENDING, *IN_FLIGHT)
 # A request in one of these never runs again, so it needs no keys (STOPPED and PARTIAL may start again).
 ENDED = (RequestStatus.DONE, RequestStatus.FAILED, RequestStatus.CANCELED)
 log = logging.getLogger(__name__)
+
+
+class StorageFull(Exception):
+    """The disk of the data folder is full; the change that needed space was not made."""
+
+    def __init__(self, folder: Path):
+        super().__init__(f"The disk of the data folder {folder} is full: free space on it.")
+        self.folder = folder
+
+
+def _is_disk_full(exc: BaseException) -> bool:
+    if isinstance(exc, sqlite3.OperationalError):
+        code = getattr(exc, "sqlite_errorcode", None)  # Python 3.11+
+        return code == sqlite3.SQLITE_FULL if code is not None else "database or disk is full" in str(exc)
+    return isinstance(exc, OSError) and exc.errno == errno.ENOSPC
 
 
 def now_iso() -> str:
@@ -160,14 +177,15 @@ class JobStore:
         self.path = Path(path)
         self._local = threading.local()
         self._write_lock = threading.Lock()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._make_files_private()
-        with self._connection() as connection:
-            connection.executescript(_SCHEMA)
-            columns = {row[1] for row in connection.execute("PRAGMA table_info(tiles)")}
-            for column in ("width", "height"):  # a store made by an engine before v2
-                if column not in columns:
-                    connection.execute(f"ALTER TABLE tiles ADD COLUMN {column} INTEGER")
+        with self._full_disk_raises():
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._make_files_private()
+            with self._connection() as connection:
+                connection.executescript(_SCHEMA)
+                columns = {row[1] for row in connection.execute("PRAGMA table_info(tiles)")}
+                for column in ("width", "height"):  # a store made by an engine before v2
+                    if column not in columns:
+                        connection.execute(f"ALTER TABLE tiles ADD COLUMN {column} INTEGER")
         # keys of requests that ended while the engine stopped before their last upload; and what an
         # earlier scrub could not finish
         self._drop_ended_requests_secrets()
@@ -200,17 +218,28 @@ class JobStore:
         yield self._connect()
 
     @contextmanager
+    def _full_disk_raises(self) -> Iterator[None]:
+        """SQLite's "database or disk is full" and ENOSPC become StorageFull, naming the data folder."""
+        try:
+            yield
+        except (sqlite3.OperationalError, OSError) as exc:
+            if _is_disk_full(exc):
+                raise StorageFull(self.path.parent) from exc
+            raise
+
+    @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction (IMMEDIATE: writers queue up instead of failing)."""
+        """One write transaction (IMMEDIATE: writers queue up instead of failing); StorageFull on a full disk."""
         connection = self._connect()
-        with self._write_lock:
+        with self._write_lock, self._full_disk_raises():
             connection.execute("BEGIN IMMEDIATE")
             try:
                 yield connection
+                connection.execute("COMMIT")  # a full disk may fail the commit: then roll back, too
             except BaseException:
-                connection.execute("ROLLBACK")
+                if connection.in_transaction:  # SQLite rolls back by itself after some errors
+                    connection.execute("ROLLBACK")
                 raise
-            connection.execute("COMMIT")
 
     # --- secrets ----------------------------------------------------------------------------------------
 

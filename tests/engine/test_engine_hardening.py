@@ -1,9 +1,13 @@
-"""Engine hardening (issue 22): one test per fix of what the engine got wrong when probed. Process, file and
-OS behaviour is checked on real engines; the rest in-process."""
+"""Engine hardening (issue 22): a private data folder that keeps no S3 keys once a request ends, a token
+endpoint that throttles guessing, follows secret rotation and refuses the default secret off loopback, workers
+that die with the engine, one engine per data folder, and a full data disk answered 507 with the reference
+error body. Process, file and OS behaviour is checked on real engines; the rest in-process."""
 
 from __future__ import annotations
 
+import errno
 import os
+import shutil
 import signal
 import stat
 import subprocess
@@ -241,3 +245,79 @@ def test_a_second_engine_on_the_same_data_folder_exits_at_once_naming_the_first(
     first.stop(kill=True)  # the lock dies with its process: a restart after kill -9 works
     first.start()
     assert first.call("GET", "/api/v1/engine/status").status_code == 200
+
+
+# --- a full data disk --------------------------------------------------------------------------------------
+
+
+def can_mount_private_tmpfs() -> bool:
+    """Whether a user namespace may mount a tmpfs of its own (as root in CI, or unprivileged namespaces)."""
+    if shutil.which("unshare") is None:
+        return False
+    probe = subprocess.run(
+        ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", "mount -t tmpfs tmpfs /mnt"],
+        capture_output=True,
+        timeout=10,
+    )
+    return probe.returncode == 0
+
+
+def private_tmpfs(mountpoint: Path, size: str) -> tuple[str, ...]:
+    """A command prefix that runs the engine with a small tmpfs of its own mounted on `mountpoint`."""
+    script = 'mount -t tmpfs -o size="$1" tmpfs "$2" && shift 2 && exec "$@"'
+    return (
+        "unshare",
+        "--user",
+        "--map-root-user",
+        "--mount",
+        "sh",
+        "-c",
+        script,
+        "sh",
+        size,
+        str(mountpoint),
+    )
+
+
+def fill(folder: Path) -> Path:
+    """Write to a file in `folder` until its filesystem is full."""
+    filler = folder / "filler"
+    with open(filler, "wb") as handle:
+        try:
+            while True:
+                handle.write(b"\0" * 65536)
+                handle.flush()
+        except OSError as exc:
+            assert exc.errno == errno.ENOSPC, exc
+    return filler
+
+
+@pytest.mark.skipif(not can_mount_private_tmpfs(), reason="needs a user namespace that may mount a tmpfs")
+def test_a_full_data_disk_answers_507_with_the_reference_body_and_the_engine_recovers(
+    engine_factory, small_catalog, tmp_path
+):
+    data_dir = tmp_path / "small-disk"
+    data_dir.mkdir()
+    engine = engine_factory(small_catalog, TILEWISE_DATA_DIR=str(data_dir))
+    engine.stop()  # the same engine again, on a 2 MB disk of its own
+    engine.command_prefix = private_tmpfs(data_dir, "2m")
+    engine.start()
+    engine.token()
+    earlier = engine.call("POST", "/api/v1/batch/process", json=v1_body(engine, "before"))
+    assert earlier.status_code == 201, earlier.text
+
+    filler = fill(Path(f"/proc/{engine.proc.pid}/root") / str(data_dir).lstrip("/"))
+    full = engine.call("POST", "/api/v1/batch/process", json=v1_body(engine, "full"))
+    assert full.status_code == 507, full.text
+    error = full.json()["error"]
+    assert error["status"] == 507 and error["reason"] == "Insufficient Storage"
+    assert "disk is full" in error["message"] and str(data_dir) in error["message"]
+    assert "free" in error["message"].lower()
+
+    filler.unlink()
+    again = engine.call("POST", "/api/v1/batch/process", json=v1_body(engine, "after"))
+    assert again.status_code == 201, again.text
+    kept = engine.call("GET", f"/api/v1/batch/process/{earlier.json()['id']}")
+    assert kept.status_code == 200 and kept.json()["description"] == "hardening before"
+    listed = engine.call("GET", "/api/v1/batch/process").json()["data"]
+    assert {r["description"] for r in listed} == {"hardening before", "hardening after"}
