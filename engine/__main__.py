@@ -10,15 +10,19 @@ import uvicorn
 from .app import create_app
 from .config import ConfigError, Settings
 from .evalscript import cancel_running_scripts
+from .store import StorageFull
+
+# for the operator to fix, not crashes: one line, no traceback
+OPERATOR_ERRORS = (ConfigError, StorageFull)  # StorageFull: the data folder's disk is full at start
 
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         settings = Settings.from_env()
-    except ConfigError as error:  # a setting to fix, not a crash: one line, no traceback
+        app = create_app(settings)  # refuses a data folder another engine uses (DataDirInUse)
+    except OPERATOR_ERRORS as error:
         sys.exit(f"tilewise engine: {error}")
-    app = create_app(settings)
     EngineServer(uvicorn.Config(app, host=settings.host, port=settings.port, log_level="info")).run()
 
 

@@ -26,12 +26,13 @@ from .api.schemas import COMMON_ERRORS, add_body_schemas
 from .artefacts import ArtefactPublisher
 from .auth import TokenIssuer
 from .config import Settings
+from .datadir import DataDirLock, make_private
 from .errors import ApiError
 from .executors import LocalProcessExecutor
 from .jobs import BatchService
 from .processor import process_tile
 from .scheduler import Scheduler
-from .store import JobStore
+from .store import JobStore, StorageFull
 
 log = logging.getLogger(__name__)
 VERSION = "0.1.0"
@@ -46,6 +47,7 @@ class Services:
     scheduler: Scheduler
     analyser: Analyser
     artefacts: ArtefactPublisher
+    data_dir_lock: DataDirLock  # held as long as the process lives
 
 
 def make_executor(settings: Settings):
@@ -72,7 +74,10 @@ def executor_status(executor) -> dict:
 
 
 def build_services(settings: Settings, executor=None) -> Services:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    """Raises DataDirInUse (a ConfigError) when another engine runs on the data folder."""
+    make_private(settings.data_dir)  # before SQLite creates its -wal and -shm files
+    data_dir_lock = DataDirLock(settings.data_dir)
+    data_dir_lock.acquire(settings.url)  # before the store: a second engine would reset our tiles
     settings.outputs.mkdir(parents=True, exist_ok=True)
     store = JobStore(settings.database)
     tokens = TokenIssuer(
@@ -94,7 +99,7 @@ def build_services(settings: Settings, executor=None) -> Services:
         publish=analyser.publish_request(artefacts),
         restart_wait_s=settings.stop_restart_wait_s,
     )
-    return Services(settings, store, tokens, batch, scheduler, analyser, artefacts)
+    return Services(settings, store, tokens, batch, scheduler, analyser, artefacts, data_dir_lock)
 
 
 def allowed_methods(app: FastAPI, scope: dict) -> list[str]:
@@ -111,11 +116,6 @@ def create_app(settings: Optional[Settings] = None, executor=None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        if settings.uses_default_secret and settings.host not in ("127.0.0.1", "localhost", "::1"):
-            log.warning(
-                "The engine listens on %s with the default client secret: set TILEWISE_CLIENT_SECRET",
-                settings.host,
-            )
         services.scheduler.start()
         try:
             yield
@@ -133,7 +133,18 @@ def create_app(settings: Optional[Settings] = None, executor=None) -> FastAPI:
 
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(exc.body(), status_code=exc.status)
+        return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
+
+    @app.exception_handler(StorageFull)
+    async def storage_full(_: Request, exc: StorageFull) -> JSONResponse:
+        log.error("%s", exc)  # the operator's to fix: say it in the log too
+        error = ApiError(
+            507,
+            f"The engine's disk is full: its data folder {exc.folder} has no space left, so nothing was "
+            "changed. Free space on that disk (or ask the engine's operator to), then try again.",
+            "COMMON_DATABASE_ERROR",
+        )
+        return JSONResponse(error.body(), status_code=507)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -149,9 +149,9 @@ class ArtefactPublisher:
                 return
             self._busy.add(record.id)
             self._last[record.id] = (time.monotonic(), counts)
-        self._pool.submit(self._upload, record)
+        self._pool.submit(self._upload, record, final)
 
-    def _upload(self, record: RequestRecord) -> None:
+    def _upload(self, record: RequestRecord, final: bool) -> None:
         try:
             tiles = self.store.tiles(record.id)
             url = execution_url(record.payload["output"]["delivery"]["s3"]["url"], record.id)
@@ -166,6 +166,14 @@ class ArtefactPublisher:
         finally:
             with self._lock:
                 self._busy.discard(record.id)
+            if final:  # uploaded or given up: the keys were kept for this upload only
+                self._forget_secrets(record.id)
+
+    def _forget_secrets(self, request_id: str) -> None:
+        try:
+            self.store.forget_secrets(request_id)
+        except Exception:  # the next engine start drops them (JobStore drops the keys of ended requests)
+            log.exception("Could not drop the S3 keys of %s from the job store", request_id)
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True)

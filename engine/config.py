@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,7 +12,7 @@ from .evalscript.runtime import Limits
 
 DEFAULT_PORT = 8765
 DEFAULT_CLIENT_ID = "tilewise"
-# Only meant for an engine on 127.0.0.1; the engine warns when it listens elsewhere with it.
+# Only for an engine on loopback: it is in the docs, so anyone who reaches the engine knows it.
 DEFAULT_CLIENT_SECRET = "tilewise-local-secret"
 # Create and analysis run the script's top level and setup() to check the request: they answer a client (or
 # hold the analysis thread), so they get a short cap of the tile time limit. Tiles and previews get it all.
@@ -43,6 +44,21 @@ class Settings:
     executor: str = "local"  # local (process pool), dask-local (LocalCluster), dask://host:port (a scheduler)
     dask_timeout_s: float = 600.0  # jobs wait this long for a lost Dask scheduler, then fail; 0 = forever
     max_body_mb: int = 10  # largest request body the API reads
+
+    def __post_init__(self) -> None:
+        # checked here rather than in from_env, so that no way of building settings can skip it
+        if self.uses_default_secret and not is_loopback(self.host):
+            raise ConfigError(
+                f"TILEWISE_HOST={self.host!r} is reachable from other machines, but TILEWISE_CLIENT_SECRET is "
+                "the documented default: set TILEWISE_CLIENT_SECRET to a secret of your own, or "
+                "TILEWISE_HOST to 127.0.0.1."
+            )
+
+    @property
+    def url(self) -> str:
+        """Where the engine listens (as configured: 0.0.0.0 stays 0.0.0.0)."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
 
     @property
     def outputs(self) -> Path:
@@ -116,3 +132,13 @@ class Settings:
     @property
     def uses_default_secret(self) -> bool:
         return self.client_secret == DEFAULT_CLIENT_SECRET
+
+
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 or localhost: only this machine can connect."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:  # a host name: it may resolve to anything
+        return False

@@ -7,12 +7,20 @@ from typing import Optional
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, message: str, code: str, errors: Optional[dict] = None):
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        code: str,
+        errors: Optional[dict] = None,
+        headers: Optional[dict[str, str]] = None,  # e.g. Retry-After with a 429
+    ):
         super().__init__(message)
         self.status = status
         self.message = message
         self.code = code
         self.errors = errors
+        self.headers = headers
 
     def body(self) -> dict:
         error = {

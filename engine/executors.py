@@ -9,6 +9,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue
+import threading
 import time
 import traceback
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -33,12 +34,32 @@ _started_queue: Optional[multiprocessing.Queue] = None
 
 
 WORKER_NICENESS = 10  # tiles yield the CPU to the API process: status polls stay fast while a job runs
+PARENT_CHECK_S = 0.5  # how often a worker looks whether the engine still lives
 
 
-def _init_worker(started_queue: multiprocessing.Queue) -> None:
+def _init_worker(started_queue: multiprocessing.Queue, engine_pid: int) -> None:
     global _started_queue
     _started_queue = started_queue
     os.nice(WORKER_NICENESS)
+    _exit_when_orphaned(engine_pid)
+
+
+def _exit_when_orphaned(engine_pid: int) -> None:
+    """A worker whose engine died (kill -9, out of memory) would wait on the task pipe forever, since the
+    workers themselves hold its other end. A daemon thread sees the parent change (the orphan is adopted
+    by init or a subreaper) and ends the worker; it runs mid-tile too, since V8 is called through ctypes,
+    which releases the GIL.
+
+    Not prctl(PR_SET_PDEATHSIG): Linux only, and it fires when the *thread* that spawned the worker ends
+    (the pool spawns from whichever thread submits), which would kill healthy workers. Once the engine and
+    every worker are gone, multiprocessing's resource tracker reads EOF on its pipe and exits too."""
+
+    def watch() -> None:
+        while os.getppid() == engine_pid:
+            time.sleep(PARENT_CHECK_S)
+        os._exit(1)  # no cleanup to do: the tile in flight runs again when an engine starts
+
+    threading.Thread(target=watch, name="tilewise-orphan-watch", daemon=True).start()
 
 
 def run_tile(function: TileFunction, job: TileJob) -> TileOutcome:
@@ -74,7 +95,7 @@ class LocalProcessExecutor:
             max_workers=self.workers,
             mp_context=self._context,
             initializer=_init_worker,
-            initargs=(self._started,),
+            initargs=(self._started, os.getpid()),
         )
 
     def submit(self, job: TileJob) -> Future:

@@ -284,10 +284,17 @@ class Scheduler:
                 status = partial if processed else RequestStatus.FAILED
                 noun = "features" if record.api_version == V2 else "tiles"
                 error = f"{failed} of {processed + failed} {noun} failed: {summary}"
+            # v2: the final report uploads with the request's keys; the store drops them after it, not now
+            final_report = record.api_version == V2 and self._report is not None
             finished = self.store.transition(
-                record.id, [RequestStatus.PROCESSING], status=status, error=error, cost_pu=cost
+                record.id,
+                [RequestStatus.PROCESSING],
+                keep_secrets=final_report,
+                status=status,
+                error=error,
+                cost_pu=cost,
             )
-            if finished and record.api_version == V2 and self._report is not None:
+            if finished and final_report:
                 self._report(record, True)
 
     def _report_progress(self) -> None:

@@ -3,16 +3,22 @@
 Only the API process writes here (the scheduler is a thread of it); tile workers
 return results instead of writing. Every change is one short transaction, so
 killing the engine at any moment leaves a consistent store to resume from.
+
+v2 requests' S3 keys (`secrets`) stay only while a request may still run: a request that ends (DONE,
+FAILED, CANCELED) loses them, with secure_delete and a WAL checkpoint so that the bytes leave the files.
+A full disk raises StorageFull, and the change is not made.
 """
 
 from __future__ import annotations
 
+import errno
 import json
+import logging
 import os
 import sqlite3
 import threading
 import uuid
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from enum import Enum
@@ -43,6 +49,24 @@ class TileStatus(str, Enum):
 
 IN_FLIGHT = (TileStatus.SCHEDULED, TileStatus.QUEUED, TileStatus.PROCESSING)
 UNFINISHED = (TileStatus.PENDING, *IN_FLIGHT)
+# A request in one of these never runs again, so it needs no keys (STOPPED and PARTIAL may start again).
+ENDED = (RequestStatus.DONE, RequestStatus.FAILED, RequestStatus.CANCELED)
+log = logging.getLogger(__name__)
+
+
+class StorageFull(Exception):
+    """The disk of the data folder is full; the change that needed space was not made."""
+
+    def __init__(self, folder: Path):
+        super().__init__(f"The disk of the data folder {folder} is full: free space on it.")
+        self.folder = folder
+
+
+def _is_disk_full(exc: BaseException) -> bool:
+    if isinstance(exc, sqlite3.OperationalError):
+        code = getattr(exc, "sqlite_errorcode", None)  # Python 3.11+
+        return code == sqlite3.SQLITE_FULL if code is not None else "database or disk is full" in str(exc)
+    return isinstance(exc, OSError) and exc.errno == errno.ENOSPC
 
 
 def now_iso() -> str:
@@ -151,16 +175,30 @@ _SORTS = {
 class JobStore:
     def __init__(self, path: Path):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._write_lock = threading.Lock()
-        with self._connection() as connection:
-            connection.executescript(_SCHEMA)
-            columns = {row[1] for row in connection.execute("PRAGMA table_info(tiles)")}
-            for column in ("width", "height"):  # a store made by an engine before v2
-                if column not in columns:
-                    connection.execute(f"ALTER TABLE tiles ADD COLUMN {column} INTEGER")
-        os.chmod(self.path, 0o600)  # it holds delivery credentials
+        with self._full_disk_raises():
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._make_files_private()
+            with self._connection() as connection:
+                connection.executescript(_SCHEMA)
+                columns = {row[1] for row in connection.execute("PRAGMA table_info(tiles)")}
+                for column in ("width", "height"):  # a store made by an engine before v2
+                    if column not in columns:
+                        connection.execute(f"ALTER TABLE tiles ADD COLUMN {column} INTEGER")
+        # keys of requests that ended while the engine stopped before their last upload; and what an
+        # earlier scrub could not finish
+        self._drop_ended_requests_secrets()
+        self._scrub()
+
+    def _make_files_private(self) -> None:
+        """The store holds v2 keys while requests run. SQLite gives its -wal and -shm files the mode of the
+        database file, so that is created 0600 before SQLite opens it; files an older engine made readable
+        are tightened."""
+        os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
+        for suffix in ("", "-wal", "-shm"):
+            with suppress(FileNotFoundError):
+                os.chmod(f"{self.path}{suffix}", 0o600)
 
     def _connect(self) -> sqlite3.Connection:
         connection = getattr(self._local, "connection", None)
@@ -169,6 +207,8 @@ class JobStore:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")
             connection.execute("PRAGMA foreign_keys=ON")
+            # deleted keys are overwritten with zeros, not left in the file's free space
+            connection.execute("PRAGMA secure_delete=ON")
             connection.row_factory = sqlite3.Row
             self._local.connection = connection
         return connection
@@ -178,17 +218,69 @@ class JobStore:
         yield self._connect()
 
     @contextmanager
+    def _full_disk_raises(self) -> Iterator[None]:
+        """SQLite's "database or disk is full" and ENOSPC become StorageFull, naming the data folder."""
+        try:
+            yield
+        except (sqlite3.OperationalError, OSError) as exc:
+            if _is_disk_full(exc):
+                raise StorageFull(self.path.parent) from exc
+            raise
+
+    @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction (IMMEDIATE: writers queue up instead of failing)."""
+        """One write transaction (IMMEDIATE: writers queue up instead of failing); StorageFull on a full disk."""
         connection = self._connect()
-        with self._write_lock:
+        with self._write_lock, self._full_disk_raises():
             connection.execute("BEGIN IMMEDIATE")
             try:
                 yield connection
+                connection.execute("COMMIT")  # a full disk may fail the commit: then roll back, too
             except BaseException:
-                connection.execute("ROLLBACK")
+                if connection.in_transaction:  # SQLite rolls back by itself after some errors
+                    connection.execute("ROLLBACK")
                 raise
-            connection.execute("COMMIT")
+
+    # --- secrets ----------------------------------------------------------------------------------------
+
+    def forget_secrets(self, request_id: str) -> None:
+        """Drop the keys of a request that has ended (one that may run again keeps them)."""
+        if self._drop_ended_requests_secrets("id = ?", [request_id]):
+            self._scrub()
+
+    def _drop_ended_requests_secrets(self, where: str = "1 = 1", parameters: Sequence[str] = ()) -> int:
+        ended = [s.value for s in ENDED]
+        with self.transaction() as connection:
+            cursor = connection.execute(
+                f"UPDATE requests SET secrets = NULL WHERE {where} AND secrets IS NOT NULL "
+                f"AND status IN ({', '.join('?' * len(ended))})",
+                (*parameters, *ended),
+            )
+            return cursor.rowcount
+
+    def _scrub(self) -> None:
+        """Copy the WAL into the database and empty it: the old pages with the keys leave the -wal file
+        (secure_delete has zeroed them in the database's pages). Waits for readers (the busy timeout).
+        Best effort: the change is committed already, and the next scrub (at the latest the next start)
+        catches up."""
+        with self._write_lock:
+            try:
+                busy, _, _ = self._connect().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            except sqlite3.Error as exc:  # a full disk, most likely
+                busy, reason = 1, str(exc)
+            else:
+                reason = "a reader kept it busy"
+        if busy:
+            log.warning("Deleted S3 keys stay in the job store's WAL until its next checkpoint (%s)", reason)
+
+    @staticmethod
+    def _forgetting_secrets(encoded: dict, keep_secrets: bool) -> bool:
+        """A change that ends a request drops its keys too (unless the caller still needs them: then it
+        calls forget_secrets later). True when the keys are dropped."""
+        if keep_secrets or encoded.get("status") not in {s.value for s in ENDED}:
+            return False
+        encoded["secrets"] = None
+        return True
 
     # --- requests ---------------------------------------------------------------------------------------
 
@@ -207,30 +299,44 @@ class JobStore:
         )
         return _request_from_row(row) if row else None
 
-    def update_request(self, request_id: str, **changes: Any) -> None:
-        """Change columns of a request; `last_updated` follows."""
+    def update_request(self, request_id: str, keep_secrets: bool = False, **changes: Any) -> None:
+        """Change columns of a request; `last_updated` follows. Ending it drops its keys (see transition)."""
         if not changes:
             return
         encoded = {key: _encode_request_value(key, value) for key, value in changes.items()}
         encoded["last_updated"] = now_iso()
+        forgetting = self._forgetting_secrets(encoded, keep_secrets)
         assignments = ", ".join(f"{key} = ?" for key in encoded)
         with self.transaction() as connection:
+            had_secrets = forgetting and _has_secrets(connection, request_id)
             connection.execute(
                 f"UPDATE requests SET {assignments} WHERE id = ?", (*encoded.values(), request_id)
             )
+        if had_secrets:
+            self._scrub()
 
-    def transition(self, request_id: str, expected: Iterable[RequestStatus], **changes: Any) -> bool:
-        """Change a request only if its status is still one of `expected` (atomic check-and-set)."""
+    def transition(
+        self, request_id: str, expected: Iterable[RequestStatus], keep_secrets: bool = False, **changes: Any
+    ) -> bool:
+        """Change a request only if its status is still one of `expected` (atomic check-and-set).
+
+        A change to DONE, FAILED or CANCELED drops the request's keys in the same transaction, unless
+        `keep_secrets` (the final v2 upload still needs them: forget_secrets follows it)."""
         values = [s.value for s in expected]
         encoded = {key: _encode_request_value(key, value) for key, value in changes.items()}
         encoded["last_updated"] = now_iso()
+        forgetting = self._forgetting_secrets(encoded, keep_secrets)
         assignments = ", ".join(f"{key} = ?" for key in encoded)
         with self.transaction() as connection:
+            had_secrets = forgetting and _has_secrets(connection, request_id)
             cursor = connection.execute(
                 f"UPDATE requests SET {assignments} WHERE id = ? AND status IN ({', '.join('?' * len(values))})",
                 (*encoded.values(), request_id, *values),
             )
-            return cursor.rowcount == 1
+            changed = cursor.rowcount == 1
+        if had_secrets and changed:
+            self._scrub()
+        return changed
 
     def delete_request(self, request_id: str) -> None:
         with self.transaction() as connection:
@@ -333,6 +439,14 @@ class JobStore:
                 (to.value, now_iso(), request_id, *values),
             )
             return cursor.rowcount
+
+
+def _has_secrets(connection: sqlite3.Connection, request_id: str) -> bool:
+    """Whether dropping a request's keys leaves anything to scrub from the files."""
+    row = connection.execute(
+        "SELECT secrets IS NOT NULL FROM requests WHERE id = ?", (request_id,)
+    ).fetchone()
+    return bool(row and row[0])
 
 
 def _search_clause(search: str) -> tuple[str, list[str]]:

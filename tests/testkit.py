@@ -149,6 +149,8 @@ class EngineServer:
     port: int = 0
     proc: subprocess.Popen | None = None
     _token: str | None = None
+    # run before the engine's command, e.g. `unshare … sh -c '…' …` to give it a filesystem of its own
+    command_prefix: tuple[str, ...] = ()
 
     @property
     def url(self) -> str:
@@ -162,7 +164,7 @@ class EngineServer:
         with open(self.log_path, "ab") as log:
             # its own process group, so a kill reaches the worker processes too
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "tilewise.engine"],
+                [*self.command_prefix, sys.executable, "-m", "tilewise.engine"],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 env=env,

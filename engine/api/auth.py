@@ -22,7 +22,9 @@ async def _issue(request: Request) -> dict:
             client_id, _, client_secret = base64.b64decode(header[6:]).decode().partition(":")
         except (ValueError, UnicodeDecodeError):
             client_id = client_secret = None
-    return services(request).tokens.issue(form.get("grant_type"), client_id, client_secret)
+    # behind a reverse proxy on this machine, uvicorn takes the client's address from X-Forwarded-For
+    address = request.client.host if request.client else "unknown"
+    return services(request).tokens.issue(form.get("grant_type"), client_id, client_secret, address)
 
 
 @router.post("/oauth/token", summary="Get an access token (client credentials)")
