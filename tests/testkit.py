@@ -134,6 +134,7 @@ class EngineServer:
     port: int = 0
     proc: subprocess.Popen | None = None
     _token: str | None = None
+    command_prefix: tuple[str, ...] = ()  # runs the engine through another program (e.g. `unshare ... sh -c`)
 
     @property
     def url(self) -> str:
@@ -147,7 +148,7 @@ class EngineServer:
         with open(self.log_path, "ab") as log:
             # its own process group, so a kill reaches the worker processes too
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "tilewise.engine"],
+                [*self.command_prefix, sys.executable, "-m", "tilewise.engine"],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 env=env,
@@ -353,3 +354,31 @@ def with_changes(body: dict, changes: dict) -> dict:
         else:
             target[keys[-1]] = value
     return body
+
+
+# --- faults: storage that goes away, a disk that fills up -------------------------------------------------
+
+
+def tmpfs_prefix(folder: Path, size: str) -> tuple[str, ...]:
+    """A command prefix that runs a program in its own user and mount namespaces with a tmpfs of `size`
+    (e.g. "64k") mounted at `folder`: a real small file system, private to that program (and readable
+    from outside through /proc/<pid>/root). Needs root or unprivileged user namespaces."""
+    return (
+        "unshare",
+        "--user",
+        "--map-root-user",
+        "--mount",
+        "sh",
+        "-c",
+        f'mount -t tmpfs -o size={size} tmpfs "{folder}" && exec "$@"',
+        "sh",
+    )
+
+
+def can_mount_tmpfs() -> bool:
+    """Whether `tmpfs_prefix` works on this machine (it needs user namespaces)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        done = subprocess.run([*tmpfs_prefix(Path(folder), "16k"), "true"], capture_output=True, timeout=30)
+    return done.returncode == 0

@@ -8,6 +8,8 @@ code, never a key or a secret.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import shutil
 import tempfile
@@ -86,13 +88,19 @@ class FolderDelivery:
 
     def put_file(self, local_path: Path, url: str) -> None:
         target = self.local_path(url)
+        partial = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.partial")
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            partial = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.partial")
             shutil.copyfile(local_path, partial)
             os.replace(partial, target)
-        except OSError as exc:
-            raise DeliveryError(f"Cannot write {target}: {exc.strerror or exc}.") from None
+        except BaseException as exc:
+            with contextlib.suppress(OSError):  # whatever stopped the copy (a full disk, a signal): no debris
+                partial.unlink(missing_ok=True)
+            if isinstance(exc, OSError):
+                raise DeliveryError(
+                    f"Cannot write {target}: {exc.strerror or exc}{_disk_hint(exc)}."
+                ) from None
+            raise
 
     def delete(self, url: str) -> None:
         self.local_path(url).unlink(missing_ok=True)
@@ -103,6 +111,12 @@ class FolderDelivery:
             shutil.copyfile(source, local_path)
         except OSError as exc:
             raise DeliveryError(f"Cannot read {source}: {exc.strerror or exc}.") from None
+
+
+def _disk_hint(exc: OSError) -> str:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return " (the disk of the output folder is full: free space there, or deliver to another folder)"
+    return ""
 
 
 def _bucket_key(url: str) -> tuple[str, str]:
