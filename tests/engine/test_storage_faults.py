@@ -1,4 +1,4 @@
-"""Storage faults on a live engine: a full disk."""
+"""Storage faults: which S3 errors are transient, and a full disk on a live engine."""
 
 from __future__ import annotations
 
@@ -38,6 +38,33 @@ def act(engine, request_id: str, action: str, api: str = "v1") -> None:
 
 def tiles(engine, request_id: str) -> list[dict]:
     return engine.call("GET", f"/api/v1/batch/process/{request_id}/tiles").json()["data"]
+
+
+@pytest.mark.parametrize(
+    "code, status, transient",
+    [
+        ("SlowDown", 503, True),
+        ("ServiceUnavailable", 503, True),
+        ("InternalError", 500, True),
+        ("RequestTimeout", 400, True),  # S3 says "later" with a 400 here: the code decides
+        ("502", 502, True),  # a HEAD's error has only the status
+        ("AccessDenied", 403, False),
+        ("NoSuchBucket", 404, False),
+        ("InvalidAccessKeyId", 403, False),
+        ("SignatureDoesNotMatch", 403, False),
+    ],
+)
+def test_s3_answers_are_transient_only_when_the_service_is_unavailable_or_overloaded(code, status, transient):
+    from botocore.exceptions import ClientError
+
+    from tilewise.engine.output.delivery import S3Delivery
+
+    answer = ClientError(
+        {"Error": {"Code": code}, "ResponseMetadata": {"HTTPStatusCode": status}}, "PutObject"
+    )
+    failure = S3Delivery("http://127.0.0.1:9", {})._fail("write to", "tw-bucket", answer)
+    assert failure.transient is transient
+    assert "'tw-bucket'" in str(failure) and code in str(failure)
 
 
 @pytest.mark.skipif(not can_mount_tmpfs(), reason="needs root or user namespaces to mount a small tmpfs")
