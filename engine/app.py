@@ -79,7 +79,13 @@ def build_services(settings: Settings, executor=None) -> Services:
     )
     executor = executor or make_executor(settings)
     scheduler = Scheduler(
-        store, executor, analyser.analyse, analyser.tile_job, settings.tile_retries, artefacts.report
+        store,
+        executor,
+        analyser.analyse,
+        analyser.tile_job,
+        settings.tile_retries,
+        artefacts.report,
+        settings.storage_outage_window_s,
     )
     batch = BatchService(
         store,

@@ -37,6 +37,8 @@ class Settings:
     stop_restart_wait_s: float = 0.0  # v2: Sentinel Hub makes a stopped request wait 30 min; 0 = no wait
     executor: str = "local"  # local (process pool), dask-local (LocalCluster), dask://host:port (a scheduler)
     dask_timeout_s: float = 600.0  # jobs wait this long for a lost Dask scheduler, then fail; 0 = forever
+    # tiles wait this long for unreachable storage (S3 down, 5xx) without using attempts; 0 = no waiting
+    storage_outage_window_s: float = 900.0
 
     @property
     def outputs(self) -> Path:
@@ -90,6 +92,7 @@ class Settings:
             stop_restart_wait_s=float(number("TILEWISE_STOP_RESTART_WAIT", 0, 0)),
             executor=executor,
             dask_timeout_s=float(number("TILEWISE_DASK_TIMEOUT", 600, 0)),
+            storage_outage_window_s=float(number("TILEWISE_STORAGE_OUTAGE_WINDOW", 900, 0)),
         )
 
     @property

@@ -1,19 +1,30 @@
-"""Storage faults: which S3 errors are transient, and a full disk on a live engine."""
+"""Storage faults on a live engine: S3 going away and coming back (through a TCP proxy in front of the
+session's S3 server), S3 unreachable during an analysis, a permanent S3 error, and a full disk.
+
+Only the proxy's connections fail: the S3 server keeps its state, as a real service would.
+"""
 
 from __future__ import annotations
 
+import collections
+import time
 from pathlib import Path
 
 import pytest
 from testkit import (
     NDVI_WITH_MASK,
+    SLOW_SCRIPT,
     TEST_BBOX,
+    WIDE_BBOX,
+    TcpProxy,
     can_mount_tmpfs,
     local_engine,
     process_request_json,
     tmpfs_prefix,
 )
 
+FAST_SCRIPT = SLOW_SCRIPT.replace("1500", "1")
+SLOWISH_SCRIPT = SLOW_SCRIPT.replace("1500", "600")  # tiles long enough to be mid-flight when S3 goes
 FINAL_V1 = {"DONE", "PARTIAL", "FAILED"}
 
 
@@ -38,6 +49,79 @@ def act(engine, request_id: str, action: str, api: str = "v1") -> None:
 
 def tiles(engine, request_id: str) -> list[dict]:
     return engine.call("GET", f"/api/v1/batch/process/{request_id}/tiles").json()["data"]
+
+
+def analysed(engine, request_id: str, api: str = "v1") -> None:
+    act(engine, request_id, "analyse", api)
+    status = engine.wait_for(request_id, {"ANALYSIS_DONE", "FAILED"}, timeout=60, api=api)
+    assert status["status"] == "ANALYSIS_DONE", status.get("error")
+
+
+@pytest.fixture
+def proxy(s3_server):
+    """The session's S3 server behind a proxy that the test can take down and bring back."""
+    proxy = TcpProxy(s3_server.host_port).up()
+    yield proxy
+    proxy.down()
+
+
+def test_a_short_s3_outage_mid_job_delays_the_tiles_without_using_attempts_and_each_is_delivered_once(
+    engine_factory, small_catalog, s3_server, proxy
+):
+    # a window of 120 s backs off to at most 4 s between probes (window / 30), so the test is quick
+    engine = engine_factory(
+        small_catalog,
+        workers=2,
+        TILEWISE_S3_ENDPOINT_URL=proxy.url,
+        TILEWISE_STORAGE_OUTAGE_WINDOW="120",
+    )
+    s3 = s3_server.client()
+    bucket = s3_server.new_bucket()
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    request_id = create(
+        engine, body_v1(f"s3://{bucket}/out/<tileName>/<outputId>.<format>", SLOWISH_SCRIPT, WIDE_BBOX)
+    )
+    act(engine, request_id, "start")
+    deadline = time.monotonic() + 120
+    while not any(t["status"] == "PROCESSED" for t in tiles(engine, request_id)):
+        assert time.monotonic() < deadline, "no tile was delivered before the outage"
+        time.sleep(0.1)
+
+    proxy.down()  # S3 unreachable: connections refused, open ones reset
+    time.sleep(15)
+    during = engine.wait_for(request_id, FINAL_V1 | {"PROCESSING"}, timeout=10)
+    assert during["status"] == "PROCESSING", during.get("error")  # waiting, not PARTIAL
+    proxy.up()
+
+    done = engine.wait_for(request_id, FINAL_V1, timeout=120)
+    assert done["status"] == "DONE", done.get("error")
+    listed = tiles(engine, request_id)
+    assert {t["status"] for t in listed} == {"PROCESSED"}
+    assert [t["attempts"] for t in listed] == [0] * len(listed)  # the outage used no attempt
+    assert "waiting for the storage" in engine.log()  # the outage did happen while tiles ran
+    versions = s3.list_object_versions(Bucket=bucket, Prefix="out/").get("Versions", [])
+    per_key = collections.Counter(v["Key"] for v in versions if v["Key"].endswith(".tif"))
+    assert sorted(per_key) == sorted(f"out/{t['name']}/default.tif" for t in listed)
+    assert set(per_key.values()) == {1}, per_key  # delivered exactly once
+
+
+def test_an_analysis_that_cannot_reach_s3_waits_for_it_instead_of_failing(
+    engine_factory, small_catalog, s3_server, proxy
+):
+    engine = engine_factory(
+        small_catalog, TILEWISE_S3_ENDPOINT_URL=proxy.url, TILEWISE_STORAGE_OUTAGE_WINDOW="120"
+    )
+    bucket = s3_server.new_bucket()
+    request_id = create(engine, body_v1(f"s3://{bucket}/<tileName>/<outputId>.<format>", FAST_SCRIPT))
+    proxy.down()
+    act(engine, request_id, "analyse")
+    time.sleep(4)  # the write check fails, more than once
+    waiting = engine.call("GET", f"/api/v1/batch/process/{request_id}").json()
+    assert waiting["status"] == "ANALYSING", waiting.get("error")
+    proxy.up()
+    done = engine.wait_for(request_id, {"ANALYSIS_DONE", "FAILED"}, timeout=30)
+    assert done["status"] == "ANALYSIS_DONE", done.get("error")
+    assert "analysis waits" in engine.log()
 
 
 @pytest.mark.parametrize(
@@ -65,6 +149,24 @@ def test_s3_answers_are_transient_only_when_the_service_is_unavailable_or_overlo
     failure = S3Delivery("http://127.0.0.1:9", {})._fail("write to", "tw-bucket", answer)
     assert failure.transient is transient
     assert "'tw-bucket'" in str(failure) and code in str(failure)
+
+
+def test_a_permanent_s3_error_fails_the_tiles_at_once_without_waiting_for_the_window(
+    engine_factory, small_catalog, s3_server
+):
+    engine = engine_factory(small_catalog, workers=2)  # the default window: 900 s
+    bucket = s3_server.new_bucket()
+    request_id = create(engine, body_v1(f"s3://{bucket}/<tileName>/<outputId>.<format>", FAST_SCRIPT))
+    analysed(engine, request_id)
+    s3_server.client().delete_bucket(Bucket=bucket)  # gone after the analysis checked it
+
+    started = time.monotonic()
+    act(engine, request_id, "start")
+    failed = engine.wait_for(request_id, FINAL_V1, timeout=60)
+    assert failed["status"] == "FAILED" and time.monotonic() - started < 30
+    for tile in tiles(engine, request_id):
+        assert tile["status"] == "FAILED" and tile["attempts"] == 3  # tried, then retried twice
+        assert "NoSuchBucket" in tile["failureReason"] and "unreachable" not in tile["failureReason"]
 
 
 @pytest.mark.skipif(not can_mount_tmpfs(), reason="needs root or user namespaces to mount a small tmpfs")
