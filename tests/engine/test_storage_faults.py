@@ -1,5 +1,6 @@
 """Storage faults on a live engine: S3 going away and coming back (through a TCP proxy in front of the
-session's S3 server), S3 unreachable during an analysis, a permanent S3 error, and a full disk.
+session's S3 server), an outage longer than the engine's window, S3 unreachable during an analysis,
+which S3 answers are transient, a permanent S3 error, and a full disk.
 
 Only the proxy's connections fail: the S3 server keeps its state, as a real service would.
 """
@@ -7,6 +8,7 @@ Only the proxy's connections fail: the S3 server keeps its state, as a real serv
 from __future__ import annotations
 
 import collections
+import sqlite3
 import time
 from pathlib import Path
 
@@ -33,6 +35,14 @@ def body_v1(path: str, evalscript: str, bbox=TEST_BBOX, responses=("default",)) 
         "processRequest": process_request_json(evalscript, bbox, responses),
         "tilingGrid": {"id": 1, "resolution": 20, "bufferX": 0, "bufferY": 0},
         "output": {"defaultTilePath": path},
+    }
+
+
+def body_v2(url: str, evalscript: str, bbox=TEST_BBOX) -> dict:
+    return {
+        "processRequest": process_request_json(evalscript, bbox),
+        "input": {"type": "tiling-grid", "id": 1, "resolution": 20, "bufferX": 0, "bufferY": 0},
+        "output": {"type": "raster", "delivery": {"s3": {"url": url}}},
     }
 
 
@@ -103,6 +113,53 @@ def test_a_short_s3_outage_mid_job_delays_the_tiles_without_using_attempts_and_e
     per_key = collections.Counter(v["Key"] for v in versions if v["Key"].endswith(".tif"))
     assert sorted(per_key) == sorted(f"out/{t['name']}/default.tif" for t in listed)
     assert set(per_key.values()) == {1}, per_key  # delivered exactly once
+
+
+def execution_rows(s3_server, bucket: str, key: str, folder: Path) -> list[tuple]:
+    path = folder / f"execution-{time.time_ns()}.sqlite"
+    s3_server.client().download_file(bucket, key, str(path))
+    with sqlite3.connect(path) as connection:
+        return connection.execute("SELECT name, status, error FROM features ORDER BY id").fetchall()
+
+
+def test_an_outage_longer_than_the_window_fails_the_features_naming_it_and_the_final_report_follows(
+    engine_factory, small_catalog, s3_server, proxy, tmp_path
+):
+    engine = engine_factory(
+        small_catalog,
+        workers=2,
+        TILEWISE_S3_ENDPOINT_URL=proxy.url,
+        TILEWISE_STORAGE_OUTAGE_WINDOW="3",
+        TILEWISE_TILE_RETRIES="0",
+        TILEWISE_EXECUTION_DB_INTERVAL="1",
+    )
+    bucket = s3_server.new_bucket()
+    request_id = create(engine, body_v2(f"s3://{bucket}/v2", FAST_SCRIPT), api="v2")
+    analysed(engine, request_id, api="v2")
+
+    proxy.down()
+    started = time.monotonic()
+    act(engine, request_id, "start", api="v2")
+    failed = engine.wait_for(request_id, {"DONE", "FAILED"}, timeout=60, api="v2")
+    assert failed["status"] == "FAILED"
+    assert time.monotonic() - started >= 3  # it waited for the window, no less
+    assert "unreachable for" in failed["error"] and repr(bucket) in failed["error"]
+    assert "TILEWISE_STORAGE_OUTAGE_WINDOW" in failed["error"]
+
+    time.sleep(4)  # longer than boto3's own retries: the final upload surely fails once
+    proxy.up()  # the final execution database could not be uploaded during the outage: it follows now
+    key = f"v2/execution-{request_id}.sqlite"
+    deadline = time.monotonic() + 30
+    rows: list[tuple] = []
+    while time.monotonic() < deadline:
+        keys = s3_server.client().list_objects_v2(Bucket=bucket, Prefix=key).get("KeyCount", 0)
+        rows = execution_rows(s3_server, bucket, key, tmp_path) if keys else []
+        if rows and {r[1] for r in rows} == {"FATAL"}:
+            break
+        time.sleep(0.5)
+    assert [r[1] for r in rows] == ["FATAL", "FATAL"], rows
+    assert all("unreachable for" in r[2] and repr(bucket) in r[2] for r in rows)
+    assert "tilewise-test-secret" not in engine.log() and "tilewise-test-key" not in engine.log()
 
 
 def test_an_analysis_that_cannot_reach_s3_waits_for_it_instead_of_failing(
