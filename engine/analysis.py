@@ -49,7 +49,12 @@ GRID_FIELD = {V1: "tilingGrid", V2: "input"}
 
 
 class AnalysisError(Exception):
-    """Analysis failed; the message goes into the request's `error`."""
+    """Analysis failed; the message goes into the request's `error`. `transient`: the storage could not
+    be reached, so the analysis may succeed later (the scheduler tries it again)."""
+
+    def __init__(self, message: str, transient: bool = False):
+        super().__init__(message)
+        self.transient = transient
 
 
 @dataclass(frozen=True)
@@ -225,7 +230,7 @@ class Analyser:
                     ),
                 )
         except DeliveryError as exc:
-            raise AnalysisError(f"The output location cannot be written: {exc}") from None
+            raise AnalysisError(f"The output location cannot be written: {exc}", exc.transient) from None
         data = spec.process_request.data[0]
         if data.time_from is not None and data.time_to is not None:
             samples = assumed_samples(checked.script.mosaicking, data.time_from, data.time_to)

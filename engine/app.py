@@ -85,11 +85,21 @@ def build_services(settings: Settings, executor=None) -> Services:
     )
     analyser = Analyser(settings)
     artefacts = ArtefactPublisher(
-        store, settings.outputs, settings.s3_endpoint_url, settings.execution_db_interval_s
+        store,
+        settings.outputs,
+        settings.s3_endpoint_url,
+        settings.execution_db_interval_s,
+        settings.storage_outage_window_s,
     )
     executor = executor or make_executor(settings)
     scheduler = Scheduler(
-        store, executor, analyser.analyse, analyser.tile_job, settings.tile_retries, artefacts.report
+        store,
+        executor,
+        analyser.analyse,
+        analyser.tile_job,
+        settings.tile_retries,
+        artefacts.report,
+        settings.storage_outage_window_s,
     )
     batch = BatchService(
         store,

@@ -26,6 +26,7 @@ from osgeo import ogr, osr
 from ..core.batch_models import parse_process_request
 from ..core.output_paths import artefact_folder, execution_url, request_json_url
 from .credentials import delivery_credentials
+from .outage import Outage
 from .output.delivery import Delivery, DeliveryError, delivery_for
 from .output.paths import TilePathTemplate
 from .store import JobStore, RequestRecord, TileRecord, TileStatus
@@ -114,16 +115,29 @@ def write_execution_db(path: Path, tiles: list[TileRecord]) -> None:
 class ArtefactPublisher:
     """Writes a v2 request's artefacts to its bucket: the request at creation, the execution database
     while it processes (off the scheduler thread, at most every `interval_s` and only when something
-    changed) and at the end. A failed progress upload is logged and retried later; it never fails a job."""
+    changed) and at the end. A failed upload is logged and tried again later; it never fails a job. While
+    the storage is unreachable, uploads back off (engine/outage.py); the final one, the record of how the
+    request ended, is tried again until it is uploaded (or the engine stops)."""
 
-    def __init__(self, store: JobStore, output_root: Path, s3_endpoint_url: Optional[str], interval_s: float):
+    def __init__(
+        self,
+        store: JobStore,
+        output_root: Path,
+        s3_endpoint_url: Optional[str],
+        interval_s: float,
+        outage_window_s: float = 900.0,
+    ):
         self.store = store
         self.output_root = output_root
         self.s3_endpoint_url = s3_endpoint_url
         self.interval_s = interval_s
+        self.outage_window_s = outage_window_s
         self.uploads = 0
         self._last: dict[str, tuple[float, tuple]] = {}  # request id -> (when, tile counts uploaded)
         self._busy: set[str] = set()
+        self._outages: dict[str, Outage] = {}  # request id -> its storage, unreachable at the last upload
+        self._retries: set[threading.Timer] = set()  # final uploads waiting for the storage
+        self._closed = False
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tilewise-artefacts")
 
@@ -140,7 +154,11 @@ class ArtefactPublisher:
         # called on every scheduler tick: the interval is checked before the store is asked anything
         with self._lock:
             when, uploaded = self._last.get(record.id, (0.0, ()))
-            if not final and (record.id in self._busy or time.monotonic() - when < self.interval_s):
+            outage = self._outages.get(record.id)
+            waiting = outage is not None and not outage.due(time.monotonic())
+            if not final and (
+                record.id in self._busy or waiting or time.monotonic() - when < self.interval_s
+            ):
                 return
         counts = tuple(sorted((s.value, n) for s, n in self.store.tile_counts(record.id).items()))
         with self._lock:
@@ -151,22 +169,25 @@ class ArtefactPublisher:
             self._last[record.id] = (time.monotonic(), counts)
         self._pool.submit(self._upload, record, final)
 
-    def _upload(self, record: RequestRecord, final: bool) -> None:
+    def _upload(self, record: RequestRecord, final: bool = False) -> None:
+        retrying = False
         try:
             tiles = self.store.tiles(record.id)
             url = execution_url(record.payload["output"]["delivery"]["s3"]["url"], record.id)
             put_artefact(self._delivery(record), url, lambda path: write_execution_db(path, tiles))
             self.uploads += 1
-        except DeliveryError as exc:
-            log.warning("Could not upload the execution database of %s: %s", record.id, exc)
             with self._lock:
-                self._last.pop(record.id, None)  # try again at the next tick
+                self._outages.pop(record.id, None)
+        except DeliveryError as exc:
+            with self._lock:
+                self._last.pop(record.id, None)  # try again at the next tick (or after the pause)
+            retrying = self._failed(record, final, exc)
         except Exception:
             log.exception("Execution database of %s", record.id)
         finally:
             with self._lock:
                 self._busy.discard(record.id)
-            if final:  # uploaded or given up: the keys were kept for this upload only
+            if final and not retrying:  # uploaded or given up: the keys were kept for this upload only
                 self._forget_secrets(record.id)
 
     def _forget_secrets(self, request_id: str) -> None:
@@ -175,7 +196,61 @@ class ArtefactPublisher:
         except Exception:  # the next engine start drops them (JobStore drops the keys of ended requests)
             log.exception("Could not drop the S3 keys of %s from the job store", request_id)
 
+    def _failed(self, record: RequestRecord, final: bool, exc: DeliveryError) -> bool:
+        """Back off while the storage is unreachable; a final upload is tried again until it lands (True: a
+        retry is scheduled, so the request's keys are still needed)."""
+        now = time.monotonic()
+        outage = self._note_outage(record.id, now) if exc.transient else None
+        if not final:
+            log.warning(
+                "Could not upload the execution database of %s (tried again later): %s", record.id, exc
+            )
+        elif outage is not None and self.outage_window_s > 0:  # a window of 0: no waiting, as for tiles
+            log.warning(
+                "Could not upload the final execution database of %s, the storage being unreachable for "
+                "%.0f s; trying again in %.0f s: %s",
+                record.id,
+                now - outage.since,
+                outage.delay,
+                exc,
+            )
+            self._retry_final(record, outage.retry_at - now)
+            return True
+        else:
+            log.error("The final execution database of %s could not be uploaded: %s", record.id, exc)
+        return False
+
+    def _note_outage(self, request_id: str, now: float) -> Outage:
+        with self._lock:
+            outage = self._outages.get(request_id)
+            if outage is None:
+                outage = self._outages[request_id] = Outage.begin(self.outage_window_s, now)
+            else:
+                outage.failed_again(now)
+            return outage
+
+    def _retry_final(self, record: RequestRecord, delay_s: float) -> None:
+        def submit() -> None:
+            with self._lock:
+                self._retries.discard(timer)
+                if not self._closed:
+                    self._busy.add(record.id)  # no periodic upload of it meanwhile
+                    self._pool.submit(self._upload, record, True)
+
+        timer = threading.Timer(delay_s, submit)
+        timer.daemon = True
+        with self._lock:
+            if self._closed:
+                return
+            self._retries.add(timer)
+        timer.start()
+
     def shutdown(self) -> None:
+        with self._lock:
+            self._closed = True
+            retries, self._retries = self._retries, set()
+        for timer in retries:
+            timer.cancel()
         self._pool.shutdown(wait=True)
 
 

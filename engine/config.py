@@ -44,6 +44,8 @@ class Settings:
     executor: str = "local"  # local (process pool), dask-local (LocalCluster), dask://host:port (a scheduler)
     dask_timeout_s: float = 600.0  # jobs wait this long for a lost Dask scheduler, then fail; 0 = forever
     max_body_mb: int = 10  # largest request body the API reads
+    # tiles wait this long for unreachable storage (S3 down, 5xx) without using attempts; 0 = no waiting
+    storage_outage_window_s: float = 900.0
 
     def __post_init__(self) -> None:
         # checked here rather than in from_env, so that no way of building settings can skip it
@@ -127,6 +129,7 @@ class Settings:
             executor=executor,
             dask_timeout_s=float(number("TILEWISE_DASK_TIMEOUT", 600, 0)),
             max_body_mb=number("TILEWISE_MAX_BODY_MB", 10),
+            storage_outage_window_s=float(number("TILEWISE_STORAGE_OUTAGE_WINDOW", 900, 0)),
         )
 
     @property

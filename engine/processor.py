@@ -81,7 +81,15 @@ def process_tile(job: TileJob) -> TileOutcome:
             seconds=time.monotonic() - started,
             outputs_exist=True,
         )
-    except (TileError, DataError, EvalscriptError, DeliveryError) as exc:
+    except DeliveryError as exc:  # the check for existing outputs, or the delivery
+        return TileOutcome(
+            job.request_id,
+            job.tile_id,
+            error=str(exc),
+            seconds=time.monotonic() - started,
+            transient=exc.transient,
+        )
+    except (TileError, DataError, EvalscriptError) as exc:
         return TileOutcome(job.request_id, job.tile_id, error=str(exc), seconds=time.monotonic() - started)
 
 

@@ -6,18 +6,25 @@ be tried again (up to `tile_retries` times) and then FAILED. A request ends
 DONE, PARTIAL or FAILED. On start-up, tiles that were in flight when the engine
 stopped go back to PENDING: outputs are written whole or not at all, so
 running a tile again never duplicates or corrupts one.
+
+A tile that failed because its storage was unreachable (engine/outage.py) goes
+back to PENDING without using an attempt, and its request is sent one tile at a
+time, with growing pauses, until the storage answers again or the outage window
+is over; so is an analysis that could not reach the storage.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Callable, Optional
 
 from .evalscript import ScriptCancelled
+from .outage import Outage
 from .store import IN_FLIGHT, UNFINISHED, JobStore, RequestRecord, RequestStatus, TileRecord, TileStatus
 from .tasks import TileJob, TileOutcome
 
@@ -50,6 +57,7 @@ class Scheduler:
         make_job: MakeJob,
         tile_retries: int = 2,
         report: Optional[Report] = None,
+        storage_outage_window_s: float = 900.0,
     ):
         self.store = store
         self._report = report
@@ -64,6 +72,10 @@ class Scheduler:
         self._analysing: dict[str, Future] = {}
         self._running: dict[tuple[str, int], Future] = {}
         self._resume: set[tuple[str, int]] = set()
+        self._outage_window_s = storage_outage_window_s
+        self._outages: dict[str, Outage] = {}  # request id -> its unreachable storage (tiles)
+        self._analysis_outages: dict[str, Outage] = {}  # request id -> its unreachable storage (analysis)
+        self._sent_at: dict[tuple[str, int], float] = {}  # when a running tile was sent (time.monotonic)
 
     # --- lifecycle ---------------------------------------------------------------------------------------
 
@@ -117,6 +129,11 @@ class Scheduler:
 
     def _start_analyses(self) -> None:
         for record in self.store.requests_in([RequestStatus.ANALYSING]):
+            outage = self._analysis_outages.get(record.id)
+            if outage is not None and self._user_ends_wait(record):
+                continue
+            if outage is not None and not outage.due(time.monotonic()):
+                continue  # its storage was unreachable: analyse again when the pause is over
             if record.id not in self._analysing:
                 self._analysing[record.id] = self._analyses.submit(self._analyse, record)
 
@@ -133,11 +150,17 @@ class Scheduler:
             except ScriptCancelled:
                 continue  # the engine is stopping: the request stays ANALYSING and is analysed after a restart
             except Exception as exc:
-                log.info("Request %s failed analysis: %s", request_id, exc)
+                transient = getattr(exc, "transient", False)
+                if transient and self._analysis_waits(request_id, exc):
+                    continue
+                outage = self._analysis_outages.pop(request_id, None)
+                error = self._outage_reason(outage, str(exc)) if transient else str(exc)
+                log.info("Request %s failed analysis: %s", request_id, error)
                 self.store.transition(
-                    request_id, [RequestStatus.ANALYSING], status=RequestStatus.FAILED, error=str(exc)
+                    request_id, [RequestStatus.ANALYSING], status=RequestStatus.FAILED, error=error
                 )
                 continue
+            self._analysis_outages.pop(request_id, None)
             self.store.replace_tiles(request_id, result.tiles)
             following = {
                 "START": RequestStatus.PROCESSING,
@@ -157,18 +180,54 @@ class Scheduler:
                 error=None,
             )
 
+    def _user_ends_wait(self, record: RequestRecord) -> bool:
+        """Cancel or stop while the analysis waits for the storage: done now, without the analysis."""
+        following = {"CANCEL": RequestStatus.CANCELED, "STOP": RequestStatus.STOPPED}.get(record.user_action)
+        if following is None:
+            return False
+        del self._analysis_outages[record.id]
+        self.store.transition(
+            record.id,
+            [RequestStatus.ANALYSING],
+            status=following,
+            stopped_reason="USER_ACTION" if following == RequestStatus.STOPPED else None,
+        )
+        return True
+
+    def _analysis_waits(self, request_id: str, exc: Exception) -> bool:
+        """The analysis could not reach the storage: True while the request should wait and try again."""
+        now = time.monotonic()
+        outage = self._analysis_outages.get(request_id)
+        if outage is None:
+            if self._outage_window_s <= 0:
+                return False
+            outage = self._analysis_outages[request_id] = Outage.begin(self._outage_window_s, now)
+        else:
+            outage.failed_again(now)
+        if outage.expired(now):
+            return False
+        log.warning("Request %s: analysis waits %.0f s for the storage: %s", request_id, outage.delay, exc)
+        return True
+
     # --- tiles -------------------------------------------------------------------------------------------
 
     def _schedule_tiles(self) -> None:
+        processing = self.store.requests_in([RequestStatus.PROCESSING])
+        self._forget_outages({record.id for record in processing})
         free = self.executor.capacity - len(self._running)
         if free <= 0:
             return
-        for record in self.store.requests_in([RequestStatus.PROCESSING]):
+        now = time.monotonic()
+        for record in processing:
             if free <= 0:
                 return
-            pending = self.store.tiles(record.id, TileStatus.PENDING, count=free)
+            allowed = self._allowance(record.id, free, now)
+            pending = self.store.tiles(record.id, TileStatus.PENDING, count=allowed) if allowed else []
             if not pending:
                 continue
+            outage = self._outages.get(record.id)
+            if outage is not None and not outage.expired(now):
+                outage.probe = pending[0].id
             self.store.set_tiles(record.id, [t.id for t in pending], status=TileStatus.SCHEDULED)
             queued = []
             for tile in pending:
@@ -179,9 +238,23 @@ class Scheduler:
                     lambda _: self._wake.set()
                 )  # record the outcome now, not at the next tick
                 self._running[key] = future
+                self._sent_at[key] = now
                 queued.append(tile.id)
             self.store.set_tiles(record.id, queued, status=TileStatus.QUEUED)
             free -= len(queued)
+
+    def _allowance(self, request_id: str, free: int, now: float) -> int:
+        """How many tiles a request may be sent: while its storage is unreachable, one (a probe) when the
+        pause is over and none otherwise; after the outage window, as many as usual."""
+        outage = self._outages.get(request_id)
+        if outage is None or outage.expired(now):
+            return free
+        return 1 if outage.probe is None and outage.due(now) else 0
+
+    def _forget_outages(self, processing: set[str]) -> None:
+        """A request that stopped processing (done, cancelled, stopped) starts afresh if it runs again."""
+        for request_id in [r for r in self._outages if r not in processing]:
+            del self._outages[request_id]
 
     def _mark_started(self) -> None:
         by_request: dict[str, list[int]] = {}
@@ -197,7 +270,11 @@ class Scheduler:
             if not future.done():
                 continue
             del self._running[key]
+            sent_at = self._sent_at.pop(key, 0.0)
             request_id, tile_id = key
+            outage = self._outages.get(request_id)
+            if outage is not None and outage.probe == tile_id:
+                outage.probe = None  # whatever became of it, the next probe may go when due
             if future.cancelled():
                 self.store.set_tiles(request_id, [tile_id], status=TileStatus.PENDING)
                 continue
@@ -212,16 +289,17 @@ class Scheduler:
                 outcome = TileOutcome(request_id, tile_id, error="The worker process running this tile died.")
             except Exception as exc:
                 outcome = TileOutcome(request_id, tile_id, error=f"The tile could not run: {exc}")
-            self._record(outcome)
+            self._record(outcome, sent_at)
         if broken and hasattr(self.executor, "replace_broken_pool"):
             self.executor.replace_broken_pool()
 
-    def _record(self, outcome: TileOutcome) -> None:
+    def _record(self, outcome: TileOutcome, sent_at: float = 0.0) -> None:
         key = (outcome.request_id, outcome.tile_id)
         tile = self.store.tile(*key)
         if tile is None:  # the request was deleted meanwhile
             return
         if outcome.ok:
+            self._storage_answered(outcome.request_id, sent_at)
             self._resume.discard(key)
             log.info(
                 "Tile %s of %s %s in %.2f s (%s)",
@@ -241,18 +319,80 @@ class Scheduler:
             if outcome.warnings:
                 self._add_warnings(outcome.request_id, outcome.warnings)
             return
+        if outcome.transient and self._waits_for_storage(outcome, sent_at):
+            return
         attempts = tile.attempts + 1
         final = attempts > self._tile_retries
-        log.info(
-            "Tile %s of %s failed (attempt %d): %s", tile.name, outcome.request_id, attempts, outcome.error
-        )
+        error = outcome.error
+        if outcome.transient:
+            error = self._outage_reason(self._outages.get(outcome.request_id), error)
+        log.info("Tile %s of %s failed (attempt %d): %s", tile.name, outcome.request_id, attempts, error)
         self.store.set_tiles(
             outcome.request_id,
             [outcome.tile_id],
             status=TileStatus.FAILED if final else TileStatus.PENDING,
             attempts=attempts,
-            error=outcome.error,
+            error=error,
         )
+
+    def _waits_for_storage(self, outcome: TileOutcome, sent_at: float) -> bool:
+        """The storage was unreachable: within the outage window the tile goes back to PENDING without using
+        an attempt and its request pauses (True); after it, the failure counts as usual (False)."""
+        if self._outage_window_s <= 0:
+            return False
+        now = time.monotonic()
+        outage = self._outages.get(outcome.request_id)
+        if outage is None:
+            outage = self._outages[outcome.request_id] = Outage.begin(self._outage_window_s, now)
+            log.warning(
+                "Request %s: waiting for the storage, up to %.0f s; its tiles go back to PENDING without "
+                "using an attempt: %s",
+                outcome.request_id,
+                self._outage_window_s,
+                outcome.error,
+            )
+            self._hold_back(outcome.request_id)
+        elif sent_at >= outage.since and not outage.expired(now):  # a probe failed too
+            outage.failed_again(now)
+            log.info(
+                "Request %s: the storage is still unreachable after %.0f s; next try in %.0f s",
+                outcome.request_id,
+                now - outage.since,
+                outage.delay,
+            )
+        if outage.expired(now):
+            return False
+        # an attempt cut short may have delivered some outputs: the next one replaces them
+        self._resume.add((outcome.request_id, outcome.tile_id))
+        self.store.set_tiles(
+            outcome.request_id,
+            [outcome.tile_id],
+            status=TileStatus.PENDING,
+            error=f"Waiting for the storage: {outcome.error}",
+        )
+        return True
+
+    def _hold_back(self, request_id: str) -> None:
+        """Tiles of the request that were sent but have not started stay here until the storage answers."""
+        for (running_request, _), future in list(self._running.items()):
+            if running_request == request_id:
+                future.cancel()  # only those not started yet; they go back to PENDING when collected
+
+    def _storage_answered(self, request_id: str, sent_at: float) -> None:
+        """A tile sent after the outage began was delivered: the storage is back."""
+        outage = self._outages.get(request_id)
+        if outage is not None and sent_at >= outage.since:
+            del self._outages[request_id]
+            log.warning(
+                "Request %s: the storage answers again after %.0f s",
+                request_id,
+                time.monotonic() - outage.since,
+            )
+
+    @staticmethod
+    def _outage_reason(outage: Optional[Outage], error: str) -> str:
+        """A failure after the window: the reason says for how long the storage was unreachable."""
+        return error if outage is None else outage.describe(time.monotonic(), error)
 
     def _add_warnings(self, request_id: str, warnings: list[str]) -> None:
         record = self.store.get_request(request_id)

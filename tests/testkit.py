@@ -6,6 +6,7 @@ these live in tests/conftest.py.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -370,3 +371,127 @@ def with_changes(body: dict, changes: dict) -> dict:
         else:
             target[keys[-1]] = value
     return body
+
+
+# --- faults: storage that goes away, a disk that fills up -------------------------------------------------
+
+
+class TcpProxy:
+    """A TCP forwarder from a fixed loopback port to `target` ("host:port"), in threads.
+
+    `down()` stops listening and resets every open connection, which is what a client sees when its S3
+    service goes away (connection refused, connection reset); `up()` listens again on the same port.
+    The server behind it keeps running, and so keeps its state."""
+
+    def __init__(self, target: str):
+        import threading
+
+        host, port = target.rsplit(":", 1)
+        self.target = (host, int(port))
+        self.port = free_port()
+        self._lock = threading.Lock()
+        self._sockets: set[socket.socket] = set()
+        self._listener: socket.socket | None = None
+        self._stop = threading.Event()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def up(self) -> TcpProxy:
+        import threading
+
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(64)
+        listener.settimeout(0.1)  # the accept loop looks at the stop flag this often
+        self._stop.clear()
+        self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+        return self
+
+    def down(self) -> None:
+        self._stop.set()
+        with self._lock:
+            listener, self._listener = self._listener, None
+            sockets, self._sockets = self._sockets, set()
+        if listener is not None:
+            listener.close()
+        for sock in sockets:
+            _reset(sock)
+
+    def _accept(self, listener: socket.socket) -> None:
+        import threading
+
+        while not self._stop.is_set():
+            try:
+                client, _ = listener.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            try:
+                server = socket.create_connection(self.target, timeout=5)
+            except OSError:
+                _reset(client)
+                continue
+            client.settimeout(None)
+            server.settimeout(None)
+            with self._lock:
+                if self._stop.is_set():
+                    _reset(client)
+                    _reset(server)
+                    return
+                self._sockets |= {client, server}
+            for source, sink in ((client, server), (server, client)):
+                threading.Thread(target=_pump, args=(source, sink), daemon=True).start()
+
+
+def _pump(source: socket.socket, sink: socket.socket) -> None:
+    try:
+        while True:
+            data = source.recv(65536)
+            if not data:
+                break
+            sink.sendall(data)
+    except OSError:
+        return
+    with contextlib.suppress(OSError):
+        sink.shutdown(socket.SHUT_WR)  # pass the end of one direction on, as the peer sent it
+
+
+def _reset(sock: socket.socket) -> None:
+    """Close with RST rather than FIN: the peer sees "connection reset", as when a server dies."""
+    import struct
+
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.close()
+    except OSError:
+        pass
+
+
+def tmpfs_prefix(folder: Path, size: str) -> tuple[str, ...]:
+    """A command prefix that runs a program in its own user and mount namespaces with a tmpfs of `size`
+    (e.g. "64k") mounted at `folder`: a real small file system, private to that program (and readable
+    from outside through /proc/<pid>/root). Needs root or unprivileged user namespaces."""
+    return (
+        "unshare",
+        "--user",
+        "--map-root-user",
+        "--mount",
+        "sh",
+        "-c",
+        f'mount -t tmpfs -o size={size} tmpfs "{folder}" && exec "$@"',
+        "sh",
+    )
+
+
+def can_mount_tmpfs() -> bool:
+    """Whether `tmpfs_prefix` works on this machine (it needs user namespaces)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        done = subprocess.run([*tmpfs_prefix(Path(folder), "16k"), "true"], capture_output=True, timeout=30)
+    return done.returncode == 0

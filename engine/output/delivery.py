@@ -3,11 +3,14 @@
 Folder delivery writes beside the target and renames (atomic on one file system);
 S3 delivery uploads (an object appears only when its PUT, or the completion of
 its multipart upload, succeeds). Error messages name the bucket and the S3 error
-code, never a key or a secret.
+code, never a key or a secret. A DeliveryError says whether it is transient: the
+storage could not be reached or was overloaded, so trying later may succeed.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import shutil
 import tempfile
@@ -18,7 +21,15 @@ from urllib.parse import unquote, urlsplit
 
 
 class DeliveryError(Exception):
-    """The output location cannot be read or written; the message is safe to show."""
+    """The output location cannot be read or written; the message is safe to show.
+
+    `transient`: the storage was unreachable or overloaded (a network error, S3 5xx or throttling), so the
+    same call may succeed later; otherwise (refused credentials, no bucket, a full disk) the user must act.
+    """
+
+    def __init__(self, message: str, transient: bool = False):
+        super().__init__(message)
+        self.transient = transient
 
 
 class Delivery(Protocol):
@@ -56,6 +67,10 @@ def delivery_for(
 
 
 class FolderDelivery:
+    """Never transient: a full disk or a refused folder is the user's to fix, EIO is a failing disk rather
+    than an outage that ends by itself, and a network file system that is down blocks (hard mounts, the
+    default) rather than failing."""
+
     def __init__(self, output_root: Path):
         self.output_root = Path(output_root).resolve()
 
@@ -86,13 +101,19 @@ class FolderDelivery:
 
     def put_file(self, local_path: Path, url: str) -> None:
         target = self.local_path(url)
+        partial = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.partial")
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            partial = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.partial")
             shutil.copyfile(local_path, partial)
             os.replace(partial, target)
-        except OSError as exc:
-            raise DeliveryError(f"Cannot write {target}: {exc.strerror or exc}.") from None
+        except BaseException as exc:
+            with contextlib.suppress(OSError):  # whatever stopped the copy (a full disk, a signal): no debris
+                partial.unlink(missing_ok=True)
+            if isinstance(exc, OSError):
+                raise DeliveryError(
+                    f"Cannot write {target}: {exc.strerror or exc}{_disk_hint(exc)}."
+                ) from None
+            raise
 
     def delete(self, url: str) -> None:
         self.local_path(url).unlink(missing_ok=True)
@@ -105,9 +126,59 @@ class FolderDelivery:
             raise DeliveryError(f"Cannot read {source}: {exc.strerror or exc}.") from None
 
 
+def _disk_hint(exc: OSError) -> str:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return " (the disk of the output folder is full: free space there, or deliver to another folder)"
+    return ""
+
+
 def _bucket_key(url: str) -> tuple[str, str]:
     parts = urlsplit(url)
     return parts.netloc, unquote(parts.path.lstrip("/"))
+
+
+# S3 error codes that mean "later", whatever the HTTP status (some S3-compatible services answer 400 or 429)
+TRANSIENT_S3_CODES = {
+    "SlowDown",
+    "ServiceUnavailable",
+    "InternalError",
+    "RequestTimeout",
+    "Throttling",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "TooManyRequests",
+    "Busy",
+}
+
+
+def _unreachable(exc: Exception) -> bool:
+    """The S3 service could not be reached or the connection broke: refused, reset, timed out."""
+    from botocore.exceptions import (
+        ConnectionClosedError,
+        ConnectTimeoutError,
+        EndpointConnectionError,
+        ReadTimeoutError,
+        ResponseStreamingError,
+    )
+
+    transient = (
+        EndpointConnectionError,
+        ConnectTimeoutError,
+        ReadTimeoutError,
+        ConnectionClosedError,
+        ResponseStreamingError,
+    )
+    return isinstance(exc, transient)  # not SSLError: a wrong certificate does not heal by waiting
+
+
+def _overloaded(exc: Exception) -> bool:
+    """S3 answered, but with a 5xx or a throttling code: the request may succeed later."""
+    response = getattr(exc, "response", None) or {}
+    code = str(response.get("Error", {}).get("Code", ""))
+    status = response.get("ResponseMetadata", {}).get("HTTPStatusCode") or (
+        int(code) if code.isdigit() else 0
+    )
+    return code in TRANSIENT_S3_CODES or status >= 500
 
 
 class S3Delivery:
@@ -139,8 +210,10 @@ class S3Delivery:
                 "s3",
                 endpoint_url=self.endpoint_url,
                 region_name=region or "us-east-1",
+                # few quick tries per call: a longer outage is the scheduler's to wait out, without
+                # holding a worker (3 attempts with standard backoff: at most ~3 s asleep; 5 s to connect)
                 config=Config(
-                    retries={"max_attempts": 5, "mode": "standard"}, connect_timeout=10, read_timeout=60
+                    retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=5, read_timeout=30
                 ),
                 **kwargs,
             )
@@ -149,6 +222,13 @@ class S3Delivery:
     def _fail(self, action: str, bucket: str, exc: Exception) -> DeliveryError:
         from botocore.exceptions import ClientError, NoCredentialsError
 
+        if _unreachable(exc):
+            where = self.endpoint_url or "AWS S3"
+            return DeliveryError(
+                f"Cannot {action} bucket {bucket!r}: the storage at {where} is unreachable "
+                f"({exc.__class__.__name__}).",
+                transient=True,
+            )
         if isinstance(exc, NoCredentialsError):
             return DeliveryError(
                 f"Cannot {action} bucket {bucket!r}: no S3 credentials. Set AWS_ACCESS_KEY_ID and "
@@ -165,7 +245,12 @@ class S3Delivery:
                 "AccessDenied": "give these credentials write access to the bucket",
                 "403": "the credentials were refused; give them access to the bucket",
             }.get(str(code), "check the bucket and the engine's S3 settings")
-            return DeliveryError(f"Cannot {action} bucket {bucket!r}: S3 answered {code} ({hint}).")
+            transient = _overloaded(exc)
+            if transient:
+                hint = "the S3 service is unavailable or overloaded; it may answer later"
+            return DeliveryError(
+                f"Cannot {action} bucket {bucket!r}: S3 answered {code} ({hint}).", transient
+            )
         return DeliveryError(f"Cannot {action} bucket {bucket!r}: {exc.__class__.__name__}: {exc}.")
 
     def check_writable(self, root_url: str) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import errno
 import os
-import shutil
 import signal
 import stat
 import subprocess
@@ -17,7 +16,14 @@ from pathlib import Path
 
 import pytest
 import requests
-from testkit import TEST_BBOX, TEST_CLIENT_ID, fetch_token, process_request_json
+from testkit import (
+    TEST_BBOX,
+    TEST_CLIENT_ID,
+    can_mount_tmpfs,
+    fetch_token,
+    process_request_json,
+    tmpfs_prefix,
+)
 
 from tilewise.engine.config import ConfigError, Settings
 from tilewise.engine.store import JobStore, RequestRecord, RequestStatus
@@ -250,35 +256,6 @@ def test_a_second_engine_on_the_same_data_folder_exits_at_once_naming_the_first(
 # --- a full data disk --------------------------------------------------------------------------------------
 
 
-def can_mount_private_tmpfs() -> bool:
-    """Whether a user namespace may mount a tmpfs of its own (as root in CI, or unprivileged namespaces)."""
-    if shutil.which("unshare") is None:
-        return False
-    probe = subprocess.run(
-        ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", "mount -t tmpfs tmpfs /mnt"],
-        capture_output=True,
-        timeout=10,
-    )
-    return probe.returncode == 0
-
-
-def private_tmpfs(mountpoint: Path, size: str) -> tuple[str, ...]:
-    """A command prefix that runs the engine with a small tmpfs of its own mounted on `mountpoint`."""
-    script = 'mount -t tmpfs -o size="$1" tmpfs "$2" && shift 2 && exec "$@"'
-    return (
-        "unshare",
-        "--user",
-        "--map-root-user",
-        "--mount",
-        "sh",
-        "-c",
-        script,
-        "sh",
-        size,
-        str(mountpoint),
-    )
-
-
 def fill(folder: Path) -> Path:
     """Write to a file in `folder` until its filesystem is full."""
     filler = folder / "filler"
@@ -292,7 +269,7 @@ def fill(folder: Path) -> Path:
     return filler
 
 
-@pytest.mark.skipif(not can_mount_private_tmpfs(), reason="needs a user namespace that may mount a tmpfs")
+@pytest.mark.skipif(not can_mount_tmpfs(), reason="needs root or user namespaces to mount a small tmpfs")
 def test_a_full_data_disk_answers_507_with_the_reference_body_and_the_engine_recovers(
     engine_factory, small_catalog, tmp_path
 ):
@@ -300,7 +277,7 @@ def test_a_full_data_disk_answers_507_with_the_reference_body_and_the_engine_rec
     data_dir.mkdir()
     engine = engine_factory(small_catalog, TILEWISE_DATA_DIR=str(data_dir))
     engine.stop()  # the same engine again, on a 2 MB disk of its own
-    engine.command_prefix = private_tmpfs(data_dir, "2m")
+    engine.command_prefix = tmpfs_prefix(data_dir, "2m")
     engine.start()
     engine.token()
     earlier = engine.call("POST", "/api/v1/batch/process", json=v1_body(engine, "before"))
