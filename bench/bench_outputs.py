@@ -34,7 +34,7 @@ from qgis.core import Qgis, QgsApplication, QgsProject  # noqa: E402
 APP = QgsApplication([], False)
 APP.initQgis()
 
-from testkit import moto_server  # noqa: E402
+from testkit import moto_server, request_body  # noqa: E402
 
 from tilewise.core.http import Cancel  # noqa: E402
 from tilewise.core.jobs import BatchJob  # noqa: E402
@@ -125,13 +125,7 @@ def run(s3, scratch: Path) -> None:
         {
             "id": JOB_ID,
             "status": "DONE",
-            "request": {
-                "description": "bench",
-                "processRequest": {
-                    "output": {"responses": [{"identifier": "ndvi", "format": {"type": "image/tiff"}}]}
-                },
-                "output": {"delivery": {"s3": {"url": f"s3://{bucket}/bench"}}},
-            },
+            "request": {**request_body(2, f"s3://{bucket}/bench", ("ndvi",)), "description": "bench"},
         },
         "local",
     )

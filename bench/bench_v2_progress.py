@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from benchkit import best_of  # noqa: E402
-from testkit import NDVI_WITH_MASK, moto_server, process_request_json  # noqa: E402
+from testkit import NDVI_WITH_MASK, moto_server, process_request_json, request_body  # noqa: E402
 
 from tilewise.core.jobs import BatchJob  # noqa: E402
 from tilewise.core.storage import BOTO3, GDAL, S3Access  # noqa: E402
@@ -94,7 +94,7 @@ def polls(tmp: Path, s3) -> None:
         body = {
             "id": "bench",
             "status": "PROCESSING",
-            "request": {"output": {"delivery": {"s3": {"url": f"s3://{bucket}/jobs"}}}},
+            "request": request_body(2, f"s3://{bucket}/jobs"),
         }
         job = BatchJob.from_v2(body, "bench")  # fmt: skip
         for backend in (BOTO3, GDAL):

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from typing import Any, Optional
 
 from .output_paths import UnsafeNameError, check_safe_name
+from .statuses import V2
 
 DATA_TYPES_FIXED = ("sentinel-2-l2a", "sentinel-2-l1c")
 MOSAICKING_ORDERS = ("mostRecent", "leastRecent", "leastCC")
@@ -248,9 +249,29 @@ class TilingGridSpec:
 
 @dataclass(frozen=True)
 class S3Credentials:
-    access_key: str
-    secret_access_key: str = field(repr=False)
+    """The keys and region of a v2 `s3` object (`url` is kept beside it). Keys may be absent: the service then
+    uses its own identity. The secret never shows in `repr`."""
+
+    access_key: Optional[str] = None
+    secret_access_key: Optional[str] = field(default=None, repr=False)
     region: Optional[str] = None
+
+    @property
+    def keys(self) -> dict:
+        """`{accessKey, secretAccessKey}` as the API names them (empty without keys)."""
+        if not self.access_key:
+            return {}
+        return {"accessKey": self.access_key, "secretAccessKey": self.secret_access_key}
+
+
+def s3_bucket_info(url: str, credentials: Optional[S3Credentials]) -> dict:
+    """`{"s3": {url, accessKey, secretAccessKey, region}}`, the inverse of `parse_s3_bucket_info`."""
+    s3: dict[str, Any] = {"url": url}
+    if credentials is not None:
+        s3.update(credentials.keys)
+        if credentials.region:
+            s3["region"] = credentials.region
+    return {"s3": s3}
 
 
 @dataclass(frozen=True)
@@ -264,6 +285,22 @@ class RasterOutput:
     cog_parameters: dict = field(default_factory=dict)
     credentials: Optional[S3Credentials] = None  # v2 only; never echoed back
 
+    def _options(self) -> dict:
+        body: dict[str, Any] = {
+            "overwrite": self.overwrite,
+            "skipExisting": self.skip_existing,
+            "cogOutput": self.cog_output,
+        }
+        if self.cog_parameters:
+            body["cogParameters"] = self.cog_parameters
+        return body
+
+    def to_v1(self) -> dict:
+        return {"defaultTilePath": self.path, **self._options()}
+
+    def to_v2(self) -> dict:
+        return {"type": "raster", "delivery": s3_bucket_info(self.path, self.credentials), **self._options()}
+
 
 @dataclass(frozen=True)
 class GeoPackageInput:
@@ -275,10 +312,24 @@ class GeoPackageInput:
     default_height: Optional[int] = None
     default_resolution: Optional[float] = None
 
+    def to_v2(self) -> dict:
+        defaults = {
+            key: value
+            for key, value in (
+                ("width", self.default_width),
+                ("height", self.default_height),
+                ("resolution", self.default_resolution),
+            )
+            if value is not None
+        }
+        body = {"type": "geopackage", "features": s3_bucket_info(self.url, self.credentials)}
+        return {**body, "defaults": defaults} if defaults else body
+
 
 @dataclass(frozen=True)
 class BatchRequestSpec:
-    """A batch request as the engine and the client understand it, whatever the API version."""
+    """A batch request as the plugin sends it and the engine runs it, whatever the API version: `parse_request`
+    reads a v1 or v2 body into it, `to_v1`/`to_v2` write it back (a v2 body with its S3 keys, to send)."""
 
     process_request: ProcessRequest
     tiling_grid: Optional[TilingGridSpec]  # None for v2 GeoPackage input
@@ -286,8 +337,41 @@ class BatchRequestSpec:
     description: str = ""
     features: Optional[GeoPackageInput] = None
 
+    def to_v1(self) -> dict:
+        if self.tiling_grid is None:
+            raise ValueError("A request with GeoPackage input exists only in the Batch API v2.")
+        return {
+            "processRequest": self.process_request.to_api(),
+            "tilingGrid": self.tiling_grid.to_api(),
+            "output": self.output.to_v1(),
+            "description": self.description,
+        }
 
-def parse_process_request(body: Any, where: str = "processRequest", batch: bool = True) -> ProcessRequest:
+    def to_v2(self) -> dict:
+        if self.features is not None:
+            source = self.features.to_v2()
+        else:
+            source = {"type": "tiling-grid", **self.tiling_grid.to_api()}
+        return {
+            "processRequest": self.process_request.to_api(),
+            "input": source,
+            "output": self.output.to_v2(),
+            "description": self.description,
+        }
+
+    def to_api(self, api_version: int) -> dict:
+        return self.to_v2() if api_version == V2 else self.to_v1()
+
+    @property
+    def raster_output_ids(self) -> list[str]:
+        """The GeoTIFF responses (`userdata` and other JSON responses left out), in request order."""
+        return [r.identifier for r in self.process_request.responses if "tiff" in r.format.lower()]
+
+
+def parse_process_request(
+    body: Any, where: str = "processRequest", batch: bool = True, strict: bool = True
+) -> ProcessRequest:
+    """`strict`: refuse what this engine cannot run (unknown collections); False reads another service's."""
     body = _object(body, where)
     evalscript = body.get("evalscript")
     if not isinstance(evalscript, str) or not evalscript.strip():
@@ -301,7 +385,7 @@ def parse_process_request(body: Any, where: str = "processRequest", batch: bool 
         raise PayloadError(
             f"{where}.input.data must list at least one data collection.", f"{where}.input.data"
         )
-    data = tuple(_parse_data(item, f"{where}.input.data[{i}]") for i, item in enumerate(data_list))
+    data = tuple(_parse_data(item, f"{where}.input.data[{i}]", strict) for i, item in enumerate(data_list))
     bounds = (
         _parse_bounds(source["bounds"], f"{where}.input.bounds") if source.get("bounds") is not None else None
     )
@@ -404,10 +488,11 @@ def check_polygon_geometry(geometry: dict, where: str) -> None:
                     )
 
 
-def _parse_data(body: Any, where: str) -> DataInput:
+def _parse_data(body: Any, where: str, strict: bool = True) -> DataInput:
     body = _object(body, where)
     data_type = body.get("type")
-    if not isinstance(data_type, str) or not (data_type in DATA_TYPES_FIXED or data_type.startswith("byoc-")):
+    known = data_type in DATA_TYPES_FIXED or str(data_type).startswith("byoc-")
+    if not isinstance(data_type, str) or (strict and not known):
         raise PayloadError(
             f"{where}.type {data_type!r} is not a collection this deployment knows: use "
             f"{', '.join(DATA_TYPES_FIXED)} or byoc-<collection id>.",
@@ -507,10 +592,26 @@ def _parse_output_options(
     )
 
 
-def parse_v1_create(body: Any) -> BatchRequestSpec:
+def parse_request(api_version: int, body: Any, strict: bool = True) -> BatchRequestSpec:
+    """A v1 or v2 batch request body. `strict` (the engine's create): also refuse what this engine cannot run.
+    Not strict (a request another service returns): such features are read as given, JSON nulls as absent."""
+    if not strict:
+        body = _without_nulls(body)
+    return parse_v2_create(body, strict) if api_version == V2 else parse_v1_create(body, strict)
+
+
+def _without_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
+
+
+def parse_v1_create(body: Any, strict: bool = True) -> BatchRequestSpec:
     """A v1 `POST /api/v1/batch/process` body."""
     body = _object(body, "request body")
-    process_request = parse_process_request(_require(body, "processRequest", "request body"))
+    process_request = parse_process_request(_require(body, "processRequest", "request body"), strict=strict)
     if process_request.bounds is None:
         raise PayloadError(
             "processRequest.input.bounds is missing: a batch request needs the area to process.",
@@ -524,7 +625,7 @@ def parse_v1_create(body: Any) -> BatchRequestSpec:
         )
     else:
         raise PayloadError("tilingGrid is missing: give {id, resolution, bufferX, bufferY}.", "tilingGrid")
-    if body.get("zarrOutput") is not None:
+    if strict and body.get("zarrOutput") is not None:
         raise PayloadError(
             "zarrOutput is not supported by this engine: deliver GeoTIFFs with output.", "zarrOutput"
         )
@@ -540,7 +641,7 @@ def parse_v1_create(body: Any) -> BatchRequestSpec:
                 "output.defaultTilePath is missing: give s3://bucket/folder or a template with placeholders.",
                 "output.defaultTilePath",
             )
-        if output_json.get("createCollection") or output_json.get("collectionId"):
+        if strict and (output_json.get("createCollection") or output_json.get("collectionId")):
             raise PayloadError(
                 "Batch collections are not supported by this engine: leave createCollection and collectionId out.",
                 "output.createCollection",
@@ -560,7 +661,7 @@ V2_SECRET_KEYS = ("accessKey", "secretAccessKey")
 FEATURE_MAX_PX = 3500  # a GeoPackage feature's raster, per side (reference §1.6)
 
 
-def parse_s3_bucket_info(body: Any, where: str) -> tuple[str, Optional[S3Credentials]]:
+def parse_s3_bucket_info(body: Any, where: str, strict: bool = True) -> tuple[str, Optional[S3Credentials]]:
     """`{"s3": {url, accessKey, secretAccessKey, region, iamRoleARN}}` → (url, credentials)."""
     holder = _object(body, where)
     if "gs" in holder:
@@ -571,7 +672,7 @@ def parse_s3_bucket_info(body: Any, where: str) -> tuple[str, Optional[S3Credent
     url = info.get("url")
     if not isinstance(url, str) or not url:
         raise PayloadError(f"{where}.s3.url is missing: give s3://bucket/folder.", f"{where}.s3.url")
-    if info.get("iamRoleARN"):
+    if strict and info.get("iamRoleARN"):
         raise PayloadError(
             f"{where}.s3.iamRoleARN: this engine cannot assume IAM roles: give accessKey and secretAccessKey, or "
             "leave all three out to use the engine's own credentials.",
@@ -586,11 +687,13 @@ def parse_s3_bucket_info(body: Any, where: str) -> tuple[str, Optional[S3Credent
     region = info.get("region")
     if region is not None and not isinstance(region, str):
         raise PayloadError(f"{where}.s3.region must be a string such as eu-central-1.", f"{where}.s3.region")
-    return url, (S3Credentials(str(access), str(secret), region) if access else None)
+    if not (access or region):
+        return url, None
+    return url, S3Credentials(str(access) if access else None, str(secret) if secret else None, region)
 
 
-def _parse_geopackage_input(body: dict) -> GeoPackageInput:
-    url, credentials = parse_s3_bucket_info(_require(body, "features", "input"), "input.features")
+def _parse_geopackage_input(body: dict, strict: bool = True) -> GeoPackageInput:
+    url, credentials = parse_s3_bucket_info(_require(body, "features", "input"), "input.features", strict)
     defaults = _object(body.get("defaults") or {}, "input.defaults")
     width = (
         _whole(defaults["width"], "input.defaults.width", 1) if defaults.get("width") is not None else None
@@ -614,10 +717,10 @@ def _parse_geopackage_input(body: dict) -> GeoPackageInput:
     return GeoPackageInput(url, credentials, width, height, resolution)
 
 
-def parse_v2_create(body: Any) -> BatchRequestSpec:
+def parse_v2_create(body: Any, strict: bool = True) -> BatchRequestSpec:
     """A v2 `POST /api/v2/batch/process` body (`BatchV2ProcessRequest`)."""
     body = _object(body, "request body")
-    process_request = parse_process_request(_require(body, "processRequest", "request body"))
+    process_request = parse_process_request(_require(body, "processRequest", "request body"), strict=strict)
     source = _object(_require(body, "input", "request body"), "input")
     kind = source.get("type")
     grid, features = None, None
@@ -629,7 +732,7 @@ def parse_v2_create(body: Any) -> BatchRequestSpec:
                 "processRequest.input.bounds",
             )
     elif kind == "geopackage":
-        features = _parse_geopackage_input(source)
+        features = _parse_geopackage_input(source, strict)
     else:
         raise PayloadError(f"input.type {kind!r} is unknown: use tiling-grid or geopackage.", "input.type")
     output_json = _object(_require(body, "output", "request body"), "output")
@@ -638,12 +741,13 @@ def parse_v2_create(body: Any) -> BatchRequestSpec:
             f"output.type {output_json.get('type')!r} is not supported by this engine: use raster (GeoTIFF).",
             "output.type",
         )
-    if output_json.get("createCollection") or output_json.get("collectionId"):
+    if strict and (output_json.get("createCollection") or output_json.get("collectionId")):
         raise PayloadError(
             "BYOC ingestion (createCollection, collectionId) is not supported by this engine: leave them out.",
             "output.createCollection",
         )
-    url, credentials = parse_s3_bucket_info(_require(output_json, "delivery", "output"), "output.delivery")
+    delivery = _require(output_json, "delivery", "output")
+    url, credentials = parse_s3_bucket_info(delivery, "output.delivery", strict)
     output = _parse_output_options(output_json, "output", url, credentials)
     description = parse_description(body.get("description"))
     return BatchRequestSpec(process_request, grid, output, description, features)

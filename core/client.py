@@ -6,14 +6,15 @@ Jobs and tiles come back as core/jobs.py models whatever the version; the payloa
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Iterator, Optional, Sequence
+from dataclasses import dataclass
+from typing import Iterator, Optional
 
 from .auth import ClientCredentials, TokenSource
-from .batch_models import DataInput, ProcessRequest, ResponseSpec, TilingGridSpec, crs_url
-from .deployments import V1, V2, Deployment
+from .batch_models import BatchRequestSpec, ProcessRequest
+from .deployments import Deployment
 from .http import DEFAULT_POLICY, BadResponse, Cancel, HttpSession, NotFoundError, RetryPolicy, ServiceError
 from .jobs import BatchJob, Tile
+from .statuses import ANALYSING_STATUSES, V1, V2
 
 PAGE_SIZE = 100
 TILE_PAGE_SIZE = 1000
@@ -21,77 +22,6 @@ TILE_PAGE_SIZE = 1000
 
 class UnsupportedError(ServiceError):
     """The action does not exist in this API version; the message says what to do instead."""
-
-
-@dataclass(frozen=True)
-class OutputSpec:
-    """Where and how the tiles are written. v2 delivers with keys in the request (or the service's own
-    identity when there are none); v1 writes with the service's identity (a bucket policy, or the engine's)."""
-
-    url: str  # s3://bucket/folder, a template with <tileName> etc., or file:///folder (Tilewise engine)
-    overwrite: bool = False
-    skip_existing: bool = False
-    cog_output: bool = False
-    cog_parameters: dict = field(default_factory=dict)
-    access_key: Optional[str] = None
-    secret_key: Optional[str] = field(default=None, repr=False)
-    region: Optional[str] = None
-
-
-@dataclass(frozen=True)
-class JobSpec:
-    """Everything a new job needs, as the job form collects it."""
-
-    geometry: dict  # GeoJSON Polygon or MultiPolygon
-    crs: str  # e.g. "EPSG:4326" or an OGC CRS URL
-    evalscript: str
-    data: Sequence[DataInput]
-    responses: Sequence[ResponseSpec]
-    grid: TilingGridSpec
-    output: OutputSpec
-    description: str = ""
-
-    def process_request(self) -> dict:
-        crs = self.crs if self.crs.startswith("http") else crs_url(int(self.crs.split(":")[-1]))
-        if self.crs.upper() in ("EPSG:4326", "OGC:CRS84"):
-            crs = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
-        return {
-            "input": {
-                "bounds": {"geometry": self.geometry, "properties": {"crs": crs}},
-                "data": [d.to_api() for d in self.data],
-            },
-            "output": {"responses": [r.to_api() for r in self.responses]},
-            "evalscript": self.evalscript,
-        }
-
-    def v1_body(self) -> dict:
-        output = {"defaultTilePath": self.output.url, "overwrite": self.output.overwrite,
-                  "skipExisting": self.output.skip_existing, "cogOutput": self.output.cog_output}  # fmt: skip
-        if self.output.cog_output and self.output.cog_parameters:
-            output["cogParameters"] = self.output.cog_parameters
-        return {
-            "processRequest": self.process_request(),
-            "tilingGrid": self.grid.to_api(),
-            "output": output,
-            "description": self.description,
-        }
-
-    def v2_body(self) -> dict:
-        s3: dict = {"url": self.output.url}
-        if self.output.access_key:
-            s3.update(accessKey=self.output.access_key, secretAccessKey=self.output.secret_key)
-        if self.output.region:
-            s3["region"] = self.output.region
-        output = {"type": "raster", "delivery": {"s3": s3}, "overwrite": self.output.overwrite,
-                  "skipExisting": self.output.skip_existing, "cogOutput": self.output.cog_output}  # fmt: skip
-        if self.output.cog_output and self.output.cog_parameters:
-            output["cogParameters"] = self.output.cog_parameters
-        return {
-            "processRequest": self.process_request(),
-            "input": {"type": "tiling-grid", **self.grid.to_api()},
-            "output": output,
-            "description": self.description,
-        }
 
 
 @dataclass(frozen=True)
@@ -139,8 +69,8 @@ class BatchClient:
 
     # --- jobs --------------------------------------------------------------------------------------------
 
-    def create(self, spec: JobSpec, cancel: Optional[Cancel] = None) -> BatchJob:
-        body = spec.v2_body() if self.api_version == V2 else spec.v1_body()
+    def create(self, request: BatchRequestSpec, cancel: Optional[Cancel] = None) -> BatchJob:
+        body = request.to_api(self.api_version)
         return self._job(self.http.json("POST", f"{self.base}/process", json_body=body, cancel=cancel))
 
     def create_raw(self, body: dict, cancel: Optional[Cancel] = None) -> BatchJob:
@@ -268,8 +198,7 @@ class BatchClient:
     def _job(self, body: dict) -> BatchJob:
         if not isinstance(body, dict) or "id" not in body:
             raise BadResponse(f"{self.deployment.name} answered without a batch job where one was expected.")
-        convert = BatchJob.from_v2 if self.api_version == V2 else BatchJob.from_v1
-        return convert(body, self.deployment.id)
+        return BatchJob.from_api(self.api_version, body, self.deployment.id)
 
     def _action(self, job_id: str, action: str, cancel: Optional[Cancel]) -> None:
         self.http.request("POST", f"{self.base}/process/{job_id}/{action}", cancel=cancel)
@@ -287,12 +216,10 @@ class BatchClient:
                 return
 
 
-__all__ = ["BatchClient", "JobSpec", "OutputSpec", "Preview", "UnsupportedError", "V1", "V2"]
+__all__ = ["BatchClient", "Preview", "UnsupportedError", "V1", "V2"]
 
 
 # --- waiting for an analysis -------------------------------------------------------------------------------
-
-ANALYSING_STATUSES = frozenset({"CREATED", "ANALYSING", "ANALYSIS"})
 
 
 def wait_for_analysis(

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Optional
 from urllib.parse import urlsplit
 
-V1, V2 = 1, 2
+from .statuses import V1, V2
 
 
 class DeploymentError(ValueError):

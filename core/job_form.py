@@ -16,14 +16,16 @@ import shapely
 from .area import AreaOfInterest
 from .batch_models import (
     MAX_VERTICES,
+    BatchRequestSpec,
     Bounds,
     DataInput,
     ProcessRequest,
+    RasterOutput,
     ResponseSpec,
+    S3Credentials,
     TilingGridSpec,
     crs_url,
 )
-from .client import JobSpec, OutputSpec
 from .costs import CostEstimate, assumed_samples, estimate_batch_cost
 from .deployments import V2
 from .evalscript_info import EvalscriptProblem, ScriptInfo, inspect_evalscript
@@ -222,22 +224,25 @@ def within_vertex_cap(geometry, cap: int = MAX_VERTICES):
     return simplified
 
 
-def job_spec(draft: JobDraft, area: AreaOfInterest, info: ScriptInfo) -> JobSpec:
-    return JobSpec(
-        geometry=area_geojson(area),
-        crs="EPSG:4326",
-        evalscript=draft.evalscript,
-        data=(data_input(draft),),
-        responses=responses(info),
-        grid=draft.grid,
-        output=OutputSpec(
-            url=draft.output_url.strip(),
+def job_spec(draft: JobDraft, area: AreaOfInterest, info: ScriptInfo) -> BatchRequestSpec:
+    """The batch request the form describes; `BatchClient.create` sends it as a v1 or v2 body."""
+    keys = S3Credentials(
+        draft.s3_access_key.strip() or None, draft.s3_secret_key or None, draft.s3_region.strip() or None
+    )
+    return BatchRequestSpec(
+        process_request=ProcessRequest(
+            evalscript=draft.evalscript,
+            data=(data_input(draft),),
+            responses=responses(info),
+            bounds=Bounds(crs=CRS84, geometry=area_geojson(area)),
+        ),
+        tiling_grid=draft.grid,
+        output=RasterOutput(
+            path=draft.output_url.strip(),
             overwrite=draft.overwrite,
             skip_existing=draft.skip_existing,
             cog_output=draft.cog,
-            access_key=draft.s3_access_key.strip() or None,
-            secret_key=draft.s3_secret_key or None,
-            region=draft.s3_region.strip() or None,
+            credentials=keys if (keys.access_key or keys.region) else None,
         ),
         description=draft.description.strip(),
     )

@@ -1,6 +1,6 @@
 """What the plugin knows of a batch job and its tiles, whatever the deployment and API version (Qt-free).
 
-`BatchJob.from_v1` / `from_v2` read the service's JSON (reference §1.5, §1.6); `Tile.from_v1` reads a
+`BatchJob.from_api` reads the service's JSON (reference §1.5, §1.6); `Tile.from_v1` reads a
 v1 tile; v2 tiles come from the job's bucket artefacts (core/v2_progress.py). The UI sees only these.
 """
 
@@ -9,11 +9,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-V1, V2 = 1, 2
-TERMINAL = {
-    V1: frozenset({"DONE", "PARTIAL", "FAILED", "CANCELED"}),
-    V2: frozenset({"DONE", "FAILED", "STOPPED"}),
-}
+from .batch_models import BatchRequestSpec, PayloadError, parse_request
+from .statuses import TERMINAL, V1, V2
+
+# The keys of a v1 GET body that belong to the request (v2 nests the request under `request`).
+V1_REQUEST_KEYS = (
+    "processRequest",
+    "tilingGrid",
+    "tilingGridId",
+    "resolution",
+    "output",
+    "bucketName",
+    "description",
+)
 
 
 @dataclass(frozen=True)
@@ -34,9 +42,11 @@ class BatchJob:
     completion: Optional[float] = None  # percent (v2 completionPercentage; v1: from the tiles)
     error: Optional[str] = None
     stopped_reason: Optional[str] = None
-    request: dict = field(
-        default_factory=dict, compare=False, repr=False
-    )  # the job's request, as the service has it
+    # The job's request, read into the model; None when the service's body does not read as one (a feature
+    # this model lacks, such as Zarr output): the job is still listed and monitored.
+    request: Optional[BatchRequestSpec] = field(default=None, compare=False, repr=False)
+    # The request's JSON exactly as the service returned it, only to show it to the user.
+    request_body: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def is_terminal(self) -> bool:
@@ -45,55 +55,60 @@ class BatchJob:
     @property
     def output_url(self) -> Optional[str]:
         """Where the tiles go: v1 `output.defaultTilePath` or `bucketName`, v2 `output.delivery.s3.url`."""
-        if self.api_version == V2:
-            return ((self.request.get("output") or {}).get("delivery") or {}).get("s3", {}).get("url")
-        output = self.request.get("output") or {}
-        if output.get("defaultTilePath"):
-            return output["defaultTilePath"]
-        bucket = self.request.get("bucketName")
-        return f"s3://{bucket}" if bucket else None
+        return self.request.output.path if self.request is not None else None
+
+    @classmethod
+    def from_api(cls, api_version: int, body: dict, deployment: str) -> BatchJob:
+        """A job as a v1 `BatchProcessRequest` or a v2 `BatchV2ProcessTask` body describes it."""
+        if api_version == V2:
+            request_body = body.get("request") or {}
+            specific: dict[str, Any] = dict(
+                description=request_body.get("description") or body.get("description") or "",
+                last_updated=body.get("lastUpdated"),
+                tile_count=body.get("featureCount"),
+                completion=body.get("completionPercentage"),
+                stopped_reason=body.get("stoppedStatusReason"),
+            )
+        else:
+            request_body = {k: body[k] for k in V1_REQUEST_KEYS if k in body}
+            specific = dict(
+                description=body.get("description") or "",
+                last_updated=body.get("userActionUpdated"),
+                tile_count=body.get("tileCount"),
+                tile_width=body.get("tileWidthPx"),
+                tile_height=body.get("tileHeightPx"),
+            )
+        return cls(
+            id=body["id"],
+            api_version=api_version,
+            deployment=deployment,
+            status=body.get("status", "CREATED"),
+            user_action=body.get("userAction") or "NONE",
+            created=body.get("created"),
+            value_estimate=body.get("valueEstimate"),
+            cost_pu=body.get("costPU"),
+            error=body.get("error"),
+            request=read_request(api_version, request_body),
+            request_body=request_body,
+            **specific,
+        )
 
     @classmethod
     def from_v1(cls, body: dict, deployment: str) -> BatchJob:
-        request = {k: body[k] for k in ("processRequest", "tilingGrid", "output", "bucketName") if k in body}
-        return cls(
-            id=body["id"],
-            api_version=V1,
-            deployment=deployment,
-            status=body.get("status", "CREATED"),
-            user_action=body.get("userAction") or "NONE",
-            description=body.get("description") or "",
-            created=body.get("created"),
-            last_updated=body.get("userActionUpdated"),
-            tile_count=body.get("tileCount"),
-            tile_width=body.get("tileWidthPx"),
-            tile_height=body.get("tileHeightPx"),
-            value_estimate=body.get("valueEstimate"),
-            cost_pu=body.get("costPU"),
-            error=body.get("error"),
-            request=request,
-        )
+        return cls.from_api(V1, body, deployment)
 
     @classmethod
     def from_v2(cls, body: dict, deployment: str) -> BatchJob:
-        request = body.get("request") or {}
-        return cls(
-            id=body["id"],
-            api_version=V2,
-            deployment=deployment,
-            status=body.get("status", "CREATED"),
-            user_action=body.get("userAction") or "NONE",
-            description=request.get("description") or body.get("description") or "",
-            created=body.get("created"),
-            last_updated=body.get("lastUpdated"),
-            tile_count=body.get("featureCount"),
-            value_estimate=body.get("valueEstimate"),
-            cost_pu=body.get("costPU"),
-            completion=body.get("completionPercentage"),
-            error=body.get("error"),
-            stopped_reason=body.get("stoppedStatusReason"),
-            request=request,
-        )
+        return cls.from_api(V2, body, deployment)
+
+
+def read_request(api_version: int, body: dict) -> Optional[BatchRequestSpec]:
+    """The request a service returns, read leniently (its collections and options need not be this engine's);
+    None when it is not a request the model can hold."""
+    try:
+        return parse_request(api_version, body, strict=False)
+    except PayloadError:
+        return None
 
 
 @dataclass(frozen=True)

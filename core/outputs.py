@@ -110,15 +110,7 @@ class LayerStyle:
 
 def raster_output_ids(job: BatchJob) -> list[str]:
     """The job's GeoTIFF responses (`userdata` and other JSON responses left out), in request order."""
-    responses = ((job.request.get("processRequest") or {}).get("output") or {}).get("responses") or []
-    found = []
-    for response in responses:
-        if not isinstance(response, dict):
-            continue
-        kind = str(((response.get("format") or {}).get("type")) or "image/tiff").lower()
-        if "tiff" in kind:
-            found.append(response.get("identifier") or "default")
-    return found
+    return job.request.raster_output_ids if job.request is not None else []
 
 
 def list_outputs(access: S3Access | None, job: BatchJob, tiles: Sequence[Tile] = ()) -> Results:

@@ -546,8 +546,9 @@ def _local_list(url_prefix: str) -> list[StoredObject]:
 
 
 def _output_ids(job: BatchJob) -> list[str]:
-    responses = ((job.request.get("processRequest") or {}).get("output") or {}).get("responses") or []
-    return [r.get("identifier") or "default" for r in responses if isinstance(r, dict)]
+    if job.request is None:
+        return []
+    return [r.identifier for r in job.request.process_request.responses]
 
 
 def _template_regex(template: str, output_ids: list[str]) -> re.Pattern:

@@ -80,7 +80,7 @@ def job_json(job: BatchJob) -> str:
             "completion": job.completion,
             "error": job.error,
             "outputUrl": job.output_url,
-            "request": job.request,
+            "request": job.request_body,
         }
     )
 

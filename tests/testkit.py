@@ -332,7 +332,9 @@ WIDE_BBOX = [-119.40, 35.99, -119.12, 36.14]  # a dozen tiles, most without data
 
 
 def process_request_json(evalscript: str, bbox=TEST_BBOX, responses=("default",)) -> dict:
-    """A batch `processRequest`: sentinel-2-l2a over July 2023, GeoTIFF responses."""
+    """A batch `processRequest`: sentinel-2-l2a over July 2023, GeoTIFF responses (an identifier, or an
+    (identifier, media type) pair for another format)."""
+    responses = [(r, "image/tiff") if isinstance(r, str) else r for r in responses]
     return {
         "input": {
             "bounds": {"bbox": bbox},
@@ -345,9 +347,22 @@ def process_request_json(evalscript: str, bbox=TEST_BBOX, responses=("default",)
                 }
             ],
         },
-        "output": {"responses": [{"identifier": r, "format": {"type": "image/tiff"}} for r in responses]},
+        "output": {"responses": [{"identifier": r, "format": {"type": t}} for r, t in responses]},
         "evalscript": evalscript,
     }
+
+
+def request_body(api_version: int, url: str, responses=("default",), evalscript: str = "//VERSION=3") -> dict:
+    """A whole v1 or v2 batch request body delivering to `url`, as a service returns it in a job."""
+    body = {"processRequest": process_request_json(evalscript, responses=responses), "description": ""}
+    grid = {"id": 1, "resolution": 10, "bufferX": 0, "bufferY": 0}
+    if api_version == 2:
+        return {
+            **body,
+            "input": {"type": "tiling-grid", **grid},
+            "output": {"type": "raster", "delivery": {"s3": {"url": url}}},
+        }
+    return {**body, "tilingGrid": grid, "output": {"defaultTilePath": url}}
 
 
 DELETE = object()  # with_changes: remove the key

@@ -642,7 +642,7 @@ class JobsPanel(QWidget):
         for key, label in self.detail_labels.items():
             label.setText(values[key])
         self.request_view.setPlainText(
-            "" if job is None else json.dumps(masked(job.request), indent=2, ensure_ascii=False)
+            "" if job is None else json.dumps(masked(job.request_body), indent=2, ensure_ascii=False)
         )
 
 

@@ -270,7 +270,7 @@ def test_buttons_follow_the_job_status_and_say_why_they_are_disabled(v1_dock):
         Action.DOWNLOAD,
     }
     assert "Restart failed" in bar.buttons[Action.START].toolTip()
-    bar.set_job(BatchJob("a", V2, "d", "STOPPED", request={}))
+    bar.set_job(BatchJob("a", V2, "d", "STOPPED"))
     assert bar.buttons[Action.STOP].text() == "Stop" and bar.buttons[Action.START].isEnabled()
     assert "no output location" in bar.buttons[Action.OPEN_OUTPUTS].toolTip()
     bar.set_job(None)

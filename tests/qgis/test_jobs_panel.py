@@ -379,7 +379,7 @@ def test_the_request_view_hides_secrets():
 
 def job(job_id: str, created, deployment: str = "local-engine", version: int = V2, **changes) -> BatchJob:
     made = BatchJob(job_id, version, deployment, "CREATED", description=f"job {job_id}", created=created,
-                    request={"output": {"delivery": {"s3": {"secretAccessKey": "never"}}}})  # fmt: skip
+                    request_body={"output": {"delivery": {"s3": {"secretAccessKey": "never"}}}})  # fmt: skip
     return dataclasses.replace(made, **changes)
 
 

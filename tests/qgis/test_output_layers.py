@@ -124,7 +124,8 @@ def copy_job(s3_server, finished: FinishedJob) -> FinishedJob:
         client.copy_object(
             Bucket=bucket, Key=item["Key"], CopySource={"Bucket": source_bucket, "Key": item["Key"]}
         )
-    request = dict(finished.job.request, output={"defaultTilePath": f"s3://{bucket}/outputs"})
+    output = dataclasses.replace(finished.job.request.output, path=f"s3://{bucket}/outputs")
+    request = dataclasses.replace(finished.job.request, output=output)
     return dataclasses.replace(finished, job=dataclasses.replace(finished.job, request=request))
 
 

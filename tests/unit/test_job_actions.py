@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from testkit import request_body
 
+from tilewise.core.batch_models import parse_request
 from tilewise.core.job_actions import (
     Action,
     confirmation,
@@ -14,12 +16,9 @@ from tilewise.core.job_actions import (
 )
 from tilewise.core.jobs import V1, V2, BatchJob
 
-V1_OUTPUT = {"output": {"defaultTilePath": "s3://bucket/folder"}}
-V2_OUTPUT = {"output": {"delivery": {"s3": {"url": "s3://bucket/folder"}}}}
-
 
 def job(status: str, version: int = V1, **extra) -> BatchJob:
-    request = V1_OUTPUT if version == V1 else V2_OUTPUT
+    request = parse_request(version, request_body(version, "s3://bucket/folder"))
     return BatchJob("0123456789abcdef", version, "dep", status, request=request, **extra)
 
 

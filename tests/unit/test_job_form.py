@@ -112,8 +112,8 @@ def test_the_job_request_is_what_the_service_parses_back():
     form = draft(max_cloud_coverage=20.0, cog=True, s3_access_key="AKIA", s3_secret_key="s", s3_region="eu-1")
     info = check_draft(form, V2, False, TODAY)
     spec = job_spec(form, area, info)
-    v1 = parse_v1_create(spec.v1_body())
-    v2 = parse_v2_create(spec.v2_body())
+    v1 = parse_v1_create(spec.to_v1())
+    v2 = parse_v2_create(spec.to_v2())
     for parsed in (v1, v2):
         data = parsed.process_request.data[0]
         assert data.type == "sentinel-2-l2a" and data.max_cloud_coverage == 20.0
@@ -159,9 +159,9 @@ def test_the_requests_coordinates_carry_no_float_noise():
     area = AreaOfInterest.from_geometries([utm], "EPSG:32611")  # reprojected: noisy doubles
     form = draft()
     spec = job_spec(form, area, check_draft(form, V1, False, TODAY))
-    coordinates = [c for ring in spec.geometry["coordinates"] for c in ring]
+    coordinates = [c for ring in spec.process_request.bounds.geometry["coordinates"] for c in ring]
     assert coordinates and all(round(x, 7) == x and round(y, 7) == y for x, y in coordinates)
-    assert shapely.geometry.shape(spec.geometry).equals_exact(area.normalized(), 1e-6)
+    assert shapely.geometry.shape(spec.process_request.bounds.geometry).equals_exact(area.normalized(), 1e-6)
 
 
 def test_an_area_with_more_vertices_than_deployments_accept_is_sent_simplified_and_still_covering():

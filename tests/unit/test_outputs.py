@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from osgeo import gdal, osr
+from testkit import request_body
 
 from tilewise.core.http import Cancel
 from tilewise.core.jobs import BatchJob, Tile
@@ -89,13 +90,7 @@ def v2_job(job_id: str, url: str, outputs=(("ndvi", "image/tiff"),)) -> BatchJob
         {
             "id": job_id,
             "status": "DONE",
-            "request": {
-                "description": "outputs test",
-                "processRequest": {
-                    "output": {"responses": [{"identifier": i, "format": {"type": t}} for i, t in outputs]}
-                },
-                "output": {"delivery": {"s3": {"url": url}}},
-            },
+            "request": {**request_body(2, url, outputs), "description": "outputs test"},
         },
         "local",
     )
@@ -163,14 +158,7 @@ def test_a_template_without_the_output_id_takes_the_requests_only_output(
 def test_tile_ids_in_the_template_name_v1_tiles_and_never_misname_v2_features(s3_server, s3_bucket, access):
     s3_server.client().put_object(Bucket=s3_bucket, Key="ids/r4/7001/ndvi.tif", Body=b"x")
     template = f"s3://{s3_bucket}/ids/<requestId>/<tileId>/<outputId>.<format>"
-    v1 = BatchJob.from_v1(
-        {
-            "id": "r4",
-            "processRequest": {"output": {"responses": [{"identifier": "ndvi"}]}},
-            "output": {"defaultTilePath": template},
-        },
-        "local",
-    )
+    v1 = BatchJob.from_v1({"id": "r4", **request_body(1, template, ("ndvi",))}, "local")
     tiles = [Tile(7001, "11SKV_9_0", "PROCESSED", 32611), Tile(7002, "11SLV_0_0", "PROCESSED", 32611)]
     outputs = list_outputs(access, v1, tiles)
     assert [(o.tile_name, o.epsg) for o in outputs] == [("11SKV_9_0", 32611)]

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from osgeo import gdal
-from testkit import free_port
+from testkit import free_port, request_body
 
 from tilewise.core.jobs import BatchJob
 from tilewise.core.storage import (
@@ -79,10 +79,7 @@ def job_v2(job_id: str, url: str, outputs=("default",)) -> BatchJob:
         {
             "id": job_id,
             "status": "DONE",
-            "request": {
-                "processRequest": {"output": {"responses": [{"identifier": o} for o in outputs]}},
-                "output": {"delivery": {"s3": {"url": url}}},
-            },
+            "request": request_body(2, url, outputs),
         },
         "local",
     )
@@ -385,7 +382,9 @@ def test_job_outputs_with_the_request_id_first_list_only_under_it(s3_server, s3_
 
 def test_job_outputs_of_a_v1_job_with_only_a_bucket_name(s3_server, s3_bucket, access):
     put_keys(s3_server, s3_bucket, ["v1job/28PBB_2_6/default.tif", "other/28PBB_2_6/default.tif"])
-    job = BatchJob.from_v1({"id": "v1job", "bucketName": s3_bucket, "processRequest": {}}, "local")
+    body = {**request_body(1, "unused"), "bucketName": s3_bucket}
+    del body["output"]
+    job = BatchJob.from_v1({"id": "v1job", **body}, "local")
     assert [o.url for o in job_outputs(access, job)] == [f"s3://{s3_bucket}/v1job/28PBB_2_6/default.tif"]
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from osgeo import gdal, ogr, osr
-from testkit import NDVI_WITH_MASK, process_request_json
+from testkit import NDVI_WITH_MASK, process_request_json, request_body
 
 from tilewise.core.jobs import BatchJob
 from tilewise.core.storage import BOTO3, GDAL, S3Access, StorageError, gdal_path, job_outputs
@@ -89,7 +89,7 @@ def write_execution(path: Path, rows: list[tuple]) -> Path:
 
 
 def job_v2(job_id: str, url: str, status: str = "PROCESSING") -> BatchJob:
-    body = {"id": job_id, "status": status, "request": {"output": {"delivery": {"s3": {"url": url}}}}}
+    body = {"id": job_id, "status": status, "request": request_body(2, url)}
     return BatchJob.from_v2(body, "local")
 
 
