@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from testkit import EngineServer, local_engine, moto_server  # noqa: E402
 
 from tilewise.core.area import AreaOfInterest  # noqa: E402
+from tilewise.core.batch_models import RasterOutput, parse_process_request  # noqa: E402
 from tilewise.core.grids import tiles_for_area  # noqa: E402
 from tilewise.engine.evalscript import Limits  # noqa: E402
 from tilewise.engine.processor import process_tile  # noqa: E402
@@ -79,7 +80,7 @@ def overhead(output_root: Path) -> None:
         [shapely.geometry.shape(SHAPE["features"][0]["geometry"])], "EPSG:4326"
     )
     tiles = tiles_for_area(area, 1, 10, 50, 50).tiles
-    request = tutorial_request("unused")["processRequest"]
+    request = parse_process_request(tutorial_request("unused")["processRequest"])
     context = EngineContext(catalog="demo", output_root=str(output_root), limits=Limits())
     totals: dict[str, float] = {}
     wall = 0.0
@@ -94,7 +95,7 @@ def overhead(output_root: Path) -> None:
             buffer_x=50,
             buffer_y=50,
             process_request=request,
-            output={"path": f"file://{output_root}/<tileName>/<outputId>.<format>", "overwrite": True},
+            output=RasterOutput(f"file://{output_root}/<tileName>/<outputId>.<format>", overwrite=True),
             engine=context,
         )
         outcome = process_tile(job)

@@ -22,8 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from benchkit import best_of  # noqa: E402
-from testkit import NDVI_WITH_MASK, moto_server, process_request_json, request_body  # noqa: E402
+from testkit import NDVI_WITH_MASK, moto_server, request_body  # noqa: E402
 
+from tilewise.core.batch_models import parse_request  # noqa: E402
 from tilewise.core.jobs import BatchJob  # noqa: E402
 from tilewise.core.storage import BOTO3, GDAL, S3Access  # noqa: E402
 from tilewise.core.v2_progress import (  # noqa: E402
@@ -54,11 +55,8 @@ def features(count: int) -> list[TileRecord]:
 
 
 def write_manifest(path: Path, records: list[TileRecord], url: str) -> None:
-    payload = {
-        "processRequest": process_request_json(NDVI_WITH_MASK, responses=("ndvi", "mask")),
-        "output": {"delivery": {"s3": {"url": url}}},
-    }
-    write_feature_manifest(path, "bench", payload, records, lambda t: (t.bounds, (500, 500)))
+    request = parse_request(2, request_body(2, url, ("ndvi", "mask"), NDVI_WITH_MASK))
+    write_feature_manifest(path, "bench", request, records, lambda t: (t.bounds, (500, 500)))
 
 
 def files(tmp: Path) -> None:

@@ -10,7 +10,7 @@ FAILED with the reason in `error`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, Sequence
 
 import shapely
 import shapely.geometry
@@ -22,13 +22,12 @@ from ..core.batch_models import (
     USERDATA,
     BatchRequestSpec,
     PayloadError,
-    parse_v1_create,
-    parse_v2_create,
 )
 from ..core.costs import assumed_samples, estimate_batch_cost
 from ..core.crs import CrsError
 from ..core.grids import GridError, GridTile, TooManyTilesError, tiles_for_area
 from ..core.output_paths import manifest_url
+from ..core.statuses import V1, V2
 from .artefacts import put_artefact, write_feature_manifest
 from .config import Settings
 from .credentials import delivery_credentials, features_credentials
@@ -43,7 +42,6 @@ from .scheduler import AnalysisResult
 from .store import RequestRecord, TileRecord
 from .tasks import EngineContext, TileJob
 
-V1, V2 = 1, 2
 OUTPUT_FIELD = {V1: "output.defaultTilePath", V2: "output.delivery.s3.url"}
 GRID_FIELD = {V1: "tilingGrid", V2: "input"}
 
@@ -63,10 +61,6 @@ class CheckedRequest:
     script: ScriptSetup
     area: Optional[AreaOfInterest]  # None: a v2 GeoPackage job without bounds
     template: TilePathTemplate
-
-
-def parse_spec(api_version: int, payload: dict) -> BatchRequestSpec:
-    return parse_v2_create(payload) if api_version == V2 else parse_v1_create(payload)
 
 
 class Analyser:
@@ -176,7 +170,7 @@ class Analyser:
 
     def analyse(self, record: RequestRecord) -> AnalysisResult:
         try:
-            spec = parse_spec(record.api_version, record.payload)
+            spec = record.batch_request()
             checked = self._check(record.api_version, spec)
         except (ApiError, PayloadError) as exc:
             raise AnalysisError(getattr(exc, "message", str(exc))) from None
@@ -206,7 +200,7 @@ class Analyser:
                     spec.features,
                     self.settings.outputs,
                     self.settings.s3_endpoint_url,
-                    features_credentials(record),
+                    features_credentials(record, spec),
                     checked.area.geometry if checked.area is not None else None,
                     self.settings.max_tiles,
                 )
@@ -218,7 +212,7 @@ class Analyser:
                 checked.template.root_url,
                 self.settings.outputs,
                 self.settings.s3_endpoint_url,
-                delivery_credentials(record),
+                delivery_credentials(record, spec),
             )
             delivery.check_writable(checked.template.root_url)
             if record.api_version == V2:
@@ -226,7 +220,7 @@ class Analyser:
                     delivery,
                     manifest_url(spec.output.path, record.id),
                     lambda path: write_feature_manifest(
-                        path, record.id, record.payload, tiles, self.raster_of(record)
+                        path, record.id, spec, tiles, self.raster_of(record, spec)
                     ),
                 )
         except DeliveryError as exc:
@@ -259,53 +253,52 @@ class Analyser:
 
         return publish
 
-    def raster_of(self, record: RequestRecord):
+    def raster_of(self, record: RequestRecord, request: BatchRequestSpec):
         """(buffered bounds, (width, height)) of a tile's output raster."""
 
         def raster(tile: TileRecord) -> tuple:
-            job = self.tile_job(record, tile, False)
+            job = self._tile_job(record, request, None, tile, False)
             return job.buffered_bounds, job.raster_size
 
         return raster
 
     # --- tile jobs ---------------------------------------------------------------------------------------
 
-    def tile_job(self, record: RequestRecord, tile: TileRecord, resume: bool) -> TileJob:
-        payload = record.payload
-        if record.api_version == V2:
-            grid = payload["input"] if payload["input"].get("type") == "tiling-grid" else {}
-            output = dict(payload["output"], path=payload["output"]["delivery"]["s3"]["url"])
-        else:
-            grid = payload["tilingGrid"]
-            output = payload.get("output") or {"defaultTilePath": f"s3://{payload['bucketName']}"}
-            output = dict(output, path=output["defaultTilePath"])
+    def tile_jobs(self, record: RequestRecord, tiles: Sequence[tuple[TileRecord, bool]]) -> list[TileJob]:
+        """The work of each (tile, resume) of a request, the request read once for all of them."""
+        request = record.batch_request()
+        credentials = delivery_credentials(record, request)
+        return [self._tile_job(record, request, credentials, tile, resume) for tile, resume in tiles]
+
+    def _tile_job(
+        self,
+        record: RequestRecord,
+        request: BatchRequestSpec,
+        credentials: Optional[dict],
+        tile: TileRecord,
+        resume: bool,
+    ) -> TileJob:
+        grid = request.tiling_grid  # None: a GeoPackage feature, which has its own size
         size = (tile.width, tile.height) if tile.width and tile.height else None
         x0, y0, x1, y1 = tile.bounds
-        resolution = float(grid["resolution"]) if grid else (x1 - x0) / size[0]
         return TileJob(
             request_id=record.id,
             tile_id=tile.id,
             tile_name=tile.name,
             epsg=tile.epsg,
             bounds=tile.bounds,
-            resolution=resolution,
-            buffer_x=int(grid.get("bufferX", 0)),
-            buffer_y=int(grid.get("bufferY", 0)),
-            process_request=payload["processRequest"],
-            output={
-                "path": output["path"],
-                "overwrite": bool(output.get("overwrite", False)),
-                "skipExisting": bool(output.get("skipExisting", False)),
-                "cogOutput": bool(output.get("cogOutput", False)),
-                "cogParameters": output.get("cogParameters") or {},
-            },
+            resolution=grid.resolution if grid else (x1 - x0) / size[0],
+            buffer_x=grid.buffer_x if grid else 0,
+            buffer_y=grid.buffer_y if grid else 0,
+            process_request=request.process_request,
+            output=request.output,
             engine=EngineContext(
                 catalog=self.settings.catalog,
                 output_root=str(self.settings.outputs),
                 s3_endpoint_url=self.settings.s3_endpoint_url,
                 limits=self.settings.script_limits,
             ),
-            credentials=delivery_credentials(record),
+            credentials=credentials,
             resume=resume,
             size=size,
         )

@@ -96,7 +96,7 @@ def build_services(settings: Settings, executor=None) -> Services:
         store,
         executor,
         analyser.analyse,
-        analyser.tile_job,
+        analyser.tile_jobs,
         settings.tile_retries,
         artefacts.report,
         settings.storage_outage_window_s,

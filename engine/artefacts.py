@@ -23,8 +23,9 @@ from typing import Callable, Optional
 
 from osgeo import ogr, osr
 
-from ..core.batch_models import parse_process_request
+from ..core.batch_models import BatchRequestSpec
 from ..core.output_paths import artefact_folder, execution_url, request_json_url
+from ..core.tile_status import FeatureStatus
 from .credentials import delivery_credentials
 from .outage import Outage
 from .output.delivery import Delivery, DeliveryError, delivery_for
@@ -33,7 +34,10 @@ from .store import JobStore, RequestRecord, TileRecord, TileStatus
 
 ogr.UseExceptions()
 log = logging.getLogger(__name__)
-FEATURE_STATUS = {TileStatus.PROCESSED: "DONE", TileStatus.FAILED: "FATAL"}  # anything else is PENDING
+FEATURE_STATUS = {
+    TileStatus.PROCESSED: FeatureStatus.DONE,
+    TileStatus.FAILED: FeatureStatus.FATAL,
+}  # else PENDING
 
 
 def write_request_json(path: Path, request: dict) -> None:
@@ -43,15 +47,13 @@ def write_request_json(path: Path, request: dict) -> None:
 def write_feature_manifest(
     path: Path,
     request_id: str,
-    payload: dict,
+    request: BatchRequestSpec,
     tiles: list[TileRecord],
     tile_size: Callable[[TileRecord], tuple],
 ) -> None:
     """One table per CRS; a row per feature and output, with the raster footprint in the feature's CRS."""
-    request = parse_process_request(payload["processRequest"])
-    template = TilePathTemplate.parse(
-        payload["output"]["delivery"]["s3"]["url"], [r.identifier for r in request.responses]
-    )
+    responses = request.process_request.responses
+    template = TilePathTemplate.parse(request.output.path, [r.identifier for r in responses])
     driver = ogr.GetDriverByName("GPKG")
     source = driver.CreateDataSource(str(path))
     source.StartTransaction()  # one transaction for all tables (GeoPackage allows one at a time)
@@ -73,7 +75,7 @@ def write_feature_manifest(
             layers[tile.epsg] = layer
         (x0, y0, x1, y1), (width, height) = tile_size(tile)
         ring = ogr.CreateGeometryFromWkt(f"POLYGON(({x0} {y0},{x1} {y0},{x1} {y1},{x0} {y1},{x0} {y0}))")
-        for response in request.responses:
+        for response in responses:
             feature = ogr.Feature(layer.GetLayerDefn())
             feature.SetField("outputId", response.identifier)
             feature.SetField("identifier", tile.name)
@@ -100,7 +102,7 @@ def write_execution_db(path: Path, tiles: list[TileRecord]) -> None:
                 (
                     t.id,
                     t.name,
-                    FEATURE_STATUS.get(t.status, "PENDING"),
+                    FEATURE_STATUS.get(t.status, FeatureStatus.PENDING).value,
                     t.error,
                     t.status == TileStatus.PROCESSED,
                 )
@@ -141,14 +143,19 @@ class ArtefactPublisher:
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tilewise-artefacts")
 
-    def _delivery(self, record: RequestRecord) -> Delivery:
-        root = artefact_folder(record.payload["output"]["delivery"]["s3"]["url"])
-        return delivery_for(root, self.output_root, self.s3_endpoint_url, delivery_credentials(record))
+    def _delivery(self, record: RequestRecord, request: BatchRequestSpec) -> Delivery:
+        root = artefact_folder(request.output.path)
+        return delivery_for(
+            root, self.output_root, self.s3_endpoint_url, delivery_credentials(record, request)
+        )
 
     def publish_request(self, record: RequestRecord) -> None:
         """At creation; raises DeliveryError when the bucket cannot be written."""
-        url = request_json_url(record.payload["output"]["delivery"]["s3"]["url"], record.id)
-        put_artefact(self._delivery(record), url, lambda path: write_request_json(path, record.payload))
+        request = record.batch_request()
+        url = request_json_url(request.output.path, record.id)
+        put_artefact(
+            self._delivery(record, request), url, lambda path: write_request_json(path, record.payload)
+        )
 
     def report(self, record: RequestRecord, final: bool) -> None:
         # called on every scheduler tick: the interval is checked before the store is asked anything
@@ -173,8 +180,9 @@ class ArtefactPublisher:
         retrying = False
         try:
             tiles = self.store.tiles(record.id)
-            url = execution_url(record.payload["output"]["delivery"]["s3"]["url"], record.id)
-            put_artefact(self._delivery(record), url, lambda path: write_execution_db(path, tiles))
+            request = record.batch_request()
+            url = execution_url(request.output.path, record.id)
+            put_artefact(self._delivery(record, request), url, lambda path: write_execution_db(path, tiles))
             self.uploads += 1
             with self._lock:
                 self._outages.pop(record.id, None)

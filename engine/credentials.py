@@ -9,24 +9,24 @@ from __future__ import annotations
 
 from typing import Optional
 
+from ..core.batch_models import BatchRequestSpec, S3Credentials
+from ..core.statuses import V2
 from .store import RequestRecord
 
-V2 = 2
 
-
-def delivery_credentials(record: RequestRecord) -> Optional[dict]:
+def delivery_credentials(record: RequestRecord, request: BatchRequestSpec) -> Optional[dict]:
     """The keys delivery uses: v1 none (the engine's own); v2 the request's, with its region."""
     if record.api_version != V2:
         return record.secrets
-    return _with_region(record, "output", record.payload["output"]["delivery"]["s3"])
+    return _with_region(record, "output", request.output.credentials)
 
 
-def features_credentials(record: RequestRecord) -> Optional[dict]:
+def features_credentials(record: RequestRecord, request: BatchRequestSpec) -> Optional[dict]:
     """The keys a v2 GeoPackage input is read with, with its region."""
-    return _with_region(record, "features", record.payload["input"]["features"]["s3"])
+    return _with_region(record, "features", request.features.credentials if request.features else None)
 
 
-def _with_region(record: RequestRecord, place: str, s3_info: dict) -> Optional[dict]:
-    region = s3_info.get("region")
+def _with_region(record: RequestRecord, place: str, stored: Optional[S3Credentials]) -> Optional[dict]:
+    region = stored.region if stored is not None else None
     keys = dict((record.secrets or {}).get(place) or {})
     return {**keys, "region": region} if (keys or region) else None

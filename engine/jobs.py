@@ -14,10 +14,10 @@ from datetime import datetime, timezone
 from typing import Callable, Optional
 
 from ..core.batch_models import BatchRequestSpec, PayloadError, parse_description
+from ..core.statuses import V1, V2
 from .errors import ApiError, bad_request, conflict, not_found
 from .store import JobStore, RequestRecord, RequestStatus, TileRecord, TileStatus, now_iso
 
-V1, V2 = 1, 2
 LIST_LIMIT = 100
 TILE_LIST_LIMIT = 1000
 SORTS = ("created", "created:asc", "created:desc", "status", "status:asc", "status:desc")

@@ -18,7 +18,7 @@ from typing import Optional
 
 import numpy as np
 
-from ..core.batch_models import USERDATA, DataInput, parse_process_request
+from ..core.batch_models import USERDATA, DataInput
 from ..core.costs import (
     BATCH_DISCOUNT,
     BATCH_DISCOUNT_MIN_PIXELS,
@@ -108,9 +108,9 @@ class Stopwatch:
 
 def _process(job: TileJob, started: float) -> TileOutcome:
     watch = Stopwatch()
-    request = parse_process_request(job.process_request)
+    request = job.process_request
     responses = [r.identifier for r in request.responses]
-    template = TilePathTemplate.parse(job.output["path"], responses)
+    template = TilePathTemplate.parse(job.output.path, responses)
     delivery = delivery_for(
         template.root_url, Path(job.engine.output_root), job.engine.s3_endpoint_url, job.credentials
     )
@@ -152,7 +152,7 @@ def _process(job: TileJob, started: float) -> TileOutcome:
     synthetic = any(scene.properties.get(SYNTHETIC) for sample in samples for scene in sample.scenes)
 
     placement = RasterPlacement(job.epsg, grid.bounds[0], grid.bounds[3], *grid.resolution)
-    cog = CogParameters.parse(job.output.get("cogParameters") or {}) if job.output.get("cogOutput") else None
+    cog = CogParameters.parse(job.output.cog_parameters) if job.output.cog_output else None
     metadata = TiffMetadata(
         items={
             "TILEWISE_REQUEST_ID": job.request_id,
@@ -186,7 +186,7 @@ def _process(job: TileJob, started: float) -> TileOutcome:
 
 def _skip_or_refuse(job: TileJob, planned: list[PlannedOutput], delivery: Delivery) -> bool:
     """Sentinel Hub's overwrite/skipExisting rules; True when the tile is already complete and may be skipped."""
-    overwrite, skip_existing = job.output.get("overwrite", False), job.output.get("skipExisting", False)
+    overwrite, skip_existing = job.output.overwrite, job.output.skip_existing
     if overwrite and not skip_existing:
         return False
     existing = [p for p in planned if delivery.exists(p.url)]

@@ -21,8 +21,9 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Callable, Optional, Sequence
 
+from ..core.statuses import V2
 from .evalscript import ScriptCancelled
 from .outage import Outage
 from .store import IN_FLIGHT, UNFINISHED, JobStore, RequestRecord, RequestStatus, TileRecord, TileStatus
@@ -43,9 +44,9 @@ class AnalysisResult:
 
 
 Analyse = Callable[[RequestRecord], AnalysisResult]
-MakeJob = Callable[[RequestRecord, TileRecord, bool], TileJob]
+# The work of each (tile, resume) of one request: the request is read once for all its tiles.
+MakeJobs = Callable[[RequestRecord, Sequence[tuple[TileRecord, bool]]], list[TileJob]]
 Report = Callable[[RequestRecord, bool], None]  # v2 progress (execution database); final or periodic
-V2 = 2
 
 
 class Scheduler:
@@ -54,7 +55,7 @@ class Scheduler:
         store: JobStore,
         executor,
         analyse: Analyse,
-        make_job: MakeJob,
+        make_jobs: MakeJobs,
         tile_retries: int = 2,
         report: Optional[Report] = None,
         storage_outage_window_s: float = 900.0,
@@ -63,7 +64,7 @@ class Scheduler:
         self._report = report
         self.executor = executor
         self._analyse = analyse
-        self._make_job = make_job
+        self._make_jobs = make_jobs
         self._tile_retries = tile_retries
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -230,10 +231,11 @@ class Scheduler:
                 outage.probe = pending[0].id
             self.store.set_tiles(record.id, [t.id for t in pending], status=TileStatus.SCHEDULED)
             queued = []
-            for tile in pending:
+            # only after a crash may outputs of ours already be there
+            jobs = self._make_jobs(record, [(tile, (record.id, tile.id) in self._resume) for tile in pending])
+            for tile, job in zip(pending, jobs):
                 key = (record.id, tile.id)
-                resume = key in self._resume  # only after a crash may outputs of ours already be there
-                future = self.executor.submit(self._make_job(record, tile, resume))
+                future = self.executor.submit(job)
                 future.add_done_callback(
                     lambda _: self._wake.set()
                 )  # record the outcome now, not at the next tick

@@ -25,27 +25,9 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Optional, Sequence
 
-
-class RequestStatus(str, Enum):
-    CREATED = "CREATED"
-    ANALYSING = "ANALYSING"
-    ANALYSIS_DONE = "ANALYSIS_DONE"
-    PROCESSING = "PROCESSING"
-    DONE = "DONE"
-    PARTIAL = "PARTIAL"
-    FAILED = "FAILED"
-    CANCELED = "CANCELED"
-    STOPPED = "STOPPED"
-
-
-class TileStatus(str, Enum):
-    PENDING = "PENDING"
-    SCHEDULED = "SCHEDULED"
-    QUEUED = "QUEUED"
-    PROCESSING = "PROCESSING"
-    PROCESSED = "PROCESSED"
-    FAILED = "FAILED"
-
+from ..core.batch_models import BatchRequestSpec, parse_request
+from ..core.statuses import RequestStatus
+from ..core.tile_status import TileStatus
 
 IN_FLIGHT = (TileStatus.SCHEDULED, TileStatus.QUEUED, TileStatus.PROCESSING)
 UNFINISHED = (TileStatus.PENDING, *IN_FLIGHT)
@@ -97,6 +79,11 @@ class RequestRecord:
     @staticmethod
     def new_id() -> str:
         return str(uuid.uuid4())
+
+    def batch_request(self) -> BatchRequestSpec:
+        """The stored request read into the model: the engine's one way to it (its S3 keys are in `secrets`).
+        It was accepted at creation, so it reads; parse once per use and pass the model on."""
+        return parse_request(self.api_version, self.payload)
 
 
 @dataclass

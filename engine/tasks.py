@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
+from ..core.batch_models import ProcessRequest, RasterOutput
 from .evalscript.runtime import Limits
 
 
@@ -32,8 +33,8 @@ class TileJob:
     resolution: float
     buffer_x: int
     buffer_y: int
-    process_request: dict  # the request's processRequest JSON
-    output: dict  # {path, overwrite, skipExisting, cogOutput, cogParameters}
+    process_request: ProcessRequest  # the request's, as parsed once by the scheduler's side
+    output: RasterOutput  # where and how to write (its keys, if any, are in `credentials`)
     engine: EngineContext
     credentials: Optional[dict] = field(default=None, repr=False)  # v2 delivery keys
     resume: bool = False  # an earlier attempt may have delivered some outputs: they are ours to replace
