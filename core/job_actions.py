@@ -15,11 +15,9 @@ from typing import Optional
 
 from .costs import expected_charge_of
 from .http import Cancel
-from .jobs import V2, BatchJob
-
-ANALYSED = frozenset({"ANALYSIS_DONE", "PROCESSING", "DONE", "PARTIAL", "FAILED", "CANCELED", "STOPPED"})
-# Statuses in which delivered outputs may exist (a v1 FAILED job may have none, the listing then says so).
-WITH_OUTPUTS = frozenset({"PROCESSING", "DONE", "PARTIAL", "FAILED", "CANCELED", "STOPPED"})
+from .jobs import BatchJob
+from .statuses import ANALYSED, V2, WITH_OUTPUTS, RequestStatus
+from .tile_status import TileStatus
 
 
 class Action(str, Enum):
@@ -83,17 +81,26 @@ def why_not(job: Optional[BatchJob], action: Action) -> Optional[str]:
             return f"The job is {status}: its tiles are known once it is analysed."
         return None
     if action == Action.START:
-        allowed = {"CREATED", "ANALYSIS_DONE", "STOPPED"} if v2 else {"CREATED", "ANALYSIS_DONE"}
+        allowed = (
+            {RequestStatus.CREATED, RequestStatus.ANALYSIS_DONE, RequestStatus.STOPPED}
+            if v2
+            else {RequestStatus.CREATED, RequestStatus.ANALYSIS_DONE}
+        )
         if status in allowed:
             return None
-        if not v2 and status == "PARTIAL":
+        if not v2 and status == RequestStatus.PARTIAL:
             return "A PARTIAL v1 job carries on with “Restart failed”."
         return f"The job is {status}: only {_listed(allowed)} jobs can be started."
     if action == Action.STOP:
         allowed = (
-            {"ANALYSING", "ANALYSIS_DONE", "PROCESSING"}
+            {RequestStatus.ANALYSING, RequestStatus.ANALYSIS_DONE, RequestStatus.PROCESSING}
             if v2
-            else {"CREATED", "ANALYSING", "ANALYSIS_DONE", "PROCESSING"}
+            else {
+                RequestStatus.CREATED,
+                RequestStatus.ANALYSING,
+                RequestStatus.ANALYSIS_DONE,
+                RequestStatus.PROCESSING,
+            }
         )
         if status in allowed:
             return None
@@ -104,15 +111,15 @@ def why_not(job: Optional[BatchJob], action: Action) -> Optional[str]:
                 "The Batch API v2 cannot rerun failed tiles: create a new job for them "
                 "(a STOPPED job carries on with Start)."
             )
-        if status != "PARTIAL":
+        if status != RequestStatus.PARTIAL:
             return f"The job is {status}: only a PARTIAL job has failed tiles to restart."
         return None
     if action == Action.DELETE:
         if v2:
             return "The Batch API v2 cannot delete jobs (stop it instead); its outputs stay in the bucket."
-        if status in ("ANALYSING", "PROCESSING"):
+        if status in (RequestStatus.ANALYSING, RequestStatus.PROCESSING):
             return f"The job is {status}: cancel it before deleting it."
-        if status in ("DONE", "PARTIAL"):
+        if status in (RequestStatus.DONE, RequestStatus.PARTIAL):
             return "A job with delivered tiles cannot be deleted; its outputs stay in the bucket."
         return None
     if action in (Action.OPEN_OUTPUTS, Action.OPEN_MOSAIC, Action.DOWNLOAD):
@@ -130,9 +137,14 @@ def why_not_reprocess(job: Optional[BatchJob], tile_status: Optional[str]) -> Op
         return "The tile's job is unknown: open it from the Jobs tab."
     if job.api_version == V2:
         return "The Batch API v2 has no per-tile actions: create a job for that area instead."
-    if tile_status != "FAILED":
+    if tile_status != TileStatus.FAILED:
         return f"The tile is {tile_status or 'in an unknown status'}: only a FAILED tile can be reprocessed."
-    if job.status not in ("PARTIAL", "FAILED", "PROCESSING", "DONE"):
+    if job.status not in (
+        RequestStatus.PARTIAL,
+        RequestStatus.FAILED,
+        RequestStatus.PROCESSING,
+        RequestStatus.DONE,
+    ):
         return f"The job is {job.status}: its tiles cannot be reprocessed now."
     return None
 

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from .batch_models import BatchRequestSpec, PayloadError, parse_request
-from .statuses import TERMINAL, V1, V2
+from .statuses import TERMINAL, V1, V2, RequestStatus
+from .tile_status import TileStatus
 
 # The keys of a v1 GET body that belong to the request (v2 nests the request under `request`).
 V1_REQUEST_KEYS = (
@@ -82,7 +83,7 @@ class BatchJob:
             id=body["id"],
             api_version=api_version,
             deployment=deployment,
-            status=body.get("status", "CREATED"),
+            status=body.get("status", RequestStatus.CREATED.value),
             user_action=body.get("userAction") or "NONE",
             created=body.get("created"),
             value_estimate=body.get("valueEstimate"),
@@ -132,7 +133,7 @@ class Tile:
         return cls(
             id=int(body["id"]),
             name=str(body.get("name") or body["id"]),
-            status=body.get("status", "PENDING"),
+            status=body.get("status", TileStatus.PENDING.value),
             epsg=epsg,
             footprint=geometry,
             failure_reason=body.get("failureReason"),
