@@ -51,13 +51,4 @@ ANALYSED = frozenset(
     }
 )
 # Delivered outputs may exist (a v1 FAILED job may have none; the listing then says so).
-WITH_OUTPUTS = frozenset(
-    {
-        RequestStatus.PROCESSING,
-        RequestStatus.DONE,
-        RequestStatus.PARTIAL,
-        RequestStatus.FAILED,
-        RequestStatus.CANCELED,
-        RequestStatus.STOPPED,
-    }
-)
+WITH_OUTPUTS = ANALYSED - {RequestStatus.ANALYSIS_DONE}

@@ -1,371 +1,51 @@
-"""Batch and Process API payloads as typed models (Qt-free, shared by the plugin and the engine).
+"""Reading v1 and v2 batch request bodies into the model (Qt-free).
 
-`parse_*` functions read the JSON a client sends and raise `PayloadError` with a
-message that says which field is wrong and how to fix it; `to_api()` methods
-write the JSON back. Field names follow Sentinel Hub (reference §1.5, §1.6).
+Strict (the engine's create): every message says which field is wrong and how to fix it, and what this
+engine cannot run is refused. Not strict: a request another service returns, read as far as the model goes.
 """
 
 from __future__ import annotations
 
 import json
-import math
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any, Optional
 
-from .output_paths import UnsafeNameError, check_safe_name
-from .statuses import V2
-
-DATA_TYPES_FIXED = ("sentinel-2-l2a", "sentinel-2-l1c")
-MOSAICKING_ORDERS = ("mostRecent", "leastRecent", "leastCC")
-RESAMPLINGS = ("NEAREST", "BILINEAR", "BICUBIC")
-TIFF = "image/tiff"
-JSON = "application/json"
-USERDATA = "userdata"
-# Bounds on what one request may ask for: each keeps one request's memory and time small and predictable
-# (docs/engine.md#limits). Sentinel Hub publishes none of these; they are this engine's.
-MAX_VERTICES = 100_000  # of a processRequest.input.bounds geometry; simplify larger ones
-MAX_BUFFER_PX = 32_767  # bufferX/bufferY are int16 in Sentinel Hub's schema
-MAX_DESCRIPTION_CHARS = 4_096
-MAX_GRID_ID = 2**31 - 1
-
-
-class PayloadError(ValueError):
-    """A request body that cannot be accepted; `field` names the JSON path at fault."""
-
-    def __init__(self, message: str, field: str = ""):
-        super().__init__(message)
-        self.field = field
-
-
-def _require(mapping: Any, key: str, where: str) -> Any:
-    if not isinstance(mapping, dict):
-        raise PayloadError(f"{where} must be a JSON object.", where)
-    if key not in mapping or mapping[key] is None:
-        raise PayloadError(f"{where}.{key} is missing.", f"{where}.{key}")
-    return mapping[key]
-
-
-def _object(value: Any, where: str) -> dict:
-    if not isinstance(value, dict):
-        raise PayloadError(f"{where} must be a JSON object.", where)
-    return value
-
-
-def _is_number(value: Any) -> bool:
-    """A finite JSON number (booleans are not numbers; NaN and Infinity are not JSON)."""
-    return not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
-
-
-def _number(value: Any, where: str) -> float:
-    if not _is_number(value):
-        raise PayloadError(f"{where} must be a finite number (got {_shown(value)}).", where)
-    return float(value)
-
-
-def _whole(value: Any, where: str, minimum: int = 0, maximum: int = 2**53) -> int:
-    if not _is_number(value) or int(value) != value or not minimum <= value <= maximum:
-        raise PayloadError(
-            f"{where} must be a whole number from {minimum} to {maximum:,} (got {_shown(value)}).", where
-        )
-    return int(value)
-
-
-def _text(value: Any, where: str, maximum: int) -> str:
-    if not isinstance(value, str):
-        raise PayloadError(f"{where} must be a string (got {_shown(value)}).", where)
-    if len(value) > maximum:
-        raise PayloadError(f"{where} is {len(value):,} characters long: keep it to {maximum:,}.", where)
-    return value
-
-
-def _shown(value: Any) -> str:
-    """A value for a message, cut short: a client may send megabytes."""
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _flag(value: Any, where: str) -> bool:
-    if not isinstance(value, bool):
-        raise PayloadError(f"{where} must be true or false (got {value!r}).", where)
-    return value
-
-
-def parse_time(value: Any, where: str) -> datetime:
-    """An ISO-8601 time; a bare date or a time without zone is taken as UTC."""
-    if not isinstance(value, str):
-        raise PayloadError(f"{where} must be an ISO-8601 time such as 2023-07-01T00:00:00Z.", where)
-    text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise PayloadError(
-            f"{where} is not an ISO-8601 time ({value!r}): use a form such as 2023-07-01T00:00:00Z.", where
-        ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
-def format_time(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-@dataclass(frozen=True)
-class Bounds:
-    """`processRequest.input.bounds`: a bbox or a GeoJSON geometry, with its CRS."""
-
-    crs: str  # as given, e.g. http://www.opengis.net/def/crs/EPSG/0/4326
-    bbox: Optional[tuple[float, float, float, float]] = None
-    geometry: Optional[dict] = None
-
-    @property
-    def epsg_crs(self) -> str:
-        """The CRS in a form GDAL reads ('EPSG:4326', 'OGC:CRS84')."""
-        return crs_from_url(self.crs)
-
-    def to_api(self) -> dict:
-        body: dict[str, Any] = {"properties": {"crs": self.crs}}
-        if self.bbox is not None:
-            body["bbox"] = list(self.bbox)
-        if self.geometry is not None:
-            body["geometry"] = self.geometry
-        return body
-
-
-def crs_from_url(crs: str) -> str:
-    """Sentinel Hub CRS URLs (http://www.opengis.net/def/crs/EPSG/0/32633) to 'EPSG:32633'."""
-    if not isinstance(crs, str):
-        raise PayloadError(
-            f"The CRS must be a string such as http://www.opengis.net/def/crs/EPSG/0/4326 (got {_shown(crs)}).",
-            "processRequest.input.bounds.properties.crs",
-        )
-    text = crs.strip()
-    lowered = text.lower()
-    if lowered.endswith("/ogc/1.3/crs84") or lowered.endswith(":crs84"):
-        return "OGC:CRS84"
-    for marker in ("/def/crs/epsg/0/", "urn:ogc:def:crs:epsg::", "epsg:"):
-        index = lowered.find(marker)
-        if index >= 0:
-            code = text[index + len(marker) :]
-            if code.isdigit() and len(code) <= 6:
-                return f"EPSG:{code}"
-    raise PayloadError(
-        f"Unsupported CRS {crs!r}: use http://www.opengis.net/def/crs/EPSG/0/<code> "
-        "or http://www.opengis.net/def/crs/OGC/1.3/CRS84.",
-        "processRequest.input.bounds.properties.crs",
-    )
-
-
-def crs_url(epsg: int) -> str:
-    return f"http://www.opengis.net/def/crs/EPSG/0/{epsg}"
-
-
-@dataclass(frozen=True)
-class DataInput:
-    """One entry of `processRequest.input.data`."""
-
-    type: str  # sentinel-2-l2a, sentinel-2-l1c, byoc-<id>
-    time_from: Optional[datetime] = None
-    time_to: Optional[datetime] = None
-    max_cloud_coverage: Optional[float] = None
-    mosaicking_order: str = "mostRecent"
-    upsampling: str = "NEAREST"
-    downsampling: str = "NEAREST"
-    harmonize_values: bool = True
-    id: Optional[str] = None  # data fusion alias
-
-    def to_api(self) -> dict:
-        data_filter: dict[str, Any] = {"mosaickingOrder": self.mosaicking_order}
-        if self.time_from is not None and self.time_to is not None:
-            data_filter["timeRange"] = {"from": format_time(self.time_from), "to": format_time(self.time_to)}
-        if self.max_cloud_coverage is not None:
-            data_filter["maxCloudCoverage"] = self.max_cloud_coverage
-        body: dict[str, Any] = {
-            "type": self.type,
-            "dataFilter": data_filter,
-            "processing": {
-                "upsampling": self.upsampling,
-                "downsampling": self.downsampling,
-                "harmonizeValues": self.harmonize_values,
-            },
-        }
-        if self.id:
-            body["id"] = self.id
-        return body
-
-
-@dataclass(frozen=True)
-class ResponseSpec:
-    identifier: str
-    format: str = TIFF
-
-    @property
-    def extension(self) -> str:
-        return {TIFF: "tif", JSON: "json", "image/png": "png", "image/jpeg": "jpg"}.get(self.format, "bin")
-
-    def to_api(self) -> dict:
-        return {"identifier": self.identifier, "format": {"type": self.format}}
-
-
-@dataclass(frozen=True)
-class ProcessRequest:
-    """`processRequest`: what to compute; batch requests carry no output size."""
-
-    evalscript: str
-    data: tuple[DataInput, ...]
-    responses: tuple[ResponseSpec, ...]
-    bounds: Optional[Bounds] = None
-    width: Optional[int] = None
-    height: Optional[int] = None
-    resx: Optional[float] = None
-    resy: Optional[float] = None
-
-    def to_api(self) -> dict:
-        output: dict[str, Any] = {"responses": [r.to_api() for r in self.responses]}
-        for key in ("width", "height", "resx", "resy"):
-            if getattr(self, key) is not None:
-                output[key] = getattr(self, key)
-        body: dict[str, Any] = {"input": {"data": [d.to_api() for d in self.data]}, "output": output}
-        if self.bounds is not None:
-            body["input"]["bounds"] = self.bounds.to_api()
-        body["evalscript"] = self.evalscript
-        return body
-
-
-@dataclass(frozen=True)
-class TilingGridSpec:
-    id: int
-    resolution: float
-    buffer_x: int = 0
-    buffer_y: int = 0
-
-    def to_api(self) -> dict:
-        return {
-            "id": self.id,
-            "resolution": self.resolution,
-            "bufferX": self.buffer_x,
-            "bufferY": self.buffer_y,
-        }
-
-
-@dataclass(frozen=True)
-class S3Credentials:
-    """The keys and region of a v2 `s3` object (`url` is kept beside it). Keys may be absent: the service then
-    uses its own identity. The secret never shows in `repr`."""
-
-    access_key: Optional[str] = None
-    secret_access_key: Optional[str] = field(default=None, repr=False)
-    region: Optional[str] = None
-
-    @property
-    def keys(self) -> dict:
-        """`{accessKey, secretAccessKey}` as the API names them (empty without keys)."""
-        if not self.access_key:
-            return {}
-        return {"accessKey": self.access_key, "secretAccessKey": self.secret_access_key}
-
-
-def s3_bucket_info(url: str, credentials: Optional[S3Credentials]) -> dict:
-    """`{"s3": {url, accessKey, secretAccessKey, region}}`, the inverse of `parse_s3_bucket_info`."""
-    s3: dict[str, Any] = {"url": url}
-    if credentials is not None:
-        s3.update(credentials.keys)
-        if credentials.region:
-            s3["region"] = credentials.region
-    return {"s3": s3}
-
-
-@dataclass(frozen=True)
-class RasterOutput:
-    """Where and how tiles are written (v1 `output`/`bucketName`, v2 `output` of type raster)."""
-
-    path: str  # s3://bucket/prefix[/template] or file:///folder[/template]
-    overwrite: bool = False
-    skip_existing: bool = False
-    cog_output: bool = False
-    cog_parameters: dict = field(default_factory=dict)
-    credentials: Optional[S3Credentials] = None  # v2 only; never echoed back
-
-    def _options(self) -> dict:
-        body: dict[str, Any] = {
-            "overwrite": self.overwrite,
-            "skipExisting": self.skip_existing,
-            "cogOutput": self.cog_output,
-        }
-        if self.cog_parameters:
-            body["cogParameters"] = self.cog_parameters
-        return body
-
-    def to_v1(self) -> dict:
-        return {"defaultTilePath": self.path, **self._options()}
-
-    def to_v2(self) -> dict:
-        return {"type": "raster", "delivery": s3_bucket_info(self.path, self.credentials), **self._options()}
-
-
-@dataclass(frozen=True)
-class GeoPackageInput:
-    """v2 `input` of type geopackage: features (one output raster each) from a GeoPackage on S3."""
-
-    url: str  # s3://bucket/key.gpkg (or file:// under the engine's output root)
-    credentials: Optional[S3Credentials] = None
-    default_width: Optional[int] = None
-    default_height: Optional[int] = None
-    default_resolution: Optional[float] = None
-
-    def to_v2(self) -> dict:
-        defaults = {
-            key: value
-            for key, value in (
-                ("width", self.default_width),
-                ("height", self.default_height),
-                ("resolution", self.default_resolution),
-            )
-            if value is not None
-        }
-        body = {"type": "geopackage", "features": s3_bucket_info(self.url, self.credentials)}
-        return {**body, "defaults": defaults} if defaults else body
-
-
-@dataclass(frozen=True)
-class BatchRequestSpec:
-    """A batch request as the plugin sends it and the engine runs it, whatever the API version: `parse_request`
-    reads a v1 or v2 body into it, `to_v1`/`to_v2` write it back (a v2 body with its S3 keys, to send)."""
-
-    process_request: ProcessRequest
-    tiling_grid: Optional[TilingGridSpec]  # None for v2 GeoPackage input
-    output: RasterOutput
-    description: str = ""
-    features: Optional[GeoPackageInput] = None
-
-    def to_v1(self) -> dict:
-        if self.tiling_grid is None:
-            raise ValueError("A request with GeoPackage input exists only in the Batch API v2.")
-        return {
-            "processRequest": self.process_request.to_api(),
-            "tilingGrid": self.tiling_grid.to_api(),
-            "output": self.output.to_v1(),
-            "description": self.description,
-        }
-
-    def to_v2(self) -> dict:
-        if self.features is not None:
-            source = self.features.to_v2()
-        else:
-            source = {"type": "tiling-grid", **self.tiling_grid.to_api()}
-        return {
-            "processRequest": self.process_request.to_api(),
-            "input": source,
-            "output": self.output.to_v2(),
-            "description": self.description,
-        }
-
-    def to_api(self, api_version: int) -> dict:
-        return self.to_v2() if api_version == V2 else self.to_v1()
-
-    @property
-    def raster_output_ids(self) -> list[str]:
-        """The GeoTIFF responses (`userdata` and other JSON responses left out), in request order."""
-        return [r.identifier for r in self.process_request.responses if "tiff" in r.format.lower()]
+from ..output_paths import UnsafeNameError, check_safe_name
+from ..statuses import V2
+from .model import (
+    BatchRequestSpec,
+    Bounds,
+    DataInput,
+    GeoPackageInput,
+    ProcessRequest,
+    RasterOutput,
+    ResponseSpec,
+    S3Credentials,
+    TilingGridSpec,
+)
+from .values import (
+    DATA_TYPES_FIXED,
+    FEATURE_MAX_PX,
+    MAX_BUFFER_PX,
+    MAX_DESCRIPTION_CHARS,
+    MAX_GRID_ID,
+    MAX_VERTICES,
+    MOSAICKING_ORDERS,
+    RESAMPLINGS,
+    TIFF,
+    V2_SECRET_KEYS,
+    PayloadError,
+    _flag,
+    _is_number,
+    _number,
+    _object,
+    _require,
+    _shown,
+    _text,
+    _whole,
+    crs_from_url,
+    format_time,
+    parse_time,
+)
 
 
 def parse_process_request(
@@ -656,9 +336,6 @@ def parse_v1_create(body: Any, strict: bool = True) -> BatchRequestSpec:
 
 
 # --- Batch API v2 ---------------------------------------------------------------------------------------
-
-V2_SECRET_KEYS = ("accessKey", "secretAccessKey")
-FEATURE_MAX_PX = 3500  # a GeoPackage feature's raster, per side (reference §1.6)
 
 
 def parse_s3_bucket_info(body: Any, where: str, strict: bool = True) -> tuple[str, Optional[S3Credentials]]:
