@@ -18,8 +18,8 @@ def test_statuses_compare_and_print_as_the_apis_strings():
 
 
 def test_outputs_exist_only_once_processing_started():
-    assert WITH_OUTPUTS == ANALYSED - {"ANALYSIS_DONE"} and "CREATED" not in ANALYSED
-    assert FINISHED == {"PROCESSED", "DONE"}
+    assert ANALYSED - {"ANALYSIS_DONE"} == WITH_OUTPUTS and "CREATED" not in ANALYSED
+    assert {"PROCESSED", "DONE"} == FINISHED
 
 
 def test_every_tile_status_has_a_colour():
