@@ -9,13 +9,17 @@ from testkit import NDVI_WITH_MASK, TEST_BBOX, TEST_CLIENT_ID, TEST_CLIENT_SECRE
 
 from tilewise.core.auth import ClientCredentials
 from tilewise.core.batch_models import (
+    BatchRequestSpec,
+    Bounds,
     DataInput,
     ProcessRequest,
+    RasterOutput,
     ResponseSpec,
+    S3Credentials,
     TilingGridSpec,
     parse_process_request,
 )
-from tilewise.core.client import BatchClient, JobSpec, OutputSpec, UnsupportedError
+from tilewise.core.client import BatchClient, UnsupportedError
 from tilewise.core.deployments import V1, V2, custom_deployment
 from tilewise.core.http import AuthError, ConflictError, NotFoundError
 
@@ -53,15 +57,16 @@ def client_for(engine, version: int, secret: str = TEST_CLIENT_SECRET) -> BatchC
     return client
 
 
-def spec(s3, bucket: str, description: str = "client test") -> JobSpec:
-    return JobSpec(
-        geometry=SQUARE,
-        crs="EPSG:4326",
-        evalscript=NDVI_WITH_MASK,
-        data=[DataInput("sentinel-2-l2a", *JULY)],
-        responses=[ResponseSpec("ndvi"), ResponseSpec("mask")],
-        grid=TilingGridSpec(1, 20),
-        output=OutputSpec(f"s3://{bucket}/client", access_key=s3.access_key, secret_key=s3.secret_key),
+def spec(s3, bucket: str, description: str = "client test") -> BatchRequestSpec:
+    return BatchRequestSpec(
+        process_request=ProcessRequest(
+            evalscript=NDVI_WITH_MASK,
+            data=(DataInput("sentinel-2-l2a", *JULY),),
+            responses=(ResponseSpec("ndvi"), ResponseSpec("mask")),
+            bounds=Bounds(crs="http://www.opengis.net/def/crs/OGC/1.3/CRS84", geometry=SQUARE),
+        ),
+        tiling_grid=TilingGridSpec(1, 20),
+        output=RasterOutput(f"s3://{bucket}/client", credentials=S3Credentials(s3.access_key, s3.secret_key)),
         description=description,
     )
 
@@ -88,7 +93,8 @@ def test_every_call_works_against_the_engine(engine, s3_server, version):
     job = client.create(spec(s3_server, bucket, f"client v{version}"))
     assert job.api_version == version and job.status == "CREATED" and job.description == f"client v{version}"
     assert job.output_url == f"s3://{bucket}/client"
-    assert s3_server.secret_key not in repr(job) and "secretAccessKey" not in str(job.request)
+    assert s3_server.secret_key not in repr(job) and s3_server.secret_key not in repr(job.request)
+    assert "secretAccessKey" not in str(job.request_body)  # the engine never returns the keys
     assert job.id in [j.id for j in client.jobs(search=f"client v{version}")]
     assert client.update_description(job.id, "renamed").description == "renamed"
 

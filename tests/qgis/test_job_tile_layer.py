@@ -33,8 +33,17 @@ from testkit import (
 )
 
 from tilewise.core.auth import ClientCredentials
-from tilewise.core.batch_models import DataInput, ResponseSpec, TilingGridSpec
-from tilewise.core.client import BatchClient, JobSpec, OutputSpec
+from tilewise.core.batch_models import (
+    BatchRequestSpec,
+    Bounds,
+    DataInput,
+    ProcessRequest,
+    RasterOutput,
+    ResponseSpec,
+    S3Credentials,
+    TilingGridSpec,
+)
+from tilewise.core.client import BatchClient
 from tilewise.core.deployments import V1, V2, custom_deployment
 from tilewise.core.jobs import BatchJob, Tile
 from tilewise.core.monitor import JobWatcher
@@ -341,17 +350,21 @@ def _counts(statuses: dict[int, str]) -> dict[str, int]:
 
 def test_a_v2_job_from_its_bucket_manifest(project, engine, s3_server, tmp_path):
     bucket = s3_server.new_bucket()
-    spec = JobSpec(
-        geometry={"type": "Polygon", "coordinates": [[[TEST_BBOX[0], TEST_BBOX[1]], [TEST_BBOX[2], TEST_BBOX[1]],
-                  [TEST_BBOX[2], TEST_BBOX[3]], [TEST_BBOX[0], TEST_BBOX[3]], [TEST_BBOX[0], TEST_BBOX[1]]]]},
-        crs="EPSG:4326",
-        evalscript=NDVI_WITH_MASK,
-        data=[DataInput("sentinel-2-l2a", *JULY)],
-        responses=[ResponseSpec("ndvi"), ResponseSpec("mask")],
-        grid=TilingGridSpec(1, 20),
-        output=OutputSpec(f"s3://{bucket}/v2", access_key=s3_server.access_key, secret_key=s3_server.secret_key),
+    square = {"type": "Polygon", "coordinates": [[[TEST_BBOX[0], TEST_BBOX[1]], [TEST_BBOX[2], TEST_BBOX[1]],
+              [TEST_BBOX[2], TEST_BBOX[3]], [TEST_BBOX[0], TEST_BBOX[3]], [TEST_BBOX[0], TEST_BBOX[1]]]]}  # fmt: skip
+    spec = BatchRequestSpec(
+        process_request=ProcessRequest(
+            evalscript=NDVI_WITH_MASK,
+            data=(DataInput("sentinel-2-l2a", *JULY),),
+            responses=(ResponseSpec("ndvi"), ResponseSpec("mask")),
+            bounds=Bounds(crs="http://www.opengis.net/def/crs/OGC/1.3/CRS84", geometry=square),
+        ),
+        tiling_grid=TilingGridSpec(1, 20),
+        output=RasterOutput(
+            f"s3://{bucket}/v2", credentials=S3Credentials(s3_server.access_key, s3_server.secret_key)
+        ),
         description="tile layer v2",
-    )  # fmt: skip
+    )
     access = S3Access(s3_server.endpoint_url, s3_server.region, s3_server.access_key, s3_server.secret_key)
     with client_for(engine, V2) as client:
         job = client.create(spec)
