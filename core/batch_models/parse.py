@@ -311,7 +311,7 @@ def parse_v1_create(body: Any, strict: bool = True) -> BatchRequestSpec:
         )
     output_json = body.get("output")
     bucket = body.get("bucketName")
-    if output_json is not None and bucket is not None:
+    if strict and output_json is not None and bucket is not None:
         raise PayloadError("Give either bucketName or output.defaultTilePath, not both.", "bucketName")
     if output_json is not None:
         output_json = _object(output_json, "output")

@@ -264,7 +264,7 @@ def test_a_request_from_another_service_is_read_leniently_and_an_unreadable_one_
         "processRequest": process_request,
         "tilingGrid": {"id": 1, "resolution": 10, "bufferX": None},
         "output": {"defaultTilePath": "s3://b/f", "overwrite": None, "createCollection": False},
-        "bucketName": None,
+        "bucketName": "also-given",  # with output too: read leniently, output wins
     }
     job = BatchJob.from_v1(body, "sentinel-hub")
     assert job.request.process_request.data[0].type == "sentinel-1-grd" and job.output_url == "s3://b/f"
