@@ -327,6 +327,7 @@ function evaluatePixel(s) {
   return [s.dataMask + x * 0];
 }
 """
+CRS84_URL = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 TEST_BBOX = [-119.2778, 36.04, -119.2135, 36.0806]  # two grid-1 tiles: 11SKV_9_0, 11SLV_0_0
 WIDE_BBOX = [-119.40, 35.99, -119.12, 36.14]  # a dozen tiles, most without data
 
@@ -363,6 +364,18 @@ def request_body(api_version: int, url: str, responses=("default",), evalscript:
             "output": {"type": "raster", "delivery": {"s3": {"url": url}}},
         }
     return {**body, "tilingGrid": grid, "output": {"defaultTilePath": url}}
+
+
+def ndvi_request(s3, url: str, geometry: dict, description: str):
+    """The NDVI request the client tests create, as the model (`BatchClient.create` takes it): grid 1 at 20 m,
+    delivered with the S3 server's keys (a v1 body leaves them out)."""
+    from tilewise.core.batch_models import parse_request
+
+    body = request_body(2, url, ("ndvi", "mask"), NDVI_WITH_MASK)
+    body["processRequest"]["input"]["bounds"] = {"geometry": geometry, "properties": {"crs": CRS84_URL}}
+    body["input"]["resolution"] = 20
+    body["output"]["delivery"]["s3"].update(accessKey=s3.access_key, secretAccessKey=s3.secret_key)
+    return parse_request(2, {**body, "description": description})
 
 
 DELETE = object()  # with_changes: remove the key

@@ -5,18 +5,13 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
-from testkit import NDVI_WITH_MASK, TEST_BBOX, TEST_CLIENT_ID, TEST_CLIENT_SECRET
+from testkit import NDVI_WITH_MASK, TEST_BBOX, TEST_CLIENT_ID, TEST_CLIENT_SECRET, ndvi_request
 
 from tilewise.core.auth import ClientCredentials
 from tilewise.core.batch_models import (
     BatchRequestSpec,
-    Bounds,
     DataInput,
     ProcessRequest,
-    RasterOutput,
-    ResponseSpec,
-    S3Credentials,
-    TilingGridSpec,
     parse_process_request,
 )
 from tilewise.core.client import BatchClient, UnsupportedError
@@ -58,17 +53,7 @@ def client_for(engine, version: int, secret: str = TEST_CLIENT_SECRET) -> BatchC
 
 
 def spec(s3, bucket: str, description: str = "client test") -> BatchRequestSpec:
-    return BatchRequestSpec(
-        process_request=ProcessRequest(
-            evalscript=NDVI_WITH_MASK,
-            data=(DataInput("sentinel-2-l2a", *JULY),),
-            responses=(ResponseSpec("ndvi"), ResponseSpec("mask")),
-            bounds=Bounds(crs="http://www.opengis.net/def/crs/OGC/1.3/CRS84", geometry=SQUARE),
-        ),
-        tiling_grid=TilingGridSpec(1, 20),
-        output=RasterOutput(f"s3://{bucket}/client", credentials=S3Credentials(s3.access_key, s3.secret_key)),
-        description=description,
-    )
+    return ndvi_request(s3, f"s3://{bucket}/client", SQUARE, description)
 
 
 def wait(client: BatchClient, job_id: str, statuses: set[str], timeout: float = 180):

@@ -5,7 +5,6 @@ the GeoPackage file itself."""
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -29,20 +28,11 @@ from testkit import (
     TEST_CLIENT_SECRET,
     WIDE_BBOX,
     local_engine,
+    ndvi_request,
     process_request_json,
 )
 
 from tilewise.core.auth import ClientCredentials
-from tilewise.core.batch_models import (
-    BatchRequestSpec,
-    Bounds,
-    DataInput,
-    ProcessRequest,
-    RasterOutput,
-    ResponseSpec,
-    S3Credentials,
-    TilingGridSpec,
-)
 from tilewise.core.client import BatchClient
 from tilewise.core.deployments import V1, V2, custom_deployment
 from tilewise.core.jobs import BatchJob, Tile
@@ -69,7 +59,6 @@ function evaluatePixel(s) {
   return [s.dataMask];
 }
 """
-JULY = (datetime(2023, 7, 1, tzinfo=timezone.utc), datetime(2023, 7, 30, tzinfo=timezone.utc))
 V1_STATUSES = ["PENDING", "SCHEDULED", "QUEUED", "PROCESSING", "PROCESSED", "FAILED"]
 V2_STATUSES = ["PENDING", "DONE", "FATAL"]
 
@@ -352,19 +341,7 @@ def test_a_v2_job_from_its_bucket_manifest(project, engine, s3_server, tmp_path)
     bucket = s3_server.new_bucket()
     square = {"type": "Polygon", "coordinates": [[[TEST_BBOX[0], TEST_BBOX[1]], [TEST_BBOX[2], TEST_BBOX[1]],
               [TEST_BBOX[2], TEST_BBOX[3]], [TEST_BBOX[0], TEST_BBOX[3]], [TEST_BBOX[0], TEST_BBOX[1]]]]}  # fmt: skip
-    spec = BatchRequestSpec(
-        process_request=ProcessRequest(
-            evalscript=NDVI_WITH_MASK,
-            data=(DataInput("sentinel-2-l2a", *JULY),),
-            responses=(ResponseSpec("ndvi"), ResponseSpec("mask")),
-            bounds=Bounds(crs="http://www.opengis.net/def/crs/OGC/1.3/CRS84", geometry=square),
-        ),
-        tiling_grid=TilingGridSpec(1, 20),
-        output=RasterOutput(
-            f"s3://{bucket}/v2", credentials=S3Credentials(s3_server.access_key, s3_server.secret_key)
-        ),
-        description="tile layer v2",
-    )
+    spec = ndvi_request(s3_server, f"s3://{bucket}/v2", square, "tile layer v2")
     access = S3Access(s3_server.endpoint_url, s3_server.region, s3_server.access_key, s3_server.secret_key)
     with client_for(engine, V2) as client:
         job = client.create(spec)
