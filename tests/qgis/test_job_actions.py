@@ -14,9 +14,10 @@ from qgis.core import QgsFeatureRequest, QgsPointXY, QgsProject, QgsVectorLayer
 from qgis.gui import QgsGui, QgsMapMouseEvent
 from qgis.PyQt.QtCore import QEvent, QPoint, Qt
 from qgis.PyQt.QtWidgets import QMenu
-from testkit import SLOW_SCRIPT, TEST_BBOX, WIDE_BBOX, process_request_json
+from testkit import SLOW_SCRIPT, TEST_BBOX, WIDE_BBOX, process_request_json, request_body
 
 from tilewise.core import project_jobs
+from tilewise.core.batch_models import parse_request
 from tilewise.core.deployments import V1, V2
 from tilewise.core.job_actions import Action
 from tilewise.core.jobs import BatchJob
@@ -255,7 +256,7 @@ def test_a_v2_job_is_stopped_and_started_again_and_ends_done(
 
 def test_buttons_follow_the_job_status_and_say_why_they_are_disabled(v1_dock):
     bar = v1_dock.job_actions_bar
-    request = {"output": {"defaultTilePath": "s3://b/x"}}
+    request = parse_request(V1, request_body(V1, "s3://b/x"))
     bar.set_job(BatchJob("a", V1, "d", "CREATED", request=request))
     enabled = {a for a, b in bar.buttons.items() if b.isEnabled()}
     assert enabled == {Action.START, Action.STOP, Action.DELETE}
