@@ -129,7 +129,7 @@ class PreparedJob:
     selection: TileSelection
     footprint_wkb: list[bytes]
     estimate: CostEstimate
-    spec: object  # core.batch_models.BatchRequestSpec
+    spec: object  # core.client.JobSpec
 
 
 class TilewiseDock(QgsDockWidget):
