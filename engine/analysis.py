@@ -41,7 +41,7 @@ from .output.paths import OutputPathError, TilePathTemplate
 from .output.writer import CogParameterError, CogParameters
 from .scheduler import AnalysisResult
 from .store import RequestRecord, TileRecord
-from .tasks import EngineContext, TileJob
+from .tile_work import EngineContext, TileJob
 
 V1, V2 = 1, 2
 OUTPUT_FIELD = {V1: "output.defaultTilePath", V2: "output.delivery.s3.url"}

@@ -25,11 +25,11 @@ from .api.limits import BodySizeLimit
 from .api.schemas import COMMON_ERRORS, add_body_schemas
 from .artefacts import ArtefactPublisher
 from .auth import TokenIssuer
+from .batch_service import BatchService
 from .config import Settings
 from .datadir import DataDirLock, make_private
 from .errors import ApiError
 from .executors import LocalProcessExecutor
-from .jobs import BatchService
 from .processor import process_tile
 from .scheduler import Scheduler
 from .store import JobStore, StorageFull

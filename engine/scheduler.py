@@ -26,7 +26,7 @@ from typing import Callable, Optional
 from .evalscript import ScriptCancelled
 from .outage import Outage
 from .store import IN_FLIGHT, UNFINISHED, JobStore, RequestRecord, RequestStatus, TileRecord, TileStatus
-from .tasks import TileJob, TileOutcome
+from .tile_work import TileJob, TileOutcome
 
 log = logging.getLogger(__name__)
 IDLE_WAIT_S = 0.25

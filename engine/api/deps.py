@@ -8,8 +8,8 @@ from typing import Annotated, Any, Literal, Optional
 from fastapi import Query, Request
 
 from ...core.batch_models import PayloadError
+from ..batch_service import SORTS
 from ..errors import bad_request, unauthorized
-from ..jobs import SORTS
 
 
 def services(request: Request):

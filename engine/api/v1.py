@@ -10,8 +10,8 @@ from starlette.concurrency import run_in_threadpool
 
 from ...core.batch_models import PayloadError, crs_url, parse_v1_create
 from ...core.grids import GRIDS, UnknownGridError, get_grid
+from ..batch_service import V1, Page, encode_viewtoken
 from ..errors import bad_request, not_found
-from ..jobs import V1, Page, encode_viewtoken
 from ..store import RequestRecord, TileRecord
 from .deps import Count, Sort, as_payload_error, json_or_multipart, require_token, services
 from .schemas import (

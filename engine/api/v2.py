@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from ...core.batch_models import PayloadError, parse_v2_create, strip_v2_secrets
-from ..jobs import V2
+from ..batch_service import V2
 from ..store import RequestRecord, RequestStatus, TileStatus
 from .deps import Count, Sort, as_payload_error, json_or_multipart, require_token, services
 from .schemas import (
