@@ -7,9 +7,9 @@ A route names what it needs (`batch: Batch`, `body: BatchBody`); tests swap a se
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, Callable, Optional, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ...core.batch_models import PayloadError
@@ -19,6 +19,9 @@ from ..config import Settings
 from ..errors import bad_request, unauthorized
 from ..scheduler import Scheduler
 from ..store import JobStore
+from .schemas import COMMON_ERRORS
+
+T = TypeVar("T")
 
 # --- services (built once by engine/app.py:build_services, kept on app.state) ------------------------------
 
@@ -62,6 +65,13 @@ def require_token(
     if credentials is None:
         raise unauthorized()
     return tokens.verify(credentials.credentials)
+
+
+def protected_router(prefix: str, tag: str) -> APIRouter:
+    """A router whose every route needs a token and documents the common error answers."""
+    return APIRouter(
+        prefix=prefix, tags=[tag], dependencies=[Depends(require_token)], responses=COMMON_ERRORS
+    )
 
 
 # --- request bodies -----------------------------------------------------------------------------------------
@@ -117,8 +127,12 @@ def _parse_json(text: str) -> Any:
     return body
 
 
-def as_payload_error(exc: PayloadError):
-    return bad_request(str(exc), exc.field)
+def parsed(parse: Callable[[dict], T], body: dict) -> T:
+    """`parse(body)`; a PayloadError is answered 400, naming the field at fault."""
+    try:
+        return parse(body)
+    except PayloadError as exc:
+        raise bad_request(str(exc), exc.field) from None
 
 
 async def batch_body(request: Request) -> dict:

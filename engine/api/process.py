@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Optional
 
-from fastapi import APIRouter, Depends, Header, Response
+from fastapi import Header, Response
 from starlette.concurrency import run_in_threadpool
 
 from ..preview import FORMATS, TAR, render_preview
-from .deps import EngineSettings, ProcessBody, require_token
-from .schemas import COMMON_ERRORS, ProcessRequest, request_body
+from .deps import EngineSettings, ProcessBody, protected_router
+from .schemas import ProcessRequest, request_body
 
-router = APIRouter(
-    prefix="/api/v1", tags=["process"], dependencies=[Depends(require_token)], responses=COMMON_ERRORS
-)
+router = protected_router("/api/v1", "process")
 MEDIA_TYPES = (*FORMATS, TAR)  # one response in its own format, several in a tar
 
 

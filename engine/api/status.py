@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Request
 
-from .deps import EngineSettings, TileScheduler, require_token
-from .schemas import COMMON_ERRORS
+from .deps import EngineSettings, TileScheduler, protected_router
 
-router = APIRouter(tags=["engine"], dependencies=[Depends(require_token)], responses=COMMON_ERRORS)
+router = protected_router("", "engine")
 
 
 def executor_status(executor) -> dict:

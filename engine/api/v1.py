@@ -5,33 +5,28 @@ from __future__ import annotations
 from typing import Annotated, Optional
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from ...core.batch_models import PayloadError, crs_url, parse_v1_create
+from ...core.batch_models import crs_url, parse_v1_create
 from ..batch_service import V1, Page
 from ..errors import bad_request
 from ..store import RequestRecord, TileRecord
-from .actions import Action, add_action_routes
-from .deps import Batch, BatchBody, as_payload_error, require_token
+from .deps import Batch, BatchBody, parsed, protected_router
 from .grids import add_grid_routes
 from .listing import Count, RequestListQuery, page_json
+from .request_routes import Action, add_action_routes, create_route, get_route, list_route, update_route
 from .schemas import (
-    COMMON_ERRORS,
     CONFLICT,
     NOT_FOUND,
     BatchProcessRequestCreate,
-    BatchProcessRequestUpdatePayload,
     BatchTile,
     BatchV1Request,
     TileList,
     V1RequestList,
-    request_body,
 )
 
-router = APIRouter(
-    prefix="/api/v1/batch", tags=["batch v1"], dependencies=[Depends(require_token)], responses=COMMON_ERRORS
-)
+router = protected_router("/api/v1/batch", "batch v1")
 # tile ids are SQLite integers (64-bit, signed)
 TileId = Annotated[int, Path(ge=0, le=2**63 - 1, description="The tile's id (BatchTile.id)")]
 ENGINE_USER = "tilewise-local"
@@ -102,24 +97,15 @@ def tile_json(tile: TileRecord) -> dict:
 # --- requests ----------------------------------------------------------------------------------------
 
 
-@router.post(
-    "/process",
-    status_code=201,
-    summary="Create a batch request (JSON or multipart)",
-    responses={201: {"model": BatchV1Request}},
-    openapi_extra=request_body(BatchProcessRequestCreate),
-)
+@create_route(router, BatchV1Request, BatchProcessRequestCreate)
 async def create_request(batch: Batch, body: BatchBody) -> dict:
-    try:
-        spec = parse_v1_create(body)
-    except PayloadError as exc:
-        raise as_payload_error(exc) from None
+    spec = parsed(parse_v1_create, body)
     # validation runs the evalscript in V8, which must not block (or run on) the event loop
     record = await run_in_threadpool(batch.create, V1, spec, body, None)
     return request_json(record)
 
 
-@router.get("/process", summary="List batch requests", responses={200: {"model": V1RequestList}})
+@list_route(router, V1RequestList)
 def list_requests(
     request: Request,
     batch: Batch,
@@ -134,21 +120,12 @@ def list_requests(
     return page_json(request, page, [request_json(r) for r in page.items])
 
 
-@router.get(
-    "/process/{request_id}",
-    summary="Get a batch request",
-    responses={200: {"model": BatchV1Request}, **NOT_FOUND},
-)
+@get_route(router, BatchV1Request)
 def get_request(batch: Batch, request_id: str) -> dict:
     return request_json(batch.get(request_id))
 
 
-@router.put(
-    "/process/{request_id}",
-    summary="Update a batch request's description",
-    responses={200: {"model": BatchV1Request}, **NOT_FOUND, **CONFLICT},
-    openapi_extra=request_body(BatchProcessRequestUpdatePayload, multipart=False),
-)
+@update_route(router, BatchV1Request)
 def update_request(batch: Batch, request_id: str, body: BatchBody) -> dict:
     output = body.get("output")
     if output is not None and not isinstance(output, dict):

@@ -6,30 +6,23 @@ execution database the engine writes to the request's bucket (engine/artefacts.p
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
-from ...core.batch_models import PayloadError, parse_v2_create, strip_v2_secrets
+from ...core.batch_models import parse_v2_create, strip_v2_secrets
 from ..batch_service import V2
 from ..store import JobStore, RequestRecord, RequestStatus, TileStatus
-from .actions import Action, add_action_routes
-from .deps import Batch, BatchBody, Store, as_payload_error, require_token
+from .deps import Batch, BatchBody, Store, parsed, protected_router
 from .grids import add_grid_routes
 from .listing import RequestListQuery, page_json
+from .request_routes import Action, add_action_routes, create_route, get_route, list_route, update_route
 from .schemas import (
-    COMMON_ERRORS,
-    CONFLICT,
-    NOT_FOUND,
-    BatchProcessRequestUpdatePayload,
     BatchV2ProcessRequest,
     BatchV2ProcessTask,
     V2TaskList,
-    request_body,
 )
 
-router = APIRouter(
-    prefix="/api/v2/batch", tags=["batch v2"], dependencies=[Depends(require_token)], responses=COMMON_ERRORS
-)
+router = protected_router("/api/v2/batch", "batch v2")
 ENGINE_ACCOUNT = "tilewise-local"  # domainAccountId / projectId: one local account
 
 
@@ -70,45 +63,27 @@ def task_json(record: RequestRecord, store: JobStore) -> dict:
     return body
 
 
-@router.post(
-    "/process",
-    status_code=201,
-    summary="Create a batch request (JSON or multipart)",
-    responses={201: {"model": BatchV2ProcessTask}},
-    openapi_extra=request_body(BatchV2ProcessRequest),
-)
+@create_route(router, BatchV2ProcessTask, BatchV2ProcessRequest)
 async def create_request(batch: Batch, store: Store, body: BatchBody) -> dict:
-    try:
-        spec = parse_v2_create(body)
-    except PayloadError as exc:
-        raise as_payload_error(exc) from None
+    spec = parsed(parse_v2_create, body)
     payload, secrets = strip_v2_secrets(body)
     # validation runs the evalscript in V8, and the request JSON goes to the bucket: off the event loop
     record = await run_in_threadpool(batch.create, V2, spec, payload, secrets or None)
     return task_json(record, store)
 
 
-@router.get("/process", summary="List batch requests", responses={200: {"model": V2TaskList}})
+@list_route(router, V2TaskList)
 def list_requests(request: Request, batch: Batch, store: Store, query: RequestListQuery) -> dict:
     page = query.page(batch, V2)
     return page_json(request, page, [task_json(r, store) for r in page.items])
 
 
-@router.get(
-    "/process/{request_id}",
-    summary="Get a batch request",
-    responses={200: {"model": BatchV2ProcessTask}, **NOT_FOUND},
-)
+@get_route(router, BatchV2ProcessTask)
 def get_request(batch: Batch, store: Store, request_id: str) -> dict:
     return task_json(batch.get(request_id, V2), store)
 
 
-@router.put(
-    "/process/{request_id}",
-    summary="Update a batch request's description",
-    responses={200: {"model": BatchV2ProcessTask}, **NOT_FOUND, **CONFLICT},
-    openapi_extra=request_body(BatchProcessRequestUpdatePayload, multipart=False),
-)
+@update_route(router, BatchV2ProcessTask)
 def update_request(batch: Batch, store: Store, request_id: str, body: BatchBody) -> dict:
     record = batch.update_description(request_id, body.get("description"), V2)
     return task_json(record, store)
