@@ -159,7 +159,9 @@ def test_wrong_secrets_are_throttled_with_retry_after(app):
         answers[0].json()["error"]["message"] == "Invalid client credentials: check the client id and secret."
     )
     assert int(answers[-1].headers["Retry-After"]) >= 1
-    assert answers[-1].json()["error"]["code"] == "RATE_LIMIT_EXCEEDED" and "guess" not in answers[-1].text
+    throttled = answers[-1].json()["error"]
+    assert (throttled["code"], throttled["reason"]) == ("RATE_LIMIT_EXCEEDED", "Too Many Requests")
+    assert "guess" not in answers[-1].text
 
 
 # --- 404, 409, 400 ------------------------------------------------------------------------------------------
