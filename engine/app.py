@@ -15,6 +15,7 @@ from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from ..core.version import VERSION
 from .analysis import Analyser
 from .api import auth as auth_routes
 from .api import process as process_routes
@@ -35,7 +36,6 @@ from .scheduler import Scheduler
 from .store import JobStore, StorageFull
 
 log = logging.getLogger(__name__)
-VERSION = "0.1.0"
 
 
 @dataclass
