@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
+from ..core.version import VERSION
 from .analysis import Analyser
 from .api import auth as auth_routes
 from .api import process as process_routes
@@ -34,7 +35,6 @@ from .scheduler import Scheduler
 from .store import JobStore, StorageFull
 
 log = logging.getLogger(__name__)
-VERSION = "0.1.0"
 
 
 @dataclass
