@@ -405,6 +405,18 @@ def user_errors():
         raise QgsProcessingException(str(exc)) from None
 
 
+@contextlib.contextmanager
+def service_calls(feedback):
+    """The Cancel for one run's service calls (following the feedback), with the user's errors raised as
+    QgsProcessingException; the feedback is let go at the end."""
+    cancel = FeedbackCancel(feedback)
+    try:
+        with user_errors():
+            yield cancel
+    finally:
+        cancel.disconnect()
+
+
 def boolean(
     name: str, label: str, default: bool = False, advanced: bool = False
 ) -> QgsProcessingParameterBoolean:
