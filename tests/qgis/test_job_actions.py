@@ -39,7 +39,7 @@ def make_actions_dock(qgis_iface, engine, s3_server, tmp_path, version):
     dock = make_dock(qgis_iface, make_store(tmp_path, engine.url, version))
     wait_until(lambda: dock.client is not None and "engine" not in dock.tasks)
     auth_id = dock.store.save_s3_keys("actions test", s3_server.access_key, s3_server.secret_key)
-    dock.s3_auth.setConfigId(auth_id)  # the keys the plugin reads the bucket with
+    dock.form.s3_auth.setConfigId(auth_id)  # the keys the plugin reads the bucket with
     dock.job_monitor.min_interval_s, dock.job_monitor.max_interval_s = 0.2, 1.0
     questions: list[str] = []
     dock.job_actions.ask = lambda question: questions.append(question) or True
