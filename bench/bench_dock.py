@@ -168,7 +168,7 @@ def run(engine, bucket: str, tmp: Path) -> None:
     meter.start("open the dock")
     dock = TilewiseDock(iface, store=store)
     dock.show()
-    wait(lambda: dock.form.script_editor.info is not None and "engine" not in dock.tasks)
+    wait(lambda: dock.form.script_editor.info is not None and "engine" not in dock.runner.tasks)
 
     meter.start("read 3 presets")
     for name in ("NDVI", "NDWI", "NDVI interpolation (tutorial)"):

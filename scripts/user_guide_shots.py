@@ -86,7 +86,7 @@ class UserGuideShots:
         self.output_folder = ""
         self.good_script = ""
         self.tasks: list = []  # the wind-down's QgsTasks, referenced until QGIS quits
-        self.finished_job = None  # the job as dock.job_monitor.jobFinished reported it
+        self.finished_job = None  # the job as dock.jobs.monitor.jobFinished reported it
         self.steps: list[tuple[str, Callable[[Callable[[], None]], None]]] = [
             ("01", self.step_connected),
             ("02", self.step_settings),
@@ -344,7 +344,10 @@ class UserGuideShots:
         canvas.refresh()
 
     def engine_status_shown(self) -> bool:
-        return "engine" not in self.dock.tasks and ": engine " in self.dock.connection.connection_label.text()
+        return (
+            "engine" not in self.dock.runner.tasks
+            and ": engine " in self.dock.connection.connection_label.text()
+        )
 
     def choose_preset(self, name: str, then: Callable) -> None:
         editor = self.dock.form.script_editor
@@ -449,9 +452,13 @@ class UserGuideShots:
         def ready() -> None:
             root = (self.dock.connection.engine_status or {}).get("outputRoot")
             if not root:
-                raise StepFailed(f"The engine's status has no outputRoot: {self.dock.connection.engine_status!r}")
+                raise StepFailed(
+                    f"The engine's status has no outputRoot: {self.dock.connection.engine_status!r}"
+                )
             self.output_folder = str(Path(root) / "jobs")
-            self.dock.form.folder_widget.setFilePath(self.output_folder)  # the dock's own default, set explicitly
+            self.dock.form.folder_widget.setFilePath(
+                self.output_folder
+            )  # the dock's own default, set explicitly
             self.log(f"connection line: {self.dock.connection.connection_label.text()}")
             self.clear_messages()
             self.capture("01-dock-connected", done, self.scroll_top)
@@ -539,7 +546,9 @@ class UserGuideShots:
             self.zoom_to(layer, scale=1.1)
             self.clear_messages()
             self.capture(
-                "05-tile-preview", done, lambda: self.scroll_to_top_of(self.dock.form.grid_combo.parentWidget())
+                "05-tile-preview",
+                done,
+                lambda: self.scroll_to_top_of(self.dock.form.grid_combo.parentWidget()),
             )
 
         self.choose_preset(JOB_PRESET, preview)
@@ -651,7 +660,7 @@ class UserGuideShots:
         from tilewise.ui.job_monitor import progress_counts
 
         dock = self.dock
-        monitor = dock.job_monitor
+        monitor = dock.jobs.monitor
         job_id = self.job.id
         if job_id not in monitor.watched():
             raise StepFailed(f"The dock does not watch the started job {job_id}: {monitor.watched()}")
@@ -697,7 +706,7 @@ class UserGuideShots:
 
         def shot() -> None:
             self.log(
-                f"tiles when shot: {counts()}; job actions bar for {getattr(dock.job_actions_bar.job, 'id', None)}"
+                f"tiles when shot: {counts()}; job actions bar for {getattr(dock.jobs.bar.job, 'id', None)}"
             )
             done()
 
@@ -706,7 +715,7 @@ class UserGuideShots:
     def step_ndvi_outputs(self, done: Callable) -> None:
         """10: the job finished, its outputs and mosaic opened through the dock: the NDVI layers on the map."""
         dock = self.dock
-        actions = dock.job_actions
+        actions = dock.jobs.actions
         job_id = self.job.id
         opened: dict[str, object] = {}
 
@@ -718,7 +727,7 @@ class UserGuideShots:
             self.wait_signal(actions.outputsOpened, lambda j, layers: tiles(job, layers),
                              "the outputs to open", accept=lambda j, _l: j.id == job_id)  # fmt: skip
             if not actions.open_outputs(job):
-                raise StepFailed("dock.job_actions.open_outputs refused to open the outputs.")
+                raise StepFailed("dock.jobs.actions.open_outputs refused to open the outputs.")
 
         def tiles(job, layers) -> None:
             self.log(f"outputs opened: {len(layers)} layer(s); problems: {list(layers.problems)}")
@@ -728,7 +737,7 @@ class UserGuideShots:
             self.wait_signal(actions.outputsOpened, lambda j, found: mosaics(found),
                              "the mosaic to open", accept=lambda j, _l: j.id == job_id)  # fmt: skip
             if not actions.open_outputs(job, mosaic=True):
-                raise StepFailed("dock.job_actions.open_outputs(mosaic=True) refused to open the mosaic.")
+                raise StepFailed("dock.jobs.actions.open_outputs(mosaic=True) refused to open the mosaic.")
 
         def mosaics(layers) -> None:
             self.log(
@@ -738,7 +747,7 @@ class UserGuideShots:
                 raise StepFailed(f"No mosaic layer opened: {list(layers.problems)}")
             all_layers = opened["tiles"] + list(layers)
             root = QgsProject.instance().layerTreeRoot()
-            tile_layer = dock.job_monitor.layer(job_id)
+            tile_layer = dock.jobs.monitor.layer(job_id)
             if tile_layer is not None and not tile_layer.removed:
                 node = root.findLayer(tile_layer.layer.id())
                 if node is not None:

@@ -10,22 +10,12 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import re
-from typing import Callable, Optional
+from typing import Optional
 
-import shapely
 from qgis.core import (
     Qgis,
-    QgsApplication,
-    QgsCoordinateReferenceSystem,
-    QgsCoordinateTransform,
-    QgsCsException,
-    QgsGeometry,
-    QgsMapLayer,
-    QgsMessageLog,
     QgsProject,
-    QgsRectangle,
     QgsVectorLayer,
-    QgsWkbTypes,
 )
 from qgis.gui import QgsDockWidget
 from qgis.PyQt.QtCore import pyqtSignal
@@ -39,7 +29,6 @@ from ..core import project_jobs, submission
 from ..core.area import AreaOfInterest
 from ..core.client import BatchClient
 from ..core.connections import ConnectionStore, is_local_engine
-from ..core.costs import CostEstimate
 from ..core.deployments import V1, V2, Deployment
 from ..core.grids import (
     GridTile,
@@ -51,33 +40,26 @@ from ..core.job_form import (
     FormInvalid,
     JobDraft,
     check_draft,
-    estimate,
     preview_request,
 )
 from ..core.jobs import BatchJob
-from ..core.qgis_geometry import to_shapely
 from ..core.storage import S3Access
 from ..core.submission import StartSummary
 from ..core.tasks import ClientCallTask, TileEnumerationTask, TilingRequest
 from .connection_bar import ConnectionBar
-from .job_actions import JobActions, ReprocessTileAction
-from .job_actions_bar import JobActionsBar
 from .job_form_widget import JobFormWidget
-from .job_history import JobHistory, remember_bucket_access
-from .job_monitor import JobMonitor, project_layers_folder
+from .jobs_controller import JobsController
 from .jobs_panel import JobsPanel
+from .map_area import ActiveLayerArea, UserInputError, canvas_extent
 from .messages import with_hint
 from .preview_layers import add_preview_layer
 from .start_dialog import StartJobDialog
+from .task_runner import TaskRunner
 from .tile_layer import add_to_group, build_tile_layer
 
 PREVIEW_GROUP = "Tilewise grid preview"
 METRES_PER_DEGREE = 111_320.0
 MINIMUM_WIDTH = 440
-
-
-class UserInputError(ValueError):
-    """Something the user can fix in QGIS; the message says how."""
 
 
 class TilewiseDock(QgsDockWidget):
@@ -93,35 +75,31 @@ class TilewiseDock(QgsDockWidget):
         self.setMinimumWidth(MINIMUM_WIDTH)
         self.iface = iface
         self.store = store or ConnectionStore()
-        self.tasks: dict[str, object] = {}  # running QgsTasks by purpose: references keep them alive
+        self.runner = TaskRunner(self)  # the running QgsTasks by purpose
         self.selection: Optional[TileSelection] = None
         self.layer: Optional[QgsVectorLayer] = None  # the grid preview layer
         self.area_km2 = 0.0
         self.pending_job: Optional[BatchJob] = None  # analysed, waiting for the user's confirmation
         self.pending_summary: Optional[StartSummary] = None
         self.start_dialog: Optional[StartJobDialog] = None
-        self._unloaded = False
         self._build()
         self.form.restore()
-        self._connect_layer_signals()
+        self.runner.busyChanged.connect(self._update_busy)
+        self.area = ActiveLayerArea(iface, self)
+        self.area.changed.connect(self.refresh_area_summary)
         self.refresh_area_summary()
         self.connection.reload_deployments()
-        # started jobs recolour their tile layer as they run (v2 tiles are read from the bucket); their
-        # progress is shown under the form
-        self.job_monitor = JobMonitor(project_layers_folder, self)
-        self.job_monitor.statusChanged.connect(self.form.show_result)
-        self.jobStageChanged.connect(self._watch_started)
-        self.destroyed.connect(lambda *_: self.job_monitor.unload())
-        self.job_actions = JobActions(
-            self.store, self.job_monitor, self.output_access, lambda: self.client, self._report, self
+        # jobs once created: the Jobs tab, the actions on them, the map of a running job's tiles (its progress
+        # shown under the form), the jobs a project remembers
+        self.jobs = JobsController(self.iface, self.store, self.jobs_panel, lambda: self.client, self.output_access,
+                                   self.tile_access, self.form.s3_auth.configId, self._report, self)  # fmt: skip
+        self.jobs.monitor.statusChanged.connect(self.form.show_result)
+        self.jobStageChanged.connect(
+            lambda stage, job: (
+                self.jobs.watch_started(job) if stage == "started" and job is not None else None
+            )
         )
-        self._connect_job_actions()
-        # a project read again (or open already): its output layers reopen, its jobs are watched again
-        self.job_history = JobHistory(
-            self.job_monitor, self.store.client, self.tile_access, self._s3_keys, parent=self
-        )
-        self.job_history.restore_layers()
-        self.job_history.resume()
+        self.destroyed.connect(lambda *_: self.jobs.monitor.unload())
 
     # === building the dock ==============================================================================
 
@@ -130,7 +108,7 @@ class TilewiseDock(QgsDockWidget):
         column = QVBoxLayout(body)
         column.setContentsMargins(4, 4, 4, 4)
 
-        self.connection = ConnectionBar(self.store, self._run, body)
+        self.connection = ConnectionBar(self.store, self.runner.run, body)
         column.addWidget(self.connection)
         self.tabs = QTabWidget(body)
         self.form = JobFormWidget(self.tabs)
@@ -172,52 +150,18 @@ class TilewiseDock(QgsDockWidget):
 
     # === the area ======================================================================================
 
-    def _connect_layer_signals(self) -> None:
-        self._watched_layer: Optional[QgsVectorLayer] = None
-        self.iface.currentLayerChanged.connect(self._layer_changed)
-        self._layer_changed(self.iface.activeLayer())
-
-    def _layer_changed(self, layer: Optional[QgsMapLayer]) -> None:
-        if self._watched_layer is not None:
-            with contextlib.suppress(TypeError, RuntimeError):  # already deleted or disconnected
-                self._watched_layer.selectionChanged.disconnect(self.refresh_area_summary)
-        self._watched_layer = layer if isinstance(layer, QgsVectorLayer) else None
-        if self._watched_layer is not None:
-            self._watched_layer.selectionChanged.connect(self.refresh_area_summary)
-        self.refresh_area_summary()
-
     def refresh_area_summary(self, *_args) -> None:
         try:
-            layer = polygon_layer(self.iface.activeLayer())
+            text = self.area.describe()
         except UserInputError as exc:
             self.form.area_label.setText(str(exc))
             return
-        selected = layer.selectedFeatureCount()
-        if selected:
-            text = f"{layer.name()}: {selected:,} selected polygon(s)"
-        else:
-            text = f"{layer.name()}: no selection, all {layer.featureCount():,} polygon(s)"
         if self.selection is not None and self.area_km2:
             text += f" — {self.area_km2:,.1f} km² at the last preview"
         self.form.area_label.setText(text)
 
-    def collect_area(self) -> tuple[tuple[Optional[shapely.Geometry], ...], str]:
-        """The selected (or all) polygons of the active layer, copied out of QGIS, and the layer's CRS."""
-        layer = polygon_layer(self.iface.activeLayer())
-        features = layer.getSelectedFeatures() if layer.selectedFeatureCount() else layer.getFeatures()
-        geometries = []
-        for feature in features:
-            geometry = QgsGeometry(feature.geometry())
-            geometries.append(to_shapely(geometry))
-        crs = layer.crs()
-        if not crs.isValid():
-            raise UserInputError(
-                f"The layer “{layer.name()}” has no valid CRS: set its CRS in Layer Properties."
-            )
-        return tuple(geometries), crs.authid() or crs.toWkt()
-
     def collect_request(self) -> TilingRequest:
-        return self.form.tiling_request(*self.collect_area())
+        return self.form.tiling_request(*self.area.collect())
 
     # === the form ======================================================================================
 
@@ -237,42 +181,11 @@ class TilewiseDock(QgsDockWidget):
 
     # === task plumbing =================================================================================
 
-    def _run(
-        self,
-        purpose: str,
-        description: str,
-        function: Callable[[Cancel], object],
-        on_done: Callable[[ClientCallTask], None],
-    ) -> ClientCallTask:
-        """Start a task for one purpose (replacing an older one of the same purpose) and keep a reference."""
-        old = self.tasks.get(purpose)
-        if old is not None:
-            old.cancel()
-
-        def done(task: ClientCallTask) -> None:
-            if self._unloaded:
-                return  # the dock is gone: nobody to tell
-            if self.tasks.get(purpose) is task:
-                del self.tasks[purpose]
-            self._update_busy()
-            if not task.isCanceled() and task.error != "Cancelled.":
-                on_done(task)
-
-        task = ClientCallTask(description, function, done)
-        self.tasks[purpose] = task
-        self._update_busy()
-        QgsApplication.taskManager().addTask(task)
-        return task
-
-    def _update_busy(self) -> None:
-        self.form.set_busy(list(self.tasks), self.pending_job is not None)
+    def _update_busy(self, *_args) -> None:
+        self.form.set_busy(list(self.runner.tasks), self.pending_job is not None)
 
     def cancel_running(self) -> None:
-        for purpose, task in list(self.tasks.items()):
-            if purpose != "engine":
-                task.cancel()
-                self.tasks.pop(purpose, None)
-        self._update_busy()
+        self.runner.cancel(keep=("engine",))
         self.form.show_result("Cancelled. A job already created stays on the service: see the Jobs tab.")
 
     def _need_client(self) -> Optional[BatchClient]:
@@ -285,7 +198,7 @@ class TilewiseDock(QgsDockWidget):
     # === grid preview ==================================================================================
 
     def start_preview(self) -> None:
-        if "tiles" in self.tasks:
+        if "tiles" in self.runner.tasks:
             return
         self.clear_problems()
         try:
@@ -296,23 +209,17 @@ class TilewiseDock(QgsDockWidget):
             self.previewFinished.emit(None)
             return
         self.save_settings()
-        task = TileEnumerationTask(request, self._preview_done)
-        self.tasks["tiles"] = task
-        self._update_busy()
         self.form.show_result("Listing tiles…")
-        QgsApplication.taskManager().addTask(task)
+        self.runner.start("tiles", TileEnumerationTask(request, self._preview_done))
 
     def cancel_preview(self) -> None:
-        task = self.tasks.get("tiles")
+        task = self.runner.tasks.get("tiles")
         if task is not None:
             task.cancel()
 
     def _preview_done(self, task: TileEnumerationTask) -> None:
-        if self._unloaded:
+        if not self.runner.release("tiles", task):
             return
-        if self.tasks.get("tiles") is task:
-            del self.tasks["tiles"]
-        self._update_busy()
         if task.result is None:
             if task.isCanceled():
                 self.form.show_result("Preview cancelled.")
@@ -345,55 +252,12 @@ class TilewiseDock(QgsDockWidget):
         return layer
 
     def refresh_cost(self, *_args) -> None:
-        """Tiles and PU of the last preview, with the script's bands and outputs (no new listing needed)."""
-        if self.selection is None:
-            self.form.show_result(
-                "Preview “Tiles” lists the tiles of the selected polygons and what they cost."
-            )
-            return
-        selection = self.selection
-        lines = [
-            f"<b>{len(selection):,} tiles</b> of grid {selection.grid.id} ({selection.grid.name}) "
-            f"at {selection.resolution:g} {selection.grid.unit_symbol}, in "
-            + ", ".join(f"EPSG:{code}" for code in selection.epsg_codes),
-            f"Area {self.area_km2:,.1f} km²",
-        ]
-        if selection.tiles:
-            tile = selection.tiles[0]
-            raster = f"Tile raster {tile.buffered_width:,} × {tile.buffered_height:,} px"
-            if (tile.buffered_width, tile.buffered_height) != (tile.width, tile.height):
-                raster += f" ({tile.width:,} × {tile.height:,} px plus buffer)"
-            lines.append(raster)
-        info = self.form.script_editor.info
-        if info is None:
-            lines.append("PU estimate: fix the evalscript first.")
-        else:
-            try:
-                cost = estimate(self.form.cost_draft(), info, selection.tiles)
-            except ValueError as exc:
-                lines.append(f"<span style='color:#b71c1c'>{exc}</span>")
-            else:
-                lines.append(describe_estimate(cost, info.mosaicking))
-        self.form.show_result("<br>".join(lines))
+        self.form.show_cost(self.selection, self.area_km2)
 
     # === Process API previews ==========================================================================
 
     def preview_map_extent(self) -> None:
-        canvas = self.iface.mapCanvas()
-        crs = canvas.mapSettings().destinationCrs()
-        extent = canvas.extent()
-        epsg = epsg_of(crs)
-        if epsg is None:  # a CRS without an EPSG code: ask in lon/lat
-            transform = QgsCoordinateTransform(
-                crs, QgsCoordinateReferenceSystem("EPSG:4326"), QgsProject.instance()
-            )
-            extent = transform.transformBoundingBox(extent)
-        size = canvas.size()
-        bbox = (extent.xMinimum(), extent.yMinimum(), extent.xMaximum(), extent.yMaximum())
-        width, height = size.width(), size.height()
-        if epsg is None or epsg == 4326:
-            epsg = None
-        self._raster_preview(bbox, epsg, width, height, "map extent")
+        self._raster_preview(*canvas_extent(self.iface.mapCanvas()), "map extent")
 
     def preview_tile(self) -> None:
         tile = self.chosen_tile()
@@ -443,7 +307,7 @@ class TilewiseDock(QgsDockWidget):
 
         self.form.show_result(f"Previewing the script on the {where}…")
         name = f"Preview {self.form.script_editor.preset_name()} {output_id or ''} {draft.time_from}…{draft.time_to}"
-        self._run(
+        self.runner.run(
             "raster_preview",
             f"preview on the {where}",
             run,
@@ -477,7 +341,7 @@ class TilewiseDock(QgsDockWidget):
         problems: list[FieldProblem] = []
         geometries, crs = (), ""
         try:
-            geometries, crs = self.collect_area()
+            geometries, crs = self.area.collect()
         except UserInputError as exc:
             problems.append(FieldProblem("area", str(exc)))
         draft = None
@@ -506,7 +370,9 @@ class TilewiseDock(QgsDockWidget):
                 return exc
 
         self.form.show_result("Checking the job and listing its tiles…")
-        self._run("prepare", "preparing the batch job", prepare, lambda task: self._prepared(task, client))
+        self.runner.run(
+            "prepare", "preparing the batch job", prepare, lambda task: self._prepared(task, client)
+        )
 
     def _prepared(self, task: ClientCallTask, client: BatchClient) -> None:
         outcome = task.result
@@ -522,7 +388,7 @@ class TilewiseDock(QgsDockWidget):
         self.form.show_result(
             f"{len(outcome.selection):,} tiles; creating the job on {client.deployment.name}…"
         )
-        self._run("create", "creating the batch job", lambda cancel: submission.create(client, outcome, cancel),
+        self.runner.run("create", "creating the batch job", lambda cancel: submission.create(client, outcome, cancel),
                   lambda created: self._created(created, client, outcome))  # fmt: skip
 
     def _created(self, task: ClientCallTask, client: BatchClient, prepared: submission.PreparedJob) -> None:
@@ -534,7 +400,7 @@ class TilewiseDock(QgsDockWidget):
         self.jobs_panel.add_or_update(job)
         self.jobStageChanged.emit("created", job)
         self.form.show_result(f"Created job {job.id}; analysing…")
-        self._run("analyse", f"analysing job {job.id}", lambda cancel: submission.analyse(client, job, cancel),
+        self.runner.run("analyse", f"analysing job {job.id}", lambda cancel: submission.analyse(client, job, cancel),
                   lambda done: self._analysed(done, client, prepared))  # fmt: skip
 
     def _analysed(self, task: ClientCallTask, client: BatchClient, prepared: submission.PreparedJob) -> None:
@@ -602,7 +468,7 @@ class TilewiseDock(QgsDockWidget):
             return client.get(job.id, cancel)
 
         self.form.show_result(f"Starting job {job.id}…")
-        self._run("start", f"starting job {job.id}", start, self._started)
+        self.runner.run("start", f"starting job {job.id}", start, self._started)
 
     def _started(self, task: ClientCallTask) -> None:
         if not isinstance(task.result, BatchJob):
@@ -644,116 +510,6 @@ class TilewiseDock(QgsDockWidget):
         access = self.output_access(job)
         return access if access is not None and access.access_key else None
 
-    def _watch_started(self, stage: str, job: Optional[BatchJob]) -> None:
-        """A job the form started is watched on the map until it ends, with a client for its deployment that
-        outlives the dock's current one (closed when the user picks another deployment)."""
-        if self._unloaded or stage != "started" or job is None or self.client is None:
-            return
-        try:
-            client = self.job_actions.client_for(job)
-        except Exception:  # credentials just removed: watch with the dock's for now
-            client = self.client
-        self.job_monitor.watch(client, job, self.tile_access(job))
-
-    def _s3_keys(self, auth_id: str) -> Optional[tuple[str, str]]:
-        keys = self.store.s3_keys(auth_id) if auth_id else None
-        return (keys.access_key, keys.secret_key) if keys is not None else None
-
-    def _connect_job_actions(self) -> None:
-        actions = self.job_actions
-        self.job_actions_bar = JobActionsBar(actions, self.jobs_panel)
-        self.jobs_panel.set_actions_bar(self.job_actions_bar)
-        self.jobs_panel.jobSelected.connect(self.job_actions_bar.set_job)
-        actions.jobChanged.connect(self._job_acted_on)
-        actions.jobDeleted.connect(lambda job: self.jobs_panel.remove(job.id))
-        actions.actionFailed.connect(
-            lambda what, message: self._report(f"{what}: {message}", Qgis.MessageLevel.Warning)
-        )
-        actions.outputsOpened.connect(self._outputs_opened)
-        actions.downloadFinished.connect(self._download_finished)
-        self.job_monitor.jobFinished.connect(self._job_acted_on)
-        self.reprocess_action = ReprocessTileAction(actions, self)
-        self.reprocess_action.register()
-        canvas = self.iface.mapCanvas() if self.iface is not None else None
-        if canvas is not None and hasattr(canvas, "contextMenuAboutToShow"):
-            canvas.contextMenuAboutToShow.connect(self._canvas_menu)
-
-    def _job_acted_on(self, job: BatchJob) -> None:
-        if self._unloaded:
-            return
-        self.jobs_panel.add_or_update(job)
-        if self.job_actions_bar.job is not None and self.job_actions_bar.job.id == job.id:
-            self.job_actions_bar.set_job(job)
-
-    def _outputs_opened(self, job: BatchJob, layers) -> None:
-        if self._unloaded:
-            return
-        access = self.output_access(job)
-        if layers and access is not None:  # how to reach the bucket when the project is read again
-            bucket = (job.output_url or "").split("/")[2]
-            remember_bucket_access(bucket, access.endpoint_url, access.region, self.form.s3_auth.configId())
-        if layers:
-            self.iface.messageBar().pushMessage(
-                "Tilewise",
-                f"{len(layers)} layer(s) of job {job.id[:8]}… added.",
-                level=Qgis.MessageLevel.Success,
-                duration=5,
-            )
-        if layers.problems:
-            shown = "; ".join(layers.problems[:3])
-            more = f" (and {len(layers.problems) - 3} more in the log)" if len(layers.problems) > 3 else ""
-            self._report(shown + more, Qgis.MessageLevel.Warning)
-            for problem in layers.problems:
-                QgsMessageLog.logMessage(problem, "Tilewise", Qgis.MessageLevel.Warning)
-
-    def _download_finished(self, job: BatchJob, task) -> None:
-        if self._unloaded:
-            return
-        copied = len(task.result) if task.result is not None else 0
-        if task.error and task.error != "Cancelled.":
-            self._report(
-                f"Downloading the outputs of job {job.id[:8]}… failed: {task.error}",
-                Qgis.MessageLevel.Critical,
-            )
-            return
-        problems = task.result.problems if task.result is not None else []
-        message = f"{copied} output(s) of job {job.id[:8]}… in {task.folder}"
-        if task.error == "Cancelled.":
-            message += " (cancelled: run it again to copy the rest)"
-        self._report(message + (f"; {len(problems)} left out: {problems[0]}" if problems else "."),
-                     Qgis.MessageLevel.Warning if problems else Qgis.MessageLevel.Success)  # fmt: skip
-
-    def _canvas_menu(self, menu, event) -> None:
-        """The FAILED tiles of v1 job layers under the cursor can be reprocessed from the map's menu."""
-        if self._unloaded:
-            return
-        canvas = self.iface.mapCanvas()
-        to_wgs84 = QgsCoordinateTransform(
-            canvas.mapSettings().destinationCrs(),
-            QgsCoordinateReferenceSystem("EPSG:4326"),
-            QgsProject.instance(),
-        )
-        point = event.mapPoint()
-        tolerance = canvas.mapUnitsPerPixel() * 3
-        try:
-            rect = to_wgs84.transformBoundingBox(
-                QgsRectangle(
-                    point.x() - tolerance, point.y() - tolerance, point.x() + tolerance, point.y() + tolerance
-                )
-            )
-        except QgsCsException:
-            return
-        found = self.job_actions.failed_tiles_at(rect)
-        if not found:
-            return
-        menu.addSeparator()
-        for layer, feature_id, name in found[:5]:
-            job_id = str(layer.customProperty("tilewise/job_id") or "")
-            action = menu.addAction(f"Reprocess failed tile {name} (job {job_id[:8]}…)")
-            action.triggered.connect(
-                lambda _=False, lyr=layer, fid=feature_id: self.job_actions.reprocess_tile(lyr, fid)
-            )
-
     # === messages ======================================================================================
 
     def _service_failed(self, what: str, task: ClientCallTask) -> None:
@@ -780,59 +536,12 @@ class TilewiseDock(QgsDockWidget):
         super().closeEvent(event)
 
     def unload(self) -> None:
-        self._unloaded = True
         self.save_settings()
-        for task in list(self.tasks.values()):
-            task.cancel()
-        self.tasks.clear()
+        self.runner.close()
         self.form.unload()
-        self.jobs_panel.unload()
-        self.job_actions.unload()
-        self.job_history.unload()
-        self.reprocess_action.unregister()
-        canvas = self.iface.mapCanvas() if self.iface is not None else None
-        with contextlib.suppress(TypeError, RuntimeError, AttributeError):
-            canvas.contextMenuAboutToShow.disconnect(self._canvas_menu)
-        self.job_monitor.unload()
+        self.jobs.unload()
         self.connection.close_client()
-        with contextlib.suppress(TypeError, RuntimeError):
-            self.iface.currentLayerChanged.disconnect(self._layer_changed)
-        self._layer_changed(None)
-
-
-# === helpers (no state) ==============================================================================
-
-
-def polygon_layer(layer: Optional[QgsMapLayer]) -> QgsVectorLayer:
-    if layer is None:
-        raise UserInputError("No active layer: select a polygon layer in the Layers panel.")
-    if (
-        not isinstance(layer, QgsVectorLayer)
-        or layer.geometryType() != QgsWkbTypes.GeometryType.PolygonGeometry
-    ):
-        raise UserInputError(
-            f"The active layer “{layer.name()}” is not a polygon layer: select a polygon layer in the Layers panel."
-        )
-    if layer.featureCount() == 0:
-        raise UserInputError(f"The layer “{layer.name()}” has no features: add or load polygons first.")
-    return layer
-
-
-def epsg_of(crs: QgsCoordinateReferenceSystem) -> Optional[int]:
-    authid = crs.authid()
-    if authid.upper().startswith("EPSG:") and authid[5:].isdigit():
-        return int(authid[5:])
-    return None
-
-
-def describe_estimate(cost: CostEstimate, mosaicking: str) -> str:
-    samples = f"{cost.samples} sample(s) per pixel" + (
-        " (one every 3 days, as Sentinel Hub assumes)" if mosaicking.upper() != "SIMPLE" else ""
-    )
-    return (
-        f"{samples}; estimate (as a v1 analysis reports it) <b>{cost.value_estimate:,.1f} PU</b>; expected "
-        f"charge (batch ⅓ factor, 100 PU minimum) <b>{cost.expected_charge:,.1f} PU</b>"
-    )
+        self.area.unload()
 
 
 __all__ = ["TilewiseDock", "UserInputError", "V1", "V2"]

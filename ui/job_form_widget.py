@@ -27,11 +27,12 @@ from qgis.PyQt.QtWidgets import (
 
 from ..core.batch_models import TilingGridSpec
 from ..core.connections import S3Keys
+from ..core.costs import CostEstimate
 from ..core.deployments import V1, V2
 from ..core.evalscript_info import ScriptInfo
 from ..core.form_settings import FOLDER, S3, FormSettings
-from ..core.grids import DEFAULT_MAX_TILES, GRIDS, get_grid
-from ..core.job_form import COLLECTIONS, MOSAICKING_ORDERS, FieldProblem, FormInvalid, JobDraft
+from ..core.grids import DEFAULT_MAX_TILES, GRIDS, TileSelection, get_grid
+from ..core.job_form import COLLECTIONS, MOSAICKING_ORDERS, FieldProblem, FormInvalid, JobDraft, estimate
 from ..core.tasks import TilingRequest
 from .evalscript_editor import EvalscriptEditor
 from .form_rows import form_box
@@ -309,6 +310,35 @@ class JobFormWidget(QgsScrollArea):
         self.preview_button.setEnabled("tiles" not in purposes)
         self.cancel_button.setEnabled(any(purpose != "engine" for purpose in purposes))
 
+    def show_cost(self, selection: Optional[TileSelection], area_km2: float) -> None:
+        """Tiles and PU of the last grid preview, with the script's bands and outputs (no new listing needed)."""
+        if selection is None:
+            self.show_result("Preview “Tiles” lists the tiles of the selected polygons and what they cost.")
+            return
+        lines = [
+            f"<b>{len(selection):,} tiles</b> of grid {selection.grid.id} ({selection.grid.name}) "
+            f"at {selection.resolution:g} {selection.grid.unit_symbol}, in "
+            + ", ".join(f"EPSG:{code}" for code in selection.epsg_codes),
+            f"Area {area_km2:,.1f} km²",
+        ]
+        if selection.tiles:
+            tile = selection.tiles[0]
+            raster = f"Tile raster {tile.buffered_width:,} × {tile.buffered_height:,} px"
+            if (tile.buffered_width, tile.buffered_height) != (tile.width, tile.height):
+                raster += f" ({tile.width:,} × {tile.height:,} px plus buffer)"
+            lines.append(raster)
+        info = self.script_editor.info
+        if info is None:
+            lines.append("PU estimate: fix the evalscript first.")
+        else:
+            try:
+                cost = estimate(self.cost_draft(), info, selection.tiles)
+            except ValueError as exc:
+                lines.append(f"<span style='color:#b71c1c'>{exc}</span>")
+            else:
+                lines.append(describe_estimate(cost, info.mosaicking))
+        self.show_result("<br>".join(lines))
+
     # === settings ======================================================================================
 
     def settings(self) -> FormSettings:
@@ -477,6 +507,16 @@ class JobFormWidget(QgsScrollArea):
 
     def unload(self) -> None:
         self.script_editor.unload()
+
+
+def describe_estimate(cost: CostEstimate, mosaicking: str) -> str:
+    samples = f"{cost.samples} sample(s) per pixel" + (
+        " (one every 3 days, as Sentinel Hub assumes)" if mosaicking.upper() != "SIMPLE" else ""
+    )
+    return (
+        f"{samples}; estimate (as a v1 analysis reports it) <b>{cost.value_estimate:,.1f} PU</b>; expected "
+        f"charge (batch ⅓ factor, 100 PU minimum) <b>{cost.expected_charge:,.1f} PU</b>"
+    )
 
 
 __all__ = ["ERROR_STYLE", "S3_KEYS_TIP", "JobFormWidget"]

@@ -47,7 +47,9 @@ def make_store(tmp_path, url: str, version: int, credentials: bool = True) -> Co
 def make_dock(qgis_iface, store: ConnectionStore) -> TilewiseDock:
     QgsSettings().remove("tilewise")
     dock = TilewiseDock(qgis_iface, store=store)
-    wait_until(lambda: dock.form.script_editor.info is not None or dock.form.script_editor.problem is not None)
+    wait_until(
+        lambda: dock.form.script_editor.info is not None or dock.form.script_editor.problem is not None
+    )
     dock.form.script_editor.select_preset("NDVI")
     wait_until(lambda: dock.form.script_editor.task is None and dock.form.script_editor.info is not None)
     dock.form.date_from.setDate(QDate(2023, 7, 1))
@@ -89,7 +91,7 @@ def enter_credentials(dock: TilewiseDock) -> None:
     wait_until(lambda: not dialog.isVisible())
     assert dock.client is not None, dock.connection.connection_label.text()
     assert dock.store.credentials(dock.store.current_id()).client_secret == TEST_CLIENT_SECRET
-    wait_until(lambda: "engine" not in dock.tasks)
+    wait_until(lambda: "engine" not in dock.runner.tasks)
     assert "demo catalog" in dock.connection.connection_label.text()
 
 
@@ -342,7 +344,10 @@ def test_an_unreachable_deployment_shows_the_reason_and_keeps_the_form(
         assert stages[-1][0] == "failed"
         critical = messages(qgis_iface, Qgis.MessageLevel.Critical)
         assert any("make engine" in m for m in critical), critical
-        assert dock.form.script_editor.script() == script and dock.form.s3_url_edit.text() == "s3://some-bucket/x"
+        assert (
+            dock.form.script_editor.script() == script
+            and dock.form.s3_url_edit.text() == "s3://some-bucket/x"
+        )
         assert dock.form.create_button.isEnabled()
     finally:
         dock.unload()
@@ -371,7 +376,7 @@ def test_s3_keys_go_to_a_v2_job_and_never_come_back(qgis_iface, qgis_new_project
         stages = run_stages(dock, {"created", "failed", "invalid"}, dock.create_job)
         assert stages[-1][0] == "created", messages(qgis_iface, Qgis.MessageLevel.Critical)
         job = stages[-1][1]
-        wait_until(lambda: "analyse" not in dock.tasks, 120)
+        wait_until(lambda: "analyse" not in dock.runner.tasks, 120)
         answer = engine.call("GET", f"/api/v2/batch/process/{job.id}").text
         assert "AKIADOCKTEST" not in answer and "s3-secret-not-to-leak" not in answer
         assert "s3-secret-not-to-leak" not in repr(dock.draft())
@@ -414,8 +419,8 @@ def test_closing_the_dock_while_a_call_runs_is_harmless(
 
     QgsSettings().remove("tilewise")
     dock = TilewiseDock(qgis_iface, store=make_store(tmp_path, slow_server, V1))
-    assert "engine" in dock.tasks  # the engine's status is being read
-    task = dock.tasks["engine"]
+    assert "engine" in dock.runner.tasks  # the engine's status is being read
+    task = dock.runner.tasks["engine"]
     dock.unload()
     dock.deleteLater()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # the widgets are really gone

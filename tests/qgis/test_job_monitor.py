@@ -84,7 +84,7 @@ def dock(qgis_iface, qgis_new_project, engine, bucket, tmp_path):
     widget.form.location_combo.setCurrentIndex(widget.form.location_combo.findData("s3"))
     widget.form.s3_url_edit.setText(f"s3://{bucket}/monitor-dock")
     widget.form.resolution_combo.setCurrentIndex(widget.form.resolution_combo.findData(20.0))
-    wait_until(lambda: widget.client is not None and "engine" not in widget.tasks)
+    wait_until(lambda: widget.client is not None and "engine" not in widget.runner.tasks)
     clear_messages(qgis_iface)
     yield widget
     widget.unload()
@@ -96,7 +96,7 @@ def test_a_started_job_recolours_its_tile_layer_until_it_ends(dock, engine, qgis
     if script == "failing":
         dock.form.script_editor.set_script(NO_DATA_FAILS)
         wait_until(lambda: dock.form.script_editor.task is None)
-    monitor = dock.job_monitor  # the dock's own: it watches every job the dock starts
+    monitor = dock.jobs.monitor  # the dock's own: it watches every job the dock starts
     monitor.min_interval_s, monitor.max_interval_s = 0.2, 1.0
     seen: dict[int, set[str]] = {}  # tile id -> every status the layer showed
     progress: list[tuple[str, dict]] = []
@@ -243,11 +243,11 @@ def test_a_v2_job_is_watched_from_its_bucket_or_by_progress_only(
     try:
         dock.form.location_combo.setCurrentIndex(dock.form.location_combo.findData("s3"))
         dock.form.s3_url_edit.setText(f"s3://{bucket}/monitor-v2-{int(with_access)}")
-        wait_until(lambda: dock.client is not None and "engine" not in dock.tasks)
+        wait_until(lambda: dock.client is not None and "engine" not in dock.runner.tasks)
         if with_access:  # the form's S3 keys; the endpoint is the engine's (its status says which)
             auth_id = dock.store.save_s3_keys("monitor test", s3_server.access_key, s3_server.secret_key)
             dock.form.s3_auth.setConfigId(auth_id)
-        monitor = dock.job_monitor
+        monitor = dock.jobs.monitor
         monitor.min_interval_s, monitor.max_interval_s = 0.2, 1.0
         progress, finished = [], []
         monitor.progressChanged.connect(lambda job, counts: progress.append((job, counts)))
@@ -274,7 +274,9 @@ def test_a_v2_job_is_watched_from_its_bucket_or_by_progress_only(
             assert "tiles" in dock.form.result_label.text()
         else:
             assert job_layer is None and all(counts == {} for _, counts in progress)
-            assert "% complete" in dock.form.result_label.text() or final.status in dock.form.result_label.text()
+            assert (
+                "% complete" in dock.form.result_label.text() or final.status in dock.form.result_label.text()
+            )
     finally:
         dock.unload()
         dock.deleteLater()
