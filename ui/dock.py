@@ -123,13 +123,16 @@ class TilewiseDock(QgsDockWidget):
             lambda status: self.form.set_engine_output_root(str(status.get("outputRoot") or ""))
         )
         form = self.form
-        form.costInputsChanged.connect(self.refresh_cost)
-        form.preview_button.clicked.connect(self.start_preview)
-        form.preview_extent_button.clicked.connect(self.preview_map_extent)
-        form.preview_tile_button.clicked.connect(self.preview_tile)
-        form.create_button.clicked.connect(self.create_job)
-        form.start_button.clicked.connect(self.confirm_start)
-        form.cancel_button.clicked.connect(self.cancel_running)
+        for signal, slot in (
+            (form.costInputsChanged, self.refresh_cost),
+            (form.preview_button.clicked, self.start_preview),
+            (form.preview_extent_button.clicked, self.preview_map_extent),
+            (form.preview_tile_button.clicked, self.preview_tile),
+            (form.create_button.clicked, self.create_job),
+            (form.start_button.clicked, self.confirm_start),
+            (form.cancel_button.clicked, self.cancel_running),
+        ):
+            signal.connect(slot)
 
     # === settings ======================================================================================
 
@@ -388,27 +391,31 @@ class TilewiseDock(QgsDockWidget):
         self.form.show_result(
             f"{len(outcome.selection):,} tiles; creating the job on {client.deployment.name}…"
         )
-        self.runner.run("create", "creating the batch job", lambda cancel: submission.create(client, outcome, cancel),
-                  lambda created: self._created(created, client, outcome))  # fmt: skip
+        self.runner.run(
+            "create",
+            "creating the batch job",
+            lambda cancel: submission.create(client, outcome, cancel),
+            lambda created: self._created(created, client, outcome),
+        )
 
     def _created(self, task: ClientCallTask, client: BatchClient, prepared: submission.PreparedJob) -> None:
-        if not isinstance(task.result, BatchJob):
-            self._service_failed("The service refused the job", task)
+        job = self._job_of(task, "The service refused the job")
+        if job is None:
             return
-        job = task.result
         project_jobs.remember(job)
-        self.jobs_panel.add_or_update(job)
         self.jobStageChanged.emit("created", job)
         self.form.show_result(f"Created job {job.id}; analysing…")
-        self.runner.run("analyse", f"analysing job {job.id}", lambda cancel: submission.analyse(client, job, cancel),
-                  lambda done: self._analysed(done, client, prepared))  # fmt: skip
+        self.runner.run(
+            "analyse",
+            f"analysing job {job.id}",
+            lambda cancel: submission.analyse(client, job, cancel),
+            lambda done: self._analysed(done, client, prepared),
+        )
 
     def _analysed(self, task: ClientCallTask, client: BatchClient, prepared: submission.PreparedJob) -> None:
-        if not isinstance(task.result, BatchJob):
-            self._service_failed("The analysis failed", task)
+        job = self._job_of(task, "The analysis failed")
+        if job is None:
             return
-        job = task.result
-        self.jobs_panel.add_or_update(job)
         try:
             summary = submission.estimate(job, prepared, client.deployment.name, self.form.budget())
         except submission.AnalysisFailed as exc:
@@ -471,14 +478,12 @@ class TilewiseDock(QgsDockWidget):
         self.runner.run("start", f"starting job {job.id}", start, self._started)
 
     def _started(self, task: ClientCallTask) -> None:
-        if not isinstance(task.result, BatchJob):
-            self._service_failed("Starting the job failed", task)
+        job = self._job_of(task, "Starting the job failed")
+        if job is None:
             return
-        job = task.result
         self.pending_job, self.pending_summary = None, None
         self._update_busy()
         project_jobs.remember(job)
-        self.jobs_panel.add_or_update(job)
         message = f"Job {job.id[:8]}… started ({job.status}): follow it in the Jobs tab."
         self.form.show_result(message)
         self.iface.messageBar().pushMessage("Tilewise", message, level=Qgis.MessageLevel.Success, duration=8)
@@ -511,6 +516,14 @@ class TilewiseDock(QgsDockWidget):
         return access if access is not None and access.access_key else None
 
     # === messages ======================================================================================
+
+    def _job_of(self, task: ClientCallTask, failure: str) -> Optional[BatchJob]:
+        """The job a step returned, shown in the Jobs tab; None (and the failure said) when the step failed."""
+        if not isinstance(task.result, BatchJob):
+            self._service_failed(failure, task)
+            return None
+        self.jobs_panel.add_or_update(task.result)
+        return task.result
 
     def _service_failed(self, what: str, task: ClientCallTask) -> None:
         message = f"{what}: {with_hint(task)}"

@@ -49,16 +49,11 @@ class JobsController(QObject):
         parent: QWidget,
     ):
         super().__init__(parent)
-        self.iface = iface
-        self.store = store
-        self.panel = panel
-        self.current_client = current_client
-        self.output_access = output_access
-        self.tile_access = tile_access
-        self.auth_id = auth_id
-        self.report = report
+        self.iface, self.panel = iface, panel
+        self.tile_access, self.auth_id = tile_access, auth_id
         self._unloaded = False
         self.monitor = JobMonitor(project_layers_folder, self)
+        # the actions keep the store, the output access, the current client and the report for both
         self.actions = JobActions(store, self.monitor, output_access, current_client, report, parent)
         self.bar = JobActionsBar(self.actions, panel)
         panel.set_actions_bar(self.bar)
@@ -66,7 +61,7 @@ class JobsController(QObject):
         self.actions.jobChanged.connect(self._acted_on)
         self.actions.jobDeleted.connect(lambda job: self.panel.remove(job.id))
         self.actions.actionFailed.connect(
-            lambda what, message: self.report(f"{what}: {message}", Qgis.MessageLevel.Warning)
+            lambda what, message: report(f"{what}: {message}", Qgis.MessageLevel.Warning)
         )
         self.actions.outputsOpened.connect(self._outputs_opened)
         self.actions.downloadFinished.connect(self._download_finished)
@@ -84,7 +79,7 @@ class JobsController(QObject):
     def watch_started(self, job: BatchJob) -> None:
         """A job the form started is watched on the map until it ends, with a client for its deployment that
         outlives the dock's current one (closed when the user picks another deployment)."""
-        current = self.current_client()
+        current = self.actions.current_client()
         if self._unloaded or current is None:
             return
         try:
@@ -94,7 +89,7 @@ class JobsController(QObject):
         self.monitor.watch(client, job, self.tile_access(job))
 
     def _s3_keys(self, auth_id: str) -> Optional[tuple[str, str]]:
-        keys = self.store.s3_keys(auth_id) if auth_id else None
+        keys = self.actions.store.s3_keys(auth_id) if auth_id else None
         return (keys.access_key, keys.secret_key) if keys is not None else None
 
     def _acted_on(self, job: BatchJob) -> None:
@@ -107,7 +102,7 @@ class JobsController(QObject):
     def _outputs_opened(self, job: BatchJob, layers) -> None:
         if self._unloaded:
             return
-        access = self.output_access(job)
+        access = self.actions.access_for(job)
         if layers and access is not None:  # how to reach the bucket when the project is read again
             bucket = (job.output_url or "").split("/")[2]
             remember_bucket_access(bucket, access.endpoint_url, access.region, self.auth_id())
@@ -121,7 +116,7 @@ class JobsController(QObject):
         if layers.problems:
             shown = "; ".join(layers.problems[:3])
             more = f" (and {len(layers.problems) - 3} more in the log)" if len(layers.problems) > 3 else ""
-            self.report(shown + more, Qgis.MessageLevel.Warning)
+            self.actions.report(shown + more, Qgis.MessageLevel.Warning)
             for problem in layers.problems:
                 QgsMessageLog.logMessage(problem, "Tilewise", Qgis.MessageLevel.Warning)
 
@@ -130,7 +125,7 @@ class JobsController(QObject):
             return
         copied = len(task.result) if task.result is not None else 0
         if task.error and task.error != "Cancelled.":
-            self.report(
+            self.actions.report(
                 f"Downloading the outputs of job {job.id[:8]}… failed: {task.error}",
                 Qgis.MessageLevel.Critical,
             )
@@ -139,7 +134,7 @@ class JobsController(QObject):
         message = f"{copied} output(s) of job {job.id[:8]}… in {task.folder}"
         if task.error == "Cancelled.":
             message += " (cancelled: run it again to copy the rest)"
-        self.report(message + (f"; {len(problems)} left out: {problems[0]}" if problems else "."),
+        self.actions.report(message + (f"; {len(problems)} left out: {problems[0]}" if problems else "."),
                     Qgis.MessageLevel.Warning if problems else Qgis.MessageLevel.Success)  # fmt: skip
 
     def canvas_menu(self, menu, event) -> None:

@@ -130,6 +130,19 @@ def run_stages(dock: TilewiseDock, until: set[str], action, timeout: float = 120
     return stages
 
 
+def raster_preview(dock: TilewiseDock, action, qgis_iface) -> QgsRasterLayer:
+    """Run a Process API preview of the dock; the raster layer it added."""
+    previews = []
+    dock.rasterPreviewFinished.connect(previews.append)
+    action()
+    wait_until(lambda: previews, 120)
+    raster = previews[0]
+    assert isinstance(raster, QgsRasterLayer) and raster.isValid(), messages(
+        qgis_iface, Qgis.MessageLevel.Critical
+    )
+    return raster
+
+
 # --- the whole job ----------------------------------------------------------------------------------------
 
 
@@ -146,14 +159,7 @@ def test_preview_create_analyse_confirm_and_start_a_job(dock, engine, qgis_iface
     assert tiles[0] is not None and tiles[0].featureCount() == 2
 
     # a Process API preview on one tile becomes a raster layer in the tile's UTM zone
-    previews = []
-    dock.rasterPreviewFinished.connect(previews.append)
-    dock.preview_tile()
-    wait_until(lambda: previews, 120)
-    raster = previews[0]
-    assert isinstance(raster, QgsRasterLayer) and raster.isValid(), messages(
-        qgis_iface, Qgis.MessageLevel.Critical
-    )
+    raster = raster_preview(dock, dock.preview_tile, qgis_iface)
     assert raster.crs().authid() == f"EPSG:{dock.selection.tiles[0].epsg}"
     assert raster.width() == dock.selection.tiles[0].buffered_width
     group = QgsProject.instance().layerTreeRoot().findGroup(PREVIEW_GROUP)
@@ -191,14 +197,7 @@ def test_preview_on_the_map_extent_adds_a_raster_in_the_canvas_crs(v1_dock, qgis
     qgis_canvas.resize(400, 300)
     qgis_canvas.setExtent(QgsRectangle(-119.2778, 36.04, -119.2135, 36.0806))
     qgis_iface.mapCanvas = lambda: qgis_canvas
-    previews = []
-    dock.rasterPreviewFinished.connect(previews.append)
-    dock.preview_map_extent()
-    wait_until(lambda: previews, 120)
-    raster = previews[0]
-    assert isinstance(raster, QgsRasterLayer) and raster.isValid(), messages(
-        qgis_iface, Qgis.MessageLevel.Critical
-    )
+    raster = raster_preview(dock, dock.preview_map_extent, qgis_iface)
     assert raster.crs().authid() in ("EPSG:4326", "OGC:CRS84")
     assert raster.extent().intersects(QgsRectangle(-119.2778, 36.04, -119.2135, 36.0806))
 
