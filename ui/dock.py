@@ -1,5 +1,7 @@
-"""The Tilewise dock: connect to a deployment, describe a batch job over the selected polygons, preview it,
-create and analyse it, confirm its cost and start it; and the list of jobs.
+"""The Tilewise dock, a controller: it wires the connection bar (ui/connection_bar.py), the job form
+(ui/job_form_widget.py), the submission flow (core/submission.py: prepare → create → analyse → estimate, each
+step in a task of its TaskRunner), the previews, the confirmation and the start; and the jobs once they exist
+(ui/jobs_controller.py: the Jobs tab, their actions and the monitor, attached through signals).
 
 Every network call and every slow step (reading the evalscript, listing tiles) runs in a QgsTask; this module
 only moves values between widgets and core/ (ui → core → HTTP).
@@ -9,39 +11,23 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import re
 from typing import Optional
 
-from qgis.core import (
-    Qgis,
-    QgsProject,
-    QgsVectorLayer,
-)
+from qgis.core import Qgis, QgsProject, QgsVectorLayer
 from qgis.gui import QgsDockWidget
 from qgis.PyQt.QtCore import pyqtSignal
-from qgis.PyQt.QtWidgets import (
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from qgis.PyQt.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from ..core import project_jobs, submission
 from ..core.area import AreaOfInterest
 from ..core.client import BatchClient
 from ..core.connections import ConnectionStore, is_local_engine
 from ..core.deployments import V1, V2, Deployment
-from ..core.grids import (
-    GridTile,
-    TileSelection,
-)
+from ..core.grids import GridTile, TileSelection
 from ..core.http import Cancel
-from ..core.job_form import (
-    FieldProblem,
-    FormInvalid,
-    JobDraft,
-    check_draft,
-    preview_request,
-)
+from ..core.job_form import FieldProblem, FormInvalid, JobDraft, check_draft, preview_request
 from ..core.jobs import BatchJob
 from ..core.storage import S3Access
 from ..core.submission import StartSummary
@@ -391,11 +377,9 @@ class TilewiseDock(QgsDockWidget):
         self.form.show_result(
             f"{len(outcome.selection):,} tiles; creating the job on {client.deployment.name}…"
         )
+        create = functools.partial(submission.create, client, outcome)
         self.runner.run(
-            "create",
-            "creating the batch job",
-            lambda cancel: submission.create(client, outcome, cancel),
-            lambda created: self._created(created, client, outcome),
+            "create", "creating the batch job", create, lambda t: self._created(t, client, outcome)
         )
 
     def _created(self, task: ClientCallTask, client: BatchClient, prepared: submission.PreparedJob) -> None:
@@ -405,11 +389,9 @@ class TilewiseDock(QgsDockWidget):
         project_jobs.remember(job)
         self.jobStageChanged.emit("created", job)
         self.form.show_result(f"Created job {job.id}; analysing…")
+        analyse = functools.partial(submission.analyse, client, job)
         self.runner.run(
-            "analyse",
-            f"analysing job {job.id}",
-            lambda cancel: submission.analyse(client, job, cancel),
-            lambda done: self._analysed(done, client, prepared),
+            "analyse", f"analysing job {job.id}", analyse, lambda t: self._analysed(t, client, prepared)
         )
 
     def _analysed(self, task: ClientCallTask, client: BatchClient, prepared: submission.PreparedJob) -> None:
