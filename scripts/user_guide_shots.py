@@ -320,18 +320,18 @@ class UserGuideShots:
 
     def scroll_to_top_of(self, widget, margin: int = 6) -> None:
         """Scroll the job form so that `widget` starts at the top of the dock's view."""
-        scroll = self.dock.tabs.widget(0)
+        scroll = self.dock.form  # the job form scrolls in the dock
         if isinstance(scroll, QScrollArea):
             y = widget.mapTo(scroll.widget(), QPoint(0, 0)).y()
             scroll.verticalScrollBar().setValue(max(0, y - margin))
 
     def scroll_top(self) -> None:
-        scroll = self.dock.tabs.widget(0)
+        scroll = self.dock.form  # the job form scrolls in the dock
         if isinstance(scroll, QScrollArea):
             scroll.verticalScrollBar().setValue(0)
 
     def scroll_bottom(self) -> None:
-        scroll = self.dock.tabs.widget(0)
+        scroll = self.dock.form  # the job form scrolls in the dock
         if isinstance(scroll, QScrollArea):
             bar = scroll.verticalScrollBar()
             bar.setValue(bar.maximum())

@@ -8,7 +8,8 @@ The task (core/tasks.py) polls in the background and emits what changed; the slo
 - `progressChanged(job, counts)` after each update (counts per tile status; empty for a v2 job watched
   without S3 access, whose progress is the job's `completion` only), `jobFinished(job)` once the job is in
   a terminal status and its last tiles are on the layer (v2: after one more read of the bucket, since the
-  final execution database may be uploaded just after the job turns DONE).
+  final execution database may be uploaded just after the job turns DONE);
+- `statusChanged(line)` with each of those as a line for the user (the dock shows it under its form).
 
 QGIS's task manager shows each watch: for v2 the task sets the job's completion itself; for v1 (no
 completion from the service) the slot sets (processed + failed) / total from the layer's counts on the main
