@@ -77,14 +77,12 @@ class TilewiseDock(QgsDockWidget):
         self.connection.reload_deployments()
         # jobs once created: the Jobs tab, the actions on them, the map of a running job's tiles (its progress
         # shown under the form), the jobs a project remembers
-        self.jobs = JobsController(self.iface, self.store, self.jobs_panel, lambda: self.client, self.output_access,
-                                   self.tile_access, self.form.s3_auth.configId, self._report, self)  # fmt: skip
+        self.jobs = JobsController(
+            self.iface, self.store, self.jobs_panel, lambda: self.client, self.output_access, self.tile_access,
+            self.form.s3_auth.configId, self._report, self,
+        )  # fmt: skip
         self.jobs.monitor.statusChanged.connect(self.form.show_result)
-        self.jobStageChanged.connect(
-            lambda stage, job: (
-                self.jobs.watch_started(job) if stage == "started" and job is not None else None
-            )
-        )
+        self.jobStageChanged.connect(self._watch_started)
         self.destroyed.connect(lambda *_: self.jobs.monitor.unload())
 
     # === building the dock ==============================================================================
@@ -136,6 +134,10 @@ class TilewiseDock(QgsDockWidget):
         self.form.allow_folder(is_local_engine(deployment))
         self.form.set_api_version(self.connection.api_version())
         self.jobs_panel.set_client(client, deployment.id, deployment.name)  # cancels its loads first
+
+    def _watch_started(self, stage: str, job: Optional[BatchJob]) -> None:
+        if stage == "started" and job is not None:
+            self.jobs.watch_started(job)
 
     # === the area ======================================================================================
 
