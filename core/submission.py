@@ -20,6 +20,7 @@ from typing import Optional, Sequence
 import shapely
 
 from .area import AreaError, AreaOfInterest
+from .batch_models import TilingGridSpec
 from .client import BatchClient, wait_for_analysis
 from .costs import CostEstimate, expected_charge_of
 from .crs import CrsError
@@ -89,9 +90,11 @@ def prepare(
     engine_deployment: bool,
     max_tiles: int = DEFAULT_MAX_TILES,
     problems: Sequence[FieldProblem] = (),
+    grid: Optional[TilingGridSpec] = None,
 ) -> PreparedJob:
     """Check the draft and tile the area; `problems` are those found before (reading the form or the layer,
-    `draft` None when it could not be read). Raises FormInvalid with every problem at once."""
+    `draft` None when it could not be read: the area is still tiled on `grid`, so that its problems are
+    reported too). Raises FormInvalid with every problem at once."""
     found = list(problems)
     info = None
     if draft is not None:
@@ -103,8 +106,8 @@ def prepare(
     if geometries:
         try:
             area = AreaOfInterest.from_geometries(geometries, crs)
-            if draft is not None:
-                grid = draft.grid
+            grid = draft.grid if draft is not None else grid
+            if grid is not None:
                 selection = tiles_for_area(
                     area, grid.id, grid.resolution, grid.buffer_x, grid.buffer_y, max_tiles
                 )

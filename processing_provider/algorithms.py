@@ -196,7 +196,7 @@ class CreateBatchJob(TilewiseAlgorithm):
                 problems.append(FieldProblem("area", str(exc)))
             engine = is_local_engine(client.deployment)
             prepared = submission.prepare(
-                draft, geometries, crs, client.api_version, engine, problems=problems
+                draft, geometries, crs, client.api_version, engine, problems=problems, grid=grid
             )
             for warning in (*prepared.area.warnings, *prepared.selection.warnings):
                 feedback.pushWarning(warning)

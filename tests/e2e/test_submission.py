@@ -105,6 +105,10 @@ def test_every_problem_of_the_form_and_the_area_is_reported_at_once():
     with pytest.raises(FormInvalid) as caught:
         submission.prepare(None, [], "", V2, True)
     assert caught.value.fields() == {"area"}
+    unreadable = FieldProblem("time", "Give the dates.")
+    with pytest.raises(FormInvalid) as caught:  # a draft that could not be read: the area is still tiled
+        submission.prepare(None, [SQUARE], "EPSG:4326", V2, True, 1, [unreadable], TilingGridSpec(1, 20.0))
+    assert caught.value.fields() == {"time", "grid"}
     with pytest.raises(FormInvalid) as caught:
         submission.prepare(draft("s3://my-bucket/x"), [SQUARE], "EPSG:4326", V2, True, max_tiles=1)
     assert caught.value.fields() == {"grid"}
