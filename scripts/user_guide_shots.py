@@ -263,7 +263,7 @@ class UserGuideShots:
             self.step_timer.stop()
         dock = self.dock
         if dock is not None:
-            for dialog in (getattr(dock, "settings_dialog", None), dock.start_dialog):
+            for dialog in (dock.connection.settings_dialog, dock.start_dialog):
                 if dialog is not None and dialog.isVisible():
                     dialog.reject()
             dock.start_dialog = None
@@ -468,7 +468,7 @@ class UserGuideShots:
     def step_settings(self, done: Callable) -> None:
         """02: the settings dialog, local engine selected, "Test connection" succeeded."""
         self.dock.connection.settings_button.click()
-        dialog = getattr(self.dock, "settings_dialog", None)
+        dialog = self.dock.connection.settings_dialog
         if dialog is None:
             raise StepFailed("The ⚙ button opened no settings dialog (dock.connection.settings_dialog).")
 
