@@ -168,16 +168,16 @@ def run(engine, bucket: str, tmp: Path) -> None:
     meter.start("open the dock")
     dock = TilewiseDock(iface, store=store)
     dock.show()
-    wait(lambda: dock.script_editor.info is not None and "engine" not in dock.tasks)
+    wait(lambda: dock.form.script_editor.info is not None and "engine" not in dock.runner.tasks)
 
     meter.start("read 3 presets")
     for name in ("NDVI", "NDWI", "NDVI interpolation (tutorial)"):
-        dock.script_editor.select_preset(name)
-        wait(lambda: dock.script_editor.task is None)
-    dock.date_from.setDate(QDate(2023, 7, 1))
-    dock.date_to.setDate(QDate(2023, 7, 30))
-    dock.s3_url_edit.setText(f"s3://{bucket}/bench")
-    dock.location_combo.setCurrentIndex(dock.location_combo.findData("s3"))
+        dock.form.script_editor.select_preset(name)
+        wait(lambda: dock.form.script_editor.task is None)
+    dock.form.date_from.setDate(QDate(2023, 7, 1))
+    dock.form.date_to.setDate(QDate(2023, 7, 30))
+    dock.form.s3_url_edit.setText(f"s3://{bucket}/bench")
+    dock.form.location_combo.setCurrentIndex(dock.form.location_combo.findData("s3"))
 
     meter.start("preview tiles (whole area)")
     tiles = []
@@ -200,7 +200,7 @@ def run(engine, bucket: str, tmp: Path) -> None:
     stages = []
     dock.jobStageChanged.connect(lambda stage, job: stages.append((stage, job)))
     meter.start("create and analyse")
-    dock.area_label.setText("")
+    dock.form.area_label.setText("")
     area.selectByIds([2])
     dock.create_job()
     wait(lambda: any(s in ("analysed", "failed", "invalid") for s, _ in stages))
@@ -226,7 +226,7 @@ def run(engine, bucket: str, tmp: Path) -> None:
     meter.start("preview tiles (5,000-tile area)")
     big = layer_of([LARGE_AREA], "large")
     iface.setActiveLayer(big)
-    dock.max_tiles.setValue(100_000)
+    dock.form.max_tiles.setValue(100_000)
     tiles.clear()
     dock.start_preview()
     wait(lambda: tiles)

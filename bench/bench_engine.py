@@ -35,7 +35,7 @@ from tilewise.core.batch_models import RasterOutput, parse_process_request  # no
 from tilewise.core.grids import tiles_for_area  # noqa: E402
 from tilewise.engine.evalscript import Limits  # noqa: E402
 from tilewise.engine.processor import process_tile  # noqa: E402
-from tilewise.engine.tasks import EngineContext, TileJob  # noqa: E402
+from tilewise.engine.tile_work import EngineContext, TileJob  # noqa: E402
 
 CATALOG = Path(os.environ.get("TILEWISE_DEMO_CATALOG", ROOT / "data" / "demo-catalog"))
 EVALSCRIPT = (ROOT / "tests" / "clients" / "tutorial_interpolation_evalscript.js").read_text()

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import requests
 
 from .deployments import Deployment
+from .version import VERSION
 
 CONNECT_TIMEOUT_S = 10.0
 READ_TIMEOUT_S = 60.0
@@ -138,7 +139,7 @@ class HttpSession:
         self.timeout = timeout
         self._token = token  # token(refresh: bool) -> str
         self.session = requests.Session()
-        self.session.headers["User-Agent"] = "Tilewise QGIS plugin"
+        self.session.headers["User-Agent"] = f"Tilewise-QGIS-plugin/{VERSION}"
         if proxies:
             self.session.proxies.update(proxies)
 

@@ -91,7 +91,26 @@ class TileEnumerationTask(QgsTask):
 # --- Batch API calls --------------------------------------------------------------------------------------
 
 
-class ClientCallTask(QgsTask):
+class CancellableTask(QgsTask):
+    """A task whose work follows `cancel_token` (set by `cancel()`, whichever thread cancels); it sets `result`
+    or `error`, and `on_done(task)` runs on the main thread when it ends."""
+
+    def __init__(self, description: str, on_done: Callable):
+        super().__init__(description, QgsTask.Flag.CanCancel)
+        self.result: object = None
+        self.error: Optional[str] = None
+        self.cancel_token = Cancel()
+        self._on_done = on_done
+
+    def cancel(self) -> None:
+        self.cancel_token.set()
+        super().cancel()
+
+    def finished(self, result: bool) -> None:
+        report_done(self, self._on_done)
+
+
+class ClientCallTask(CancellableTask):
     """One client call (`function(cancel)`) off the main thread; `on_done(task)` runs on the main thread with
     `result` or `error` set. Cancelling returns at once: the call's thread is left to finish on its own (an
     HTTP read cannot be interrupted) and its result is dropped."""
@@ -102,17 +121,9 @@ class ClientCallTask(QgsTask):
         function: Callable[[Cancel], object],
         on_done: Callable[[ClientCallTask], None],
     ):
-        super().__init__(f"Tilewise: {description}", QgsTask.Flag.CanCancel)
+        super().__init__(f"Tilewise: {description}", on_done)
         self.function = function
-        self.result: object = None
-        self.error: Optional[str] = None
         self.exception: Optional[BaseException] = None  # the error itself, for the UI's fix hints
-        self.cancel_token = Cancel()
-        self._on_done = on_done
-
-    def cancel(self) -> None:
-        self.cancel_token.set()
-        super().cancel()
 
     def run(self) -> bool:
         outcome: dict = {}
@@ -139,9 +150,6 @@ class ClientCallTask(QgsTask):
             return False
         self.result = outcome.get("result")
         return True
-
-    def finished(self, result: bool) -> None:
-        report_done(self, self._on_done)
 
 
 class JobMonitorTask(QgsTask):

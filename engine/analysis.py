@@ -40,7 +40,7 @@ from .output.paths import OutputPathError, TilePathTemplate
 from .output.writer import CogParameterError, CogParameters
 from .scheduler import AnalysisResult
 from .store import RequestRecord, TileRecord
-from .tasks import EngineContext, TileJob
+from .tile_work import EngineContext, TileJob
 
 OUTPUT_FIELD = {V1: "output.defaultTilePath", V2: "output.delivery.s3.url"}
 GRID_FIELD = {V1: "tilingGrid", V2: "input"}

@@ -8,34 +8,33 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Optional
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
+from starlette.routing import compile_path
 
+from ..core.version import VERSION
 from .analysis import Analyser
 from .api import auth as auth_routes
 from .api import process as process_routes
+from .api import status as status_routes
 from .api import v1 as v1_routes
 from .api import v2 as v2_routes
-from .api.deps import require_token
 from .api.limits import BodySizeLimit
-from .api.schemas import COMMON_ERRORS, add_body_schemas
+from .api.schemas import add_body_schemas
 from .artefacts import ArtefactPublisher
 from .auth import TokenIssuer
+from .batch_service import BatchService
 from .config import Settings
 from .datadir import DataDirLock, make_private
 from .errors import ApiError
 from .executors import LocalProcessExecutor
-from .jobs import BatchService
 from .processor import process_tile
 from .scheduler import Scheduler
 from .store import JobStore, StorageFull
 
 log = logging.getLogger(__name__)
-VERSION = "0.1.0"
 
 
 @dataclass
@@ -62,15 +61,6 @@ def make_executor(settings: Settings):
         workers=settings.workers,
         lost_timeout_s=settings.dask_timeout_s,
     )
-
-
-def executor_status(executor) -> dict:
-    """What the status endpoint says about the executor (Dask: scheduler, connection, dashboard link)."""
-    describe = getattr(executor, "describe", None)
-    if describe is None:
-        return {"executor": "local-processes"}
-    details = describe()
-    return {"executor": details.pop("kind"), "dashboard": details.get("dashboard"), "dask": details}
 
 
 def build_services(settings: Settings, executor=None) -> Services:
@@ -112,11 +102,20 @@ def build_services(settings: Settings, executor=None) -> Services:
     return Services(settings, store, tokens, batch, scheduler, analyser, artefacts, data_dir_lock)
 
 
-def allowed_methods(app: FastAPI, scope: dict) -> list[str]:
+def error_response(error: ApiError) -> JSONResponse:
+    """The reference error body, with the error's status and headers."""
+    return JSONResponse(error.body(), status_code=error.status, headers=error.headers)
+
+
+def allowed_methods(app: FastAPI, path: str) -> list[str]:
+    """Every method the document lists for the paths that `path` matches (FastAPI includes routers lazily,
+    so the app's own route list does not hold the routes themselves)."""
     methods: set[str] = set()
-    for route in app.router.routes:
-        if isinstance(route, APIRoute) and route.matches(scope)[0] != Match.NONE:
-            methods |= route.methods
+    for template, operations in app.openapi()["paths"].items():
+        if compile_path(template)[0].match(path):
+            methods |= {method.upper() for method in operations}
+    if "GET" in methods:
+        methods.add("HEAD")  # Starlette answers HEAD wherever it answers GET
     return sorted(methods)
 
 
@@ -143,38 +142,39 @@ def create_app(settings: Optional[Settings] = None, executor=None) -> FastAPI:
 
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
+        return error_response(exc)
 
     @app.exception_handler(StorageFull)
     async def storage_full(_: Request, exc: StorageFull) -> JSONResponse:
         log.error("%s", exc)  # the operator's to fix: say it in the log too
-        error = ApiError(
-            507,
-            f"The engine's disk is full: its data folder {exc.folder} has no space left, so nothing was "
-            "changed. Free space on that disk (or ask the engine's operator to), then try again.",
-            "COMMON_DATABASE_ERROR",
+        return error_response(
+            ApiError(
+                507,
+                f"The engine's disk is full: its data folder {exc.folder} has no space left, so nothing was "
+                "changed. Free space on that disk (or ask the engine's operator to), then try again.",
+                "COMMON_DATABASE_ERROR",
+            )
         )
-        return JSONResponse(error.body(), status_code=507)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(p) for p in first.get("loc", ()))
-        error = ApiError(
-            400, f"Invalid request: {where}: {first.get('msg', 'invalid value')}.", "COMMON_BAD_PAYLOAD"
+        return error_response(
+            ApiError(
+                400, f"Invalid request: {where}: {first.get('msg', 'invalid value')}.", "COMMON_BAD_PAYLOAD"
+            )
         )
-        return JSONResponse(error.body(), status_code=400)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "COMMON_NOT_FOUND", 405: "COMMON_METHOD_NOT_ALLOWED"}.get(
             exc.status_code, "COMMON_EXCEPTION"
         )
-        error = ApiError(exc.status_code, str(exc.detail), code)
         headers = exc.headers
         if exc.status_code == 405:  # every method of the path (Starlette names only one route's)
-            headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(app, request.scope))}
-        return JSONResponse(error.body(), status_code=exc.status_code, headers=headers)
+            headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(app, request.url.path))}
+        return error_response(ApiError(exc.status_code, str(exc.detail), code, headers=headers))
 
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
@@ -182,13 +182,14 @@ def create_app(settings: Optional[Settings] = None, executor=None) -> FastAPI:
         # traceback under an incident number the message names (never the exception's text: it may hold data).
         incident = secrets.token_hex(4)
         log.error("Incident %s: %s %s failed", incident, request.method, request.url.path, exc_info=exc)
-        error = ApiError(
-            500,
-            f"The engine failed to handle this request (incident {incident}): its log has the details. "
-            "Please report it with the request that caused it.",
-            "COMMON_EXCEPTION",
+        return error_response(
+            ApiError(
+                500,
+                f"The engine failed to handle this request (incident {incident}): its log has the details. "
+                "Please report it with the request that caused it.",
+                "COMMON_EXCEPTION",
+            )
         )
-        return JSONResponse(error.body(), status_code=500)
 
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_mb * 2**20)
 
@@ -204,22 +205,6 @@ def create_app(settings: Optional[Settings] = None, executor=None) -> FastAPI:
     app.include_router(v1_routes.router)
     app.include_router(process_routes.router)
     app.include_router(v2_routes.router)
-
-    @app.get(
-        "/api/v1/engine/status",
-        tags=["engine"],
-        summary="Engine health and configuration (no secrets)",
-        dependencies=[Depends(require_token)],
-        responses=COMMON_ERRORS,
-    )
-    def engine_status() -> dict:
-        return {
-            "version": VERSION,
-            "catalog": settings.catalog,
-            "workers": settings.workers,
-            **executor_status(services.scheduler.executor),
-            "outputRoot": str(settings.outputs),
-            "s3EndpointUrl": settings.s3_endpoint_url,
-        }
+    app.include_router(status_routes.router)
 
     return app

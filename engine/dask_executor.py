@@ -47,7 +47,7 @@ from distributed import Client, LocalCluster, get_worker
 from distributed.diagnostics.plugin import WorkerPlugin
 
 from .executors import WORKER_NICENESS, TileFunction, run_tile
-from .tasks import TileJob
+from .tile_work import TileJob
 
 # The Dask settings tiles run best with (why: in the file); a cluster of your own installs the same file.
 WORKER_CONFIG_FILE = Path(__file__).with_name("dask-worker.yaml")

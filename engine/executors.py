@@ -15,7 +15,7 @@ import traceback
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Callable, Optional, Protocol
 
-from .tasks import TileJob, TileOutcome
+from .tile_work import TileJob, TileOutcome
 
 TileFunction = Callable[[TileJob], TileOutcome]
 

@@ -33,7 +33,7 @@ from .output.delivery import Delivery, DeliveryError, delivery_for
 from .output.paths import TilePathTemplate
 from .output.writer import CogParameters, RasterPlacement, TiffMetadata, write_geotiff, write_userdata
 from .samples import Mosaicking
-from .tasks import TileJob, TileOutcome
+from .tile_work import TileJob, TileOutcome
 
 log = logging.getLogger(__name__)
 SYNTHETIC = "tilewise:synthetic"

@@ -27,7 +27,7 @@ from ..core.statuses import V2
 from .evalscript import ScriptCancelled
 from .outage import Outage
 from .store import IN_FLIGHT, UNFINISHED, JobStore, RequestRecord, RequestStatus, TileRecord, TileStatus
-from .tasks import TileJob, TileOutcome
+from .tile_work import TileJob, TileOutcome
 
 log = logging.getLogger(__name__)
 IDLE_WAIT_S = 0.25

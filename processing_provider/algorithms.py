@@ -31,20 +31,18 @@ from qgis.core import (
     QgsProject,
 )
 
-from ..core.area import AreaError, AreaOfInterest
+from ..core import submission
+from ..core.area import AreaError
 from ..core.batch_models import TilingGridSpec
-from ..core.client import ANALYSING_STATUSES, wait_for_analysis
+from ..core.client import ANALYSING_STATUSES
 from ..core.connections import is_local_engine
-from ..core.crs import CrsError
 from ..core.deployments import V2
-from ..core.grids import DEFAULT_MAX_TILES, GridError, tiles_for_area
 from ..core.job_actions import Action, why_not
 from ..core.job_form import (
     MAX_PREVIEW_PIXELS,
     FieldProblem,
     FormInvalid,
     check_draft,
-    job_spec,
     preview_request,
 )
 from ..core.jobs import BatchJob
@@ -52,15 +50,8 @@ from ..core.monitor import JobWatcher, bucket_tiles
 from ..core.outputs import build_mosaics, gdal_source, prepare_outputs
 from ..core.qgis_geometry import to_shapely
 from ..core.storage import StorageError
-from .common import (
-    JOB_ID,
-    FeedbackCancel,
-    TilewiseAlgorithm,
-    boolean,
-    user_errors,
-)
+from .common import JOB_ID, TilewiseAlgorithm, boolean, service_calls
 
-ANALYSIS_TIMEOUT_S = 600.0
 POLL_S = 1.0
 WAIT_MAX_INTERVAL_S = 5.0
 
@@ -114,13 +105,6 @@ class JobAlgorithm(TilewiseAlgorithm):
 class CreateBatchJob(TilewiseAlgorithm):
     NAME = "createbatchjob"
     DISPLAY_NAME = "Create a batch job"
-    HELP = (
-        "Creates a Batch API job (not analysed, not started) for the polygons of a layer (only the selected ones "
-        "with “Selected features only”), as the Tilewise dock does: the same checks, the same messages. The "
-        "deployment's client id and secret come from the Tilewise settings (QGIS's authentication database). "
-        "Output location: s3://bucket/folder, or a local folder for a Tilewise engine on this computer. "
-        "Outputs the job's id, to feed “Analyse a batch job”."
-    )
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS API)
         self.add_connection_parameters()
@@ -178,74 +162,61 @@ class CreateBatchJob(TilewiseAlgorithm):
         return url
 
     def process(self, parameters, context, feedback) -> dict:
-        from ..core.job_form import estimate
-
         client = self.need_client()
-        cancel = FeedbackCancel(feedback)
-        try:
-            with user_errors():
-                problems: list[FieldProblem] = []
-                grid = TilingGridSpec(
-                    self.parameterAsInt(parameters, "GRID", context),
-                    self.parameterAsDouble(parameters, "RESOLUTION", context),
-                    self.parameterAsInt(parameters, "BUFFER_X", context),
-                    self.parameterAsInt(parameters, "BUFFER_Y", context),
+        with service_calls(feedback) as cancel:
+            problems: list[FieldProblem] = []
+            grid = TilingGridSpec(
+                self.parameterAsInt(parameters, "GRID", context),
+                self.parameterAsDouble(parameters, "RESOLUTION", context),
+                self.parameterAsInt(parameters, "BUFFER_X", context),
+                self.parameterAsInt(parameters, "BUFFER_Y", context),
+            )
+            access_key, secret_key = self.s3_keys
+            draft = None
+            try:
+                draft = self.draft(
+                    parameters,
+                    context,
+                    grid=grid,
+                    output_url=self.output_url(parameters, context),
+                    cog=self.parameterAsBool(parameters, "COG", context),
+                    overwrite=self.parameterAsBool(parameters, "OVERWRITE", context),
+                    skip_existing=self.parameterAsBool(parameters, "SKIP_EXISTING", context),
+                    description=self.parameterAsString(parameters, "DESCRIPTION", context),
+                    s3_access_key=access_key or "",
+                    s3_secret_key=secret_key or "",
+                    s3_region=self.parameterAsString(parameters, "S3_REGION", context),
                 )
-                access_key, secret_key = self.s3_keys
-                draft = None
-                try:
-                    draft = self.draft(
-                        parameters,
-                        context,
-                        grid=grid,
-                        output_url=self.output_url(parameters, context),
-                        cog=self.parameterAsBool(parameters, "COG", context),
-                        overwrite=self.parameterAsBool(parameters, "OVERWRITE", context),
-                        skip_existing=self.parameterAsBool(parameters, "SKIP_EXISTING", context),
-                        description=self.parameterAsString(parameters, "DESCRIPTION", context),
-                        s3_access_key=access_key or "",
-                        s3_secret_key=secret_key or "",
-                        s3_region=self.parameterAsString(parameters, "S3_REGION", context),
-                    )
-                except FormInvalid as exc:
-                    problems.extend(exc.problems)
-                info = None
-                if draft is not None:
-                    try:
-                        info = check_draft(draft, client.api_version, is_local_engine(client.deployment))
-                    except FormInvalid as exc:
-                        problems.extend(exc.problems)
-                area = selection = None
-                try:
-                    area = self.area(parameters, context, feedback)
-                    selection = tiles_for_area(area, grid.id, grid.resolution, grid.buffer_x, grid.buffer_y,
-                                               DEFAULT_MAX_TILES)  # fmt: skip
-                except (AreaError, CrsError) as exc:
-                    problems.append(FieldProblem("area", str(exc)))
-                except GridError as exc:
-                    problems.append(FieldProblem("grid", str(exc)))
-                if problems:
-                    raise FormInvalid(problems)
-                for warning in (*area.warnings, *selection.warnings):
-                    feedback.pushWarning(warning)
-                cost = estimate(draft, info, selection.tiles)
-                feedback.pushInfo(
-                    f"{len(selection):,} tiles of grid {grid.id}; about {cost.value_estimate:,.1f} PU. "
-                    f"Creating the job on {client.deployment.name} (Batch API v{client.api_version})…"
-                )
-                job = client.create(job_spec(draft, area, info), cancel)
-                feedback.pushInfo(f"Created batch job {job.id} ({job.status}).")
-        finally:
-            cancel.disconnect()
+            except FormInvalid as exc:
+                problems.extend(exc.problems)
+            geometries, crs = [], ""
+            try:
+                geometries, crs = self.area(parameters, context, feedback)
+            except AreaError as exc:
+                problems.append(FieldProblem("area", str(exc)))
+            engine = is_local_engine(client.deployment)
+            prepared = submission.prepare(
+                draft, geometries, crs, client.api_version, engine, problems=problems, grid=grid
+            )
+            for warning in (*prepared.area.warnings, *prepared.selection.warnings):
+                feedback.pushWarning(warning)
+            feedback.pushInfo(
+                f"{len(prepared.selection):,} tiles of grid {grid.id}; about "
+                f"{prepared.estimate.value_estimate:,.1f} PU. Creating the job on {client.deployment.name} "
+                f"(Batch API v{client.api_version})…"
+            )
+            job = submission.create(client, prepared, cancel)
+            feedback.pushInfo(f"Created batch job {job.id} ({job.status}).")
         return {
             JOB_ID: job.id,
             "STATUS": job.status,
             "JOB_JSON": job_json(job),
-            "TILE_COUNT": len(selection),
-            "ESTIMATED_PU": cost.value_estimate,
+            "TILE_COUNT": len(prepared.selection),
+            "ESTIMATED_PU": prepared.estimate.value_estimate,
         }
 
-    def area(self, parameters, context, feedback) -> AreaOfInterest:
+    def area(self, parameters, context, feedback) -> tuple[list[Optional[shapely.Geometry]], str]:
+        """The source's polygons, copied out of QGIS, and its CRS."""
         source = self.parameterAsSource(parameters, "INPUT", context)
         if source is None:
             raise QgsProcessingException(self.invalidSourceError(parameters, "INPUT"))
@@ -260,7 +231,7 @@ class CreateBatchJob(TilewiseAlgorithm):
         crs = source.sourceCrs()
         if not crs.isValid():
             raise AreaError("The layer has no valid CRS: set its CRS in Layer Properties.")
-        return AreaOfInterest.from_geometries(geometries, crs.authid() or crs.toWkt())
+        return geometries, crs.authid() or crs.toWkt()
 
 
 # === analyse ============================================================================================
@@ -269,10 +240,6 @@ class CreateBatchJob(TilewiseAlgorithm):
 class AnalyseBatchJob(JobAlgorithm):
     NAME = "analysebatchjob"
     DISPLAY_NAME = "Analyse a batch job"
-    HELP = (
-        "Asks the service to analyse a created job and waits until the analysis is done (ANALYSIS_DONE): outputs "
-        "the service's tile count and processing-unit estimate. An analysed job costs nothing until started."
-    )
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS API)
         self.init_job_parameters()
@@ -284,20 +251,15 @@ class AnalyseBatchJob(JobAlgorithm):
     def process(self, parameters, context, feedback) -> dict:
         client = self.need_client()
         job_id = self.job_id(parameters, context)
-        cancel = FeedbackCancel(feedback)
-        try:
-            with user_errors():
-                job = client.get(job_id, cancel)
-                if job.status == "CREATED":
-                    feedback.pushInfo(f"Analysing job {job_id}…")
-                    client.analyse(job_id, cancel)
-                job = wait_for_analysis(client, job_id, cancel, ANALYSIS_TIMEOUT_S, POLL_S)
-                if job.status in ANALYSING_STATUSES and cancel.is_set():
-                    raise QgsProcessingException(
-                        f"Cancelled: job {job_id} is still {job.status} (the analysis goes on on the service)."
-                    )
-        finally:
-            cancel.disconnect()
+        with service_calls(feedback) as cancel:
+            job = client.get(job_id, cancel)
+            if job.status == "CREATED":
+                feedback.pushInfo(f"Analysing job {job_id}…")
+            job = submission.analyse(client, job, cancel, poll_s=POLL_S)
+            if job.status in ANALYSING_STATUSES and cancel.is_set():
+                raise QgsProcessingException(
+                    f"Cancelled: job {job_id} is still {job.status} (the analysis goes on on the service)."
+                )
         if job.status == "FAILED" or (job.status in ("CANCELED", "STOPPED") and job.tile_count is None):
             raise QgsProcessingException(
                 f"The analysis of job {job_id} ended {job.status}: {job.error or 'no reason given'}"
@@ -318,10 +280,6 @@ class AnalyseBatchJob(JobAlgorithm):
 class StartBatchJob(JobAlgorithm):
     NAME = "startbatchjob"
     DISPLAY_NAME = "Start a batch job"
-    HELP = (
-        "Starts an analysed (or created) job. With a PU budget, a job whose estimate is above it is not started "
-        "(the algorithm fails and says why): analyse it first, so that the service's estimate is known."
-    )
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS API)
         self.init_job_parameters()
@@ -339,28 +297,24 @@ class StartBatchJob(JobAlgorithm):
         client = self.need_client()
         job_id = self.job_id(parameters, context)
         budget = self.parameterAsDouble(parameters, "BUDGET_PU", context) or 0.0
-        cancel = FeedbackCancel(feedback)
-        try:
-            with user_errors():
-                job = client.get(job_id, cancel)
-                reason = why_not(job, Action.START)
-                if reason:
-                    raise QgsProcessingException(f"Job {job_id} cannot be started: {reason}")
-                if budget > 0:
-                    if job.value_estimate is None:
-                        raise QgsProcessingException(
-                            f"Job {job_id} has no processing-unit estimate ({job.status}) to check against the "
-                            f"budget of {budget:,.0f} PU: analyse it first, or give no budget."
-                        )
-                    if job.value_estimate > budget:
-                        raise QgsProcessingException(
-                            f"Job {job_id} is expected to cost {job.value_estimate:,.1f} PU, more than the budget of "
-                            f"{budget:,.0f} PU: it was not started. Raise the budget or make the job smaller."
-                        )
-                client.start(job_id, cancel)
-                job = client.get(job_id, cancel)
-        finally:
-            cancel.disconnect()
+        with service_calls(feedback) as cancel:
+            job = client.get(job_id, cancel)
+            reason = why_not(job, Action.START)
+            if reason:
+                raise QgsProcessingException(f"Job {job_id} cannot be started: {reason}")
+            if budget > 0:
+                if job.value_estimate is None:
+                    raise QgsProcessingException(
+                        f"Job {job_id} has no processing-unit estimate ({job.status}) to check against the "
+                        f"budget of {budget:,.0f} PU: analyse it first, or give no budget."
+                    )
+                if job.value_estimate > budget:
+                    raise QgsProcessingException(
+                        f"Job {job_id} is expected to cost {job.value_estimate:,.1f} PU, more than the budget of "
+                        f"{budget:,.0f} PU: it was not started. Raise the budget or make the job smaller."
+                    )
+            client.start(job_id, cancel)
+            job = client.get(job_id, cancel)
         feedback.pushInfo(f"Job {job_id} started ({job.status}).")
         return self.results(job)
 
@@ -371,11 +325,6 @@ class StartBatchJob(JobAlgorithm):
 class WaitForBatchJob(JobAlgorithm):
     NAME = "waitforbatchjob"
     DISPLAY_NAME = "Wait for a batch job"
-    HELP = (
-        "Follows a job until it ends (DONE, PARTIAL, FAILED, CANCELED or STOPPED), with its progress. Cancelling "
-        "stops the waiting, not the job: the outputs then give the status it had. With a time limit, a job still "
-        "running at the limit makes the algorithm fail; with “Fail unless DONE”, so does a job that ends otherwise."
-    )
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS API)
         self.init_job_parameters()
@@ -399,46 +348,42 @@ class WaitForBatchJob(JobAlgorithm):
         client = self.need_client()
         job_id = self.job_id(parameters, context)
         timeout = self.parameterAsDouble(parameters, "TIMEOUT", context) or 0.0
-        cancel = FeedbackCancel(feedback)
         started = time.monotonic()
-        try:
-            with user_errors():
-                v2_tiles = None
-                if client.api_version == V2:
-                    job = client.get(job_id, cancel)
-                    access = self.output_access(job, parameters, context, cancel)
-                    if access is not None or (job.output_url or "").startswith("file://"):
-                        v2_tiles = self.v2_reader(access)
-                watcher = JobWatcher(client, job_id, v2_tiles, POLL_S, WAIT_MAX_INTERVAL_S)
-                last_status = None
-                while True:
-                    update = watcher.poll(cancel)
-                    job = update.job
-                    done, failed, total = counts(watcher, job)
-                    if job.status != last_status:
-                        feedback.pushInfo(f"Job {job_id}: {job.status}")
-                        last_status = job.status
-                    if total:
-                        feedback.setProgress(100.0 * (done + failed) / total)
-                    elif job.completion is not None:
-                        feedback.setProgress(job.completion)
-                    feedback.setProgressText(
-                        f"{job.status}: {done} of {total or '?'} tiles done, {failed} failed"
+        with service_calls(feedback) as cancel:
+            v2_tiles = None
+            if client.api_version == V2:
+                job = client.get(job_id, cancel)
+                access = self.output_access(job, parameters, context, cancel)
+                if access is not None or (job.output_url or "").startswith("file://"):
+                    v2_tiles = self.v2_reader(access)
+            watcher = JobWatcher(client, job_id, v2_tiles, POLL_S, WAIT_MAX_INTERVAL_S)
+            last_status = None
+            while True:
+                update = watcher.poll(cancel)
+                job = update.job
+                done, failed, total = counts(watcher, job)
+                if job.status != last_status:
+                    feedback.pushInfo(f"Job {job_id}: {job.status}")
+                    last_status = job.status
+                if total:
+                    feedback.setProgress(100.0 * (done + failed) / total)
+                elif job.completion is not None:
+                    feedback.setProgress(job.completion)
+                feedback.setProgressText(
+                    f"{job.status}: {done} of {total or '?'} tiles done, {failed} failed"
+                )
+                if job.is_terminal:
+                    break
+                if timeout and time.monotonic() - started > timeout:
+                    raise QgsProcessingException(
+                        f"Job {job_id} is still {job.status} after {timeout:,.0f} s ({done} of {total or '?'} "
+                        "tiles done): it goes on on the service; wait for it again later."
                     )
-                    if job.is_terminal:
-                        break
-                    if timeout and time.monotonic() - started > timeout:
-                        raise QgsProcessingException(
-                            f"Job {job_id} is still {job.status} after {timeout:,.0f} s ({done} of {total or '?'} "
-                            "tiles done): it goes on on the service; wait for it again later."
-                        )
-                    if cancel.wait(watcher.interval_s):
-                        feedback.pushWarning(
-                            f"Stopped waiting for job {job_id} ({job.status}): the job itself goes on on the service."
-                        )
-                        break
-        finally:
-            cancel.disconnect()
+                if cancel.wait(watcher.interval_s):
+                    feedback.pushWarning(
+                        f"Stopped waiting for job {job_id} ({job.status}): the job itself goes on on the service."
+                    )
+                    break
         if job.status == "DONE" and total:
             feedback.setProgress(100.0)
         if job.error:
@@ -496,13 +441,6 @@ MOSAIC, TILES = 0, 1
 class LoadBatchOutputs(JobAlgorithm):
     NAME = "loadbatchoutputs"
     DISPLAY_NAME = "Load batch job outputs"
-    HELP = (
-        "Lists a job's delivered GeoTIFFs and returns them as layers: one VRT mosaic per output (and UTM zone), "
-        "written to the output folder, or one layer per tile (opened in place: /vsis3/ paths for S3, the files for a "
-        "folder). Processing adds them to the project when the algorithm ends. S3 outputs are read with the S3 keys "
-        "given (a Basic authentication configuration), else with this machine's AWS credentials; a Tilewise "
-        "engine's own S3 endpoint is used for its jobs."
-    )
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS API)
         self.init_job_parameters()
@@ -529,40 +467,34 @@ class LoadBatchOutputs(JobAlgorithm):
         job_id = self.job_id(parameters, context)
         mode = self.parameterAsEnum(parameters, "MODE", context)
         folder = Path(self.parameterAsString(parameters, "OUTPUT_FOLDER", context))
-        cancel = FeedbackCancel(feedback)
-        try:
-            with user_errors():
-                job = client.get(job_id, cancel)
-                if not job.is_terminal and job.status != "PROCESSING":
-                    raise QgsProcessingException(
-                        f"Job {job_id} is {job.status}: it has no outputs yet. Start it, and wait for it."
-                    )
-                access = self.output_access(job, parameters, context, cancel)
-                tiles = list(client.tiles(job_id, cancel=cancel)) if client.api_version != V2 else []
-                feedback.pushInfo(f"Listing the outputs of job {job_id} at {job.output_url}…")
-                outputs = prepare_outputs(access, job, tiles, cancel)
-                feedback.setProgress(50)
-                problems = list(outputs.problems)
-                layers: list[tuple[str, str, object, object]] = []  # (source, name, raster, ranges)
-                if mode == MOSAIC:
-                    mosaics = build_mosaics(outputs, folder, access, cancel=cancel)
-                    problems += mosaics.problems
-                    for mosaic in mosaics:
-                        name = f"{mosaic.output_id} mosaic (EPSG:{mosaic.epsg}) {job_id[:8]}"
-                        layers.append((str(mosaic.path), name, mosaic.raster, None))
-                else:
-                    from ..core.outputs import merged_ranges
+        with service_calls(feedback) as cancel:
+            job = client.get(job_id, cancel)
+            if not job.is_terminal and job.status != "PROCESSING":
+                raise QgsProcessingException(
+                    f"Job {job_id} is {job.status}: it has no outputs yet. Start it, and wait for it."
+                )
+            access = self.output_access(job, parameters, context, cancel)
+            tiles = list(client.tiles(job_id, cancel=cancel)) if client.api_version != V2 else []
+            feedback.pushInfo(f"Listing the outputs of job {job_id} at {job.output_url}…")
+            outputs = prepare_outputs(access, job, tiles, cancel)
+            feedback.setProgress(50)
+            problems = list(outputs.problems)
+            layers: list[tuple[str, str, object, object]] = []  # (source, name, raster, ranges)
+            if mode == MOSAIC:
+                mosaics = build_mosaics(outputs, folder, access, cancel=cancel)
+                problems += mosaics.problems
+                for mosaic in mosaics:
+                    name = f"{mosaic.output_id} mosaic (EPSG:{mosaic.epsg}) {job_id[:8]}"
+                    layers.append((str(mosaic.path), name, mosaic.raster, None))
+            else:
+                from ..core.outputs import merged_ranges
 
-                    for output in sorted(outputs, key=lambda o: (o.output_id, o.tile_name)):
-                        ranges = merged_ranges(
-                            o.raster
-                            for o in outputs
-                            if o.output_id == output.output_id and o.raster is not None
-                        )
-                        name = f"{output.output_id} {output.tile_name}"
-                        layers.append((gdal_source(access, output.url), name, output.raster, ranges or None))
-        finally:
-            cancel.disconnect()
+                for output in sorted(outputs, key=lambda o: (o.output_id, o.tile_name)):
+                    ranges = merged_ranges(
+                        o.raster for o in outputs if o.output_id == output.output_id and o.raster is not None
+                    )
+                    name = f"{output.output_id} {output.tile_name}"
+                    layers.append((gdal_source(access, output.url), name, output.raster, ranges or None))
         for problem in problems:
             feedback.reportError(problem, False)
         if outputs.cancelled or feedback.isCanceled():
@@ -611,10 +543,6 @@ class LoadBatchOutputs(JobAlgorithm):
 class PreviewEvalscript(TilewiseAlgorithm):
     NAME = "previewevalscript"
     DISPLAY_NAME = "Preview an evalscript (Process API)"
-    HELP = (
-        "Runs the evalscript once through the deployment's Process API over an extent, as the dock's preview: a "
-        "GeoTIFF of one output, in the extent's CRS (lon/lat for EPSG:4326), at most 2500 pixels a side."
-    )
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS API)
         self.add_connection_parameters()
@@ -642,23 +570,19 @@ class PreviewEvalscript(TilewiseAlgorithm):
     def process(self, parameters, context, feedback) -> dict:
         client = self.need_client()
         target = self.parameterAsOutputLayer(parameters, "OUTPUT", context)
-        cancel = FeedbackCancel(feedback)
-        try:
-            with user_errors():
-                bbox, epsg, width, height = self.box(parameters, context)
-                draft = self.draft(parameters, context)
-                info = check_draft(
-                    draft, client.api_version, is_local_engine(client.deployment), need_output=False
-                )
-                output_id = self.parameterAsString(parameters, "OUTPUT_ID", context).strip() or None
-                request = preview_request(draft, info, bbox, epsg, width, height, output_id)
-                feedback.pushInfo(
-                    f"Previewing on {client.deployment.name}: {request.width} × {request.height} px, "
-                    f"{'EPSG:' + str(epsg) if epsg else 'lon/lat'} {bbox}"
-                )
-                preview = client.preview(request, cancel)
-        finally:
-            cancel.disconnect()
+        with service_calls(feedback) as cancel:
+            bbox, epsg, width, height = self.box(parameters, context)
+            draft = self.draft(parameters, context)
+            info = check_draft(
+                draft, client.api_version, is_local_engine(client.deployment), need_output=False
+            )
+            output_id = self.parameterAsString(parameters, "OUTPUT_ID", context).strip() or None
+            request = preview_request(draft, info, bbox, epsg, width, height, output_id)
+            feedback.pushInfo(
+                f"Previewing on {client.deployment.name}: {request.width} × {request.height} px, "
+                f"{'EPSG:' + str(epsg) if epsg else 'lon/lat'} {bbox}"
+            )
+            preview = client.preview(request, cancel)
         write_raster(preview.content, Path(target))
         return {"OUTPUT": target}
 

@@ -37,6 +37,7 @@ from ..core.job_form import COLLECTIONS, MOSAICKING_ORDERS, FieldProblem, FormIn
 from ..core.jobs import BatchJob
 from ..core.presets import BUILTIN_PRESETS
 from ..core.storage import S3Access, StorageError
+from .help import HELP
 
 StoreFactory = Callable[[], ConnectionStore]
 GROUP, GROUP_ID = "Batch jobs", "batchjobs"
@@ -75,7 +76,6 @@ class TilewiseAlgorithm(QgsProcessingAlgorithm):
 
     NAME = ""
     DISPLAY_NAME = ""
-    HELP = ""
 
     def __init__(self, store_factory: Optional[StoreFactory] = None):
         super().__init__()
@@ -102,7 +102,7 @@ class TilewiseAlgorithm(QgsProcessingAlgorithm):
         return GROUP_ID
 
     def shortHelpString(self) -> str:  # noqa: N802 (QGIS API)
-        return self.tr(self.HELP)
+        return self.tr(HELP.get(self.NAME, ""))
 
     def tr(self, text: str) -> str:
         return QCoreApplication.translate("Tilewise", text)
@@ -403,6 +403,18 @@ def user_errors():
         raise QgsProcessingException("Cancelled.") from None
     except USER_ERRORS as exc:
         raise QgsProcessingException(str(exc)) from None
+
+
+@contextlib.contextmanager
+def service_calls(feedback):
+    """The Cancel for one run's service calls (following the feedback), with the user's errors raised as
+    QgsProcessingException; the feedback is let go at the end."""
+    cancel = FeedbackCancel(feedback)
+    try:
+        with user_errors():
+            yield cancel
+    finally:
+        cancel.disconnect()
 
 
 def boolean(

@@ -8,6 +8,7 @@ from typing import Callable, Optional
 from qgis.core import QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
+from ..core.version import VERSION
 from .common import StoreFactory
 
 PROVIDER_ID = "tilewise"
@@ -30,6 +31,9 @@ class TilewiseProvider(QgsProcessingProvider):
 
     def longName(self) -> str:  # noqa: N802 (QGIS API)
         return "Tilewise: Sentinel Hub Batch API jobs (Sentinel Hub, CDSE, a Tilewise engine)"
+
+    def versionString(self) -> str:  # noqa: N802 (QGIS API)
+        return VERSION
 
     def icon(self) -> QIcon:
         return QIcon(str(ICON))

@@ -47,22 +47,16 @@ sys.path.insert(0, str(REPO / "scripts"))
 
 import engine_service  # noqa: E402  (scripts/engine_service.py)
 
+from tilewise.core import submission  # noqa: E402
 from tilewise.core.area import AreaOfInterest  # noqa: E402
 from tilewise.core.auth import ClientCredentials  # noqa: E402
 from tilewise.core.batch_models import TilingGridSpec  # noqa: E402
-from tilewise.core.client import BatchClient, wait_for_analysis  # noqa: E402
+from tilewise.core.client import BatchClient  # noqa: E402
 from tilewise.core.costs import expected_charge_of  # noqa: E402
+from tilewise.core.crs import WGS84  # noqa: E402
 from tilewise.core.deployments import V2, custom_deployment  # noqa: E402
-from tilewise.core.grids import tiles_for_area  # noqa: E402
 from tilewise.core.http import Cancel, ServiceError  # noqa: E402
-from tilewise.core.job_form import (  # noqa: E402
-    FormInvalid,
-    JobDraft,
-    check_draft,
-    estimate,
-    job_spec,
-    preview_request,
-)
+from tilewise.core.job_form import FormInvalid, JobDraft, check_draft, preview_request  # noqa: E402
 from tilewise.core.jobs import BatchJob, Tile  # noqa: E402
 from tilewise.core.monitor import JobWatcher, bucket_tiles  # noqa: E402
 from tilewise.core.outputs import build_mosaics, download, prepare_outputs  # noqa: E402
@@ -240,29 +234,27 @@ class Demo:
     def create_and_analyse(self) -> None:
         folder = self.output_root / "demo"
         draft = self.draft(NDVI_SCRIPT, JOB_COLLECTION, folder.as_uri())
-        info = check_draft(draft, V2, True)
-        selection = tiles_for_area(self.area, GRID.id, GRID.resolution, GRID.buffer_x, GRID.buffer_y)
-        ours = estimate(draft, info, selection.tiles)
+        prepared = submission.prepare(draft, [self.area.geometry], WGS84, V2, True)
+        selection, ours = prepared.selection, prepared.estimate
         self.selection = selection
         log(f"our tiles: {len(selection.tiles)} of grid {GRID.id} at {GRID.resolution:g} m, buffer "
             f"{GRID.buffer_x} px: {', '.join(t.name for t in selection.tiles)}")  # fmt: skip
         log(f"our estimate (core/costs.py): {ours.value_estimate:,.1f} PU as an analysis reports it "
             f"({ours.samples} samples/pixel, B = {ours.band_factor:.2f}, F = {ours.output_factor:g}); "
             f"expected charge {ours.expected_charge:,.1f} PU")  # fmt: skip
-        job = self.client.create(job_spec(draft, self.area, info))
+        job = submission.create(self.client, prepared)
         log(f"created: job {job.id} ({job.status}), tiles to {job.output_url}/<requestId>/…")
         self.job = job
         self.summary.update(job_id=job.id, api=f"v{job.api_version}", output_url=job.output_url or "")
-        self.client.analyse(job.id)
         try:
-            job = wait_for_analysis(self.client, job.id, timeout_s=ANALYSIS_TIMEOUT_S, poll_s=0.5)
+            job = submission.analyse(self.client, job, timeout_s=ANALYSIS_TIMEOUT_S, poll_s=0.5)
         except TimeoutError as exc:
             raise DemoFailed(f"the analysis did not end: {exc}") from None
         self.job = job
-        if job.status != "ANALYSIS_DONE":
-            raise DemoFailed(
-                f"the analysis of job {job.id} ended {job.status}: {job.error or 'no reason given'}"
-            )
+        try:
+            submission.estimate(job, prepared, self.client.deployment.name)
+        except submission.AnalysisFailed as exc:
+            raise DemoFailed(str(exc)) from None
         service = job.value_estimate
         log(f"analysed: {job.tile_count} tiles; the engine's estimate "
             + (f"{service:,.1f} PU (expected charge {expected_charge_of(service):,.1f} PU)" if service is not None

@@ -86,7 +86,7 @@ class UserGuideShots:
         self.output_folder = ""
         self.good_script = ""
         self.tasks: list = []  # the wind-down's QgsTasks, referenced until QGIS quits
-        self.finished_job = None  # the job as dock.job_monitor.jobFinished reported it
+        self.finished_job = None  # the job as dock.jobs.monitor.jobFinished reported it
         self.steps: list[tuple[str, Callable[[Callable[[], None]], None]]] = [
             ("01", self.step_connected),
             ("02", self.step_settings),
@@ -263,7 +263,7 @@ class UserGuideShots:
             self.step_timer.stop()
         dock = self.dock
         if dock is not None:
-            for dialog in (getattr(dock, "settings_dialog", None), dock.start_dialog):
+            for dialog in (dock.connection.settings_dialog, dock.start_dialog):
                 if dialog is not None and dialog.isVisible():
                     dialog.reject()
             dock.start_dialog = None
@@ -320,18 +320,18 @@ class UserGuideShots:
 
     def scroll_to_top_of(self, widget, margin: int = 6) -> None:
         """Scroll the job form so that `widget` starts at the top of the dock's view."""
-        scroll = self.dock.tabs.widget(0)
+        scroll = self.dock.form  # the job form scrolls in the dock
         if isinstance(scroll, QScrollArea):
             y = widget.mapTo(scroll.widget(), QPoint(0, 0)).y()
             scroll.verticalScrollBar().setValue(max(0, y - margin))
 
     def scroll_top(self) -> None:
-        scroll = self.dock.tabs.widget(0)
+        scroll = self.dock.form  # the job form scrolls in the dock
         if isinstance(scroll, QScrollArea):
             scroll.verticalScrollBar().setValue(0)
 
     def scroll_bottom(self) -> None:
-        scroll = self.dock.tabs.widget(0)
+        scroll = self.dock.form  # the job form scrolls in the dock
         if isinstance(scroll, QScrollArea):
             bar = scroll.verticalScrollBar()
             bar.setValue(bar.maximum())
@@ -344,10 +344,13 @@ class UserGuideShots:
         canvas.refresh()
 
     def engine_status_shown(self) -> bool:
-        return "engine" not in self.dock.tasks and ": engine " in self.dock.connection_label.text()
+        return (
+            "engine" not in self.dock.runner.tasks
+            and ": engine " in self.dock.connection.connection_label.text()
+        )
 
     def choose_preset(self, name: str, then: Callable) -> None:
-        editor = self.dock.script_editor
+        editor = self.dock.form.script_editor
         editor.preset_combo.setCurrentIndex(editor.preset_combo.findData(name))
         editor.preset_combo.activated.emit(editor.preset_combo.currentIndex())  # as a click in the list does
         self.wait_for(
@@ -425,21 +428,21 @@ class UserGuideShots:
         self.sub_area_id = features[0].id()
 
         # The tutorial's job, set field by field (a profile may hold anything from an earlier session).
-        dock.collection_combo.setCurrentText("sentinel-2-l2a")
-        dock.date_from.setDate(QDate(2023, 7, 1))
-        dock.date_to.setDate(QDate(2023, 7, 30))
-        dock.cloud_spin.setValue(-1)
-        dock.mosaicking_combo.setCurrentText("mostRecent")
-        dock.format_combo.setCurrentIndex(0)
-        dock.grid_combo.setCurrentIndex(dock.grid_combo.findData(1))
-        dock.resolution_combo.setCurrentIndex(dock.resolution_combo.findData(10.0))
-        dock.buffer_x.setValue(0)
-        dock.buffer_y.setValue(0)
-        dock.location_combo.setCurrentIndex(dock.location_combo.findData("folder"))
-        dock.description_edit.clear()
-        dock.budget_spin.setValue(0)
-        dock.overwrite_check.setChecked(False)
-        dock.skip_existing_check.setChecked(False)
+        dock.form.collection_combo.setCurrentText("sentinel-2-l2a")
+        dock.form.date_from.setDate(QDate(2023, 7, 1))
+        dock.form.date_to.setDate(QDate(2023, 7, 30))
+        dock.form.cloud_spin.setValue(-1)
+        dock.form.mosaicking_combo.setCurrentText("mostRecent")
+        dock.form.format_combo.setCurrentIndex(0)
+        dock.form.grid_combo.setCurrentIndex(dock.form.grid_combo.findData(1))
+        dock.form.resolution_combo.setCurrentIndex(dock.form.resolution_combo.findData(10.0))
+        dock.form.buffer_x.setValue(0)
+        dock.form.buffer_y.setValue(0)
+        dock.form.location_combo.setCurrentIndex(dock.form.location_combo.findData("folder"))
+        dock.form.description_edit.clear()
+        dock.form.budget_spin.setValue(0)
+        dock.form.overwrite_check.setChecked(False)
+        dock.form.skip_existing_check.setChecked(False)
         self.zoom_to(self.layer)
         self.choose_preset("True colour", self.guard(self.next_step))
 
@@ -447,12 +450,16 @@ class UserGuideShots:
         """01: the dock connected to the local engine, on the sample project."""
 
         def ready() -> None:
-            root = (self.dock.engine_status or {}).get("outputRoot")
+            root = (self.dock.connection.engine_status or {}).get("outputRoot")
             if not root:
-                raise StepFailed(f"The engine's status has no outputRoot: {self.dock.engine_status!r}")
+                raise StepFailed(
+                    f"The engine's status has no outputRoot: {self.dock.connection.engine_status!r}"
+                )
             self.output_folder = str(Path(root) / "jobs")
-            self.dock.folder_widget.setFilePath(self.output_folder)  # the dock's own default, set explicitly
-            self.log(f"connection line: {self.dock.connection_label.text()}")
+            self.dock.form.folder_widget.setFilePath(
+                self.output_folder
+            )  # the dock's own default, set explicitly
+            self.log(f"connection line: {self.dock.connection.connection_label.text()}")
             self.clear_messages()
             self.capture("01-dock-connected", done, self.scroll_top)
 
@@ -460,10 +467,10 @@ class UserGuideShots:
 
     def step_settings(self, done: Callable) -> None:
         """02: the settings dialog, local engine selected, "Test connection" succeeded."""
-        self.dock.settings_button.click()
-        dialog = getattr(self.dock, "settings_dialog", None)
+        self.dock.connection.settings_button.click()
+        dialog = self.dock.connection.settings_dialog
         if dialog is None:
-            raise StepFailed("The ⚙ button opened no settings dialog (dock.settings_dialog).")
+            raise StepFailed("The ⚙ button opened no settings dialog (dock.connection.settings_dialog).")
 
         def shown() -> None:
             dialog.raise_()
@@ -493,13 +500,13 @@ class UserGuideShots:
 
         def preview() -> None:
             self.wait_signal(self.dock.rasterPreviewFinished, previewed, "the true-colour preview")
-            self.dock.preview_extent_button.click()
+            self.dock.form.preview_extent_button.click()
 
         def previewed(layer) -> None:
             if layer is None:
-                raise StepFailed(f"The true-colour preview failed: {self.dock.result_label.text()}")
+                raise StepFailed(f"The true-colour preview failed: {self.dock.form.result_label.text()}")
             self.area_on_top()
-            self.log(f"preview layer: {layer.name()}; {self.dock.area_label.text()}")
+            self.log(f"preview layer: {layer.name()}; {self.dock.form.area_label.text()}")
             self.clear_messages()
             self.capture("03-true-colour-preview", done, self.scroll_top)
 
@@ -509,15 +516,15 @@ class UserGuideShots:
         """04: the "NDVI" preset, its output read from setup(), and its preview."""
 
         def preview() -> None:
-            self.log(f"outputs: {self.dock.outputs_label.text()}")
+            self.log(f"outputs: {self.dock.form.outputs_label.text()}")
             self.wait_signal(self.dock.rasterPreviewFinished, previewed, "the NDVI preview", timeout_s=180)
-            self.dock.preview_extent_button.click()
+            self.dock.form.preview_extent_button.click()
 
         def previewed(layer) -> None:
             if layer is None:
-                raise StepFailed(f"The NDVI preview failed: {self.dock.result_label.text()}")
+                raise StepFailed(f"The NDVI preview failed: {self.dock.form.result_label.text()}")
             self.log(
-                f"preview layer: {layer.name()}, {layer.bandCount()} band(s); {self.dock.area_label.text()}"
+                f"preview layer: {layer.name()}, {layer.bandCount()} band(s); {self.dock.form.area_label.text()}"
             )
             self.clear_messages()
             self.capture("04-ndvi-preview", done, self.scroll_top)
@@ -530,23 +537,25 @@ class UserGuideShots:
 
         def preview() -> None:
             self.wait_signal(self.dock.previewFinished, listed, "the tile preview")
-            self.dock.preview_button.click()
+            self.dock.form.preview_button.click()
 
         def listed(layer) -> None:
             if layer is None:
-                raise StepFailed(f"The tile preview failed: {self.dock.result_label.text()}")
-            self.log(f"tiles: {layer.name()}; {self.dock.result_label.text()}")
+                raise StepFailed(f"The tile preview failed: {self.dock.form.result_label.text()}")
+            self.log(f"tiles: {layer.name()}; {self.dock.form.result_label.text()}")
             self.zoom_to(layer, scale=1.1)
             self.clear_messages()
             self.capture(
-                "05-tile-preview", done, lambda: self.scroll_to_top_of(self.dock.grid_combo.parentWidget())
+                "05-tile-preview",
+                done,
+                lambda: self.scroll_to_top_of(self.dock.form.grid_combo.parentWidget()),
             )
 
         self.choose_preset(JOB_PRESET, preview)
 
     def step_broken_script(self, done: Callable) -> None:
         """06: a bracket deleted from setup(), "Create and analyse": the problem on its line, in red."""
-        editor = self.dock.script_editor
+        editor = self.dock.form.script_editor
         self.good_script = editor.script()
         lines = self.good_script.split("\n")
         row = next((i for i, line in enumerate(lines) if line.startswith("function setup()")), None)
@@ -558,12 +567,12 @@ class UserGuideShots:
 
         def read() -> None:
             self.wait_signal(self.dock.jobStageChanged, refused, "the form's check")
-            self.dock.create_button.click()
+            self.dock.form.create_button.click()
 
         def refused(stage: str, _job) -> None:
             if stage != "invalid":
                 raise StepFailed(f"A broken script was not refused: stage {stage!r}")
-            self.log(f"problems: {self.dock.problems_label.text()}")
+            self.log(f"problems: {self.dock.form.problems_label.text()}")
             self.capture(
                 "06-broken-evalscript", restore, lambda: self.scroll_to_top_of(editor.parentWidget())
             )
@@ -584,16 +593,16 @@ class UserGuideShots:
     def step_confirm(self, done: Callable) -> None:
         """07: "Create and analyse" → the start confirmation with tiles, PU and the service's estimate."""
         dock = self.dock
-        if editor_problem := dock.script_editor.problem:
+        if editor_problem := dock.form.script_editor.problem:
             raise StepFailed(f"The restored script still has a problem: {editor_problem}")
-        dock.folder_widget.setFilePath(self.output_folder)
-        dock.description_edit.setText(JOB_DESCRIPTION)
-        dock.budget_spin.setValue(JOB_BUDGET_PU)
+        dock.form.folder_widget.setFilePath(self.output_folder)
+        dock.form.description_edit.setText(JOB_DESCRIPTION)
+        dock.form.budget_spin.setValue(JOB_BUDGET_PU)
         self.scroll_bottom()
 
         def staged(stage: str, job) -> None:
             if stage != "analysed":
-                raise StepFailed(f"The job did not reach analysis: {stage}: {dock.result_label.text()}")
+                raise StepFailed(f"The job did not reach analysis: {stage}: {dock.form.result_label.text()}")
             self.job = job
             self.log(
                 f"analysed: {job.id} {job.status}, {job.tile_count} tiles, estimate {job.value_estimate}"
@@ -607,7 +616,7 @@ class UserGuideShots:
             self.capture(
                 "07-start-confirmation",
                 done,
-                lambda: self.scroll_to_top_of(dock.outputs_label.parentWidget()),
+                lambda: self.scroll_to_top_of(dock.form.outputs_label.parentWidget()),
             )
 
         self.wait_signal(
@@ -617,7 +626,7 @@ class UserGuideShots:
             accept=lambda stage, _job: stage not in ("created",),
             timeout_s=200,
         )
-        dock.create_button.click()
+        dock.form.create_button.click()
 
     def step_jobs_tab(self, done: Callable) -> None:
         """08: "Start job" → the Jobs tab with the job selected and its request."""
@@ -626,7 +635,7 @@ class UserGuideShots:
 
         def started(stage: str, job) -> None:
             if stage != "started":
-                raise StepFailed(f"The job did not start: {stage}: {dock.result_label.text()}")
+                raise StepFailed(f"The job did not start: {stage}: {dock.form.result_label.text()}")
             self.job = job
             self.log(f"started: {job.id} {job.status}")
             dock.tabs.setCurrentIndex(1)
@@ -651,7 +660,7 @@ class UserGuideShots:
         from tilewise.ui.job_monitor import progress_counts
 
         dock = self.dock
-        monitor = dock.job_monitor
+        monitor = dock.jobs.monitor
         job_id = self.job.id
         if job_id not in monitor.watched():
             raise StepFailed(f"The dock does not watch the started job {job_id}: {monitor.watched()}")
@@ -672,13 +681,13 @@ class UserGuideShots:
             now = counts()
             if now != seen.get("counts"):
                 seen["counts"] = now
-                self.log(f"tiles: {now or 'no tile layer yet'}; {dock.result_label.text()}")
+                self.log(f"tiles: {now or 'no tile layer yet'}; {dock.form.result_label.text()}")
             processed, failed, total = progress_counts(now)
             return processed > 0 and processed + failed < total
 
         def ready() -> None:
             layer = monitor.layer(job_id).layer
-            self.log(f"tiles mid-run: {counts()}; {dock.result_label.text()}")
+            self.log(f"tiles mid-run: {counts()}; {dock.form.result_label.text()}")
             self.zoom_to(layer, scale=1.1)
             self.clear_messages()
             self.set_group_visible("Tilewise grid preview", False)  # the job's own tiles cover the same cells
@@ -697,7 +706,7 @@ class UserGuideShots:
 
         def shot() -> None:
             self.log(
-                f"tiles when shot: {counts()}; job actions bar for {getattr(dock.job_actions_bar.job, 'id', None)}"
+                f"tiles when shot: {counts()}; job actions bar for {getattr(dock.jobs.bar.job, 'id', None)}"
             )
             done()
 
@@ -706,19 +715,19 @@ class UserGuideShots:
     def step_ndvi_outputs(self, done: Callable) -> None:
         """10: the job finished, its outputs and mosaic opened through the dock: the NDVI layers on the map."""
         dock = self.dock
-        actions = dock.job_actions
+        actions = dock.jobs.actions
         job_id = self.job.id
         opened: dict[str, object] = {}
 
         def ended() -> None:
             job = self.finished_job
-            self.log(f"job finished: {job.id} {job.status}; {dock.result_label.text()}")
+            self.log(f"job finished: {job.id} {job.status}; {dock.form.result_label.text()}")
             if job.status not in ("DONE", "PROCESSED"):
                 raise StepFailed(f"Job {job_id} ended {job.status}: {job.error}")
             self.wait_signal(actions.outputsOpened, lambda j, layers: tiles(job, layers),
                              "the outputs to open", accept=lambda j, _l: j.id == job_id)  # fmt: skip
             if not actions.open_outputs(job):
-                raise StepFailed("dock.job_actions.open_outputs refused to open the outputs.")
+                raise StepFailed("dock.jobs.actions.open_outputs refused to open the outputs.")
 
         def tiles(job, layers) -> None:
             self.log(f"outputs opened: {len(layers)} layer(s); problems: {list(layers.problems)}")
@@ -728,7 +737,7 @@ class UserGuideShots:
             self.wait_signal(actions.outputsOpened, lambda j, found: mosaics(found),
                              "the mosaic to open", accept=lambda j, _l: j.id == job_id)  # fmt: skip
             if not actions.open_outputs(job, mosaic=True):
-                raise StepFailed("dock.job_actions.open_outputs(mosaic=True) refused to open the mosaic.")
+                raise StepFailed("dock.jobs.actions.open_outputs(mosaic=True) refused to open the mosaic.")
 
         def mosaics(layers) -> None:
             self.log(
@@ -738,7 +747,7 @@ class UserGuideShots:
                 raise StepFailed(f"No mosaic layer opened: {list(layers.problems)}")
             all_layers = opened["tiles"] + list(layers)
             root = QgsProject.instance().layerTreeRoot()
-            tile_layer = dock.job_monitor.layer(job_id)
+            tile_layer = dock.jobs.monitor.layer(job_id)
             if tile_layer is not None and not tile_layer.removed:
                 node = root.findLayer(tile_layer.layer.id())
                 if node is not None:

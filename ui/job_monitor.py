@@ -8,7 +8,8 @@ The task (core/tasks.py) polls in the background and emits what changed; the slo
 - `progressChanged(job, counts)` after each update (counts per tile status; empty for a v2 job watched
   without S3 access, whose progress is the job's `completion` only), `jobFinished(job)` once the job is in
   a terminal status and its last tiles are on the layer (v2: after one more read of the bucket, since the
-  final execution database may be uploaded just after the job turns DONE).
+  final execution database may be uploaded just after the job turns DONE);
+- `statusChanged(line)` with each of those as a line for the user (the dock shows it under its form).
 
 QGIS's task manager shows each watch: for v2 the task sets the job's completion itself; for v1 (no
 completion from the service) the slot sets (processed + failed) / total from the layer's counts on the main
@@ -95,6 +96,7 @@ class JobMonitor(QObject):
     progressChanged = pyqtSignal(object, dict)  # BatchJob, counts per status
     jobFinished = pyqtSignal(object)  # BatchJob in a terminal status
     watchFailed = pyqtSignal(object, str)  # BatchJob, why the watch ended (its layer is marked stale)
+    statusChanged = pyqtSignal(str)  # each of the three above as a line for the user ("done/failed/total")
 
     def __init__(
         self,
@@ -116,6 +118,13 @@ class JobMonitor(QObject):
         self._scratch: Optional[Path] = None
         self._retrying: set[str] = set()  # jobs whose watch starts again after the service went away
         self._unloaded = False
+        self.progressChanged.connect(lambda job, counts: self.statusChanged.emit(progress_text(job, counts)))
+        self.jobFinished.connect(self._say_finished)
+        self.watchFailed.connect(
+            lambda job, reason: self.statusChanged.emit(
+                f"Job {job.id[:8]}…: no longer watched ({reason}); the map shows its last state."
+            )
+        )
 
     # --- the interface ---------------------------------------------------------------------------------
 
@@ -172,6 +181,11 @@ class JobMonitor(QObject):
         for task in list(self._tasks):
             _cancel(task)
         self._watches.clear()
+
+    def _say_finished(self, job: BatchJob) -> None:
+        watch_layer = self.layer(job.id)
+        counts = watch_layer.counts() if watch_layer is not None else {}
+        self.statusChanged.emit(progress_text(job, counts) + " (finished)")
 
     # --- the task's signals (main thread) -------------------------------------------------------------------
 
@@ -300,58 +314,3 @@ def _cancel(task: JobMonitorTask) -> None:
         return
     with contextlib.suppress(RuntimeError):
         task.cancel()
-
-
-def attach_to_dock(
-    dock,
-    access_for: Optional[Callable[[BatchJob], Optional[S3Access]]] = None,
-    client_for: Optional[Callable[[BatchJob], BatchClient]] = None,
-) -> JobMonitor:
-    """A JobMonitor that watches each job the dock starts and shows its progress ("done/failed/total") in the
-    dock's result label. `access_for(job)` gives a v2 job's S3 access (tiles from its bucket; without it, v2
-    jobs show their progress only); `client_for(job)` a client for the job's deployment that outlives the
-    dock's current one (the dock's client is closed when the user picks another deployment). The monitor
-    stops with the dock."""
-    monitor = JobMonitor(project_layers_folder, dock)
-
-    def gone() -> bool:
-        if getattr(dock, "_unloaded", False) or sip.isdeleted(dock):
-            monitor.unload()
-            return True
-        return False
-
-    def stage_changed(stage: str, job) -> None:
-        if gone() or stage != "started" or job is None or dock.client is None:
-            return
-        access = access_for(job) if access_for is not None else None
-        try:
-            client = client_for(job) if client_for is not None else dock.client
-        except Exception:  # credentials just removed: watch with the dock's for now
-            client = dock.client
-        monitor.watch(client, job, access)
-
-    def show(job: BatchJob, counts: dict) -> None:
-        if gone() or sip.isdeleted(dock.result_label):
-            return
-        dock.result_label.setText(progress_text(job, counts))
-
-    def finished(job: BatchJob) -> None:
-        if gone() or sip.isdeleted(dock.result_label):
-            return
-        watch_layer = monitor.layer(job.id)
-        counts = watch_layer.counts() if watch_layer is not None else {}
-        dock.result_label.setText(progress_text(job, counts) + " (finished)")
-
-    def failed(job: BatchJob, reason: str) -> None:
-        if gone() or sip.isdeleted(dock.result_label):
-            return
-        dock.result_label.setText(
-            f"Job {job.id[:8]}…: no longer watched ({reason}); the map shows its last state."
-        )
-
-    dock.jobStageChanged.connect(stage_changed)
-    monitor.progressChanged.connect(show)
-    monitor.jobFinished.connect(finished)
-    monitor.watchFailed.connect(failed)
-    dock.destroyed.connect(lambda *_: monitor.unload())
-    return monitor

@@ -34,11 +34,9 @@ from qgis.core import (
     QgsRectangle,
     QgsSingleBandPseudoColorRenderer,
     QgsStyle,
-    QgsTask,
 )
 from qgis.PyQt.QtGui import QColor
 
-from ..core.http import Cancel
 from ..core.jobs import BatchJob
 from ..core.outputs import (
     LayerStyle,
@@ -53,7 +51,7 @@ from ..core.outputs import (
     unreadable_message,
 )
 from ..core.storage import S3Access, StorageError
-from ..core.tasks import report_done
+from ..core.tasks import CancellableTask
 from .job_groups import JOB_PROPERTY, job_group
 from .qgis_compat import STAT_MAX, STAT_MIN, band_statistics
 
@@ -363,7 +361,7 @@ def _is_mosaic_node(node) -> bool:
 # --- downloads -------------------------------------------------------------------------------------------
 
 
-class DownloadTask(QgsTask):
+class DownloadTask(CancellableTask):
     """Copies outputs to a local folder off the main thread (core.outputs.download: resumable, a few files at
     a time). Progress goes to QGIS's task manager; cancelling stops between files. `on_done(task)` runs on the
     main thread with `result` (Results of the paths, with `problems`; also set after a cancel: what was
@@ -377,20 +375,11 @@ class DownloadTask(QgsTask):
         on_done: Callable[[DownloadTask], None],
         description: Optional[str] = None,
     ):
-        super().__init__(
-            description or f"Tilewise: downloading {len(outputs)} outputs", QgsTask.Flag.CanCancel
-        )
+        super().__init__(description or f"Tilewise: downloading {len(outputs)} outputs", on_done)
         self.outputs = list(outputs)
         self.folder = Path(folder)
         self.access = access
         self.result: Optional[Results] = None
-        self.error: Optional[str] = None
-        self.cancel_token = Cancel()
-        self._on_done = on_done
-
-    def cancel(self) -> None:
-        self.cancel_token.set()
-        super().cancel()
 
     def run(self) -> bool:
         try:
@@ -412,4 +401,4 @@ class DownloadTask(QgsTask):
     def finished(self, result: bool) -> None:
         if not result and self.error is None:  # cancelled before it started
             self.error = "Cancelled."
-        report_done(self, self._on_done)
+        super().finished(result)

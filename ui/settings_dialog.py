@@ -19,7 +19,6 @@ from qgis.PyQt.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFormLayout,
     QFrame,
     QGroupBox,
     QHBoxLayout,
@@ -41,6 +40,7 @@ from ..core.connections import ConnectionStore, CredentialsError, is_local_engin
 from ..core.deployments import V1, V2, Deployment, DeploymentError, custom_deployment
 from ..core.http import Cancel, RetryPolicy
 from ..core.tasks import ClientCallTask, qgis_proxies
+from .form_rows import form_box, plain_label
 
 # The engine's own defaults (engine/config.py, docs/engine.md): public, documented, for a laptop only.
 LOCAL_CLIENT_ID = "tilewise"
@@ -120,59 +120,46 @@ class SettingsDialog(QDialog):
         self.title_label.setTextFormat(Qt.TextFormat.PlainText)
         right_column.addWidget(self.title_label)
 
-        deployment_box = QGroupBox("Deployment", right)
-        deployment_form = QFormLayout(deployment_box)
-        self.name_edit = QLineEdit(deployment_box)
-        self.url_edit = QLineEdit(deployment_box)
+        self.name_edit = QLineEdit(right)
+        self.url_edit = QLineEdit(right)
         self.url_edit.setPlaceholderText("https://host or http://host:8765")
-        self.token_url_edit = QLineEdit(deployment_box)
-        self.version_combo = QComboBox(deployment_box)
+        self.token_url_edit = QLineEdit(right)
+        self.version_combo = QComboBox(right)
         self.version_combo.setToolTip(
             "The Batch Processing API version to use with this deployment (only the versions it offers)."
         )
-        deployment_form.addRow("Name", self.name_edit)
-        deployment_form.addRow("Base URL", self.url_edit)
-        deployment_form.addRow("Token URL", self.token_url_edit)
-        deployment_form.addRow("Batch API", self.version_combo)
-        right_column.addWidget(deployment_box)
+        rows = [("Name", self.name_edit), ("Base URL", self.url_edit), ("Token URL", self.token_url_edit),
+                ("Batch API", self.version_combo)]  # fmt: skip
+        right_column.addWidget(form_box("Deployment", rows, right)[0])
 
-        credentials_box = QGroupBox("Credentials (OAuth client)", right)
-        credentials_form = QFormLayout(credentials_box)
-        self.client_id_edit = QLineEdit(credentials_box)
+        self.client_id_edit = QLineEdit(right)
         self.client_id_edit.setToolTip("The OAuth client id of your account on this deployment.")
-        self.secret_edit = QgsPasswordLineEdit(credentials_box)
+        self.secret_edit = QgsPasswordLineEdit(right)
         self.secret_edit.setToolTip(
             "The client secret. It is kept encrypted in QGIS's authentication database, never in the settings "
             "or the project, and never shown again."
         )
-        self.credentials_label = QLabel(credentials_box)
-        self.credentials_label.setWordWrap(True)
-        self.credentials_label.setTextFormat(Qt.TextFormat.PlainText)
-        credentials_form.addRow("Client id", self.client_id_edit)
-        credentials_form.addRow("Client secret", self.secret_edit)
-        credentials_form.addRow("", self.credentials_label)
-        self.local_hint = QLabel(
+        self.credentials_label = plain_label("", right)
+        self.local_hint = plain_label(
             f"A Tilewise engine's default client is “{LOCAL_CLIENT_ID}” with the secret “{LOCAL_CLIENT_SECRET}”, "
             "unless it was started with TILEWISE_CLIENT_ID / TILEWISE_CLIENT_SECRET.",
-            credentials_box,
+            right,
         )
-        self.local_hint.setWordWrap(True)
-        self.local_hint.setTextFormat(Qt.TextFormat.PlainText)
-        self.fill_local_button = QPushButton("Fill in local defaults", credentials_box)
+        self.fill_local_button = QPushButton("Fill in local defaults", right)
         self.fill_local_button.setToolTip(
             "Type the engine's default client id and secret in the form (then Save)."
         )
-        credentials_form.addRow("", self.local_hint)
         credential_buttons = QHBoxLayout()
-        self.save_button = QPushButton("Save", credentials_box)
-        self.forget_button = QPushButton("Forget", credentials_box)
+        self.save_button = QPushButton("Save", right)
+        self.forget_button = QPushButton("Forget", right)
         self.forget_button.setToolTip("Remove this deployment's client id and secret from QGIS.")
         credential_buttons.addWidget(self.save_button)
         credential_buttons.addWidget(self.forget_button)
         credential_buttons.addStretch(1)
         credential_buttons.addWidget(self.fill_local_button)
-        credentials_form.addRow(credential_buttons)
-        right_column.addWidget(credentials_box)
+        rows = [("Client id", self.client_id_edit), ("Client secret", self.secret_edit),
+                ("", self.credentials_label), ("", self.local_hint), credential_buttons]  # fmt: skip
+        right_column.addWidget(form_box("Credentials (OAuth client)", rows, right)[0])
 
         connection_box = QGroupBox("Connection", right)
         connection_column = QVBoxLayout(connection_box)
@@ -182,17 +169,13 @@ class SettingsDialog(QDialog):
             "Ask for a token and list the tiling grids, with the credentials in the form (saved or not)."
         )
         test_row.addWidget(self.test_button)
-        self.proxy_label = QLabel(connection_box)
-        self.proxy_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.proxy_label.setWordWrap(True)
+        self.proxy_label = plain_label("", connection_box)
         self.proxy_label.setToolTip("Tilewise uses the proxy set in QGIS (Settings → Options → Network).")
         test_row.addWidget(self.proxy_label, 1)
         connection_column.addLayout(test_row)
         right_column.addWidget(connection_box)
 
-        self.status_label = QLabel(right)
-        self.status_label.setWordWrap(True)
-        self.status_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.status_label = plain_label("", right)
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         right_column.addWidget(self.status_label)
         right_column.addStretch(1)

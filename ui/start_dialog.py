@@ -2,37 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Optional
 
 from qgis.PyQt.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
-from ..core.costs import CostEstimate, expected_charge_of
-from ..core.jobs import BatchJob
-
-
-@dataclass(frozen=True)
-class StartSummary:
-    job: BatchJob
-    deployment_name: str
-    tile_count: int  # the service's count after analysis (or ours when it gives none)
-    estimate: CostEstimate  # ours, from the grid and the script
-    budget_pu: Optional[float]  # None: no budget
-
-    @property
-    def service_estimate(self) -> Optional[float]:
-        return self.job.value_estimate
-
-    @property
-    def charge_pu(self) -> float:
-        """What the job is expected to cost: the service's analysis (with the batch ⅓ factor) when it gave one."""
-        if self.service_estimate is not None:
-            return expected_charge_of(self.service_estimate)
-        return self.estimate.expected_charge
-
-    @property
-    def over_budget(self) -> bool:
-        return self.budget_pu is not None and self.charge_pu > self.budget_pu
+from ..core.costs import expected_charge_of
+from ..core.submission import StartSummary
 
 
 class StartJobDialog(QDialog):

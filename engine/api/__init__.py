@@ -1,1 +1,1 @@
-"""HTTP routes of the engine (FastAPI). Routes parse and serialise; `engine.jobs` decides."""
+"""HTTP routes of the engine (FastAPI). Routes parse and serialise; `engine.batch_service` decides."""

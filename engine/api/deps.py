@@ -1,27 +1,80 @@
-"""Route dependencies: the engine's services and the bearer-token check."""
+"""Route dependencies, typed: the engine's services, the bearer-token check, request bodies and list queries.
+
+A route names what it needs (`batch: Batch`, `body: BatchBody`); tests swap a service with
+`app.dependency_overrides[batch_service] = ...`.
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal, Optional
+from typing import Annotated, Any, Callable, Optional, TypeVar
 
-from fastapi import Query, Request
+from fastapi import APIRouter, Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ...core.batch_models import PayloadError
+from ..auth import TokenIssuer
+from ..batch_service import BatchService
+from ..config import Settings
 from ..errors import bad_request, unauthorized
-from ..jobs import SORTS
+from ..scheduler import Scheduler
+from ..store import JobStore
+from .schemas import COMMON_ERRORS
+
+T = TypeVar("T")
+
+# --- services (built once by engine/app.py:build_services, kept on app.state) ------------------------------
 
 
-def services(request: Request):
-    return request.app.state.services
+def batch_service(request: Request) -> BatchService:
+    return request.app.state.services.batch
 
 
-def require_token(request: Request) -> dict:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
+def job_store(request: Request) -> JobStore:
+    return request.app.state.services.store
+
+
+def token_issuer(request: Request) -> TokenIssuer:
+    return request.app.state.services.tokens
+
+
+def engine_settings(request: Request) -> Settings:
+    return request.app.state.services.settings
+
+
+def tile_scheduler(request: Request) -> Scheduler:
+    return request.app.state.services.scheduler
+
+
+Batch = Annotated[BatchService, Depends(batch_service)]
+Store = Annotated[JobStore, Depends(job_store)]
+Tokens = Annotated[TokenIssuer, Depends(token_issuer)]
+EngineSettings = Annotated[Settings, Depends(engine_settings)]
+TileScheduler = Annotated[Scheduler, Depends(tile_scheduler)]
+
+# --- bearer tokens -------------------------------------------------------------------------------------------
+
+# auto_error=False: a missing or non-bearer header gets the engine's own 401 body, not FastAPI's
+bearer = HTTPBearer(auto_error=False, description="A token from POST /oauth/token (client credentials).")
+
+
+def require_token(
+    tokens: Tokens, credentials: Annotated[Optional[HTTPAuthorizationCredentials], Depends(bearer)]
+) -> dict:
+    """The token's claims, or 401 (a route or router lists it in `dependencies`)."""
+    if credentials is None:
         raise unauthorized()
-    return request.app.state.services.tokens.verify(token.strip())
+    return tokens.verify(credentials.credentials)
+
+
+def protected_router(prefix: str, tag: str) -> APIRouter:
+    """A router whose every route needs a token and documents the common error answers."""
+    return APIRouter(
+        prefix=prefix, tags=[tag], dependencies=[Depends(require_token)], responses=COMMON_ERRORS
+    )
+
+
+# --- request bodies -----------------------------------------------------------------------------------------
 
 
 async def json_or_multipart(request: Request, evalscript_in: Optional[str] = "processRequest") -> dict:
@@ -74,16 +127,23 @@ def _parse_json(text: str) -> Any:
     return body
 
 
-def as_payload_error(exc: PayloadError):
-    return bad_request(str(exc), exc.field)
+def parsed(parse: Callable[[dict], T], body: dict) -> T:
+    """`parse(body)`; a PayloadError is answered 400, naming the field at fault."""
+    try:
+        return parse(body)
+    except PayloadError as exc:
+        raise bad_request(str(exc), exc.field) from None
 
 
-# How a list is sorted
-Sort = Annotated[
-    Optional[Literal[SORTS]],  # a tuple subscript lists each value
-    Query(description="Default created:desc."),
-]
-# A list's page size: at least 1; larger than the list's page limit means the limit.
-Count = Annotated[
-    Optional[int], Query(ge=1, le=2**31 - 1, description="Items per page (capped by the engine).")
-]
+async def batch_body(request: Request) -> dict:
+    """A batch request body; a multipart evalscript part goes into its processRequest."""
+    return await json_or_multipart(request)
+
+
+async def process_body(request: Request) -> dict:
+    """A Process API request body; a multipart evalscript part goes into the body itself."""
+    return await json_or_multipart(request, evalscript_in=None)
+
+
+BatchBody = Annotated[dict, Depends(batch_body)]
+ProcessBody = Annotated[dict, Depends(process_body)]

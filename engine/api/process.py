@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request, Response
+from typing import Annotated, Optional
+
+from fastapi import Header, Response
 from starlette.concurrency import run_in_threadpool
 
 from ..preview import FORMATS, TAR, render_preview
-from .deps import json_or_multipart, require_token, services
-from .schemas import COMMON_ERRORS, ProcessRequest, request_body
+from .deps import EngineSettings, ProcessBody, protected_router
+from .schemas import ProcessRequest, request_body
 
-router = APIRouter(
-    prefix="/api/v1", tags=["process"], dependencies=[Depends(require_token)], responses=COMMON_ERRORS
-)
+router = protected_router("/api/v1", "process")
 MEDIA_TYPES = (*FORMATS, TAR)  # one response in its own format, several in a tar
 
 
@@ -22,12 +22,13 @@ MEDIA_TYPES = (*FORMATS, TAR)  # one response in its own format, several in a ta
     responses={200: {"content": {media_type: {} for media_type in MEDIA_TYPES}}},
     openapi_extra=request_body(ProcessRequest),
 )
-async def process(request: Request) -> Response:
-    body = await json_or_multipart(request, evalscript_in=None)
+async def process(
+    settings: EngineSettings,
+    body: ProcessBody,
+    accept: Annotated[Optional[str], Header(include_in_schema=False)] = None,
+) -> Response:
     # V8 (with its time limit) and GDAL block: they run on the thread pool, never on the event loop
-    rendered = await run_in_threadpool(
-        render_preview, body, services(request).settings, request.headers.get("accept")
-    )
+    rendered = await run_in_threadpool(render_preview, body, settings, accept)
     return Response(
         rendered.content,
         media_type=rendered.media_type,

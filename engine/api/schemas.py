@@ -204,27 +204,32 @@ class BatchProcessRequestUpdatePayload(Model):
     description: Optional[str] = Description
 
 
-class BatchV1Request(Model):
-    """A v1 batch request as the engine returns it (Sentinel Hub's BatchProcessRequest, plus costPU, warnings)."""
+class RequestState(Model):
+    """What v1 and v2 answer alike about a batch request: its status, the user's last action, what it cost."""
 
     id: str
-    userId: str
     created: str
+    status: RequestStatus
+    userAction: str
+    userActionUpdated: Optional[str] = None
+    valueEstimate: Optional[float] = None
+    error: Optional[str] = None
+    costPU: float = Field(description="Processing units spent so far (on v1, an extension).")
+    warnings: Optional[list[str]] = Field(default=None, description="Extension: what the engine noticed.")
+
+
+class BatchV1Request(RequestState):
+    """A v1 batch request as the engine returns it (Sentinel Hub's BatchProcessRequest, plus costPU, warnings)."""
+
+    userId: str
     processRequest: dict[str, Any]
     tilingGrid: dict[str, Any]
     output: Optional[dict[str, Any]] = None
     bucketName: Optional[str] = None
     description: str
-    status: RequestStatus
-    userAction: str
-    userActionUpdated: Optional[str] = None
     tileCount: int
-    valueEstimate: Optional[float] = None
     tileWidthPx: Optional[int] = None
     tileHeightPx: Optional[int] = None
-    error: Optional[str] = None
-    costPU: float = Field(description="Extension: processing units spent so far.")
-    warnings: Optional[list[str]] = Field(default=None, description="Extension: what the engine noticed.")
 
 
 class GeoJsonPolygonWithCrs(Model):
@@ -288,25 +293,16 @@ class BatchV2ProcessRequest(Model):
     description: Optional[str] = Description
 
 
-class BatchV2ProcessTask(Model):
-    id: str
+class BatchV2ProcessTask(RequestState):
     request: dict[str, Any] = Field(description="The request as created, without its S3 keys.")
     domainAccountId: str
     projectId: str
-    status: RequestStatus
-    userAction: str
-    userActionUpdated: Optional[str] = None
-    created: str
     lastUpdated: str
     completionPercentage: float
-    costPU: float
-    error: Optional[str] = None
     stoppedStatusReason: Optional[str] = None
     featureCount: Optional[int] = Field(
         default=None, description="Extension: features found by the analysis."
     )
-    valueEstimate: Optional[float] = None
-    warnings: Optional[list[str]] = None
 
 
 # --- lists and grids --------------------------------------------------------------------------------------

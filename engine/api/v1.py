@@ -5,33 +5,28 @@ from __future__ import annotations
 from typing import Annotated, Optional
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from ...core.batch_models import PayloadError, crs_url, parse_v1_create
-from ...core.grids import GRIDS, UnknownGridError, get_grid
-from ..errors import bad_request, not_found
-from ..jobs import V1, Page, encode_viewtoken
+from ...core.batch_models import crs_url, parse_v1_create
+from ..batch_service import V1, Page
+from ..errors import bad_request
 from ..store import RequestRecord, TileRecord
-from .deps import Count, Sort, as_payload_error, json_or_multipart, require_token, services
+from .deps import Batch, BatchBody, parsed, protected_router
+from .grids import add_grid_routes
+from .listing import Count, RequestListQuery, page_json
+from .request_routes import Action, add_action_routes, create_route, get_route, list_route, update_route
 from .schemas import (
-    COMMON_ERRORS,
     CONFLICT,
     NOT_FOUND,
     BatchProcessRequestCreate,
-    BatchProcessRequestUpdatePayload,
     BatchTile,
     BatchV1Request,
     TileList,
-    TilingGrid,
-    TilingGridList,
     V1RequestList,
-    request_body,
 )
 
-router = APIRouter(
-    prefix="/api/v1/batch", tags=["batch v1"], dependencies=[Depends(require_token)], responses=COMMON_ERRORS
-)
+router = protected_router("/api/v1/batch", "batch v1")
 # tile ids are SQLite integers (64-bit, signed)
 TileId = Annotated[int, Path(ge=0, le=2**63 - 1, description="The tile's id (BatchTile.id)")]
 ENGINE_USER = "tilewise-local"
@@ -99,74 +94,39 @@ def tile_json(tile: TileRecord) -> dict:
     return body
 
 
-def page_json(request: Request, page: Page, items: list) -> dict:
-    links = {"currentToken": encode_viewtoken(page.offset), "@id": str(request.url)}
-    if page.has_more:
-        token = encode_viewtoken(page.offset + page.count)
-        links["nextToken"] = token
-        links["next"] = str(request.url.include_query_params(viewtoken=token))
-    if page.offset > 0:
-        token = encode_viewtoken(max(0, page.offset - page.count))
-        links["previousToken"] = token
-        links["previous"] = str(request.url.include_query_params(viewtoken=token))
-    return {"data": items, "links": links}
-
-
 # --- requests ----------------------------------------------------------------------------------------
 
 
-@router.post(
-    "/process",
-    status_code=201,
-    summary="Create a batch request (JSON or multipart)",
-    responses={201: {"model": BatchV1Request}},
-    openapi_extra=request_body(BatchProcessRequestCreate),
-)
-async def create_request(request: Request) -> dict:
-    body = await json_or_multipart(request)
-    try:
-        spec = parse_v1_create(body)
-    except PayloadError as exc:
-        raise as_payload_error(exc) from None
+@create_route(router, BatchV1Request, BatchProcessRequestCreate)
+async def create_request(batch: Batch, body: BatchBody) -> dict:
+    spec = parsed(parse_v1_create, body)
     # validation runs the evalscript in V8, which must not block (or run on) the event loop
-    record = await run_in_threadpool(services(request).batch.create, V1, spec, body, None)
+    record = await run_in_threadpool(batch.create, V1, spec, body, None)
     return request_json(record)
 
 
-@router.get("/process", summary="List batch requests", responses={200: {"model": V1RequestList}})
+@list_route(router, V1RequestList)
 def list_requests(
     request: Request,
-    search: Optional[str] = None,
-    sort: Sort = None,
-    viewtoken: Optional[str] = None,
-    count: Count = None,
+    batch: Batch,
+    query: RequestListQuery,
     collectionId: Annotated[
         Optional[UUID], Query(description="Requests that write to this batch collection: none here.")
     ] = None,
 ) -> dict:
-    page = services(request).batch.list(V1, search, sort, viewtoken, count)
+    page = query.page(batch, V1)
     if collectionId is not None:  # this engine has no batch collections, so no request writes to one
         page = Page([], page.offset, page.count, False)
     return page_json(request, page, [request_json(r) for r in page.items])
 
 
-@router.get(
-    "/process/{request_id}",
-    summary="Get a batch request",
-    responses={200: {"model": BatchV1Request}, **NOT_FOUND},
-)
-def get_request(request: Request, request_id: str) -> dict:
-    return request_json(services(request).batch.get(request_id))
+@get_route(router, BatchV1Request)
+def get_request(batch: Batch, request_id: str) -> dict:
+    return request_json(batch.get(request_id))
 
 
-@router.put(
-    "/process/{request_id}",
-    summary="Update a batch request's description",
-    responses={200: {"model": BatchV1Request}, **NOT_FOUND, **CONFLICT},
-    openapi_extra=request_body(BatchProcessRequestUpdatePayload, multipart=False),
-)
-async def update_request(request: Request, request_id: str) -> dict:
-    body = await json_or_multipart(request)
+@update_route(router, BatchV1Request)
+def update_request(batch: Batch, request_id: str, body: BatchBody) -> dict:
     output = body.get("output")
     if output is not None and not isinstance(output, dict):
         raise bad_request("output must be a JSON object (only description can change here).", "output")
@@ -174,7 +134,7 @@ async def update_request(request: Request, request_id: str) -> dict:
         raise bad_request(
             "Batch collections are not supported by this engine: only description can change.", "output"
         )
-    return request_json(services(request).batch.update_description(request_id, body.get("description")))
+    return request_json(batch.update_description(request_id, body.get("description")))
 
 
 @router.delete(
@@ -183,51 +143,23 @@ async def update_request(request: Request, request_id: str) -> dict:
     summary="Delete a batch request",
     responses={**NOT_FOUND, **CONFLICT},
 )
-def delete_request(request: Request, request_id: str) -> Response:
-    services(request).batch.delete(request_id)
+def delete_request(batch: Batch, request_id: str) -> Response:
+    batch.delete(request_id)
     return Response(status_code=204)
 
 
-def _action(name: str, summary: str):
-    def endpoint(request: Request, request_id: str) -> Response:
-        getattr(services(request).batch, name)(request_id)
-        return Response(status_code=204)
-
-    endpoint.__name__ = f"{name}_request"
-    return endpoint
-
-
-router.add_api_route(
-    "/process/{request_id}/analyse",
-    _action("analyse", "Analyse"),
-    methods=["POST"],
-    status_code=204,
-    responses={**NOT_FOUND, **CONFLICT},
-    summary="Analyse: list the tiles and estimate the cost",
-)
-router.add_api_route(
-    "/process/{request_id}/start",
-    _action("start", "Start"),
-    methods=["POST"],
-    status_code=204,
-    responses={**NOT_FOUND, **CONFLICT},
-    summary="Start processing (analyses first when needed)",
-)
-router.add_api_route(
-    "/process/{request_id}/cancel",
-    _action("cancel", "Cancel"),
-    methods=["POST"],
-    status_code=204,
-    responses={**NOT_FOUND, **CONFLICT},
-    summary="Cancel: no new tiles start; finished outputs stay",
-)
-router.add_api_route(
-    "/process/{request_id}/restartpartial",
-    _action("restart_partial", "Restart"),
-    methods=["POST"],
-    status_code=204,
-    responses={**NOT_FOUND, **CONFLICT},
-    summary="Put the FAILED tiles of a PARTIAL request back to PENDING and process them",
+add_action_routes(
+    router,
+    (
+        Action("analyse", "analyse", "Analyse: list the tiles and estimate the cost"),
+        Action("start", "start", "Start processing (analyses first when needed)"),
+        Action("cancel", "cancel", "Cancel: no new tiles start; finished outputs stay"),
+        Action(
+            "restartpartial",
+            "restart_partial",
+            "Put the FAILED tiles of a PARTIAL request back to PENDING and process them",
+        ),
+    ),
 )
 
 
@@ -241,12 +173,13 @@ router.add_api_route(
 )
 def list_tiles(
     request: Request,
+    batch: Batch,
     request_id: str,
     status: Optional[str] = None,
     viewtoken: Optional[str] = None,
     count: Count = None,
 ) -> dict:
-    page = services(request).batch.tiles(request_id, status, viewtoken, count)
+    page = batch.tiles(request_id, status, viewtoken, count)
     return page_json(request, page, [tile_json(t) for t in page.items])
 
 
@@ -255,8 +188,8 @@ def list_tiles(
     summary="Get one tile",
     responses={200: {"model": BatchTile}, **NOT_FOUND},
 )
-def get_tile(request: Request, request_id: str, tile_id: TileId) -> dict:
-    return tile_json(services(request).batch.tile(request_id, tile_id))
+def get_tile(batch: Batch, request_id: str, tile_id: TileId) -> dict:
+    return tile_json(batch.tile(request_id, tile_id))
 
 
 @router.post(
@@ -265,36 +198,9 @@ def get_tile(request: Request, request_id: str, tile_id: TileId) -> dict:
     summary="Reprocess one FAILED tile (deprecated on Sentinel Hub, kept here)",
     responses={**NOT_FOUND, **CONFLICT},
 )
-def restart_tile(request: Request, request_id: str, tile_id: TileId) -> Response:
-    services(request).batch.reprocess_tile(request_id, tile_id)
+def restart_tile(batch: Batch, request_id: str, tile_id: TileId) -> Response:
+    batch.reprocess_tile(request_id, tile_id)
     return Response(status_code=204)
 
 
-# --- tiling grids ------------------------------------------------------------------------------------
-
-
-def grid_routes(prefix_router: APIRouter) -> None:
-    """`tilinggrids` routes, shared by v1 and v2."""
-
-    @prefix_router.get(
-        "/tilinggrids", summary="List the tiling grids", responses={200: {"model": TilingGridList}}
-    )
-    def list_grids(request: Request, viewtoken: Optional[str] = None, count: Count = None) -> dict:
-        grids = [grid.descriptor() for grid in GRIDS.values()]
-        return {"data": grids, "links": {"currentToken": encode_viewtoken(0), "@id": str(request.url)}}
-
-    @prefix_router.get(
-        "/tilinggrids/{grid_id}",
-        summary="Get one tiling grid",
-        responses={200: {"model": TilingGrid}, **NOT_FOUND},
-    )
-    def get_grid_route(grid_id: str) -> dict:
-        try:
-            return get_grid(int(grid_id)).descriptor()
-        except (UnknownGridError, ValueError):
-            raise not_found(
-                f"Tiling grid {grid_id} does not exist: use one of {', '.join(map(str, GRIDS))}."
-            ) from None
-
-
-grid_routes(router)
+add_grid_routes(router)

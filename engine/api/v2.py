@@ -6,34 +6,27 @@ execution database the engine writes to the request's bucket (engine/artefacts.p
 
 from __future__ import annotations
 
-from typing import Optional
-
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
-from ...core.batch_models import PayloadError, parse_v2_create, strip_v2_secrets
-from ..jobs import V2
-from ..store import RequestRecord, RequestStatus, TileStatus
-from .deps import Count, Sort, as_payload_error, json_or_multipart, require_token, services
+from ...core.batch_models import parse_v2_create, strip_v2_secrets
+from ..batch_service import V2
+from ..store import JobStore, RequestRecord, RequestStatus, TileStatus
+from .deps import Batch, BatchBody, Store, parsed, protected_router
+from .grids import add_grid_routes
+from .listing import RequestListQuery, page_json
+from .request_routes import Action, add_action_routes, create_route, get_route, list_route, update_route
 from .schemas import (
-    COMMON_ERRORS,
-    CONFLICT,
-    NOT_FOUND,
-    BatchProcessRequestUpdatePayload,
     BatchV2ProcessRequest,
     BatchV2ProcessTask,
     V2TaskList,
-    request_body,
 )
-from .v1 import grid_routes, page_json
 
-router = APIRouter(
-    prefix="/api/v2/batch", tags=["batch v2"], dependencies=[Depends(require_token)], responses=COMMON_ERRORS
-)
+router = protected_router("/api/v2/batch", "batch v2")
 ENGINE_ACCOUNT = "tilewise-local"  # domainAccountId / projectId: one local account
 
 
-def task_json(record: RequestRecord, store) -> dict:
+def task_json(record: RequestRecord, store: JobStore) -> dict:
     """A BatchV2ProcessTask as Sentinel Hub returns it; the request comes back without its S3 keys."""
     counts = store.tile_counts(record.id) if record.tile_count is not None else {}
     total = sum(counts.values())
@@ -70,91 +63,38 @@ def task_json(record: RequestRecord, store) -> dict:
     return body
 
 
-@router.post(
-    "/process",
-    status_code=201,
-    summary="Create a batch request (JSON or multipart)",
-    responses={201: {"model": BatchV2ProcessTask}},
-    openapi_extra=request_body(BatchV2ProcessRequest),
-)
-async def create_request(request: Request) -> dict:
-    body = await json_or_multipart(request)
-    try:
-        spec = parse_v2_create(body)
-    except PayloadError as exc:
-        raise as_payload_error(exc) from None
+@create_route(router, BatchV2ProcessTask, BatchV2ProcessRequest)
+async def create_request(batch: Batch, store: Store, body: BatchBody) -> dict:
+    spec = parsed(parse_v2_create, body)
     payload, secrets = strip_v2_secrets(body)
-    batch = services(request).batch
     # validation runs the evalscript in V8, and the request JSON goes to the bucket: off the event loop
     record = await run_in_threadpool(batch.create, V2, spec, payload, secrets or None)
-    return task_json(record, services(request).store)
+    return task_json(record, store)
 
 
-@router.get("/process", summary="List batch requests", responses={200: {"model": V2TaskList}})
-def list_requests(
-    request: Request,
-    search: Optional[str] = None,
-    sort: Sort = None,
-    viewtoken: Optional[str] = None,
-    count: Count = None,
-) -> dict:
-    store = services(request).store
-    page = services(request).batch.list(V2, search, sort, viewtoken, count)
+@list_route(router, V2TaskList)
+def list_requests(request: Request, batch: Batch, store: Store, query: RequestListQuery) -> dict:
+    page = query.page(batch, V2)
     return page_json(request, page, [task_json(r, store) for r in page.items])
 
 
-@router.get(
-    "/process/{request_id}",
-    summary="Get a batch request",
-    responses={200: {"model": BatchV2ProcessTask}, **NOT_FOUND},
+@get_route(router, BatchV2ProcessTask)
+def get_request(batch: Batch, store: Store, request_id: str) -> dict:
+    return task_json(batch.get(request_id, V2), store)
+
+
+@update_route(router, BatchV2ProcessTask)
+def update_request(batch: Batch, store: Store, request_id: str, body: BatchBody) -> dict:
+    record = batch.update_description(request_id, body.get("description"), V2)
+    return task_json(record, store)
+
+
+add_action_routes(
+    router,
+    (
+        Action("analyse", "analyse", "Analyse: list the features, write the manifest", V2),
+        Action("start", "start", "Start (or carry on after a stop)", V2),
+        Action("stop", "stop", "Stop: no new features start"),
+    ),
 )
-def get_request(request: Request, request_id: str) -> dict:
-    return task_json(services(request).batch.get(request_id, V2), services(request).store)
-
-
-@router.put(
-    "/process/{request_id}",
-    summary="Update a batch request's description",
-    responses={200: {"model": BatchV2ProcessTask}, **NOT_FOUND, **CONFLICT},
-    openapi_extra=request_body(BatchProcessRequestUpdatePayload, multipart=False),
-)
-async def update_request(request: Request, request_id: str) -> dict:
-    body = await json_or_multipart(request)
-    record = services(request).batch.update_description(request_id, body.get("description"), V2)
-    return task_json(record, services(request).store)
-
-
-@router.post(
-    "/process/{request_id}/analyse",
-    status_code=204,
-    summary="Analyse: list the features, write the manifest",
-    responses={**NOT_FOUND, **CONFLICT},
-)
-def analyse_request(request: Request, request_id: str) -> Response:
-    services(request).batch.analyse(request_id, V2)
-    return Response(status_code=204)
-
-
-@router.post(
-    "/process/{request_id}/start",
-    status_code=204,
-    summary="Start (or carry on after a stop)",
-    responses={**NOT_FOUND, **CONFLICT},
-)
-def start_request(request: Request, request_id: str) -> Response:
-    services(request).batch.start(request_id, V2)
-    return Response(status_code=204)
-
-
-@router.post(
-    "/process/{request_id}/stop",
-    status_code=204,
-    summary="Stop: no new features start",
-    responses={**NOT_FOUND, **CONFLICT},
-)
-def stop_request(request: Request, request_id: str) -> Response:
-    services(request).batch.stop(request_id)
-    return Response(status_code=204)
-
-
-grid_routes(router)
+add_grid_routes(router)

@@ -55,7 +55,7 @@ LOAD_FROM_ZIP = textwrap.dedent(
     import tilewise
     plugin = qgis.utils.plugins["tilewise"]
     plugin.action.setChecked(True)
-    print("LOADED", tilewise.__file__, plugin.dock.grid_combo.count(), len(qgis.utils.iface.docks))
+    print("LOADED", tilewise.__file__, plugin.dock.form.grid_combo.count(), len(qgis.utils.iface.docks))
     """
 )
 

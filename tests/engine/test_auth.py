@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 
+import jwt
 import pytest
 
 from tilewise.engine.auth import FailedAttemptThrottle, TokenIssuer
@@ -115,3 +116,12 @@ def test_the_throttle_remembers_a_bounded_number_of_addresses():
     for i in range(1000):
         throttle.failed(f"10.1.{i // 256}.{i % 256}")
     assert len(throttle) == 100
+
+
+def test_a_token_that_names_no_signature_algorithm_is_refused(tmp_path):
+    claims = issuer(tmp_path).verify(
+        issuer(tmp_path).issue("client_credentials", "client", "secret")["access_token"]
+    )
+    unsigned = jwt.encode(claims, None, algorithm="none")  # "alg": "none", no signature
+    with pytest.raises(ApiError, match="Invalid token"):
+        issuer(tmp_path).verify(unsigned)

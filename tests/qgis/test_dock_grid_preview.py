@@ -20,7 +20,7 @@ def dock(qgis_iface, tmp_path):
     QgsSettings().remove("tilewise")  # each test starts from the defaults
     store = ConnectionStore(QgsSettings(str(tmp_path / "connections.ini"), QSettings.Format.IniFormat))
     widget = TilewiseDock(qgis_iface, store=store)
-    wait_until(lambda: widget.script_editor.info is not None)
+    wait_until(lambda: widget.form.script_editor.info is not None)
     qgis_iface.messageBar().messages = {level: [] for level in qgis_iface.messageBar().messages}
     yield widget
     widget.unload()
@@ -29,12 +29,12 @@ def dock(qgis_iface, tmp_path):
 
 
 def run_preview(dock: TilewiseDock, grid_id=1, resolution=10.0, buffer=(0, 0), max_tiles=None):
-    dock.grid_combo.setCurrentIndex(dock.grid_combo.findData(grid_id))
-    dock.resolution_combo.setCurrentIndex(dock.resolution_combo.findData(resolution))
-    dock.buffer_x.setValue(buffer[0])
-    dock.buffer_y.setValue(buffer[1])
+    dock.form.grid_combo.setCurrentIndex(dock.form.grid_combo.findData(grid_id))
+    dock.form.resolution_combo.setCurrentIndex(dock.form.resolution_combo.findData(resolution))
+    dock.form.buffer_x.setValue(buffer[0])
+    dock.form.buffer_y.setValue(buffer[1])
     if max_tiles is not None:
-        dock.max_tiles.setValue(max_tiles)
+        dock.form.max_tiles.setValue(max_tiles)
     results = []
     dock.previewFinished.connect(results.append)
     dock.start_preview()
@@ -51,7 +51,7 @@ def preview_layers():
 def test_preview_adds_a_styled_labelled_layer_for_the_selected_polygon(dock, tutorial_layer, qgis_iface):
     tutorial_layer.selectByIds([1])  # the entire area only
     dock.refresh_area_summary()
-    assert "1 selected polygon" in dock.area_label.text()
+    assert "1 selected polygon" in dock.form.area_label.text()
     layer = run_preview(dock, grid_id=1, resolution=10.0, buffer=(50, 50))
     area = AreaOfInterest.from_geometries([shapely.from_wkt(TUTORIAL_ENTIRE_AREA)], 4326)
     expected = tiles_for_area(area, 1, 10, 50, 50)
@@ -67,7 +67,7 @@ def test_preview_adds_a_styled_labelled_layer_for_the_selected_polygon(dock, tut
     assert layer.labelsEnabled() and layer.labeling().settings().fieldName == "name"
     # a view of the form: QGIS does not ask on quit whether its features may be lost
     assert int(layer.customProperty("skipMemoryLayersCheck")) == 1
-    text = dock.result_label.text()
+    text = dock.form.result_label.text()
     assert f"{len(expected)} tiles" in text and "1,100 × 1,100 px" in text and "PU" in text
     assert not qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Warning)
 
@@ -75,25 +75,25 @@ def test_preview_adds_a_styled_labelled_layer_for_the_selected_polygon(dock, tut
 def test_without_selection_every_polygon_of_the_layer_is_used(dock, tutorial_layer):
     tutorial_layer.removeSelection()
     dock.refresh_area_summary()
-    assert "all 2 polygon" in dock.area_label.text()
+    assert "all 2 polygon" in dock.form.area_label.text()
     layer = run_preview(dock)
     assert layer is not None and layer.featureCount() > 0
 
 
 def read_preset(dock, name: str) -> None:
-    dock.script_editor.select_preset(name)
-    wait_until(lambda: dock.script_editor.task is None and dock.script_editor.info is not None)
+    dock.form.script_editor.select_preset(name)
+    wait_until(lambda: dock.form.script_editor.task is None and dock.form.script_editor.info is not None)
 
 
 def test_pu_estimate_follows_the_script_without_relisting_tiles(dock, tutorial_layer):
     run_preview(dock)
     read_preset(dock, "True colour")
-    true_colour = dock.result_label.text()
+    true_colour = dock.form.result_label.text()
     assert "PU" in true_colour and "one every 3 days" not in true_colour
     read_preset(dock, "NDVI")  # FLOAT32 output: twice the PU of 8-bit output
-    assert dock.result_label.text() != true_colour
+    assert dock.form.result_label.text() != true_colour
     read_preset(dock, "NDVI interpolation (tutorial)")  # ORBIT mosaicking: samples from the time range
-    assert "one every 3 days" in dock.result_label.text()
+    assert "one every 3 days" in dock.form.result_label.text()
 
 
 def test_layer_in_a_projected_crs_gives_the_same_tiles(dock, qgis_new_project, qgis_iface):
@@ -143,7 +143,7 @@ def test_empty_layer_is_refused(dock, qgis_new_project, qgis_iface):
 
 
 def test_area_outside_the_laea_grid_is_refused(dock, tutorial_layer, qgis_iface):
-    dock.grid_combo.setCurrentIndex(dock.grid_combo.findData(7))
+    dock.form.grid_combo.setCurrentIndex(dock.form.grid_combo.findData(7))
     before = preview_layers()
     assert run_preview(dock, grid_id=7, resolution=10.0) is None
     assert any("Europe only" in m for m in qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Warning))

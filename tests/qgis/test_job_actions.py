@@ -38,12 +38,12 @@ function evaluatePixel(s) { return [(s.B08 - s.B04) / (s.B08 + s.B04)]; }
 
 def make_actions_dock(qgis_iface, engine, s3_server, tmp_path, version):
     dock = make_dock(qgis_iface, make_store(tmp_path, engine.url, version))
-    wait_until(lambda: dock.client is not None and "engine" not in dock.tasks)
+    wait_until(lambda: dock.client is not None and "engine" not in dock.runner.tasks)
     auth_id = dock.store.save_s3_keys("actions test", s3_server.access_key, s3_server.secret_key)
-    dock.s3_auth.setConfigId(auth_id)  # the keys the plugin reads the bucket with
-    dock.job_monitor.min_interval_s, dock.job_monitor.max_interval_s = 0.2, 1.0
+    dock.form.s3_auth.setConfigId(auth_id)  # the keys the plugin reads the bucket with
+    dock.jobs.monitor.min_interval_s, dock.jobs.monitor.max_interval_s = 0.2, 1.0
     questions: list[str] = []
-    dock.job_actions.ask = lambda question: questions.append(question) or True
+    dock.jobs.actions.ask = lambda question: questions.append(question) or True
     dock.questions = questions
     clear_messages(qgis_iface)
     return dock
@@ -77,11 +77,11 @@ class Recorder:
         self.failures: list[tuple[str, str]] = []
         self.opened: list = []
         self.downloads: list = []
-        dock.job_monitor.jobFinished.connect(self.finished.append)
-        dock.job_actions.jobChanged.connect(self.changed.append)
-        dock.job_actions.actionFailed.connect(lambda what, message: self.failures.append((what, message)))
-        dock.job_actions.outputsOpened.connect(lambda job, layers: self.opened.append(layers))
-        dock.job_actions.downloadFinished.connect(lambda job, task: self.downloads.append(task))
+        dock.jobs.monitor.jobFinished.connect(self.finished.append)
+        dock.jobs.actions.jobChanged.connect(self.changed.append)
+        dock.jobs.actions.actionFailed.connect(lambda what, message: self.failures.append((what, message)))
+        dock.jobs.actions.outputsOpened.connect(lambda job, layers: self.opened.append(layers))
+        dock.jobs.actions.downloadFinished.connect(lambda job, task: self.downloads.append(task))
 
     def finish(self, count: int, timeout: float = 300) -> BatchJob:
         wait_until(lambda: len(self.finished) >= count or self.failures, timeout)
@@ -109,9 +109,9 @@ def test_a_failed_tile_is_reprocessed_from_the_map_then_the_rest_restarted_and_t
     engine.wait_for(job.id, {"FAILED"}, timeout=300)
 
     failed_job = dock.client.get(job.id)
-    dock.job_actions_bar.set_job(failed_job)
-    assert dock.job_actions_bar.buttons[Action.RESTART].isEnabled() is False  # FAILED, not PARTIAL
-    assert dock.job_actions.run(failed_job, Action.SHOW_TILES)
+    dock.jobs.bar.set_job(failed_job)
+    assert dock.jobs.bar.buttons[Action.RESTART].isEnabled() is False  # FAILED, not PARTIAL
+    assert dock.jobs.actions.run(failed_job, Action.SHOW_TILES)
     seen.finish(1)
     tile_layer = JobTileLayer.find(job.id)
     values = layer_values(tile_layer)
@@ -120,14 +120,14 @@ def test_a_failed_tile_is_reprocessed_from_the_map_then_the_rest_restarted_and_t
 
     # the identify menu and the map's context menu offer the action on this layer, not on others
     registry = QgsGui.mapLayerActionRegistry()
-    assert dock.reprocess_action in registry.mapLayerActions(tile_layer.layer)
+    assert dock.jobs.reprocess_action in registry.mapLayerActions(tile_layer.layer)
     other = QgsVectorLayer("Polygon?crs=EPSG:4326", "other", "memory")
-    assert dock.reprocess_action not in registry.mapLayerActions(other)
+    assert dock.jobs.reprocess_action not in registry.mapLayerActions(other)
 
     s3_server.client().create_bucket(Bucket=bucket)  # mended: the tile can now be delivered
     tile_id = sorted(values)[0]
     feature_id = tile_layer.fid_of(tile_id)
-    dock.reprocess_action.trigger(tile_layer.layer, tile_layer.layer.getFeature(feature_id))
+    dock.jobs.reprocess_action.trigger(tile_layer.layer, tile_layer.layer.getFeature(feature_id))
     assert dock.questions and "processing units" in dock.questions[-1]
     partial = seen.finish(2)
     assert partial.status == "PARTIAL"
@@ -135,16 +135,16 @@ def test_a_failed_tile_is_reprocessed_from_the_map_then_the_rest_restarted_and_t
     assert values[tile_id] == ("PROCESSED", None)
     assert {s for t, (s, _) in values.items() if t != tile_id} == {"FAILED"}
 
-    dock.job_actions_bar.set_job(partial)
-    assert dock.job_actions_bar.buttons[Action.RESTART].isEnabled()
-    dock.job_actions_bar.buttons[Action.RESTART].click()
+    dock.jobs.bar.set_job(partial)
+    assert dock.jobs.bar.buttons[Action.RESTART].isEnabled()
+    dock.jobs.bar.buttons[Action.RESTART].click()
     assert "Restart the failed tiles" in dock.questions[-1]
     done = seen.finish(3)
     assert done.status == "DONE" and set(tile_layer.counts()) == {"PROCESSED"}
     assert dock.jobs_panel.model.row_of(job.id) is not None or dock.jobs_panel.is_loading() is not None
 
     # outputs from S3 (the engine's endpoint, the form's keys): one layer per tile, in the tiles' UTM CRS
-    assert dock.job_actions.run(done, Action.OPEN_OUTPUTS)
+    assert dock.jobs.actions.run(done, Action.OPEN_OUTPUTS)
     wait_until(lambda: seen.opened, 120)
     layers = seen.opened[-1]
     assert not layers.problems, layers.problems
@@ -157,7 +157,7 @@ def test_a_failed_tile_is_reprocessed_from_the_map_then_the_rest_restarted_and_t
             -1.0 <= stats.minimumValue <= stats.maximumValue <= 1.0
             and stats.maximumValue > stats.minimumValue
         )
-    assert dock.job_actions.open_outputs(done, mosaic=True)
+    assert dock.jobs.actions.open_outputs(done, mosaic=True)
     wait_until(lambda: len(seen.opened) >= 2, 120)
     mosaic = seen.opened[-1]
     assert len(mosaic) == 1 and mosaic[0].crs().authid() == "EPSG:32611"
@@ -167,7 +167,7 @@ def test_a_failed_tile_is_reprocessed_from_the_map_then_the_rest_restarted_and_t
     assert mosaic[0].extent() == union
 
     folder = tmp_path / "downloads"
-    assert dock.job_actions.download(done, folder)
+    assert dock.jobs.actions.download(done, folder)
     wait_until(lambda: seen.downloads, 120)
     task = seen.downloads[-1]
     assert task.error is None and len(task.result) == len(values)
@@ -181,17 +181,17 @@ def test_cancel_asks_first_and_a_declined_question_changes_nothing(v1_dock, engi
     engine.wait_for(job.id, {"PROCESSING"}, timeout=120)
     running = dock.client.get(job.id)
 
-    dock.job_actions.ask = lambda question: dock.questions.append(question) and False
-    assert not dock.job_actions.run(running, Action.STOP)
-    assert dock.client.get(job.id).status == "PROCESSING" and not dock.job_actions.tasks
+    dock.jobs.actions.ask = lambda question: dock.questions.append(question) and False
+    assert not dock.jobs.actions.run(running, Action.STOP)
+    assert dock.client.get(job.id).status == "PROCESSING" and not dock.jobs.actions.tasks
 
-    dock.job_actions.ask = lambda question: dock.questions.append(question) or True
-    assert dock.job_actions.run(running, Action.STOP)
+    dock.jobs.actions.ask = lambda question: dock.questions.append(question) or True
+    assert dock.jobs.actions.run(running, Action.STOP)
     assert "Cancel job" in dock.questions[-1] and "cannot be resumed" in dock.questions[-1]
     wait_until(lambda: seen.changed or seen.failures, 60)
     assert not seen.failures, seen.failures
     assert seen.changed[-1].status == "CANCELED"
-    assert dock.job_actions.run(seen.changed[-1], Action.SHOW_TILES)
+    assert dock.jobs.actions.run(seen.changed[-1], Action.SHOW_TILES)
     final = seen.finish(1)  # watched once: the layer shows what was delivered before the cancel
     assert final.status == "CANCELED"
     statuses = {s for s, _ in layer_values(JobTileLayer.find(job.id)).values()}
@@ -201,11 +201,11 @@ def test_cancel_asks_first_and_a_declined_question_changes_nothing(v1_dock, engi
 def test_delete_removes_the_job_from_the_service_the_list_and_the_project(v1_dock, engine, s3_server):
     dock, seen = v1_dock, Recorder(v1_dock)
     deleted = []
-    dock.job_actions.jobDeleted.connect(deleted.append)
+    dock.jobs.actions.jobDeleted.connect(deleted.append)
     job = dock.client.create_raw(v1_body(NDVI, TEST_BBOX, f"s3://{s3_server.new_bucket()}/delete"))
     project_jobs.remember(job)
     dock.jobs_panel.add_or_update(job)
-    assert dock.job_actions.run(job, Action.DELETE)
+    assert dock.jobs.actions.run(job, Action.DELETE)
     assert "cannot be undone" in dock.questions[-1]
     wait_until(lambda: deleted or seen.failures, 60)
     assert not seen.failures and deleted[0].id == job.id
@@ -232,19 +232,19 @@ def test_a_v2_job_is_stopped_and_started_again_and_ends_done(
         dock.client.start(job.id)
         engine.wait_for(job.id, {"PROCESSING"}, timeout=120, api="v2")
         running = dock.client.get(job.id)
-        dock.job_actions_bar.set_job(running)
-        stop = dock.job_actions_bar.buttons[Action.STOP]
+        dock.jobs.bar.set_job(running)
+        stop = dock.jobs.bar.buttons[Action.STOP]
         assert stop.text() == "Stop" and stop.isEnabled()
-        assert not dock.job_actions_bar.buttons[Action.DELETE].isEnabled()
-        assert "v2" in dock.job_actions_bar.buttons[Action.DELETE].toolTip()
+        assert not dock.jobs.bar.buttons[Action.DELETE].isEnabled()
+        assert "v2" in dock.jobs.bar.buttons[Action.DELETE].toolTip()
         stop.click()
         wait_until(lambda: seen.changed or seen.failures, 60)
         assert not seen.failures, seen.failures
         stopped = seen.changed[-1]
         assert stopped.status == "STOPPED" and "30 minutes" in dock.questions[-1]
-        dock.job_actions_bar.set_job(stopped)
-        assert dock.job_actions_bar.buttons[Action.START].isEnabled()
-        dock.job_actions_bar.buttons[Action.START].click()
+        dock.jobs.bar.set_job(stopped)
+        assert dock.jobs.bar.buttons[Action.START].isEnabled()
+        dock.jobs.bar.buttons[Action.START].click()
         final = seen.finish(1, timeout=300)  # watched from the start again until DONE
         assert final.status == "DONE"
         tile_layer = JobTileLayer.find(job.id)
@@ -255,7 +255,7 @@ def test_a_v2_job_is_stopped_and_started_again_and_ends_done(
 
 
 def test_buttons_follow_the_job_status_and_say_why_they_are_disabled(v1_dock):
-    bar = v1_dock.job_actions_bar
+    bar = v1_dock.jobs.bar
     request = parse_request(V1, request_body(V1, "s3://b/x"))
     bar.set_job(BatchJob("a", V1, "d", "CREATED", request=request))
     enabled = {a for a, b in bar.buttons.items() if b.isEnabled()}
@@ -302,7 +302,7 @@ def test_the_map_menu_offers_failed_tiles_under_the_cursor_only(v1_dock, qgis_if
             Qt.MouseButton.RightButton,
         )
         menu = QMenu()
-        v1_dock._canvas_menu(menu, event)
+        v1_dock.jobs.canvas_menu(menu, event)
         return [a.text() for a in menu.actions() if a.text()]
 
     assert entries_at(-116.95, 33.05) == [f"Reprocess failed tile T1 (job {job.id[:8]}…)"]
@@ -319,15 +319,15 @@ def test_a_project_read_again_resumes_watching_its_running_job_through_the_dock(
     job = dock.client.create_raw(v1_body(SLOW_SCRIPT, WIDE_BBOX, f"s3://{s3_server.new_bucket()}/reopen"))
     dock.client.start(job.id)
     project_jobs.remember(job)
-    assert dock.job_actions.watch(job)
+    assert dock.jobs.actions.watch(job)
     wait_until(lambda: JobTileLayer.find(job.id) is not None, 120)
     path = tmp_path / "reopen.qgz"
     assert QgsProject.instance().write(str(path))
-    dock.job_monitor.stop_watching(job.id)  # QGIS closed: nobody watches
+    dock.jobs.monitor.stop_watching(job.id)  # QGIS closed: nobody watches
     QgsProject.instance().clear()
-    assert job.id not in dock.job_monitor.watched()
+    assert job.id not in dock.jobs.monitor.watched()
     assert QgsProject.instance().read(str(path))
-    wait_until(lambda: job.id in dock.job_monitor.watched(), 60)  # the dock's history resumed it
+    wait_until(lambda: job.id in dock.jobs.monitor.watched(), 60)  # the dock's history resumed it
     final = seen.finish(1, timeout=300)
     assert final.id == job.id and final.status == "DONE"
     assert set(JobTileLayer.find(job.id).counts()) == {"PROCESSED"}
@@ -338,16 +338,16 @@ def test_new_outputs_open_as_they_arrive_while_the_job_runs(v1_dock, engine, s3_
 
     dock, seen = v1_dock, Recorder(v1_dock)
     opened_at: list[float] = []
-    dock.job_actions.outputsOpened.connect(lambda job, layers: opened_at.append(time.monotonic()))
+    dock.jobs.actions.outputsOpened.connect(lambda job, layers: opened_at.append(time.monotonic()))
     bucket = s3_server.new_bucket()
     job = dock.client.create_raw(v1_body(SLOW_SCRIPT, WIDE_BBOX, f"s3://{bucket}/arrive"))
     dock.client.start(job.id)
     engine.wait_for(job.id, {"PROCESSING"}, timeout=120)
-    dock.job_actions_bar.set_job(dock.client.get(job.id))
-    dock.job_actions_bar.auto_open_check.setChecked(True)  # watches the job and opens what finishes
+    dock.jobs.bar.set_job(dock.client.get(job.id))
+    dock.jobs.bar.auto_open_check.setChecked(True)  # watches the job and opens what finishes
     final = seen.finish(1, timeout=300)
     finished_at = time.monotonic()
-    wait_until(lambda: not dock.job_actions.tasks, 120)
+    wait_until(lambda: not dock.jobs.actions.tasks, 120)
     assert final.status == "DONE"
     assert opened_at and min(opened_at) < finished_at  # some opened before the job ended
     shown = {

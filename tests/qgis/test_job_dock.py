@@ -47,14 +47,16 @@ def make_store(tmp_path, url: str, version: int, credentials: bool = True) -> Co
 def make_dock(qgis_iface, store: ConnectionStore) -> TilewiseDock:
     QgsSettings().remove("tilewise")
     dock = TilewiseDock(qgis_iface, store=store)
-    wait_until(lambda: dock.script_editor.info is not None or dock.script_editor.problem is not None)
-    dock.script_editor.select_preset("NDVI")
-    wait_until(lambda: dock.script_editor.task is None and dock.script_editor.info is not None)
-    dock.date_from.setDate(QDate(2023, 7, 1))
-    dock.date_to.setDate(QDate(2023, 7, 30))
-    dock.grid_combo.setCurrentIndex(dock.grid_combo.findData(1))
-    dock.resolution_combo.setCurrentIndex(dock.resolution_combo.findData(10.0))
-    dock.description_edit.setText("dock test")
+    wait_until(
+        lambda: dock.form.script_editor.info is not None or dock.form.script_editor.problem is not None
+    )
+    dock.form.script_editor.select_preset("NDVI")
+    wait_until(lambda: dock.form.script_editor.task is None and dock.form.script_editor.info is not None)
+    dock.form.date_from.setDate(QDate(2023, 7, 1))
+    dock.form.date_to.setDate(QDate(2023, 7, 30))
+    dock.form.grid_combo.setCurrentIndex(dock.form.grid_combo.findData(1))
+    dock.form.resolution_combo.setCurrentIndex(dock.form.resolution_combo.findData(10.0))
+    dock.form.description_edit.setText("dock test")
     return dock
 
 
@@ -67,8 +69,8 @@ def version(request):
 def dock(qgis_iface, qgis_new_project, engine, bucket, tmp_path, version):
     widget = make_dock(qgis_iface, make_store(tmp_path, engine.url, version, credentials=False))
     enter_credentials(widget)
-    widget.location_combo.setCurrentIndex(widget.location_combo.findData("s3"))
-    widget.s3_url_edit.setText(f"s3://{bucket}/dock-{version}")
+    widget.form.location_combo.setCurrentIndex(widget.form.location_combo.findData("s3"))
+    widget.form.s3_url_edit.setText(f"s3://{bucket}/dock-{version}")
     clear_messages(qgis_iface)
     yield widget
     widget.unload()
@@ -78,19 +80,19 @@ def dock(qgis_iface, qgis_new_project, engine, bucket, tmp_path, version):
 
 def enter_credentials(dock: TilewiseDock) -> None:
     """As a user does: ⚙ → client id and secret → Save → OK; the dock connects with them."""
-    assert dock.client is None and "No credentials" in dock.connection_label.text()
-    dock.open_settings()
-    dialog = dock.settings_dialog
+    assert dock.client is None and "No credentials" in dock.connection.connection_label.text()
+    dock.connection.open_settings()
+    dialog = dock.connection.settings_dialog
     assert dialog.isVisible() and dialog.selected_id() == dock.store.current_id()
     dialog.client_id_edit.setText(TEST_CLIENT_ID)
     dialog.secret_edit.setText(TEST_CLIENT_SECRET)
     dialog.save_button.click()
     dialog.accept()
     wait_until(lambda: not dialog.isVisible())
-    assert dock.client is not None, dock.connection_label.text()
+    assert dock.client is not None, dock.connection.connection_label.text()
     assert dock.store.credentials(dock.store.current_id()).client_secret == TEST_CLIENT_SECRET
-    wait_until(lambda: "engine" not in dock.tasks)
-    assert "demo catalog" in dock.connection_label.text()
+    wait_until(lambda: "engine" not in dock.runner.tasks)
+    assert "demo catalog" in dock.connection.connection_label.text()
 
 
 def clear_messages(qgis_iface):
@@ -128,13 +130,26 @@ def run_stages(dock: TilewiseDock, until: set[str], action, timeout: float = 120
     return stages
 
 
+def raster_preview(dock: TilewiseDock, action, qgis_iface) -> QgsRasterLayer:
+    """Run a Process API preview of the dock; the raster layer it added."""
+    previews = []
+    dock.rasterPreviewFinished.connect(previews.append)
+    action()
+    wait_until(lambda: previews, 120)
+    raster = previews[0]
+    assert isinstance(raster, QgsRasterLayer) and raster.isValid(), messages(
+        qgis_iface, Qgis.MessageLevel.Critical
+    )
+    return raster
+
+
 # --- the whole job ----------------------------------------------------------------------------------------
 
 
 def test_preview_create_analyse_confirm_and_start_a_job(dock, engine, qgis_iface, version):
     layer = sub_area_layer(qgis_iface)
     dock.refresh_area_summary()
-    assert "1 selected polygon" in dock.area_label.text()
+    assert "1 selected polygon" in dock.form.area_label.text()
 
     # the grid preview shows the tiles the job will produce
     tiles = []
@@ -144,14 +159,7 @@ def test_preview_create_analyse_confirm_and_start_a_job(dock, engine, qgis_iface
     assert tiles[0] is not None and tiles[0].featureCount() == 2
 
     # a Process API preview on one tile becomes a raster layer in the tile's UTM zone
-    previews = []
-    dock.rasterPreviewFinished.connect(previews.append)
-    dock.preview_tile()
-    wait_until(lambda: previews, 120)
-    raster = previews[0]
-    assert isinstance(raster, QgsRasterLayer) and raster.isValid(), messages(
-        qgis_iface, Qgis.MessageLevel.Critical
-    )
+    raster = raster_preview(dock, dock.preview_tile, qgis_iface)
     assert raster.crs().authid() == f"EPSG:{dock.selection.tiles[0].epsg}"
     assert raster.width() == dock.selection.tiles[0].buffered_width
     group = QgsProject.instance().layerTreeRoot().findGroup(PREVIEW_GROUP)
@@ -189,21 +197,14 @@ def test_preview_on_the_map_extent_adds_a_raster_in_the_canvas_crs(v1_dock, qgis
     qgis_canvas.resize(400, 300)
     qgis_canvas.setExtent(QgsRectangle(-119.2778, 36.04, -119.2135, 36.0806))
     qgis_iface.mapCanvas = lambda: qgis_canvas
-    previews = []
-    dock.rasterPreviewFinished.connect(previews.append)
-    dock.preview_map_extent()
-    wait_until(lambda: previews, 120)
-    raster = previews[0]
-    assert isinstance(raster, QgsRasterLayer) and raster.isValid(), messages(
-        qgis_iface, Qgis.MessageLevel.Critical
-    )
+    raster = raster_preview(dock, dock.preview_map_extent, qgis_iface)
     assert raster.crs().authid() in ("EPSG:4326", "OGC:CRS84")
     assert raster.extent().intersects(QgsRectangle(-119.2778, 36.04, -119.2135, 36.0806))
 
 
 def test_a_budget_below_the_estimate_refuses_the_start(dock, engine, qgis_iface, version):
     sub_area_layer(qgis_iface)
-    dock.budget_spin.setValue(1)
+    dock.form.budget_spin.setValue(1)
     stages = run_stages(dock, {"analysed", "failed"}, dock.create_job)
     assert stages[-1][0] == "analysed", messages(qgis_iface, Qgis.MessageLevel.Critical)
     job = stages[-1][1]
@@ -212,9 +213,9 @@ def test_a_budget_below_the_estimate_refuses_the_start(dock, engine, qgis_iface,
     assert "over your budget" in dialog.text.text()
     stages = run_stages(dock, {"declined"}, dialog.reject)
     assert engine.call("GET", f"/api/v{version}/batch/process/{job.id}").json()["status"] == "ANALYSIS_DONE"
-    assert "waits" in dock.result_label.text()
+    assert "waits" in dock.form.result_label.text()
     dock.start_pending_job()  # even called directly, start stays refused
-    assert "budget" in dock.problems_label.text()
+    assert "budget" in dock.form.problems_label.text()
 
 
 # --- bad input --------------------------------------------------------------------------------------------
@@ -225,16 +226,16 @@ def refused(dock, engine, version, fields: set[str]) -> str:
     before = job_count(engine, version)
     stages = run_stages(dock, {"invalid", "failed"}, dock.create_job, timeout=60)
     assert stages[-1][0] == "invalid", stages
-    assert fields <= set(dock.marked), (fields, dock.marked, dock.problems_label.text())
+    assert fields <= set(dock.form.marked), (fields, dock.form.marked, dock.form.problems_label.text())
     assert job_count(engine, version) == before
-    return dock.problems_label.text()
+    return dock.form.problems_label.text()
 
 
 @pytest.fixture
 def v1_dock(qgis_iface, qgis_new_project, engine, bucket, tmp_path):
     widget = make_dock(qgis_iface, make_store(tmp_path, engine.url, V1))
-    widget.s3_url_edit.setText(f"s3://{bucket}/dock-bad")
-    widget.location_combo.setCurrentIndex(widget.location_combo.findData("s3"))
+    widget.form.s3_url_edit.setText(f"s3://{bucket}/dock-bad")
+    widget.form.location_combo.setCurrentIndex(widget.form.location_combo.findData("s3"))
     clear_messages(qgis_iface)
     yield widget
     widget.unload()
@@ -264,53 +265,53 @@ def test_without_a_selection_every_polygon_is_used_and_said_so(v1_dock, qgis_ifa
     layer = sub_area_layer(qgis_iface)
     layer.removeSelection()
     v1_dock.refresh_area_summary()
-    assert "no selection, all 2 polygon(s)" in v1_dock.area_label.text()
+    assert "no selection, all 2 polygon(s)" in v1_dock.form.area_label.text()
 
 
 def test_an_enormous_area_is_refused_with_the_tile_count(v1_dock, engine, qgis_iface):
     huge = polygon_layer(["POLYGON((-125 30,-100 30,-100 49,-125 49,-125 30))"], name="western US")
     qgis_iface.setActiveLayer(huge)
-    v1_dock.max_tiles.setValue(500)
+    v1_dock.form.max_tiles.setValue(500)
     assert "limit of 500" in refused(v1_dock, engine, V1, {"grid"})
 
 
 def test_an_empty_or_broken_evalscript_points_at_the_script(v1_dock, engine, qgis_iface):
     sub_area_layer(qgis_iface)
-    v1_dock.script_editor.set_script("   ")
+    v1_dock.form.script_editor.set_script("   ")
     assert "empty" in refused(v1_dock, engine, V1, {"evalscript"})
-    v1_dock.script_editor.set_script(BROKEN_SCRIPT)
+    v1_dock.form.script_editor.set_script(BROKEN_SCRIPT)
     text = refused(v1_dock, engine, V1, {"evalscript"})
     assert "Line 6" in text, text
-    wait_until(lambda: v1_dock.script_editor.task is None)
-    assert v1_dock.script_editor.script() == BROKEN_SCRIPT  # nothing the user typed is lost
+    wait_until(lambda: v1_dock.form.script_editor.task is None)
+    assert v1_dock.form.script_editor.script() == BROKEN_SCRIPT  # nothing the user typed is lost
 
 
 def test_inverted_and_future_time_ranges_are_refused(v1_dock, engine, qgis_iface):
     sub_area_layer(qgis_iface)
-    v1_dock.date_from.setDate(QDate(2023, 7, 30))
-    v1_dock.date_to.setDate(QDate(2023, 7, 1))
+    v1_dock.form.date_from.setDate(QDate(2023, 7, 30))
+    v1_dock.form.date_to.setDate(QDate(2023, 7, 1))
     assert "swap the dates" in refused(v1_dock, engine, V1, {"time"})
     future = QDate.currentDate().addDays(10)
-    v1_dock.date_from.setDate(future)
-    v1_dock.date_to.setDate(future.addDays(5))
+    v1_dock.form.date_from.setDate(future)
+    v1_dock.form.date_to.setDate(future.addDays(5))
     assert "in the future" in refused(v1_dock, engine, V1, {"time"})
 
 
 def test_a_missing_or_wrong_output_location_is_refused(v1_dock, engine, qgis_iface):
     sub_area_layer(qgis_iface)
-    v1_dock.s3_url_edit.setText("")
+    v1_dock.form.s3_url_edit.setText("")
     assert "Choose where the tiles go" in refused(v1_dock, engine, V1, {"output"})
-    v1_dock.s3_url_edit.setText("s3://Not_A_Bucket/x")
+    v1_dock.form.s3_url_edit.setText("s3://Not_A_Bucket/x")
     assert "not a valid S3 bucket name" in refused(v1_dock, engine, V1, {"output"})
-    v1_dock.s3_url_edit.setText("s3://bucket-ok/<outputId>.<format>")
+    v1_dock.form.s3_url_edit.setText("s3://bucket-ok/<outputId>.<format>")
     assert "<tileName> or <tileId>" in refused(v1_dock, engine, V1, {"output"})
 
 
 def test_several_problems_are_reported_at_once(v1_dock, engine, qgis_iface):
     sub_area_layer(qgis_iface)
-    v1_dock.s3_url_edit.setText("")
-    v1_dock.date_from.setDate(QDate(2023, 7, 30))
-    v1_dock.date_to.setDate(QDate(2023, 7, 1))
+    v1_dock.form.s3_url_edit.setText("")
+    v1_dock.form.date_from.setDate(QDate(2023, 7, 30))
+    v1_dock.form.date_to.setDate(QDate(2023, 7, 1))
     refused(v1_dock, engine, V1, {"output", "time"})
     assert any("problems in the job form" in m for m in messages(qgis_iface, Qgis.MessageLevel.Warning))
 
@@ -318,9 +319,9 @@ def test_several_problems_are_reported_at_once(v1_dock, engine, qgis_iface):
 def test_missing_credentials_are_refused_before_sending(qgis_iface, qgis_new_project, engine, tmp_path):
     dock = make_dock(qgis_iface, make_store(tmp_path, engine.url, V1, credentials=False))
     try:
-        assert dock.client is None and "No credentials" in dock.connection_label.text()
+        assert dock.client is None and "No credentials" in dock.connection.connection_label.text()
         sub_area_layer(qgis_iface)
-        dock.s3_url_edit.setText("s3://some-bucket/x")
+        dock.form.s3_url_edit.setText("s3://some-bucket/x")
         assert "No credentials" in refused(dock, engine, V1, {"credentials"})
     finally:
         dock.unload()
@@ -336,14 +337,17 @@ def test_an_unreachable_deployment_shows_the_reason_and_keeps_the_form(
     try:
         clear_messages(qgis_iface)
         sub_area_layer(qgis_iface)
-        dock.s3_url_edit.setText("s3://some-bucket/x")
-        script = dock.script_editor.script()
+        dock.form.s3_url_edit.setText("s3://some-bucket/x")
+        script = dock.form.script_editor.script()
         stages = run_stages(dock, {"failed", "created"}, dock.create_job, timeout=120)
         assert stages[-1][0] == "failed"
         critical = messages(qgis_iface, Qgis.MessageLevel.Critical)
         assert any("make engine" in m for m in critical), critical
-        assert dock.script_editor.script() == script and dock.s3_url_edit.text() == "s3://some-bucket/x"
-        assert dock.create_button.isEnabled()
+        assert (
+            dock.form.script_editor.script() == script
+            and dock.form.s3_url_edit.text() == "s3://some-bucket/x"
+        )
+        assert dock.form.create_button.isEnabled()
     finally:
         dock.unload()
         dock.deleteLater()
@@ -351,7 +355,7 @@ def test_an_unreachable_deployment_shows_the_reason_and_keeps_the_form(
 
 def test_the_service_refusal_is_shown_with_its_message(v1_dock, engine, qgis_iface):
     sub_area_layer(qgis_iface)
-    v1_dock.collection_combo.setCurrentText("byoc-00000000-0000-0000-0000-000000000000")
+    v1_dock.form.collection_combo.setCurrentText("byoc-00000000-0000-0000-0000-000000000000")
     stages = run_stages(v1_dock, {"failed", "analysed"}, v1_dock.create_job)
     assert stages[-1][0] == "failed"
     critical = messages(qgis_iface, Qgis.MessageLevel.Critical)
@@ -365,19 +369,19 @@ def test_s3_keys_go_to_a_v2_job_and_never_come_back(qgis_iface, qgis_new_project
     auth_id = dock.store.save_s3_keys("dock test", "AKIADOCKTEST", "s3-secret-not-to-leak")
     try:
         sub_area_layer(qgis_iface)
-        dock.s3_url_edit.setText(f"s3://{bucket}/dock-keys")
-        dock.s3_auth.setConfigId(auth_id)
-        assert dock.s3_auth.isEnabled()
+        dock.form.s3_url_edit.setText(f"s3://{bucket}/dock-keys")
+        dock.form.s3_auth.setConfigId(auth_id)
+        assert dock.form.s3_auth.isEnabled()
         stages = run_stages(dock, {"created", "failed", "invalid"}, dock.create_job)
         assert stages[-1][0] == "created", messages(qgis_iface, Qgis.MessageLevel.Critical)
         job = stages[-1][1]
-        wait_until(lambda: "analyse" not in dock.tasks, 120)
+        wait_until(lambda: "analyse" not in dock.runner.tasks, 120)
         answer = engine.call("GET", f"/api/v2/batch/process/{job.id}").text
         assert "AKIADOCKTEST" not in answer and "s3-secret-not-to-leak" not in answer
         assert "s3-secret-not-to-leak" not in repr(dock.draft())
         # v1 writes with the service's identity: the keys stay out of a v1 job, they only read its outputs
-        dock.version_combo.setCurrentIndex(dock.version_combo.findData(V1))
-        assert dock.s3_auth.isEnabled() and "own identity" in dock.s3_auth.toolTip()
+        dock.connection.version_combo.setCurrentIndex(dock.connection.version_combo.findData(V1))
+        assert dock.form.s3_auth.isEnabled() and "own identity" in dock.form.s3_auth.toolTip()
         assert dock.draft().s3_access_key == ""
     finally:
         if dock.start_dialog is not None:
@@ -388,15 +392,15 @@ def test_s3_keys_go_to_a_v2_job_and_never_come_back(qgis_iface, qgis_new_project
 
 
 def test_the_form_survives_a_new_dock(v1_dock, qgis_iface, engine, tmp_path):
-    v1_dock.script_editor.set_script(BROKEN_SCRIPT)
-    v1_dock.s3_url_edit.setText("s3://kept-bucket/folder")
-    v1_dock.date_from.setDate(QDate(2021, 3, 4))
+    v1_dock.form.script_editor.set_script(BROKEN_SCRIPT)
+    v1_dock.form.s3_url_edit.setText("s3://kept-bucket/folder")
+    v1_dock.form.date_from.setDate(QDate(2021, 3, 4))
     v1_dock.save_settings()
     other = TilewiseDock(qgis_iface, store=v1_dock.store)
     try:
-        assert other.script_editor.script() == BROKEN_SCRIPT
-        assert other.s3_url_edit.text() == "s3://kept-bucket/folder"
-        assert other.date_from.date() == QDate(2021, 3, 4)
+        assert other.form.script_editor.script() == BROKEN_SCRIPT
+        assert other.form.s3_url_edit.text() == "s3://kept-bucket/folder"
+        assert other.form.date_from.date() == QDate(2021, 3, 4)
         assert "secret" not in " ".join(
             str(QgsSettings().value(k)) for k in QgsSettings().allKeys() if "tilewise" in k
         )
@@ -414,8 +418,8 @@ def test_closing_the_dock_while_a_call_runs_is_harmless(
 
     QgsSettings().remove("tilewise")
     dock = TilewiseDock(qgis_iface, store=make_store(tmp_path, slow_server, V1))
-    assert "engine" in dock.tasks  # the engine's status is being read
-    task = dock.tasks["engine"]
+    assert "engine" in dock.runner.tasks  # the engine's status is being read
+    task = dock.runner.tasks["engine"]
     dock.unload()
     dock.deleteLater()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # the widgets are really gone

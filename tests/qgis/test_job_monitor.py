@@ -81,10 +81,10 @@ def spin(seconds: float) -> None:
 @pytest.fixture
 def dock(qgis_iface, qgis_new_project, engine, bucket, tmp_path):
     widget = make_dock(qgis_iface, make_store(tmp_path, engine.url, V1))
-    widget.location_combo.setCurrentIndex(widget.location_combo.findData("s3"))
-    widget.s3_url_edit.setText(f"s3://{bucket}/monitor-dock")
-    widget.resolution_combo.setCurrentIndex(widget.resolution_combo.findData(20.0))
-    wait_until(lambda: widget.client is not None and "engine" not in widget.tasks)
+    widget.form.location_combo.setCurrentIndex(widget.form.location_combo.findData("s3"))
+    widget.form.s3_url_edit.setText(f"s3://{bucket}/monitor-dock")
+    widget.form.resolution_combo.setCurrentIndex(widget.form.resolution_combo.findData(20.0))
+    wait_until(lambda: widget.client is not None and "engine" not in widget.runner.tasks)
     clear_messages(qgis_iface)
     yield widget
     widget.unload()
@@ -94,9 +94,9 @@ def dock(qgis_iface, qgis_new_project, engine, bucket, tmp_path):
 @pytest.mark.parametrize("script", ["ndvi", "failing"])
 def test_a_started_job_recolours_its_tile_layer_until_it_ends(dock, engine, qgis_iface, script):
     if script == "failing":
-        dock.script_editor.set_script(NO_DATA_FAILS)
-        wait_until(lambda: dock.script_editor.task is None)
-    monitor = dock.job_monitor  # the dock's own: it watches every job the dock starts
+        dock.form.script_editor.set_script(NO_DATA_FAILS)
+        wait_until(lambda: dock.form.script_editor.task is None)
+    monitor = dock.jobs.monitor  # the dock's own: it watches every job the dock starts
     monitor.min_interval_s, monitor.max_interval_s = 0.2, 1.0
     seen: dict[int, set[str]] = {}  # tile id -> every status the layer showed
     progress: list[tuple[str, dict]] = []
@@ -109,7 +109,7 @@ def test_a_started_job_recolours_its_tile_layer_until_it_ends(dock, engine, qgis
         if job_layer is not None:
             for tile_id, (status, _) in layer_values(job_layer).items():
                 seen.setdefault(tile_id, set()).add(status)
-        labels.append(dock.result_label.text())
+        labels.append(dock.form.result_label.text())
 
     monitor.progressChanged.connect(record)
     monitor.jobFinished.connect(finished.append)
@@ -155,8 +155,8 @@ def test_a_started_job_recolours_its_tile_layer_until_it_ends(dock, engine, qgis
         len(values),
     )
     assert progress[-1][1] == job_layer.counts()
-    assert dock.result_label.text() == progress_text(final, job_layer.counts()) + " (finished)"
-    assert f"{done} done, {failed} failed of {total} tiles" in dock.result_label.text()
+    assert dock.form.result_label.text() == progress_text(final, job_layer.counts()) + " (finished)"
+    assert f"{done} done, {failed} failed of {total} tiles" in dock.form.result_label.text()
     assert any("tiles" in label for label in labels)
     # the layer sits in the job's group
     group = job_layer.project.layerTreeRoot().findLayer(job_layer.layer.id()).parent()
@@ -241,13 +241,13 @@ def test_a_v2_job_is_watched_from_its_bucket_or_by_progress_only(
 ):
     dock = make_dock(qgis_iface, make_store(tmp_path, engine.url, V2))
     try:
-        dock.location_combo.setCurrentIndex(dock.location_combo.findData("s3"))
-        dock.s3_url_edit.setText(f"s3://{bucket}/monitor-v2-{int(with_access)}")
-        wait_until(lambda: dock.client is not None and "engine" not in dock.tasks)
+        dock.form.location_combo.setCurrentIndex(dock.form.location_combo.findData("s3"))
+        dock.form.s3_url_edit.setText(f"s3://{bucket}/monitor-v2-{int(with_access)}")
+        wait_until(lambda: dock.client is not None and "engine" not in dock.runner.tasks)
         if with_access:  # the form's S3 keys; the endpoint is the engine's (its status says which)
             auth_id = dock.store.save_s3_keys("monitor test", s3_server.access_key, s3_server.secret_key)
-            dock.s3_auth.setConfigId(auth_id)
-        monitor = dock.job_monitor
+            dock.form.s3_auth.setConfigId(auth_id)
+        monitor = dock.jobs.monitor
         monitor.min_interval_s, monitor.max_interval_s = 0.2, 1.0
         progress, finished = [], []
         monitor.progressChanged.connect(lambda job, counts: progress.append((job, counts)))
@@ -271,10 +271,12 @@ def test_a_v2_job_is_watched_from_its_bucket_or_by_progress_only(
             for status, failure in values.values():
                 assert status != "FATAL" or failure, values
             assert progress[-1][1] == job_layer.counts()
-            assert "tiles" in dock.result_label.text()
+            assert "tiles" in dock.form.result_label.text()
         else:
             assert job_layer is None and all(counts == {} for _, counts in progress)
-            assert "% complete" in dock.result_label.text() or final.status in dock.result_label.text()
+            assert (
+                "% complete" in dock.form.result_label.text() or final.status in dock.form.result_label.text()
+            )
     finally:
         dock.unload()
         dock.deleteLater()

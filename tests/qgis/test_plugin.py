@@ -66,7 +66,7 @@ def test_plugin_loads_opens_its_dock_and_unloads(qgis_iface, monkeypatch):
     plugin.action.setChecked(True)
     assert isinstance(plugin.dock, TilewiseDock)
     dock = plugin.dock
-    assert dock.grid_combo.count() == 6
+    assert dock.form.grid_combo.count() == 6
     plugin.action.setChecked(False)
     assert not dock.isVisible()
     plugin.unload()

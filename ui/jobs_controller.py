@@ -1,0 +1,183 @@
+"""Jobs once they exist: the Jobs tab (its list and actions bar), the actions on a job, the monitor that
+recolours running jobs on the map, the jobs a project remembers, and the map's "Reprocess failed tile" menu;
+with the messages of what they did. The dock creates one and tells it which job the form started."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Callable, Optional
+
+from qgis.core import (
+    Qgis,
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransform,
+    QgsCsException,
+    QgsMessageLog,
+    QgsProject,
+    QgsRectangle,
+)
+from qgis.PyQt.QtCore import QObject
+from qgis.PyQt.QtWidgets import QWidget
+
+from ..core.client import BatchClient
+from ..core.connections import ConnectionStore
+from ..core.jobs import BatchJob
+from ..core.storage import S3Access
+from .job_actions import JobActions, ReprocessTileAction
+from .job_actions_bar import JobActionsBar
+from .job_history import JobHistory, remember_bucket_access
+from .job_monitor import JobMonitor, project_layers_folder
+from .jobs_panel import JobsPanel
+
+AccessFor = Callable[[BatchJob], Optional[S3Access]]
+
+
+class JobsController(QObject):
+    """`output_access(job)` reaches a job's outputs, `tile_access(job)` its v2 tile statuses (None: progress
+    only), `auth_id()` names the S3 keys chosen in the form; `report(message, level)` tells the user."""
+
+    def __init__(
+        self,
+        iface,
+        store: ConnectionStore,
+        panel: JobsPanel,
+        current_client: Callable[[], Optional[BatchClient]],
+        output_access: AccessFor,
+        tile_access: AccessFor,
+        auth_id: Callable[[], str],
+        report: Callable[[str, object], None],
+        parent: QWidget,
+    ):
+        super().__init__(parent)
+        self.iface, self.panel = iface, panel
+        self.tile_access, self.auth_id = tile_access, auth_id
+        self._unloaded = False
+        self.monitor = JobMonitor(project_layers_folder, self)
+        # the actions keep the store, the output access, the current client and the report for both
+        self.actions = JobActions(store, self.monitor, output_access, current_client, report, parent)
+        self.bar = JobActionsBar(self.actions, panel)
+        panel.set_actions_bar(self.bar)
+        panel.jobSelected.connect(self.bar.set_job)
+        self.actions.jobChanged.connect(self._acted_on)
+        self.actions.jobDeleted.connect(lambda job: self.panel.remove(job.id))
+        self.actions.actionFailed.connect(
+            lambda what, message: report(f"{what}: {message}", Qgis.MessageLevel.Warning)
+        )
+        self.actions.outputsOpened.connect(self._outputs_opened)
+        self.actions.downloadFinished.connect(self._download_finished)
+        self.monitor.jobFinished.connect(self._acted_on)
+        self.reprocess_action = ReprocessTileAction(self.actions, parent)
+        self.reprocess_action.register()
+        canvas = iface.mapCanvas() if iface is not None else None
+        if canvas is not None and hasattr(canvas, "contextMenuAboutToShow"):
+            canvas.contextMenuAboutToShow.connect(self.canvas_menu)
+        # a project read again (or open already): its output layers reopen, its jobs are watched again
+        self.history = JobHistory(self.monitor, store.client, tile_access, self._s3_keys, parent=parent)
+        self.history.restore_layers()
+        self.history.resume()
+
+    def watch_started(self, job: BatchJob) -> None:
+        """A job the form started is watched on the map until it ends, with a client for its deployment that
+        outlives the dock's current one (closed when the user picks another deployment)."""
+        current = self.actions.current_client()
+        if self._unloaded or current is None:
+            return
+        try:
+            client = self.actions.client_for(job)
+        except Exception:  # credentials just removed: watch with the dock's for now
+            client = current
+        self.monitor.watch(client, job, self.tile_access(job))
+
+    def _s3_keys(self, auth_id: str) -> Optional[tuple[str, str]]:
+        keys = self.actions.store.s3_keys(auth_id) if auth_id else None
+        return (keys.access_key, keys.secret_key) if keys is not None else None
+
+    def _acted_on(self, job: BatchJob) -> None:
+        if self._unloaded:
+            return
+        self.panel.add_or_update(job)
+        if self.bar.job is not None and self.bar.job.id == job.id:
+            self.bar.set_job(job)
+
+    def _outputs_opened(self, job: BatchJob, layers) -> None:
+        if self._unloaded:
+            return
+        access = self.actions.access_for(job)
+        if layers and access is not None:  # how to reach the bucket when the project is read again
+            bucket = (job.output_url or "").split("/")[2]
+            remember_bucket_access(bucket, access.endpoint_url, access.region, self.auth_id())
+        if layers:
+            self.iface.messageBar().pushMessage(
+                "Tilewise",
+                f"{len(layers)} layer(s) of job {job.id[:8]}… added.",
+                level=Qgis.MessageLevel.Success,
+                duration=5,
+            )
+        if layers.problems:
+            shown = "; ".join(layers.problems[:3])
+            more = f" (and {len(layers.problems) - 3} more in the log)" if len(layers.problems) > 3 else ""
+            self.actions.report(shown + more, Qgis.MessageLevel.Warning)
+            for problem in layers.problems:
+                QgsMessageLog.logMessage(problem, "Tilewise", Qgis.MessageLevel.Warning)
+
+    def _download_finished(self, job: BatchJob, task) -> None:
+        if self._unloaded:
+            return
+        copied = len(task.result) if task.result is not None else 0
+        if task.error and task.error != "Cancelled.":
+            self.actions.report(
+                f"Downloading the outputs of job {job.id[:8]}… failed: {task.error}",
+                Qgis.MessageLevel.Critical,
+            )
+            return
+        problems = task.result.problems if task.result is not None else []
+        message = f"{copied} output(s) of job {job.id[:8]}… in {task.folder}"
+        if task.error == "Cancelled.":
+            message += " (cancelled: run it again to copy the rest)"
+        self.actions.report(message + (f"; {len(problems)} left out: {problems[0]}" if problems else "."),
+                    Qgis.MessageLevel.Warning if problems else Qgis.MessageLevel.Success)  # fmt: skip
+
+    def canvas_menu(self, menu, event) -> None:
+        """The FAILED tiles of v1 job layers under the cursor can be reprocessed from the map's menu."""
+        if self._unloaded:
+            return
+        canvas = self.iface.mapCanvas()
+        to_wgs84 = QgsCoordinateTransform(
+            canvas.mapSettings().destinationCrs(),
+            QgsCoordinateReferenceSystem("EPSG:4326"),
+            QgsProject.instance(),
+        )
+        point = event.mapPoint()
+        tolerance = canvas.mapUnitsPerPixel() * 3
+        try:
+            rect = to_wgs84.transformBoundingBox(
+                QgsRectangle(
+                    point.x() - tolerance, point.y() - tolerance, point.x() + tolerance, point.y() + tolerance
+                )
+            )
+        except QgsCsException:
+            return
+        found = self.actions.failed_tiles_at(rect)
+        if not found:
+            return
+        menu.addSeparator()
+        for layer, feature_id, name in found[:5]:
+            job_id = str(layer.customProperty("tilewise/job_id") or "")
+            action = menu.addAction(f"Reprocess failed tile {name} (job {job_id[:8]}…)")
+            action.triggered.connect(
+                lambda _=False, lyr=layer, fid=feature_id: self.actions.reprocess_tile(lyr, fid)
+            )
+
+    def unload(self) -> None:
+        self._unloaded = True
+        self.panel.unload()
+        self.actions.unload()
+        self.history.unload()
+        self.reprocess_action.unregister()
+        canvas = self.iface.mapCanvas() if self.iface is not None else None
+        with contextlib.suppress(TypeError, RuntimeError, AttributeError):
+            canvas.contextMenuAboutToShow.disconnect(self.canvas_menu)
+        self.monitor.unload()
+
+
+__all__ = ["JobsController"]
