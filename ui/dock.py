@@ -82,6 +82,7 @@ from ..core.job_form import (
 )
 from ..core.jobs import BatchJob
 from ..core.qgis_geometry import to_shapely
+from ..core.s3 import split_s3_url
 from ..core.storage import S3Access
 from ..core.tasks import ClientCallTask, TileEnumerationTask, TilingRequest
 from .evalscript_editor import EvalscriptEditor
@@ -1260,7 +1261,7 @@ class TilewiseDock(QgsDockWidget):
             return
         access = self.output_access(job)
         if layers and access is not None:  # how to reach the bucket when the project is read again
-            bucket = (job.output_url or "").split("/")[2]
+            bucket, _ = split_s3_url(job.output_url or "")
             remember_bucket_access(bucket, access.endpoint_url, access.region, self.s3_auth.configId())
         if layers:
             self.iface.messageBar().pushMessage(
