@@ -91,7 +91,7 @@ class TemplateMatcher:
 
 
 def _one_of(values: Sequence[str]) -> str:
-    """A pattern for any of `values`, longest first (so `ndvi_raw` is not read as `ndvi`)."""
+    """A pattern for any of `values` (longest first: where two fit, the longer one is tried first)."""
     return "|".join(re.escape(v) for v in sorted(set(values), key=len, reverse=True))
 
 
