@@ -114,6 +114,17 @@ class S3Access:
         """`text` without the keys (a service may echo the access key in its error body)."""
         return self.credentials.scrub(text) if self.credentials else text
 
+    def gdal_options(self) -> dict[str, str]:
+        """The /vsis3/ options that reach a bucket with this access: every one set, since the rest of QGIS
+        shares this GDAL."""
+        return gdal_s3_options(
+            self.endpoint_url,
+            credentials=self.credentials,
+            region=self.region,
+            anonymous=self.anonymous,
+            isolated=True,
+        )
+
 
 @dataclass(frozen=True)
 class StoredObject:
@@ -134,13 +145,7 @@ def apply_gdal_options(access: S3Access, bucket: str) -> None:
     from osgeo import gdal
 
     prefix = f"/vsis3/{bucket}"
-    for key, value in gdal_s3_options(
-        access.endpoint_url,
-        credentials=access.credentials,
-        region=access.region,
-        anonymous=access.anonymous,
-        isolated=True,
-    ).items():
+    for key, value in access.gdal_options().items():
         if hasattr(gdal, "SetPathSpecificOption"):
             gdal.SetPathSpecificOption(prefix, key, value)
         elif hasattr(gdal, "SetCredential"):
