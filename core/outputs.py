@@ -23,9 +23,9 @@ from urllib.parse import urlsplit
 from .http import Cancel
 from .jobs import V2, BatchJob, Tile
 from .output_paths import OutputLocation, fill_template, output_template
-from .s3 import ObjectNotFound, StorageError, gdal_path, split_s3_url
-from .storage import S3Access, apply_gdal_options, exists, job_outputs
+from .s3 import ObjectNotFound, S3Access, StorageError, apply_gdal_options, gdal_path, split_s3_url
 from .storage import download as download_object
+from .storage import exists, job_outputs
 
 RASTER_EXTENSIONS = (".tif", ".tiff")
 FINISHED = frozenset({"PROCESSED", "DONE"})  # a tile's status once its outputs are delivered (v1, v2)

@@ -1,4 +1,5 @@
-"""S3 for both halves (Qt-free, no GDAL or boto3 import): the one credentials type, URLs of the storage
+"""S3 for both halves (Qt-free; GDAL imported only to set options, boto3 never): the one credentials type
+(`S3Credentials`) and the plugin's access to a bucket built on it (`S3Access`), URLs of the storage
 (`s3://bucket/key`, `file:///absolute/path`, plain paths) and the /vsis3/ options GDAL reaches a bucket with.
 
 The plugin reads outputs with it (core/storage.py), the engine delivers them (engine/output/delivery.py)
@@ -21,6 +22,8 @@ GDAL_S3_OPTIONS = (
 )  # fmt: skip
 AWS_ENDPOINT = "s3.amazonaws.com"
 DEFAULT_REGION = "us-east-1"
+# Files the plugin reads through /vsis3/ (added when the user restricts CPL_VSIL_CURL_ALLOWED_EXTENSIONS).
+GDAL_ALLOWED_EXTENSIONS = (".tif", ".tiff", ".gpkg", ".sqlite", ".json")
 
 
 class StorageError(Exception):
@@ -60,6 +63,59 @@ class S3Credentials:
             if secret and len(secret) >= 4:  # shorter ones are not real keys, and would mangle the text
                 text = text.replace(secret, "***")
         return text
+
+
+@dataclass(frozen=True, init=False)
+class S3Access:
+    """How the plugin reaches a bucket: the endpoint (None: AWS), the region, the keys (None: boto3's default
+    chain) or anonymous access. Built from the keys as the plugin's forms hold them:
+    `S3Access(endpoint_url, region, access_key, secret_key)`. Keys stay out of the repr."""
+
+    endpoint_url: Optional[str] = None  # e.g. http://127.0.0.1:9000 or https://s3.example.com
+    region: Optional[str] = None
+    credentials: Optional[S3Credentials] = field(default=None, repr=False)
+    anonymous: bool = False
+
+    def __init__(
+        self,
+        endpoint_url: Optional[str] = None,
+        region: Optional[str] = None,
+        access_key: Optional[str] = None,
+        secret_key: Optional[str] = None,
+        anonymous: bool = False,
+    ):
+        object.__setattr__(self, "endpoint_url", endpoint_url)
+        object.__setattr__(self, "region", region)
+        keys = S3Credentials(access_key, secret_key, region) if access_key else None
+        object.__setattr__(self, "credentials", keys)
+        object.__setattr__(self, "anonymous", anonymous)
+
+    @property
+    def access_key(self) -> Optional[str]:
+        return self.credentials.access_key if self.credentials else None
+
+    @property
+    def secret_key(self) -> Optional[str]:
+        return self.credentials.secret_access_key if self.credentials else None
+
+    @property
+    def endpoint_name(self) -> str:
+        return self.endpoint_url or "AWS S3"
+
+    def scrub(self, text: str) -> str:
+        """`text` without the keys (a service may echo the access key in its error body)."""
+        return self.credentials.scrub(text) if self.credentials else text
+
+    def gdal_options(self) -> dict[str, str]:
+        """The /vsis3/ options that reach a bucket with this access: every one set, since the rest of QGIS
+        shares this GDAL."""
+        return gdal_s3_options(
+            self.endpoint_url,
+            credentials=self.credentials,
+            region=self.region,
+            anonymous=self.anonymous,
+            isolated=True,
+        )
 
 
 # --- URLs ------------------------------------------------------------------------------------------------
@@ -145,3 +201,41 @@ def gdal_s3_options(
         options["AWS_SECRET_ACCESS_KEY"] = credentials.secret_access_key or ""
         options["AWS_SESSION_TOKEN"] = ""  # a global session token belongs to other keys
     return options
+
+
+def apply_gdal_options(access: S3Access, bucket: str) -> None:
+    """Let GDAL (and so QGIS raster layers) read `/vsis3/<bucket>/...` with `access`, without touching other
+    buckets: path-specific options on GDAL >= 3.6, credentials on 3.5, global options before that."""
+    from osgeo import gdal
+
+    prefix = f"/vsis3/{bucket}"
+    for key, value in access.gdal_options().items():
+        if hasattr(gdal, "SetPathSpecificOption"):
+            gdal.SetPathSpecificOption(prefix, key, value)
+        elif hasattr(gdal, "SetCredential"):
+            gdal.SetCredential(prefix, key, value)
+        else:
+            gdal.SetConfigOption(key, value)
+    gdal.SetConfigOption("GDAL_DISABLE_READDIR_ON_OPEN", "EMPTY_DIR")
+    # A user who narrowed the extensions GDAL reads remotely gets ours added; unset (every extension) stays
+    # unset: narrowing it here would break the user's other remote layers (.vrt, .jp2...) in this QGIS.
+    current = gdal.GetConfigOption("CPL_VSIL_CURL_ALLOWED_EXTENSIONS")
+    if current:
+        allowed = [e for e in current.split(",") if e.strip()]
+        allowed += [e for e in GDAL_ALLOWED_EXTENSIONS if e not in allowed]
+        gdal.SetConfigOption("CPL_VSIL_CURL_ALLOWED_EXTENSIONS", ",".join(allowed))
+
+
+def clear_gdal_options(bucket: str) -> None:
+    """Forget `bucket`'s options (and GDAL's cached listings and blocks of it)."""
+    from osgeo import gdal
+
+    prefix = f"/vsis3/{bucket}"
+    if hasattr(gdal, "ClearPathSpecificOptions"):
+        gdal.ClearPathSpecificOptions(prefix)
+    elif hasattr(gdal, "ClearCredentials"):
+        gdal.ClearCredentials(prefix)
+    else:
+        for key in GDAL_S3_OPTIONS:
+            gdal.SetConfigOption(key, None)
+    gdal.VSICurlPartialClearCache(prefix)

@@ -7,14 +7,13 @@ from pathlib import Path
 import pytest
 
 from tilewise.core import s3
-from tilewise.core.storage import S3Access
 
 
 def test_credentials_keep_both_keys_out_of_the_repr():
     keys = s3.S3Credentials("AKIAHIDDENKEY001", "hidden-secret-value", "eu-central-1")
     assert "AKIAHIDDENKEY001" not in repr(keys) and "hidden-secret-value" not in repr(keys)
     assert "eu-central-1" in repr(keys)
-    access = S3Access("http://127.0.0.1:9000", "eu-central-1", "AKIAHIDDENKEY001", "hidden-secret-value")
+    access = s3.S3Access("http://127.0.0.1:9000", "eu-central-1", "AKIAHIDDENKEY001", "hidden-secret-value")
     assert access.credentials == keys
     assert "AKIAHIDDENKEY001" not in repr(access) and "hidden-secret-value" not in repr(access)
 
@@ -41,8 +40,8 @@ def test_credentials_from_an_api_s3_object():
 
 
 def test_an_access_without_an_access_key_has_no_credentials():
-    assert S3Access("http://h:9000", "eu-1").credentials is None
-    assert S3Access(anonymous=True).access_key is None
+    assert s3.S3Access("http://h:9000", "eu-1").credentials is None
+    assert s3.S3Access(anonymous=True).access_key is None
 
 
 @pytest.mark.parametrize(
