@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from typing import Any, Optional
 
 from .output_paths import UnsafeNameError, check_safe_name
+from .s3 import S3Credentials
 
 DATA_TYPES_FIXED = ("sentinel-2-l2a", "sentinel-2-l1c")
 MOSAICKING_ORDERS = ("mostRecent", "leastRecent", "leastCC")
@@ -244,13 +245,6 @@ class TilingGridSpec:
             "bufferX": self.buffer_x,
             "bufferY": self.buffer_y,
         }
-
-
-@dataclass(frozen=True)
-class S3Credentials:
-    access_key: str
-    secret_access_key: str = field(repr=False)
-    region: Optional[str] = None
 
 
 @dataclass(frozen=True)

@@ -9,24 +9,23 @@ from __future__ import annotations
 
 from typing import Optional
 
+from ..core.s3 import S3Credentials
 from .store import RequestRecord
 
 V2 = 2
 
 
-def delivery_credentials(record: RequestRecord) -> Optional[dict]:
+def delivery_credentials(record: RequestRecord) -> Optional[S3Credentials]:
     """The keys delivery uses: v1 none (the engine's own); v2 the request's, with its region."""
     if record.api_version != V2:
-        return record.secrets
+        return None
     return _with_region(record, "output", record.payload["output"]["delivery"]["s3"])
 
 
-def features_credentials(record: RequestRecord) -> Optional[dict]:
+def features_credentials(record: RequestRecord) -> Optional[S3Credentials]:
     """The keys a v2 GeoPackage input is read with, with its region."""
     return _with_region(record, "features", record.payload["input"]["features"]["s3"])
 
 
-def _with_region(record: RequestRecord, place: str, s3_info: dict) -> Optional[dict]:
-    region = s3_info.get("region")
-    keys = dict((record.secrets or {}).get(place) or {})
-    return {**keys, "region": region} if (keys or region) else None
+def _with_region(record: RequestRecord, place: str, s3_info: dict) -> Optional[S3Credentials]:
+    return S3Credentials.from_api((record.secrets or {}).get(place) or {}, s3_info.get("region"))

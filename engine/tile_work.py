@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
+from ..core.s3 import S3Credentials
 from .evalscript.runtime import Limits
 
 
@@ -35,7 +36,7 @@ class TileJob:
     process_request: dict  # the request's processRequest JSON
     output: dict  # {path, overwrite, skipExisting, cogOutput, cogParameters}
     engine: EngineContext
-    credentials: Optional[dict] = field(default=None, repr=False)  # v2 delivery keys
+    credentials: Optional[S3Credentials] = field(default=None, repr=False)  # v2 delivery keys
     resume: bool = False  # an earlier attempt may have delivered some outputs: they are ours to replace
     size: Optional[tuple[int, int]] = None  # (width, height) when the tile sets its own (GeoPackage features)
 
