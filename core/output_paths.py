@@ -4,18 +4,95 @@
 A plain `s3://bucket/folder` means `<folder>/<requestId>/<tileName>/<outputId>.<format>`; a v2 job's
 artefacts (request JSON, feature manifest, execution database) sit in the fixed folder of the output URL,
 the part before its first placeholder.
+
+One template grammar (`_GRAMMAR`) serves both directions: fill_template builds an output's URL (the
+engine's delivery, through TilePathTemplate.url, and the plugin naming a missing output) and
+TemplateMatcher reads the tile and output back from a URL (the plugin finding a job's outputs).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Optional, Sequence
 from urllib.parse import urlsplit
 
 PLACEHOLDERS = ("<requestId>", "<tileName>", "<tileId>", "<outputId>", "<format>")
 DEFAULT_LAYOUT = "<requestId>/<tileName>/<outputId>.<format>"  # what a plain s3://bucket/folder means
 PLACEHOLDER = re.compile(r"<(requestId|tileName|tileId|outputId|format)>")
 ARTEFACT_NAME = re.compile(r"^(request-.+\.json|featureManifest-.+\.gpkg|execution-.+\.sqlite)$")
+OUTPUT_EXTENSIONS = ("tif", "tiff", "json", "png", "jpg", "jpeg")  # what `<format>` becomes
+
+
+@dataclass(frozen=True)
+class OutputLocation:
+    """What a template's placeholders stand for in one output's URL; None: unknown, or not in the template."""
+
+    request_id: Optional[str] = None
+    tile_name: Optional[str] = None
+    tile_id: Optional[int] = None
+    output_id: Optional[str] = None
+    extension: Optional[str] = None
+
+
+# The grammar: each placeholder, the OutputLocation field it holds and what its value looks like in a URL
+# (`<outputId>` narrowed to the request's ids, `<format>` to the known extensions, when matching).
+_GRAMMAR = {
+    "requestId": ("request_id", r"[^/]+"),
+    "tileName": ("tile_name", r"[^/]+"),
+    "tileId": ("tile_id", r"\d+"),
+    "outputId": ("output_id", r"[^/]+"),
+    "format": ("extension", r"[^/]+"),
+}
+
+
+def fill_template(template: str, location: OutputLocation) -> str:
+    """`template` with each placeholder `location` knows replaced by its value (the others kept), in one pass:
+    a value is never read as a placeholder itself."""
+
+    def value(match: re.Match) -> str:
+        found = getattr(location, _GRAMMAR[match.group(1)][0])
+        return match.group(0) if found is None else str(found)
+
+    return PLACEHOLDER.sub(value, template)
+
+
+class TemplateMatcher:
+    """The inverse of fill_template: the OutputLocation of a URL written with `template`, or None for a URL the
+    template cannot have produced. `output_ids` (the request's outputs), when given, tell `<outputId>` apart
+    from what surrounds it; `<format>` is one of `extensions`. A placeholder used twice must repeat its value."""
+
+    def __init__(
+        self, template: str, output_ids: Sequence[str] = (), extensions: Sequence[str] = OUTPUT_EXTENSIONS
+    ):
+        values = {name: pattern for name, (_, pattern) in _GRAMMAR.items()}
+        if output_ids:
+            values["outputId"] = _one_of(output_ids)
+        values["format"] = _one_of(extensions)
+        parts, seen, position = [], set(), 0
+        for match in PLACEHOLDER.finditer(template):
+            parts.append(re.escape(template[position : match.start()]))
+            name = match.group(1)
+            parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>{values[name]})")
+            seen.add(name)
+            position = match.end()
+        parts.append(re.escape(template[position:]))
+        self.template = template
+        self.pattern = re.compile("".join(parts))
+
+    def match(self, url: str) -> Optional[OutputLocation]:
+        found = self.pattern.fullmatch(url)
+        if found is None:
+            return None
+        values = {_GRAMMAR[name][0]: value for name, value in found.groupdict().items()}
+        if "tile_id" in values:
+            values["tile_id"] = int(values["tile_id"])
+        return OutputLocation(**values)
+
+
+def _one_of(values: Sequence[str]) -> str:
+    """A pattern for any of `values` (longest first: where two fit, the longer one is tried first)."""
+    return "|".join(re.escape(v) for v in sorted(set(values), key=len, reverse=True))
 
 
 def output_template(url: str) -> str:
@@ -148,10 +225,6 @@ class TilePathTemplate:
             check_safe_name(extension, "Format extension")
         except UnsafeNameError as exc:
             raise OutputPathError(str(exc)) from None
-        return (
-            self.template.replace("<requestId>", request_id)
-            .replace("<tileName>", tile_name)
-            .replace("<tileId>", str(tile_id))
-            .replace("<outputId>", output_id)
-            .replace("<format>", extension)
+        return fill_template(
+            self.template, OutputLocation(request_id, tile_name, tile_id, output_id, extension)
         )

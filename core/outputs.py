@@ -22,18 +22,10 @@ from urllib.parse import urlsplit
 
 from .http import Cancel
 from .jobs import V2, BatchJob, Tile
-from .output_paths import output_template
-from .storage import (
-    ObjectNotFound,
-    S3Access,
-    StorageError,
-    apply_gdal_options,
-    exists,
-    gdal_path,
-    job_outputs,
-    split_s3_url,
-)
+from .output_paths import OutputLocation, fill_template, output_template
+from .s3 import ObjectNotFound, S3Access, StorageError, apply_gdal_options, gdal_path, split_s3_url
 from .storage import download as download_object
+from .storage import exists, job_outputs
 
 RASTER_EXTENSIONS = (".tif", ".tiff")
 FINISHED = frozenset({"PROCESSED", "DONE"})  # a tile's status once its outputs are delivered (v1, v2)
@@ -166,13 +158,7 @@ def _expected_url(job: BatchJob, tile: Tile, output_id: str) -> Optional[str]:
     template = output_template(job.output_url)
     if job.api_version == V2 and "<tileId>" in template:
         return None
-    return (
-        template.replace("<requestId>", job.id)
-        .replace("<tileName>", tile.name)
-        .replace("<tileId>", str(tile.id))
-        .replace("<outputId>", output_id)
-        .replace("<format>", "tif")
-    )
+    return fill_template(template, OutputLocation(job.id, tile.name, tile.id, output_id, "tif"))
 
 
 # --- GDAL ------------------------------------------------------------------------------------------------

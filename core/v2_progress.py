@@ -24,7 +24,8 @@ from typing import Optional
 
 from . import output_paths
 from .jobs import V2, BatchJob, Tile
-from .storage import ObjectNotFound, S3Access, StorageError, download
+from .s3 import ObjectNotFound, S3Access, StorageError
+from .storage import download
 
 PENDING = "PENDING"
 # A job in one of these has been analysed: its manifest must be there.

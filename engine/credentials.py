@@ -9,24 +9,27 @@ from __future__ import annotations
 
 from typing import Optional
 
-from ..core.batch_models import BatchRequestSpec, S3Credentials
+from ..core.batch_models import BatchRequestSpec
+from ..core.s3 import S3Credentials
 from ..core.statuses import V2
 from .store import RequestRecord
 
 
-def delivery_credentials(record: RequestRecord, request: BatchRequestSpec) -> Optional[dict]:
+def delivery_credentials(record: RequestRecord, request: BatchRequestSpec) -> Optional[S3Credentials]:
     """The keys delivery uses: v1 none (the engine's own); v2 the request's, with its region."""
     if record.api_version != V2:
-        return record.secrets
+        return None
     return _with_region(record, "output", request.output.credentials)
 
 
-def features_credentials(record: RequestRecord, request: BatchRequestSpec) -> Optional[dict]:
+def features_credentials(record: RequestRecord, request: BatchRequestSpec) -> Optional[S3Credentials]:
     """The keys a v2 GeoPackage input is read with, with its region."""
     return _with_region(record, "features", request.features.credentials if request.features else None)
 
 
-def _with_region(record: RequestRecord, place: str, stored: Optional[S3Credentials]) -> Optional[dict]:
+def _with_region(
+    record: RequestRecord, place: str, stored: Optional[S3Credentials]
+) -> Optional[S3Credentials]:
+    """The request's keys (kept apart in `secrets`) with the region of its stored (keyless) request."""
     region = stored.region if stored is not None else None
-    keys = dict((record.secrets or {}).get(place) or {})
-    return {**keys, "region": region} if (keys or region) else None
+    return S3Credentials.from_api((record.secrets or {}).get(place) or {}, region)

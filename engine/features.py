@@ -19,6 +19,7 @@ from osgeo import ogr, osr
 
 from ..core.batch_models import FEATURE_MAX_PX, GeoPackageInput
 from ..core.output_paths import UnsafeNameError, check_safe_name
+from ..core.s3 import S3Credentials
 from .output.delivery import DeliveryError, delivery_for
 from .store import TileRecord
 
@@ -35,7 +36,7 @@ def read_features(
     features: GeoPackageInput,
     output_root: Path,
     s3_endpoint_url: Optional[str],
-    credentials: Optional[dict],
+    credentials: Optional[S3Credentials],
     area_wgs84: Optional[shapely.Geometry] = None,
     max_features: int = MAX_FEATURES,
 ) -> list[TileRecord]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from ..core.batch_models import ProcessRequest, RasterOutput
+from ..core.s3 import S3Credentials
 from .evalscript.runtime import Limits
 
 
@@ -36,7 +37,7 @@ class TileJob:
     process_request: ProcessRequest  # the request's, as parsed once by the scheduler's side
     output: RasterOutput  # where and how to write (its keys, if any, are in `credentials`)
     engine: EngineContext
-    credentials: Optional[dict] = field(default=None, repr=False)  # v2 delivery keys
+    credentials: Optional[S3Credentials] = field(default=None, repr=False)  # v2 delivery keys
     resume: bool = False  # an earlier attempt may have delivered some outputs: they are ours to replace
     size: Optional[tuple[int, int]] = None  # (width, height) when the tile sets its own (GeoPackage features)
 

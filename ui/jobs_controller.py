@@ -22,6 +22,7 @@ from qgis.PyQt.QtWidgets import QWidget
 from ..core.client import BatchClient
 from ..core.connections import ConnectionStore
 from ..core.jobs import BatchJob
+from ..core.s3 import is_local, split_s3_url
 from ..core.storage import S3Access
 from .job_actions import JobActions, ReprocessTileAction
 from .job_actions_bar import JobActionsBar
@@ -103,8 +104,11 @@ class JobsController(QObject):
         if self._unloaded:
             return
         access = self.actions.access_for(job)
-        if layers and access is not None:  # how to reach the bucket when the project is read again
-            bucket = (job.output_url or "").split("/")[2]
+        url = job.output_url or ""
+        if (
+            layers and access is not None and not is_local(url)
+        ):  # how to reach the bucket when the project is read again
+            bucket, _ = split_s3_url(url)
             remember_bucket_access(bucket, access.endpoint_url, access.region, self.auth_id())
         if layers:
             self.iface.messageBar().pushMessage(

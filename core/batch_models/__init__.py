@@ -5,6 +5,7 @@ raise `PayloadError` saying which field is wrong and how to fix it; `BatchReques
 write it back. `values` holds the limits and checks, `model` the dataclasses, `parse` the readers.
 """
 
+from ..s3 import S3Credentials  # the one credentials type (core/s3.py), part of the model
 from .model import (
     BatchRequestSpec,
     Bounds,
@@ -13,7 +14,6 @@ from .model import (
     ProcessRequest,
     RasterOutput,
     ResponseSpec,
-    S3Credentials,
     TilingGridSpec,
     s3_bucket_info,
 )

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Optional
 
+from ..s3 import S3Credentials
 from ..statuses import V2
 from .values import JSON, TIFF, crs_from_url, format_time
 
@@ -123,28 +124,12 @@ class TilingGridSpec:
         }
 
 
-@dataclass(frozen=True)
-class S3Credentials:
-    """The keys and region of a v2 `s3` object (`url` is kept beside it). Keys may be absent: the service then
-    uses its own identity. The secret never shows in `repr`."""
-
-    access_key: Optional[str] = None
-    secret_access_key: Optional[str] = field(default=None, repr=False)
-    region: Optional[str] = None
-
-    @property
-    def keys(self) -> dict:
-        """`{accessKey, secretAccessKey}` as the API names them (empty without keys)."""
-        if not self.access_key:
-            return {}
-        return {"accessKey": self.access_key, "secretAccessKey": self.secret_access_key}
-
-
 def s3_bucket_info(url: str, credentials: Optional[S3Credentials]) -> dict:
     """`{"s3": {url, accessKey, secretAccessKey, region}}`, the inverse of `parse_s3_bucket_info`."""
     s3: dict[str, Any] = {"url": url}
     if credentials is not None:
-        s3.update(credentials.keys)
+        if credentials.has_keys:
+            s3.update(accessKey=credentials.access_key, secretAccessKey=credentials.secret_access_key)
         if credentials.region:
             s3["region"] = credentials.region
     return {"s3": s3}

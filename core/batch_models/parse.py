@@ -10,6 +10,7 @@ import json
 from typing import Any, Optional
 
 from ..output_paths import UnsafeNameError, check_safe_name
+from ..s3 import S3Credentials
 from ..statuses import V2
 from .model import (
     BatchRequestSpec,
@@ -19,7 +20,6 @@ from .model import (
     ProcessRequest,
     RasterOutput,
     ResponseSpec,
-    S3Credentials,
     TilingGridSpec,
 )
 from .values import (
@@ -364,9 +364,7 @@ def parse_s3_bucket_info(body: Any, where: str, strict: bool = True) -> tuple[st
     region = info.get("region")
     if region is not None and not isinstance(region, str):
         raise PayloadError(f"{where}.s3.region must be a string such as eu-central-1.", f"{where}.s3.region")
-    if not (access or region):
-        return url, None
-    return url, S3Credentials(str(access) if access else None, str(secret) if secret else None, region)
+    return url, S3Credentials.from_api(info)
 
 
 def _parse_geopackage_input(body: dict, strict: bool = True) -> GeoPackageInput:

@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Optional
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from osgeo import gdal
 
+from ...core.s3 import gdal_path
 from ..samples import Mosaicking, Sample, Scene
 from .bands import ASSET_KEYS, COLLECTION_BANDS
 from .model import DataError, UnknownCollectionError
@@ -113,17 +114,6 @@ def collection_bands(catalog: str, data_type: str) -> tuple[str, ...]:
 
 
 # --- paths ----------------------------------------------------------------------------------------------------
-
-
-def gdal_path(href: str) -> str:
-    """A URL as GDAL opens it: /vsis3/ for s3://, /vsicurl/ for http(s)://, paths as they are."""
-    if href.startswith("s3://"):
-        return "/vsis3/" + href[5:]
-    if href.startswith(("http://", "https://")):
-        return "/vsicurl/" + href
-    if href.startswith("file://"):
-        return urlsplit(href).path
-    return href
 
 
 def read_text(href: str) -> str:

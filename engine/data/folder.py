@@ -17,7 +17,8 @@ from datetime import datetime, timezone
 
 from osgeo import gdal, osr
 
-from .catalog import StaticCatalog, gdal_path
+from ...core.s3 import gdal_path
+from .catalog import StaticCatalog
 from .model import DataError
 
 COG_SUFFIXES = (".tif", ".tiff", ".TIF", ".TIFF")

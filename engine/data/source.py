@@ -6,25 +6,13 @@ import functools
 import os
 from datetime import datetime
 from typing import Optional
-from urllib.parse import urlsplit
 
+from ...core.s3 import gdal_s3_options
 from ..samples import Mosaicking, Sample, SampleStack, Scene, Units
 from .catalog import CollectionConfig, StacApi, StaticCatalog, collection_config, group_samples, order_scenes
 from .folder import FolderCatalog
 from .model import DataError, TargetGrid
 from .reader import SceneReader, configure_gdal
-
-
-def s3_gdal_options(endpoint_url: Optional[str]) -> dict:
-    """GDAL /vsis3/ settings for an S3-compatible endpoint (path-style, http or https)."""
-    if not endpoint_url:
-        return {}
-    parts = urlsplit(endpoint_url)
-    return {
-        "AWS_S3_ENDPOINT": parts.netloc,
-        "AWS_HTTPS": "YES" if parts.scheme == "https" else "NO",
-        "AWS_VIRTUAL_HOSTING": "FALSE",
-    }
 
 
 class DataSource:
@@ -38,7 +26,7 @@ class DataSource:
 
     def _configure(self) -> None:
         """GDAL settings are per process: set ours before each use (another source may have changed them)."""
-        options = {**s3_gdal_options(self._s3_endpoint_url), **self.config.options}
+        options = {**gdal_s3_options(self._s3_endpoint_url), **self.config.options}
         if self.config.requester_pays:
             options["AWS_REQUEST_PAYER"] = "requester"
         signed = bool(os.environ.get("AWS_ACCESS_KEY_ID") or os.environ.get("AWS_PROFILE"))

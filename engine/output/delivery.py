@@ -17,7 +17,9 @@ import tempfile
 import uuid
 from pathlib import Path
 from typing import Optional, Protocol
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
+
+from ...core.s3 import S3Credentials, local_path, split_s3_url
 
 
 class DeliveryError(Exception):
@@ -53,7 +55,7 @@ CONTENT_TYPES = {
 
 
 def delivery_for(
-    root_url: str, output_root: Path, s3_endpoint_url: Optional[str], credentials: Optional[dict]
+    root_url: str, output_root: Path, s3_endpoint_url: Optional[str], credentials: Optional[S3Credentials]
 ) -> Delivery:
     """The delivery for a template's root URL. Raises DeliveryError for a folder outside `output_root`."""
     scheme = urlsplit(root_url).scheme
@@ -75,8 +77,7 @@ class FolderDelivery:
         self.output_root = Path(output_root).resolve()
 
     def local_path(self, url: str) -> Path:
-        parts = urlsplit(url)
-        path = Path(unquote(parts.path))
+        path = local_path(url)
         if not path.is_absolute():
             raise DeliveryError(f"{url!r} is not an absolute folder: write file:///absolute/folder.")
         resolved = path.resolve()
@@ -132,11 +133,6 @@ def _disk_hint(exc: OSError) -> str:
     return ""
 
 
-def _bucket_key(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    return parts.netloc, unquote(parts.path.lstrip("/"))
-
-
 # S3 error codes that mean "later", whatever the HTTP status (some S3-compatible services answer 400 or 429)
 TRANSIENT_S3_CODES = {
     "SlowDown",
@@ -184,9 +180,9 @@ def _overloaded(exc: Exception) -> bool:
 class S3Delivery:
     """boto3 against AWS or any S3-compatible endpoint; keys from `credentials` or the AWS_* chain."""
 
-    def __init__(self, endpoint_url: Optional[str], credentials: Optional[dict]):
+    def __init__(self, endpoint_url: Optional[str], credentials: Optional[S3Credentials]):
         self.endpoint_url = endpoint_url
-        self._credentials = credentials or {}
+        self._credentials = credentials or S3Credentials()
         self._client = None
 
     @property
@@ -196,13 +192,13 @@ class S3Delivery:
             from botocore.config import Config
 
             kwargs = {}
-            if self._credentials.get("accessKey"):
+            if self._credentials.has_keys:
                 kwargs = {
-                    "aws_access_key_id": self._credentials["accessKey"],
-                    "aws_secret_access_key": self._credentials.get("secretAccessKey"),
+                    "aws_access_key_id": self._credentials.access_key,
+                    "aws_secret_access_key": self._credentials.secret_access_key,
                 }
             region = (
-                self._credentials.get("region")
+                self._credentials.region
                 or os.environ.get("AWS_REGION")
                 or os.environ.get("AWS_DEFAULT_REGION")
             )
@@ -254,7 +250,7 @@ class S3Delivery:
         return DeliveryError(f"Cannot {action} bucket {bucket!r}: {exc.__class__.__name__}: {exc}.")
 
     def check_writable(self, root_url: str) -> None:
-        bucket, prefix = _bucket_key(root_url)
+        bucket, prefix = split_s3_url(root_url)
         key = f"{prefix.rstrip('/')}/.tilewise-write-check-{uuid.uuid4().hex}".lstrip("/")
         try:
             self.client.put_object(Bucket=bucket, Key=key, Body=b"")
@@ -265,7 +261,7 @@ class S3Delivery:
     def exists(self, url: str) -> bool:
         from botocore.exceptions import ClientError
 
-        bucket, key = _bucket_key(url)
+        bucket, key = split_s3_url(url)
         try:
             self.client.head_object(Bucket=bucket, Key=key)
             return True
@@ -277,14 +273,14 @@ class S3Delivery:
             raise self._fail("read from", bucket, exc) from None
 
     def get_file(self, url: str, local_path: Path) -> None:
-        bucket, key = _bucket_key(url)
+        bucket, key = split_s3_url(url)
         try:
             self.client.download_file(bucket, key, str(local_path))
         except Exception as exc:
             raise self._fail(f"read {key!r} from", bucket, exc) from None
 
     def put_file(self, local_path: Path, url: str) -> None:
-        bucket, key = _bucket_key(url)
+        bucket, key = split_s3_url(url)
         content_type = CONTENT_TYPES.get(Path(key).suffix.lower(), "application/octet-stream")
         try:
             self.client.upload_file(str(local_path), bucket, key, ExtraArgs={"ContentType": content_type})
@@ -298,7 +294,7 @@ class S3Delivery:
             raise self._fail("write to", bucket, cause) from None
 
     def delete(self, url: str) -> None:
-        bucket, key = _bucket_key(url)
+        bucket, key = split_s3_url(url)
         try:
             self.client.delete_object(Bucket=bucket, Key=key)
         except Exception as exc:

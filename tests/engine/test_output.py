@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from osgeo import gdal
 
+from tilewise.core.s3 import S3Credentials
 from tilewise.engine.output.delivery import DeliveryError, FolderDelivery, S3Delivery, delivery_for
 from tilewise.engine.output.paths import OutputPathError, TilePathTemplate
 from tilewise.engine.output.writer import (
@@ -106,9 +107,7 @@ def test_folder_that_cannot_be_written_is_reported(tmp_path):
 
 
 def test_s3_delivery_uploads_checks_and_deletes_objects(s3_server, s3_bucket, tmp_path):
-    delivery = S3Delivery(
-        s3_server.endpoint_url, {"accessKey": s3_server.access_key, "secretAccessKey": s3_server.secret_key}
-    )
+    delivery = S3Delivery(s3_server.endpoint_url, S3Credentials(s3_server.access_key, s3_server.secret_key))
     delivery.check_writable(f"s3://{s3_bucket}/jobs")
     source = tmp_path / "out.tif"
     source.write_bytes(b"II*\x00tiff")
@@ -127,9 +126,7 @@ def test_s3_delivery_uploads_checks_and_deletes_objects(s3_server, s3_bucket, tm
 
 def test_missing_bucket_is_named_without_secrets(s3_server):
     secret = s3_server.secret_key
-    delivery = S3Delivery(
-        s3_server.endpoint_url, {"accessKey": s3_server.access_key, "secretAccessKey": secret}
-    )
+    delivery = S3Delivery(s3_server.endpoint_url, S3Credentials(s3_server.access_key, secret))
     with pytest.raises(DeliveryError) as info:
         delivery.check_writable("s3://no-such-bucket-tw/x")
     message = str(info.value)
@@ -139,9 +136,7 @@ def test_missing_bucket_is_named_without_secrets(s3_server):
 
 def test_refused_credentials_are_reported_without_secrets(strict_s3_server):
     secret = "very-secret-key-value"
-    delivery = S3Delivery(
-        strict_s3_server.endpoint_url, {"accessKey": "AKIAUNKNOWN", "secretAccessKey": secret}
-    )
+    delivery = S3Delivery(strict_s3_server.endpoint_url, S3Credentials("AKIAUNKNOWN", secret))
     with pytest.raises(DeliveryError) as info:
         delivery.check_writable("s3://some-bucket/x")
     message = str(info.value)

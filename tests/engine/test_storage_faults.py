@@ -203,7 +203,7 @@ def test_s3_answers_are_transient_only_when_the_service_is_unavailable_or_overlo
     answer = ClientError(
         {"Error": {"Code": code}, "ResponseMetadata": {"HTTPStatusCode": status}}, "PutObject"
     )
-    failure = S3Delivery("http://127.0.0.1:9", {})._fail("write to", "tw-bucket", answer)
+    failure = S3Delivery("http://127.0.0.1:9", None)._fail("write to", "tw-bucket", answer)
     assert failure.transient is transient
     assert "'tw-bucket'" in str(failure) and code in str(failure)
 

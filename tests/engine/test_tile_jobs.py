@@ -8,6 +8,7 @@ import pickle
 from testkit import request_body
 
 from tilewise.core.batch_models import ProcessRequest, RasterOutput, strip_v2_secrets
+from tilewise.core.s3 import S3Credentials
 from tilewise.core.statuses import V1, V2, RequestStatus
 from tilewise.engine.analysis import Analyser
 from tilewise.engine.config import Settings
@@ -43,7 +44,7 @@ def test_v2_tile_jobs_carry_the_model_and_the_delivery_keys_and_survive_pickling
         True,
     )
     assert (job.resolution, job.buffer_x, job.buffer_y, job.raster_size) == (20.0, 4, 2, (258, 254))
-    assert job.credentials == {"accessKey": "AKIA", "secretAccessKey": "very-secret", "region": "eu-1"}
+    assert job.credentials == S3Credentials("AKIA", "very-secret", "eu-1")
     assert "very-secret" not in repr(job)
     assert pickle.loads(pickle.dumps(job)) == job
 

@@ -29,7 +29,8 @@ from tilewise.core.connections import ConnectionStore, CredentialsError
 from tilewise.core.deployments import V1, V2, custom_deployment
 from tilewise.core.jobs import BatchJob, Tile
 from tilewise.core.outputs import list_outputs
-from tilewise.core.storage import S3Access, clear_gdal_options
+from tilewise.core.s3 import clear_gdal_options
+from tilewise.core.storage import S3Access
 from tilewise.ui.job_history import (
     BUCKETS_KEY,
     SCOPE,

@@ -12,6 +12,7 @@ from osgeo import gdal
 from testkit import free_port, request_body
 
 from tilewise.core.jobs import BatchJob
+from tilewise.core.s3 import clear_gdal_options
 from tilewise.core.storage import (
     BOTO3,
     GDAL,
@@ -20,7 +21,6 @@ from tilewise.core.storage import (
     StorageError,
     apply_gdal_options,
     artefact_folder,
-    clear_gdal_options,
     default_backend,
     download,
     exists,
