@@ -26,9 +26,9 @@ from .output_paths import OutputLocation, fill_template, output_template
 from .s3 import ObjectNotFound, S3Access, StorageError, apply_gdal_options, gdal_path, split_s3_url
 from .storage import download as download_object
 from .storage import exists, job_outputs
+from .tile_status import FINISHED
 
 RASTER_EXTENSIONS = (".tif", ".tiff")
-FINISHED = frozenset({"PROCESSED", "DONE"})  # a tile's status once its outputs are delivered (v1, v2)
 DESCRIBE_WORKERS = 8  # parallel GDAL readers: each mostly waits on the network
 DOWNLOAD_WORKERS = 4
 INDEX_RANGE = (-1.0001, 1.0001)  # values within it, in a float band: a normalised index (NDVI, NDWI...)
