@@ -58,7 +58,7 @@ from ..core.connections import ConnectionStore, CredentialsError, is_local_engin
 from ..core.costs import CostEstimate
 from ..core.crs import CrsError
 from ..core.deployments import V1, V2, DeploymentError
-from ..core.evalscript_info import ScriptInfo
+from ..core.evalscript import ScriptInfo
 from ..core.grids import (
     DEFAULT_MAX_TILES,
     GRIDS,

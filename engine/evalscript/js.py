@@ -11,21 +11,18 @@ from __future__ import annotations
 
 import json
 
+from ...core.evalscript.prelude import CONSTANTS, SANDBOX
 from ..samples import Mosaicking
 from .setup import OutputSpec
 
 RETURN_MARKER = "TILEWISE_RETURN:"
 MEMORY_MARKER = "TILEWISE_MEMORY:"
 
-# Evaluated before the user's script in every context.
-PRELUDE = r"""
-var SampleType = Object.freeze({INT8: "INT8", UINT8: "UINT8", INT16: "INT16", UINT16: "UINT16",
-                                FLOAT32: "FLOAT32", AUTO: "AUTO"});
-var Mosaicking = Object.freeze({SIMPLE: "SIMPLE", ORBIT: "ORBIT", TILE: "TILE"});
-// The sandbox: V8 itself has no file, network or process access; drop what the embedding adds
-// (mini-racer's pure-JS timers are non-configurable globals: they can only be blanked).
-setTimeout = undefined; clearTimeout = undefined; __timer_manager = undefined;
-delete globalThis.WebAssembly;
+# Evaluated before the user's script in every context: the kernel's constants and sandbox, then the engine's.
+PRELUDE = (
+    CONSTANTS
+    + SANDBOX
+    + r"""
 // Typed-array memory lives outside the V8 heap, so the heap limit does not see it (V8 alone lets a
 // script fill about 16 GiB): charge every buffer a script creates against the same limit, and credit
 // it back when the buffer is collected. The engine keeps the originals for its own buffers.
@@ -194,7 +191,8 @@ function __tw_finish() {
   return JSON.stringify({mismatch: __tw_mismatch, userData: u === undefined ? null : u, external: __tw_external});
 }
 """.replace("RETURN_MARKER_PLACEHOLDER", json.dumps(RETURN_MARKER)).replace(
-    "MEMORY_MARKER_PLACEHOLDER", json.dumps(MEMORY_MARKER)
+        "MEMORY_MARKER_PLACEHOLDER", json.dumps(MEMORY_MARKER)
+    )
 )
 
 
