@@ -39,18 +39,19 @@ def mini_racer_problem(failure: Optional[Exception] = None) -> Optional[str]:
     """Why V8 (which reads evalscripts) is unusable; `failure`: V8 did not start although it imports."""
     try:
         importlib.import_module("py_mini_racer")
+    except ImportError:
+        return "mini-racer is not installed"
+    except Exception as exc:  # a native library that does not load
+        return f"mini-racer does not load ({exc})"
+    try:
         version = importlib.metadata.version("mini-racer")
-    except Exception as exc:  # ImportError, or a native library that does not load
-        absent = isinstance(exc, ImportError)
-        problem = "mini-racer is not installed" if absent else f"mini-racer does not load ({exc})"
-    else:
-        if _version(version) < MINIMUM_MINI_RACER:
-            problem = f"mini-racer {version} is too old (Tilewise needs 0.14 or newer)"
-        elif failure is not None:
-            problem = f"mini-racer does not start ({failure})"
-        else:
-            return None
-    return problem
+    except importlib.metadata.PackageNotFoundError:  # importable without its metadata (copied in): no version
+        version = None
+    if version is not None and _version(version) < MINIMUM_MINI_RACER:
+        return f"mini-racer {version} is too old (Tilewise needs 0.14 or newer)"
+    if failure is not None:
+        return f"mini-racer does not start ({failure})"
+    return None
 
 
 def missing_dependencies() -> list[str]:
