@@ -13,7 +13,7 @@ import time
 from typing import Any, Optional
 
 from ..dependencies import install_message, mini_racer_problem
-from .prelude import INSPECTION
+from .prelude import INSPECTION, MEMORY_MARKER
 from .problems import (
     SOURCE_URL_LINE,
     EvalscriptProblem,
@@ -89,7 +89,7 @@ def _run_setup(racer: Any, script: str) -> tuple[Any, str]:
         except Exception as exc:  # JSEvalException and kin: an error the script threw
             if racer.was_hard_memory_limit_reached():
                 raise _memory_problem(during) from None
-            raise runtime_problem(str(exc), during) from None
+            raise runtime_problem(str(exc).replace(MEMORY_MARKER, ""), during) from None  # says how much
 
     racer.set_hard_memory_limit(HEAP_LIMIT_MB * 1024 * 1024)
     run(INSPECTION, "its preparation")

@@ -22,6 +22,7 @@ import numpy as np
 from py_mini_racer import MiniRacer
 from py_mini_racer._exc import JSEvalException, JSOOMException, JSParseException, JSTimeoutException
 
+from ...core.evalscript.prelude import MEMORY_MARKER, typed_array_limit
 from ...core.evalscript.problems import (
     SOURCE_URL_LINE,
     EvalscriptProblem,
@@ -31,7 +32,7 @@ from ...core.evalscript.problems import (
 from ..samples import Mosaicking, Sample, SampleStack
 from .convert import DTYPES, convert, final_type
 from .errors import EvalscriptError, from_parse_error, from_runtime_error
-from .js import MEMORY_MARKER, PRELUDE, RETURN_MARKER, driver, loops
+from .js import PRELUDE, RETURN_MARKER, driver, loops
 from .setup import DATA_MASK, HOOKS, OutputSpec, ScriptSetup, parse_setup
 
 SERVICE_VERSION = "tilewise-1.0"
@@ -110,7 +111,7 @@ class _Context:
         self.racer = MiniRacer()
         self.racer.set_hard_memory_limit(limits.heap_mb * 1024 * 1024)
         self.eval(PRELUDE, "the engine prelude")
-        self.eval(f"__tw_externalLimit = {limits.heap_mb * 1024 * 1024}", "the engine prelude")
+        self.eval(typed_array_limit(limits.heap_mb), "the engine prelude")
         try:
             self._run(source + SOURCE_URL_LINE)
         except JSParseException as exc:
