@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tilewise.core import dependencies
+from testkit import replace_imports
+
 from tilewise.core.presets import builtin_preset
 from tilewise.ui.evalscript_editor import EvalscriptEditor
 
@@ -25,14 +26,7 @@ def test_the_editor_describes_what_setup_declares(qgis_iface, tmp_path):
 
 
 def test_without_mini_racer_the_editor_shows_the_install_message(qgis_iface, tmp_path, monkeypatch):
-    real_import = dependencies.importlib.import_module
-
-    def without_v8(name, *args):
-        if name == "py_mini_racer":
-            raise ImportError("No module named 'py_mini_racer'")
-        return real_import(name, *args)
-
-    monkeypatch.setattr(dependencies.importlib, "import_module", without_v8)
+    replace_imports(monkeypatch, py_mini_racer=ImportError("No module named 'py_mini_racer'"))
     editor = EvalscriptEditor(tmp_path)
     try:
         read(editor, builtin_preset("NDVI").script)

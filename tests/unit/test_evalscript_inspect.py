@@ -8,8 +8,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from testkit import replace_imports
 
-from tilewise.core import dependencies
 from tilewise.core.evalscript import (
     EvalscriptProblem,
     ScriptInfo,
@@ -430,14 +430,7 @@ def test_a_computed_value_is_placed_on_the_line_of_its_field():
 
 
 def test_without_mini_racer_the_reading_says_how_to_install_it(monkeypatch):
-    real_import = dependencies.importlib.import_module
-
-    def without_v8(name, *args):
-        if name == "py_mini_racer":
-            raise ImportError("No module named 'py_mini_racer'")
-        return real_import(name, *args)
-
-    monkeypatch.setattr(dependencies.importlib, "import_module", without_v8)
+    replace_imports(monkeypatch, py_mini_racer=ImportError("No module named 'py_mini_racer'"))
     error = problem(TRUE_COLOR)
     assert error.message.startswith("mini-racer is not installed. Install mini-racer (V8")
     assert "--break-system-packages 'mini-racer>=0.14'" in error.message and "OSGeo4W Shell" in error.message
