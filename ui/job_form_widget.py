@@ -275,7 +275,7 @@ class JobFormWidget(QgsScrollArea):
         else:
             self.outputs_label.setText(
                 "<br>".join(
-                    f"<b>{o.id}</b>: {o.bands if o.bands is not None else '?'} band(s), {o.sample_type}"
+                    f"<b>{o.id}</b>: {o.bands} band(s), {o.sample_type}"
                     for o in info.outputs
                 )
             )
