@@ -274,10 +274,7 @@ class JobFormWidget(QgsScrollArea):
             self.outputs_label.setText("—  fix the evalscript first.")
         else:
             self.outputs_label.setText(
-                "<br>".join(
-                    f"<b>{o.id}</b>: {o.bands} band(s), {o.sample_type}"
-                    for o in info.outputs
-                )
+                "<br>".join(f"<b>{o.id}</b>: {o.bands} band(s), {o.sample_type}" for o in info.outputs)
             )
             for output in info.outputs:
                 self.preview_output_combo.addItem(output.id, output.id)
