@@ -63,7 +63,7 @@ class TilewisePlugin:
         # No network or heavy work here: QGIS start-up must stay instant.
         self._logger.addHandler(self._log_handler)
         self._logger.setLevel(logging.INFO)
-        from .core.dependencies import INSTALL_HINT, missing_dependencies
+        from .core.dependencies import install_message, missing_dependencies
 
         problems = missing_dependencies()
         self.initProcessing()
@@ -79,7 +79,7 @@ class TilewisePlugin:
         self.iface.addToolBarIcon(self.action)
         self.iface.addPluginToMenu(MENU, self.action)
         if problems:
-            message = "; ".join(problems) + ". " + INSTALL_HINT
+            message = install_message(problems)
             self.action.setEnabled(False)
             self.action.setToolTip(f"Tilewise is disabled: {message}")
             self.iface.messageBar().pushMessage(

@@ -38,7 +38,7 @@ from tilewise.engine.processor import process_tile  # noqa: E402
 from tilewise.engine.tile_work import EngineContext, TileJob  # noqa: E402
 
 CATALOG = Path(os.environ.get("TILEWISE_DEMO_CATALOG", ROOT / "data" / "demo-catalog"))
-EVALSCRIPT = (ROOT / "tests" / "clients" / "tutorial_interpolation_evalscript.js").read_text()
+EVALSCRIPT = (ROOT / "resources" / "evalscripts" / "04_ndvi_interpolation_tutorial.js").read_text()
 SHAPE = json.loads((ROOT / "tests" / "clients" / "tutorial_shape.geojson").read_text())
 
 

@@ -44,7 +44,7 @@ function evaluatePixel(samples) {
   }
   return [best];
 }"""
-TUTORIAL = (ROOT / "tests" / "clients" / "tutorial_interpolation_evalscript.js").read_text()
+TUTORIAL = (ROOT / "resources" / "evalscripts" / "04_ndvi_interpolation_tutorial.js").read_text()
 
 
 def best_of(function, repeat: int = 5) -> float:

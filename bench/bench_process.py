@@ -69,7 +69,7 @@ def ndvi_request() -> dict:
                 {"identifier": "data_mask", "format": {"type": "image/tiff"}},
             ],
         },
-        "evalscript": (CLIENTS / "tutorial_interpolation_evalscript.js").read_text(),
+        "evalscript": (ROOT / "resources" / "evalscripts" / "04_ndvi_interpolation_tutorial.js").read_text(),
     }
 
 

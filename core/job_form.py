@@ -28,7 +28,7 @@ from .batch_models import (
 )
 from .costs import CostEstimate, assumed_samples, estimate_batch_cost
 from .deployments import V2
-from .evalscript_info import EvalscriptProblem, ScriptInfo, inspect_evalscript
+from .evalscript import EvalscriptProblem, ScriptInfo, inspect_evalscript
 from .grids import GridTile
 from .output_paths import OutputPathError, TilePathTemplate
 

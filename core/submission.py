@@ -24,7 +24,7 @@ from .batch_models import TilingGridSpec
 from .client import BatchClient, wait_for_analysis
 from .costs import CostEstimate, expected_charge_of
 from .crs import CrsError
-from .evalscript_info import ScriptInfo
+from .evalscript import ScriptInfo
 from .grids import DEFAULT_MAX_TILES, GridError, TileSelection, tiles_for_area
 from .http import Cancel
 from .job_form import FieldProblem, FormInvalid, JobDraft, check_draft, job_spec

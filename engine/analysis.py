@@ -25,6 +25,7 @@ from ..core.batch_models import (
 )
 from ..core.costs import assumed_samples, estimate_batch_cost
 from ..core.crs import CrsError
+from ..core.evalscript.setup import band_problem
 from ..core.grids import GridError, GridTile, TooManyTilesError, tiles_for_area
 from ..core.output_paths import manifest_url
 from ..core.statuses import V1, V2
@@ -119,13 +120,9 @@ class Analyser:
                 available = collection_bands(self.settings.catalog, data.type)
             except UnknownCollectionError as exc:
                 raise bad_request(str(exc), f"processRequest.input.data[{index}].type") from None
-            missing = sorted(set(script.bands) - set(available) - {"dataMask"})
-            if missing:
-                raise bad_request(
-                    f"The evalscript asks for {', '.join(missing)}, which {data.type} does not have: "
-                    f"use bands among {', '.join(sorted(available))}.",
-                    "processRequest.evalscript",
-                )
+            problem = band_problem(script.bands, data.type, available)
+            if problem:
+                raise bad_request(problem, "processRequest.evalscript")
         self._check_responses(spec, script)
         try:
             template = TilePathTemplate.parse(spec.output.path, [r.identifier for r in request.responses])

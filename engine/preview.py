@@ -38,6 +38,7 @@ from ..core.batch_models import (
 )
 from ..core.costs import input_band_factor, output_factor, request_pu
 from ..core.crs import CrsError, spatial_reference
+from ..core.evalscript.setup import band_problem
 from .config import Settings
 from .data import DataError, TargetGrid, UnknownCollectionError, collection_bands, open_source
 from .errors import ApiError, bad_request
@@ -309,13 +310,9 @@ def _check_formats(responses: tuple[ResponseSpec, ...]) -> None:
 def _check_request(request: ProcessRequest, setup: ScriptSetup, settings: Settings) -> None:
     data = request.data[0]
     available = collection_bands(settings.catalog, data.type)  # UnknownCollectionError: a 400
-    missing = sorted(set(setup.bands) - set(available) - {"dataMask"})
-    if missing:
-        raise bad_request(
-            f"The evalscript asks for {', '.join(missing)}, which {data.type} does not have: use bands among "
-            f"{', '.join(sorted(available))}.",
-            "evalscript",
-        )
+    problem = band_problem(setup.bands, data.type, available)
+    if problem:
+        raise bad_request(problem, "evalscript")
     outputs = {o.id: o for o in setup.outputs}
     for index, response in enumerate(request.responses):
         where = f"output.responses[{index}]"

@@ -523,3 +523,18 @@ def can_mount_tmpfs() -> bool:
     with tempfile.TemporaryDirectory() as folder:
         done = subprocess.run([*tmpfs_prefix(Path(folder), "16k"), "true"], capture_output=True, timeout=30)
     return done.returncode == 0
+
+
+def replace_imports(monkeypatch, **modules) -> None:
+    """What core/dependencies.py finds when it imports `name`: a stand-in module, or an exception to raise."""
+    from tilewise.core import dependencies
+
+    real_import = dependencies.importlib.import_module
+
+    def import_module(name, *args):
+        found = modules.get(name)
+        if isinstance(found, Exception):
+            raise found
+        return real_import(name, *args) if found is None else found
+
+    monkeypatch.setattr(dependencies.importlib, "import_module", import_module)

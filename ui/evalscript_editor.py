@@ -20,7 +20,7 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
-from ..core.evalscript_info import EvalscriptProblem, ScriptInfo, inspect_evalscript
+from ..core.evalscript import EvalscriptProblem, ScriptInfo, inspect_evalscript
 from ..core.presets import Preset, UserPresets, all_presets
 from ..core.tasks import ClientCallTask
 
@@ -226,9 +226,7 @@ def _inspect(text: str):
 
 def describe(info: ScriptInfo) -> str:
     outputs = ", ".join(
-        f"{o.id} ({o.bands if o.bands is not None else '?'} band{'s' if o.bands != 1 else ''}, {o.sample_type})"
-        for o in info.outputs
+        f"{o.id} ({o.bands} band{'s' if o.bands != 1 else ''}, {o.sample_type})" for o in info.outputs
     )
     bands = ", ".join(info.input_bands) or "none"
-    note = "" if info.exact else " (read without running it: band counts marked ? are unknown)"
-    return f"Reads {bands}; {info.mosaicking} mosaicking. Outputs: {outputs}{note}."
+    return f"Reads {bands}; {info.mosaicking} mosaicking. Outputs: {outputs}."

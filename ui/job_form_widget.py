@@ -29,7 +29,7 @@ from ..core.batch_models import TilingGridSpec
 from ..core.connections import S3Keys
 from ..core.costs import CostEstimate
 from ..core.deployments import V1, V2
-from ..core.evalscript_info import ScriptInfo
+from ..core.evalscript import ScriptInfo
 from ..core.form_settings import FOLDER, S3, FormSettings
 from ..core.grids import DEFAULT_MAX_TILES, GRIDS, TileSelection, get_grid
 from ..core.job_form import COLLECTIONS, MOSAICKING_ORDERS, FieldProblem, FormInvalid, JobDraft, estimate
@@ -274,10 +274,7 @@ class JobFormWidget(QgsScrollArea):
             self.outputs_label.setText("—  fix the evalscript first.")
         else:
             self.outputs_label.setText(
-                "<br>".join(
-                    f"<b>{o.id}</b>: {o.bands if o.bands is not None else '?'} band(s), {o.sample_type}"
-                    for o in info.outputs
-                )
+                "<br>".join(f"<b>{o.id}</b>: {o.bands} band(s), {o.sample_type}" for o in info.outputs)
             )
             for output in info.outputs:
                 self.preview_output_combo.addItem(output.id, output.id)

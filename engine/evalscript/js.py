@@ -11,70 +11,19 @@ from __future__ import annotations
 
 import json
 
+from ...core.evalscript.prelude import CONSTANTS, SANDBOX, TYPED_ARRAYS
 from ..samples import Mosaicking
 from .setup import OutputSpec
 
 RETURN_MARKER = "TILEWISE_RETURN:"
-MEMORY_MARKER = "TILEWISE_MEMORY:"
 
-# Evaluated before the user's script in every context.
-PRELUDE = r"""
-var SampleType = Object.freeze({INT8: "INT8", UINT8: "UINT8", INT16: "INT16", UINT16: "UINT16",
-                                FLOAT32: "FLOAT32", AUTO: "AUTO"});
-var Mosaicking = Object.freeze({SIMPLE: "SIMPLE", ORBIT: "ORBIT", TILE: "TILE"});
-// The sandbox: V8 itself has no file, network or process access; drop what the embedding adds
-// (mini-racer's pure-JS timers are non-configurable globals: they can only be blanked).
-setTimeout = undefined; clearTimeout = undefined; __timer_manager = undefined;
-delete globalThis.WebAssembly;
-// Typed-array memory lives outside the V8 heap, so the heap limit does not see it (V8 alone lets a
-// script fill about 16 GiB): charge every buffer a script creates against the same limit, and credit
-// it back when the buffer is collected. The engine keeps the originals for its own buffers.
-var __tw_ArrayBuffer = ArrayBuffer, __tw_Float32Array = Float32Array, __tw_Float64Array = Float64Array;
-var __tw_external = 0, __tw_externalLimit = Infinity;
-var __tw_freed = typeof FinalizationRegistry === "function"
-  ? new FinalizationRegistry(function (bytes) { __tw_external -= bytes; }) : null;
-function __tw_charge(buffer, bytes) {
-  if (!(bytes > 0)) return;
-  __tw_external += bytes;
-  if (__tw_freed !== null) __tw_freed.register(buffer, bytes);
-  if (__tw_external > __tw_externalLimit) {
-    __tw_external -= bytes;
-    throw new RangeError(MEMORY_MARKER_PLACEHOLDER + "typed arrays and ArrayBuffers above the memory limit");
-  }
-}
-(function () {
-  function guard(name, sizeOf) {
-    var target = globalThis[name];
-    if (typeof target !== "function") return;
-    var proxy = new Proxy(target, {
-      construct: function (t, args, newTarget) {
-        var made = Reflect.construct(t, args, newTarget === proxy ? t : newTarget);
-        __tw_charge(made, sizeOf(made, args));
-        return made;
-      }
-    });
-    Object.defineProperty(target.prototype, "constructor", {value: proxy, writable: false, configurable: false});
-    Object.defineProperty(globalThis, name, {value: proxy, writable: false, configurable: false});
-  }
-  var isBuffer = function (x) { return x instanceof __tw_ArrayBuffer ||
-    (typeof SharedArrayBuffer === "function" && x instanceof SharedArrayBuffer); };
-  guard("ArrayBuffer", function (made, args) {
-    var max = args[1] && typeof args[1] === "object" ? Number(args[1].maxByteLength) || 0 : 0;
-    return Math.max(made.byteLength, max);
-  });
-  guard("SharedArrayBuffer", function (made, args) {
-    var max = args[1] && typeof args[1] === "object" ? Number(args[1].maxByteLength) || 0 : 0;
-    return Math.max(made.byteLength, max);
-  });
-  ["Int8Array", "Uint8Array", "Uint8ClampedArray", "Int16Array", "Uint16Array", "Int32Array", "Uint32Array",
-   "Float16Array", "Float32Array", "Float64Array", "BigInt64Array", "BigUint64Array"].forEach(function (name) {
-    guard(name, function (made, args) { return isBuffer(args[0]) ? 0 : made.byteLength; });
-  });
-  // transfer() makes a new buffer of any length without going through a constructor
-  ["transfer", "transferToFixedLength"].forEach(function (name) {
-    delete __tw_ArrayBuffer.prototype[name];
-  });
-})();
+# Evaluated before the user's script in every context: the kernel's constants, sandbox and typed-array
+# accounting (its limit set per context: runtime._Context), then the engine's scenes and pixel loop.
+PRELUDE = (
+    CONSTANTS
+    + SANDBOX
+    + TYPED_ARRAYS
+    + r"""
 var __tw_scenes = [], __tw_collection = null, __tw_in = [], __tw_out = [], __tw_mismatch = [], __tw_r;
 var __tw_ids = [], __tw_sizes = [], __tw_mode = 0, __tw_nbands = 0;
 var __tw_inputMetadata = {}, __tw_customData = {}, __tw_outputMetadata = {userData: undefined};
@@ -193,8 +142,7 @@ function __tw_finish() {
   var u = __tw_outputMetadata.userData;
   return JSON.stringify({mismatch: __tw_mismatch, userData: u === undefined ? null : u, external: __tw_external});
 }
-""".replace("RETURN_MARKER_PLACEHOLDER", json.dumps(RETURN_MARKER)).replace(
-    "MEMORY_MARKER_PLACEHOLDER", json.dumps(MEMORY_MARKER)
+""".replace("RETURN_MARKER_PLACEHOLDER", json.dumps(RETURN_MARKER))
 )
 
 

@@ -22,15 +22,21 @@ import numpy as np
 from py_mini_racer import MiniRacer
 from py_mini_racer._exc import JSEvalException, JSOOMException, JSParseException, JSTimeoutException
 
+from ...core.evalscript.prelude import MEMORY_MARKER, typed_array_limit
+from ...core.evalscript.problems import (
+    SOURCE_URL_LINE,
+    EvalscriptProblem,
+    check_version,
+    missing_functions_message,
+)
 from ..samples import Mosaicking, Sample, SampleStack
 from .convert import DTYPES, convert, final_type
-from .errors import SCRIPT_URL, EvalscriptError, from_parse_error, from_runtime_error
-from .js import MEMORY_MARKER, PRELUDE, RETURN_MARKER, driver, loops
-from .setup import DATA_MASK, OutputSpec, ScriptSetup, parse_setup
+from .errors import EvalscriptError, from_parse_error, from_runtime_error
+from .js import PRELUDE, RETURN_MARKER, driver, loops
+from .setup import DATA_MASK, HOOKS, OutputSpec, ScriptSetup, parse_setup
 
 SERVICE_VERSION = "tilewise-1.0"
 NORMALIZATION_FACTOR = 0.0001  # REFLECTANCE = DN × 0.0001 for Sentinel-2
-HOOKS = ("preProcessScenes", "updateOutput", "updateOutputMetadata")
 
 
 @dataclass(frozen=True)
@@ -96,17 +102,6 @@ class TileResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def check_version(source: str) -> None:
-    first = next((line.strip() for line in source.splitlines() if line.strip()), "")
-    if first.replace(" ", "") != "//VERSION=3":
-        raise EvalscriptError(
-            "The evalscript must start with the line //VERSION=3 (this engine runs Evalscript V3 only).",
-            "setup",
-            1,
-            1,
-        )
-
-
 class _Context:
     """One V8 context holding the prelude and the user's script."""
 
@@ -116,9 +111,9 @@ class _Context:
         self.racer = MiniRacer()
         self.racer.set_hard_memory_limit(limits.heap_mb * 1024 * 1024)
         self.eval(PRELUDE, "the engine prelude")
-        self.eval(f"__tw_externalLimit = {limits.heap_mb * 1024 * 1024}", "the engine prelude")
+        self.eval(typed_array_limit(limits.heap_mb), "the engine prelude")
         try:
-            self._run(source + f"\n//# sourceURL={SCRIPT_URL}\n")
+            self._run(source + SOURCE_URL_LINE)
         except JSParseException as exc:
             self.close()
             raise from_parse_error(str(exc), source) from None
@@ -221,7 +216,10 @@ def compile_script(source: str, limits: Limits) -> ScriptSetup:
     """Parse and validate a script; returns what its setup() declares. Raises EvalscriptError."""
     if not isinstance(source, str) or not source.strip():
         raise EvalscriptError("The evalscript is empty.", "setup")
-    check_version(source)
+    try:
+        check_version(source)
+    except EvalscriptProblem as problem:
+        raise EvalscriptError.of(problem, "setup") from None
     context = _Context(source, limits, time.monotonic() + limits.time_limit_s)
     try:
         kinds = json.loads(
@@ -232,12 +230,9 @@ def compile_script(source: str, limits: Limits) -> ScriptSetup:
                 "the function check",
             )
         )
-        for required in ("setup", "evaluatePixel"):
-            if kinds[required] != "function":
-                raise EvalscriptError(
-                    f"The evalscript has no {required}() function: define function {required}(…) {{ … }}.",
-                    "setup",
-                )
+        missing = [name for name in ("setup", "evaluatePixel") if kinds[name] != "function"]
+        if missing:
+            raise EvalscriptError(missing_functions_message(missing), "setup")
         raw = context.eval(
             "(function () { var r = setup(); return r === undefined ? null : JSON.stringify(r); })()",
             "setup()",

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional
 
+from ...core.evalscript.setup import DATA_MASK, MOSAICKINGS, SAMPLE_TYPES
 from ...core.output_paths import UnsafeNameError, check_safe_name
 from ..samples import Mosaicking, Units
 from .errors import EvalscriptError
 
-SAMPLE_TYPES = ("INT8", "UINT8", "INT16", "UINT16", "FLOAT32", "AUTO")
 DEFAULT_UNITS = Units.REFLECTANCE  # Sentinel-2's default (reference §4); DATA_MASK has no unit
-DATA_MASK = "dataMask"
+HOOKS = ("preProcessScenes", "updateOutput", "updateOutputMetadata")  # optional functions a script may define
 
 
 @dataclass(frozen=True)
@@ -47,21 +47,13 @@ def parse_setup(raw: Any, hooks: dict[str, bool]) -> ScriptSetup:
     bands, units, metadata = _inputs(raw.get("input"))
     outputs = _outputs(raw.get("output"))
     mosaicking = raw.get("mosaicking", "SIMPLE")
-    if mosaicking not in ("SIMPLE", "ORBIT", "TILE"):
+    if mosaicking not in MOSAICKINGS:
         raise EvalscriptError(
             f"setup().mosaicking is {mosaicking!r}: use SIMPLE, ORBIT or TILE (or Mosaicking.ORBIT …).",
             "setup",
         )
-    return ScriptSetup(
-        bands=bands,
-        units=units,
-        metadata=metadata,
-        outputs=outputs,
-        mosaicking=Mosaicking(mosaicking),
-        has_pre_process_scenes=hooks.get("preProcessScenes", False),
-        has_update_output=hooks.get("updateOutput", False),
-        has_update_output_metadata=hooks.get("updateOutputMetadata", False),
-    )
+    defined = [hooks.get(hook, False) for hook in HOOKS]  # has_pre_process_scenes, has_update_output…
+    return ScriptSetup(bands, units, metadata, outputs, Mosaicking(mosaicking), *defined)
 
 
 def _inputs(raw: Any) -> tuple[tuple[str, ...], dict[str, Units], tuple[str, ...]]:

@@ -14,7 +14,10 @@ from pathlib import Path
 from sentinelhub import CRS, DataCollection, Geometry, MimeType, SentinelHubRequest, SHConfig
 
 HERE = Path(__file__).parent
-INTERPOLATION_EVALSCRIPT = (HERE / "tutorial_interpolation_evalscript.js").read_text()
+# the plugin's preset is the tutorial's script (its blank second line holds the preset's header)
+INTERPOLATION_EVALSCRIPT = (
+    HERE.parents[1] / "resources" / "evalscripts" / "04_ndvi_interpolation_tutorial.js"
+).read_text()
 TRUE_COLOR_EVALSCRIPT = (HERE / "tutorial_true_color_evalscript.js").read_text()
 SHAPE = json.loads((HERE / "tutorial_shape.geojson").read_text())
 GRID_ID = 1

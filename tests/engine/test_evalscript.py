@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tilewise.core.presets import EVALSCRIPTS_DIR
 from tilewise.engine.evalscript import EvalscriptError, EvalscriptRuntime, Limits, compile_script
 from tilewise.engine.samples import Mosaicking, Sample, SampleStack, Scene, Units
 
@@ -16,7 +17,7 @@ JULY = datetime(2023, 7, 1, tzinfo=timezone.utc)
 
 # The sentinelhub-py tutorial's two evalscripts, verbatim (the true-colour one indented, as in the notebook).
 TUTORIAL_TRUE_COLOR = (CLIENTS / "tutorial_true_color_evalscript.js").read_text()
-TUTORIAL_INTERPOLATION = (CLIENTS / "tutorial_interpolation_evalscript.js").read_text()
+TUTORIAL_INTERPOLATION = (EVALSCRIPTS_DIR / "04_ndvi_interpolation_tutorial.js").read_text()
 
 
 def scene(day: int, hour: int = 18, name: str = "") -> Scene:

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from tilewise.core.evalscript_info import inspect_evalscript
+from tilewise.core.evalscript import inspect_evalscript
 from tilewise.core.presets import BUILTIN_PRESETS, builtin_preset
 from tilewise.engine.evalscript import EvalscriptRuntime, Limits, compile_script
 from tilewise.engine.samples import Sample, SampleStack, Scene
 
 JULY = datetime(2023, 7, 1, tzinfo=timezone.utc)
-TUTORIAL = (
-    Path(__file__).resolve().parents[1] / "clients" / "tutorial_interpolation_evalscript.js"
-).read_text()
 
 
 def scene(day: int) -> Scene:
@@ -31,15 +27,6 @@ def simple_stack(bands: dict[str, np.ndarray], mask: np.ndarray) -> SampleStack:
     sample = Sample(JULY, JULY + timedelta(days=30), (scene(3), scene(8)))
     planes = {name: plane[None].astype(np.float32) for name, plane in bands.items()}
     return SampleStack([sample], planes, mask[None].astype(np.uint8), h, w)
-
-
-def orbit_stack(days: list[int], bands: dict[str, np.ndarray], mask: np.ndarray) -> SampleStack:
-    """One sample per day, most recent first (as the engine orders ORBIT samples); planes (n, h, w)."""
-    samples = [Sample(JULY + timedelta(days=d - 1), JULY + timedelta(days=d), (scene(d),)) for d in days]
-    _, h, w = mask.shape
-    return SampleStack(
-        samples, {k: v.astype(np.float32) for k, v in bands.items()}, mask.astype(np.uint8), h, w
-    )
 
 
 @pytest.fixture
@@ -81,24 +68,3 @@ def test_a_normalised_difference_preset_is_float32_and_nan_where_there_is_no_dat
     expected = np.where(mask, (a - b) / (a + b), np.nan).astype(np.float32)
     np.testing.assert_allclose(raster.data[0], expected, rtol=1e-6, equal_nan=True)
     assert np.isnan(raster.data[0][~mask]).all() and not np.isnan(raster.data[0][mask]).any()
-
-
-def test_the_tutorial_preset_computes_what_the_tutorials_own_script_computes(rng):
-    days = [27, 20, 13, 6, 2]
-    shape = (len(days), 9, 11)
-    bands = {
-        "B04": rng.uniform(200, 3000, shape),
-        "B08": rng.uniform(200, 5000, shape),
-        "CLM": rng.choice([0, 1, 255], size=shape, p=[0.7, 0.2, 0.1]),
-    }
-    mask = rng.uniform(size=shape) > 0.1
-    results = []
-    for source in (builtin_preset("NDVI interpolation (tutorial)").script, TUTORIAL):
-        with EvalscriptRuntime(source, Limits()) as runtime:
-            results.append(runtime.evaluate(orbit_stack(days, bands, mask)))
-    preset, tutorial = results
-    for output_id, dtype in (("NDVI", np.uint16), ("data_mask", np.uint8)):
-        assert preset.outputs[output_id].data.shape == (5, 9, 11)
-        assert preset.outputs[output_id].data.dtype == dtype
-        np.testing.assert_array_equal(preset.outputs[output_id].data, tutorial.outputs[output_id].data)
-    assert preset.outputs["NDVI"].data.any()  # the comparison is not between two empty rasters

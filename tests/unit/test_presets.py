@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import re
-from pathlib import Path
 
 import pytest
 
 from tilewise.core import presets as presets_module
-from tilewise.core.evalscript_info import ScriptInfo, ScriptOutput, inspect_evalscript
+from tilewise.core.evalscript import ScriptInfo, ScriptOutput, inspect_evalscript
 from tilewise.core.presets import (
     BUILTIN_PRESETS,
     EVALSCRIPTS_DIR,
@@ -19,7 +19,6 @@ from tilewise.core.presets import (
     builtin_preset,
 )
 
-CLIENTS = Path(__file__).resolve().parents[1] / "clients"
 NAMES = ("True colour", "NDVI", "NDWI", "NDVI interpolation (tutorial)")
 SCRIPT = "//VERSION=3\n// Tilewise preset: my index\nfunction setup() { return {input: ['B04'], output: {bands: 1}}; }\n"
 
@@ -49,39 +48,33 @@ def test_a_builtin_script_starts_with_the_version_then_its_description(preset):
 
 EXPECTED = {
     "True colour": ScriptInfo(
-        ("B02", "B03", "B04", "dataMask"), (ScriptOutput("default", 4, "UINT8"),), "SIMPLE", True
+        ("B02", "B03", "B04", "dataMask"), (ScriptOutput("default", 4, "UINT8"),), "SIMPLE"
     ),
-    "NDVI": ScriptInfo(("B04", "B08", "dataMask"), (ScriptOutput("default", 1, "FLOAT32"),), "SIMPLE", True),
-    "NDWI": ScriptInfo(("B03", "B08", "dataMask"), (ScriptOutput("default", 1, "FLOAT32"),), "SIMPLE", True),
+    "NDVI": ScriptInfo(("B04", "B08", "dataMask"), (ScriptOutput("default", 1, "FLOAT32"),), "SIMPLE"),
+    "NDWI": ScriptInfo(("B03", "B08", "dataMask"), (ScriptOutput("default", 1, "FLOAT32"),), "SIMPLE"),
     "NDVI interpolation (tutorial)": ScriptInfo(
         ("B04", "B08", "CLM", "dataMask"),
         (ScriptOutput("NDVI", 5, "UINT16"), ScriptOutput("data_mask", 5, "UINT8")),
         "ORBIT",
-        True,
     ),
 }
 
 
 @pytest.mark.parametrize("preset", BUILTIN_PRESETS, ids=lambda p: p.name)
-def test_a_builtin_script_reads_the_same_with_v8_and_statically(preset):
+def test_a_builtin_script_declares_what_the_form_expects(preset):
     assert inspect_evalscript(preset.script) == EXPECTED[preset.name]
-    static = inspect_evalscript(preset.script, use_v8=False)
-    if preset.name == "NDVI interpolation (tutorial)":  # its band count is computed at top level
-        expected = dataclasses.replace(
-            EXPECTED[preset.name],
-            outputs=(ScriptOutput("NDVI", None, "UINT16"), ScriptOutput("data_mask", None, "UINT8")),
-        )
-    else:
-        expected = EXPECTED[preset.name]
-    assert static == dataclasses.replace(expected, exact=False)
+
+
+# The sentinelhub-py batch tutorial's NDVI script as published; the preset uses its blank second line for its
+# header, so errors point at the same lines. The tutorial clients (tests/clients) and the engine's tests run it.
+PUBLISHED_TUTORIAL_SHA256 = "8f119836ac7eb967ba3898f60c7ab67124108f0fe87a2824dc667b7f53a47e05"
 
 
 def test_the_tutorial_preset_is_the_tutorials_script_with_its_blank_second_line_as_header():
-    tutorial = (CLIENTS / "tutorial_interpolation_evalscript.js").read_text().split("\n")
     preset = builtin_preset("NDVI interpolation (tutorial)").script.split("\n")
-    assert len(preset) == len(tutorial)  # same line numbers: errors point at the same lines
-    assert tutorial[1] == "" and preset[1].startswith("// Tilewise preset: ")
-    assert preset[:1] + preset[2:] == tutorial[:1] + tutorial[2:]
+    assert preset[1].startswith("// Tilewise preset: ")
+    published = "\n".join([preset[0], "", *preset[2:]])
+    assert hashlib.sha256(published.encode()).hexdigest() == PUBLISHED_TUTORIAL_SHA256
 
 
 def test_the_true_colour_preset_brightens_reflectance_two_and_a_half_times():

@@ -15,6 +15,11 @@ def setup_with(body: str) -> str:
     return HEAD + f"function setup() {{ return {body}; }}\nfunction evaluatePixel(s) {{ return [0]; }}\n"
 
 
+def script(pixel: str, setup: str = SETUP, hooks: str = "") -> str:
+    """//VERSION=3, setup() on line 2, evaluatePixel from line 3, then the hooks."""
+    return HEAD + setup + pixel + hooks
+
+
 def fails(source: str) -> EvalscriptError:
     with pytest.raises(EvalscriptError) as info:
         compile_script(source, Limits())
@@ -142,12 +147,8 @@ def test_thrown_non_errors_are_reported(kit):
     ],
 )
 def test_exceptions_in_hooks_name_the_hook_and_line(kit, hook, code):
-    source = (
-        HEAD
-        + SETUP.replace("}}", '}, mosaicking: "ORBIT"}')
-        + "function evaluatePixel(s) { return [1]; }\n"
-        + code
-    )
+    orbit = SETUP.replace("}}", '}, mosaicking: "ORBIT"}')
+    source = script("function evaluatePixel(s) { return [1]; }\n", orbit, hooks=code)
     with EvalscriptRuntime(source, Limits()) as runtime, pytest.raises(EvalscriptError) as info:
         samples = runtime.pre_process_scenes([kit.orbit(2), kit.orbit(1)])
         runtime.evaluate(kit.stack({"B04": np.zeros((len(samples), 2, 2))}, samples))
@@ -176,11 +177,8 @@ def test_update_output_must_set_whole_band_counts(kit):
     ],
 )
 def test_non_numeric_returns_are_errors_with_the_line(kit, returned, fragment):
-    source = (
-        HEAD
-        + SETUP.replace("bands: 1", "bands: 2")
-        + f"function evaluatePixel(s) {{\n  return {returned};\n}}"
-    )
+    pixel = f"function evaluatePixel(s) {{\n  return {returned};\n}}"
+    source = script(pixel, SETUP.replace("bands: 1", "bands: 2"))
     error = fails_on_tile(source, kit)
     assert error.kind == "output" and fragment in str(error), str(error)
 

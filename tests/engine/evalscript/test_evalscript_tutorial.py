@@ -8,13 +8,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tilewise.core.presets import EVALSCRIPTS_DIR
 from tilewise.engine.evalscript import EvalscriptRuntime, Limits, compile_script
 from tilewise.engine.samples import Mosaicking, Units
 
-# Verbatim from the tutorial notebook, kept as files beside the client scripts.
+# Verbatim from the tutorial notebook: the true-colour one beside the client scripts, the NDVI one as the
+# built-in preset (whose blank second line holds its header).
 CLIENTS = Path(__file__).resolve().parents[2] / "clients"
 TRUE_COLOR = (CLIENTS / "tutorial_true_color_evalscript.js").read_text()
-INTERPOLATION = (CLIENTS / "tutorial_interpolation_evalscript.js").read_text()
+INTERPOLATION = (EVALSCRIPTS_DIR / "04_ndvi_interpolation_tutorial.js").read_text()
 
 SAMPLED = [datetime(2023, 7, d) for d in (1, 8, 15, 22, 29)]  # sample_timestamps(Jul 1, Jul 30, 7 days)
 

@@ -1,4 +1,4 @@
-"""inspect_evalscript: what setup() declares, read with V8 (exact) or statically, and every problem with its line."""
+"""inspect_evalscript: what setup() declares, read by running it in V8, and every problem with its line."""
 
 from __future__ import annotations
 
@@ -8,20 +8,21 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from testkit import replace_imports
 
-from tilewise.core import evalscript_info
-from tilewise.core.evalscript_info import (
+from tilewise.core.evalscript import (
     EvalscriptProblem,
     ScriptInfo,
     ScriptOutput,
     inspect_evalscript,
 )
+from tilewise.core.evalscript import inspect as evalscript_inspect
+from tilewise.core.presets import EVALSCRIPTS_DIR
 
 CLIENTS = Path(__file__).resolve().parents[1] / "clients"
 TRUE_COLOR = (CLIENTS / "tutorial_true_color_evalscript.js").read_text()
-INTERPOLATION = (CLIENTS / "tutorial_interpolation_evalscript.js").read_text()
+INTERPOLATION = (EVALSCRIPTS_DIR / "04_ndvi_interpolation_tutorial.js").read_text()
 PIXEL = "function evaluatePixel(sample) {\n  return [0];\n}\n"
-BOTH = pytest.mark.parametrize("v8", [True, False], ids=["v8", "static"])
 
 
 def script(*lines: str) -> str:
@@ -29,9 +30,9 @@ def script(*lines: str) -> str:
     return "\n".join(("//VERSION=3", *lines)) + "\n" + PIXEL
 
 
-def problem(source: str, v8: bool) -> EvalscriptProblem:
+def problem(source: str) -> EvalscriptProblem:
     with pytest.raises(EvalscriptProblem) as info:
-        inspect_evalscript(source, use_v8=v8)
+        inspect_evalscript(source)
     return info.value
 
 
@@ -45,36 +46,32 @@ def line_of(source: str, fragment: str) -> int:
 # --- The checks made before reading ----------------------------------------------------------------------------
 
 
-@BOTH
 @pytest.mark.parametrize("source", ["", "   \n\t\n"])
-def test_an_empty_script_asks_for_a_preset_or_a_script(source, v8):
-    error = problem(source, v8)
+def test_an_empty_script_asks_for_a_preset_or_a_script(source):
+    error = problem(source)
     assert error.message == "The evalscript is empty: pick a preset or write one."
     assert error.line is None
 
 
-@BOTH
 @pytest.mark.parametrize(
     "first",
     ["", "//VERSION=2\n", "// VERSION 3\n", "/* VERSION=3 */\n", "function a() {}\n//VERSION=3\n"],
     ids=["missing", "version-2", "no-equals", "block-comment", "not-first"],
 )
-def test_the_version_line_must_come_first_and_the_problem_is_on_line_1(first, v8):
+def test_the_version_line_must_come_first_and_the_problem_is_on_line_1(first):
     body = 'function setup() { return {input: ["B04"], output: {bands: 1}}; }\n' + PIXEL
-    error = problem(first + body, v8)
+    error = problem(first + body)
     assert error.line == 1
     assert "//VERSION=3" in error.message and "first line" in error.message
 
 
-@BOTH
-def test_the_version_line_may_be_spaced_and_follow_blank_lines(v8):
+def test_the_version_line_may_be_spaced_and_follow_blank_lines():
     source = (
         '\n\n  // VERSION = 3\nfunction setup() { return {input: ["B04"], output: {bands: 2}}; }\n' + PIXEL
     )
-    assert inspect_evalscript(source, use_v8=v8).outputs == (ScriptOutput("default", 2, "AUTO"),)
+    assert inspect_evalscript(source).outputs == (ScriptOutput("default", 2, "AUTO"),)
 
 
-@BOTH
 @pytest.mark.parametrize(
     "source, named, not_named",
     [
@@ -89,36 +86,33 @@ def test_the_version_line_may_be_spaced_and_follow_blank_lines(v8):
     ],
     ids=["no-setup", "no-evaluatePixel", "neither", "only-in-comments-and-strings"],
 )
-def test_a_missing_function_is_named(source, named, not_named, v8):
-    error = problem(source, v8)
+def test_a_missing_function_is_named(source, named, not_named):
+    error = problem(source)
     assert named in error.message
     if not_named is not None:
         assert f"no {not_named}" not in error.message
 
 
-@BOTH
-def test_function_expressions_and_arrows_define_setup_and_evaluate_pixel(v8):
+def test_function_expressions_and_arrows_define_setup_and_evaluate_pixel():
     source = (
         "//VERSION=3\n"
         'var setup = function () {\n  return {input: ["B04"], output: {id: "x", bands: 1}};\n};\n'
         "const evaluatePixel = (s) => [s.B04];\n"
     )
-    assert inspect_evalscript(source, use_v8=v8).outputs == (ScriptOutput("x", 1, "AUTO"),)
+    assert inspect_evalscript(source).outputs == (ScriptOutput("x", 1, "AUTO"),)
     arrow = '//VERSION=3\nsetup = () => ({input: ["B08"], output: {bands: 3}});\nevaluatePixel = s => [1, 2, 3];\n'
-    info = inspect_evalscript(arrow, use_v8=v8)
+    info = inspect_evalscript(arrow)
     assert info.input_bands == ("B08",) and info.outputs == (ScriptOutput("default", 3, "AUTO"),)
 
 
 # --- Reading setup() -----------------------------------------------------------------------------------------------
 
 
-@BOTH
-def test_the_tutorial_true_colour_script_reads_the_same_both_ways(v8):
-    assert inspect_evalscript(TRUE_COLOR, use_v8=v8) == ScriptInfo(
+def test_the_tutorial_true_colour_script_reads_the_same_both_ways():
+    assert inspect_evalscript(TRUE_COLOR) == ScriptInfo(
         input_bands=("B02", "B03", "B04"),
         outputs=(ScriptOutput("default", 3, "AUTO"),),
         mosaicking="SIMPLE",
-        exact=v8,
     )
 
 
@@ -138,22 +132,10 @@ def test_v8_gives_the_tutorial_interpolation_its_exact_band_count():
         input_bands=("B04", "B08", "CLM", "dataMask"),
         outputs=(ScriptOutput("NDVI", 5, "UINT16"), ScriptOutput("data_mask", 5, "UINT8")),
         mosaicking="ORBIT",
-        exact=True,
     )
 
 
-def test_the_static_reading_of_the_tutorial_interpolation_cannot_know_its_band_count():
-    info = inspect_evalscript(INTERPOLATION, use_v8=False)
-    assert info == ScriptInfo(
-        input_bands=("B04", "B08", "CLM", "dataMask"),
-        outputs=(ScriptOutput("NDVI", None, "UINT16"), ScriptOutput("data_mask", None, "UINT8")),
-        mosaicking="ORBIT",
-        exact=False,
-    )
-
-
-@BOTH
-def test_data_fusion_inputs_collect_the_bands_of_every_datasource(v8):
+def test_data_fusion_inputs_collect_the_bands_of_every_datasource():
     source = script(
         "function setup() {",
         "  return {",
@@ -165,44 +147,40 @@ def test_data_fusion_inputs_collect_the_bands_of_every_datasource(v8):
         "  };",
         "}",
     )
-    info = inspect_evalscript(source, use_v8=v8)
+    info = inspect_evalscript(source)
     # dataMask is read once per datasource; within one source a band counts once
     assert info.input_bands == ("B04", "B08", "dataMask", "VV", "VH", "dataMask")
     assert info.outputs == (ScriptOutput("fused", 3, "FLOAT32"),)
 
 
-@BOTH
-def test_input_as_band_names_keeps_their_order_and_drops_repeats(v8):
+def test_input_as_band_names_keeps_their_order_and_drops_repeats():
     source = script(
         'function setup() { return {input: ["B08", "B04", "B08", "dataMask"], output: {bands: 1}}; }'
     )
-    assert inspect_evalscript(source, use_v8=v8).input_bands == ("B08", "B04", "dataMask")
+    assert inspect_evalscript(source).input_bands == ("B08", "B04", "dataMask")
 
 
-@BOTH
 @pytest.mark.parametrize("sample_type", ["AUTO", "UINT8", "UINT16", "INT8", "INT16", "FLOAT32"])
 @pytest.mark.parametrize("spelling", ["constant", "string"])
-def test_sample_types_are_read_as_constants_and_as_strings(sample_type, spelling, v8):
+def test_sample_types_are_read_as_constants_and_as_strings(sample_type, spelling):
     value = f"SampleType.{sample_type}" if spelling == "constant" else f"'{sample_type}'"
     source = script(
         f'function setup() {{ return {{input: ["B04"], output: {{bands: 1, sampleType: {value}}}}}; }}'
     )
-    assert inspect_evalscript(source, use_v8=v8).outputs[0].sample_type == sample_type
+    assert inspect_evalscript(source).outputs[0].sample_type == sample_type
 
 
-@BOTH
 @pytest.mark.parametrize(
     "declared, expected",
     [("", "SIMPLE"), (', mosaicking: "TILE"', "TILE"), (", mosaicking: Mosaicking.ORBIT", "ORBIT")],
     ids=["default", "string", "constant"],
 )
-def test_mosaicking_defaults_to_simple_and_reads_strings_and_constants(declared, expected, v8):
+def test_mosaicking_defaults_to_simple_and_reads_strings_and_constants(declared, expected):
     source = script(f'function setup() {{ return {{input: ["B04"], output: {{bands: 1}}{declared}}}; }}')
-    assert inspect_evalscript(source, use_v8=v8).mosaicking == expected
+    assert inspect_evalscript(source).mosaicking == expected
 
 
-@BOTH
-def test_outputs_keep_their_order_and_an_output_without_id_is_default(v8):
+def test_outputs_keep_their_order_and_an_output_without_id_is_default():
     source = script(
         "function setup() {",
         "  return {",
@@ -211,7 +189,7 @@ def test_outputs_keep_their_order_and_an_output_without_id_is_default(v8):
         "  };",
         "}",
     )
-    assert inspect_evalscript(source, use_v8=v8).outputs == (
+    assert inspect_evalscript(source).outputs == (
         ScriptOutput("default", 2, "AUTO"),
         ScriptOutput("NDVI", 1, "FLOAT32"),
         ScriptOutput("mask", 1, "AUTO"),
@@ -229,59 +207,6 @@ def test_v8_runs_top_level_code_so_computed_values_are_exact():
         "}",
     )
     assert inspect_evalscript(source).outputs == (ScriptOutput("t", 8, "UINT16"),)
-    assert inspect_evalscript(source, use_v8=False).outputs == (ScriptOutput("t", None, "UINT16"),)
-
-
-def test_the_static_reading_resolves_constants_declared_once_and_never_changed():
-    source = script(
-        'const BANDS = ["B02", "B03", "B04"];',
-        "const N = 3",  # no semicolon: the next statement starts on the next line
-        "var TYPE = SampleType.UINT16;",
-        "var changed = 1;",
-        "changed = 2;",
-        "var pushed = ['B01'];",
-        "pushed.push('B09');",
-        "function setup() {",
-        "  const local = {id: 'rgb', bands: N, sampleType: TYPE};",
-        "  return {",
-        "    input: [{bands: [...BANDS, 'dataMask']}, {datasource: 'x', bands: pushed}],",
-        "    output: [local, {id: 'c', bands: changed}],",
-        "  };",
-        "}",
-    )
-    info = inspect_evalscript(source, use_v8=False)
-    assert info.input_bands == ("B02", "B03", "B04", "dataMask")  # `pushed` changed in place: unknown
-    assert info.outputs == (ScriptOutput("rgb", 3, "UINT16"), ScriptOutput("c", None, "AUTO"))
-    assert inspect_evalscript(source).input_bands == ("B02", "B03", "B04", "dataMask", "B01", "B09")
-
-
-def test_the_static_reading_is_not_misled_by_braces_in_strings_comments_and_regular_expressions():
-    source = script(
-        "var pattern = /[{}]+/g;  // a regex with braces",
-        "var text = `{ not code }` + '}' + \"{\";",
-        "/* function setup() { return {output: {bands: 99}}; } */",
-        "function setup() {",
-        "  // return {input: ['B01'], output: {bands: 42}};",
-        "  return {input: ['B04' /* } */], output: {bands: 2, id: 'x{y}'}};",
-        "}",
-    )
-    info = inspect_evalscript(source, use_v8=False)
-    assert info.input_bands == ("B04",) and info.outputs == (ScriptOutput("x{y}", 2, "AUTO"),)
-
-
-@pytest.mark.parametrize(
-    "setup",
-    [
-        "function setup() { return makeSetup(); }\nfunction makeSetup() { return {input: ['B04'], output: {bands: 1}}; }",
-        "function setup() { var s = {}; s.input = ['B04']; s.output = {bands: 1}; return s; }",
-        "function setup() { return {input: ['B04'], ...extra()}; }\nfunction extra() { return {output: {bands: 1}}; }",
-        "function setup() { return {input: ['B04'] output: {bands: 1}}; }",  # a syntax error: a missing comma
-    ],
-    ids=["call", "built-step-by-step", "spread", "missing-comma"],
-)
-def test_the_static_reading_never_reports_what_it_cannot_read_as_missing(setup):
-    info = inspect_evalscript(script(setup), use_v8=False)
-    assert info.exact is False and info.outputs == ()
 
 
 # --- Problems inside setup()'s result, with their lines ------------------------------------------------------------
@@ -301,20 +226,18 @@ def outputs_script(*outputs: str, mosaicking: str = "") -> str:
     )
 
 
-@BOTH
 @pytest.mark.parametrize("bands", ["0", "-2"])
-def test_an_output_needs_at_least_one_band(bands, v8):
+def test_an_output_needs_at_least_one_band(bands):
     source = outputs_script('{id: "ok", bands: 1}', f'{{id: "empty", bands: {bands}}}')
-    error = problem(source, v8)
+    error = problem(source)
     assert "'empty'" in error.message and "at least 1 band" in error.message
     assert error.line == line_of(source, '"empty"')
 
 
-@BOTH
 @pytest.mark.parametrize("bands", ["2.5", '"3"', "true", "null", "1e999"])
-def test_bands_must_be_a_whole_number(bands, v8):
+def test_bands_must_be_a_whole_number(bands):
     source = outputs_script(f"{{id: 'a',\n        bands: {bands}}}")
-    error = problem(source, v8)
+    error = problem(source)
     assert "'a'" in error.message and "whole number" in error.message
     assert error.line == line_of(source, f"bands: {bands}")
 
@@ -322,74 +245,65 @@ def test_bands_must_be_a_whole_number(bands, v8):
 def test_v8_reports_an_undefined_band_count_on_its_line():
     source = outputs_script("{id: 'a', bands: 1}", "{id: 'b',\n        bands: settings.count}")
     source = source.replace("//VERSION=3\n", "//VERSION=3\nvar settings = {};\n")
-    error = problem(source, True)
+    error = problem(source)
     assert error.message.startswith("Output 'b': bands is undefined")
     assert error.line == line_of(source, "settings.count")
-    assert inspect_evalscript(source, use_v8=False).outputs[1] == ScriptOutput("b", None, "AUTO")
 
 
-@BOTH
-def test_output_ids_must_be_unique(v8):
+def test_output_ids_must_be_unique():
     source = outputs_script('{id: "NDVI", bands: 1}', '{bands: 1, id: "mask"}', '{id: "NDVI", bands: 2}')
-    error = problem(source, v8)
+    error = problem(source)
     assert "'NDVI'" in error.message and "own id" in error.message
     assert error.line == line_of(source, 'id: "NDVI", bands: 2')
 
 
-@BOTH
-def test_two_outputs_without_id_are_both_default(v8):
+def test_two_outputs_without_id_are_both_default():
     source = outputs_script("{bands: 1}", "{bands: 2}")
-    error = problem(source, v8)
+    error = problem(source)
     assert "'default'" in error.message and error.line == line_of(source, "{bands: 2}")
 
 
-@BOTH
 @pytest.mark.parametrize(
     "value, hint",
     [('"uint8"', "write it in capitals: 'UINT8'"), ('"UINT32"', None), ("SampleType.FLOAT64", None)],
 )
-def test_a_sample_type_outside_the_allowed_ones_names_the_output_and_the_fix(value, hint, v8):
+def test_a_sample_type_outside_the_allowed_ones_names_the_output_and_the_fix(value, hint):
     source = outputs_script(
         '{id: "ok", bands: 1, sampleType: "UINT8"}', f'{{id: "bad", bands: 1, sampleType: {value}}}'
     )
-    error = problem(source, v8)  # (V8 sees SampleType.FLOAT64 as undefined, the static reading as "FLOAT64")
+    error = problem(source)  # (V8 sees SampleType.FLOAT64 as undefined)
     assert error.message.startswith("Output 'bad': sampleType ") and "is not allowed" in error.message
     assert "use one of AUTO, UINT8, UINT16, INT8, INT16, FLOAT32" in error.message
     assert (hint in error.message) if hint else ("capitals" not in error.message)
     assert error.line == line_of(source, '"bad"')
 
 
-@BOTH
 @pytest.mark.parametrize("value", ['"orbit"', '"DAILY"', "Mosaicking.DAILY"])
-def test_an_unknown_mosaicking_is_refused_on_its_line(value, v8):
+def test_an_unknown_mosaicking_is_refused_on_its_line(value):
     source = outputs_script("{bands: 1}", mosaicking=f",\n    mosaicking: {value}")
-    error = problem(source, v8)
+    error = problem(source)
     assert "mosaicking" in error.message and "SIMPLE, TILE or ORBIT" in error.message
     assert error.line == line_of(source, "mosaicking:")
 
 
-@BOTH
-def test_a_setup_without_output_is_refused_on_its_return_line(v8):
+def test_a_setup_without_output_is_refused_on_its_return_line():
     source = script("function setup() {", "  var x = 1;", '  return {input: ["B04"]};', "}")
-    error = problem(source, v8)
+    error = problem(source)
     assert error.message.startswith("setup() returns no output") and error.line == 4
 
 
-@BOTH
-def test_an_empty_output_list_is_refused(v8):
+def test_an_empty_output_list_is_refused():
     source = script("function setup() {", '  return {input: ["B04"],', "    output: []};", "}")
-    error = problem(source, v8)
+    error = problem(source)
     assert "empty list" in error.message and error.line == 4
 
 
-@BOTH
-def test_a_setup_without_input_is_refused(v8):
+def test_a_setup_without_input_is_refused():
     source = script("function setup() {", "  return {output: {bands: 1}};", "}")
-    error = problem(source, v8)
+    error = problem(source)
     assert error.message.startswith("setup() returns no input") and error.line == 3
 
 
-@BOTH
 @pytest.mark.parametrize(
     "value, fragment",
     [
@@ -399,23 +313,22 @@ def test_a_setup_without_input_is_refused(v8):
         ("[7]", "holds 7"),
     ],
 )
-def test_malformed_inputs_are_refused_on_their_line(value, fragment, v8):
+def test_malformed_inputs_are_refused_on_their_line(value, fragment):
     source = script(
         "function setup() {", "  return {", f"    input: {value},", "    output: {bands: 1}};", "}"
     )
-    error = problem(source, v8)
+    error = problem(source)
     assert fragment in error.message and error.line == 4
 
 
-@BOTH
-def test_a_setup_returning_something_else_than_an_object_is_refused(v8):
+def test_a_setup_returning_something_else_than_an_object_is_refused():
     source = script("function setup() {", '  return ["B04"];', "}")
-    error = problem(source, v8)
+    error = problem(source)
     assert "return an object" in error.message and error.line == 3
 
 
 def test_v8_refuses_a_setup_that_returns_nothing():
-    error = problem(script("function setup() {", "  var settings = {output: {bands: 1}};", "}"), True)
+    error = problem(script("function setup() {", "  var settings = {output: {bands: 1}};", "}"))
     assert error.message.startswith("setup() returns nothing")
 
 
@@ -424,7 +337,7 @@ def test_v8_refuses_a_setup_that_returns_nothing():
 
 def test_v8_points_a_syntax_error_at_its_line_and_column():
     source = script("function setup() {", '  return {input: ["B04"] output: {bands: 1}};', "}")
-    error = problem(source, True)
+    error = problem(source)
     assert error.message.startswith("The evalscript does not parse: SyntaxError: Unexpected identifier")
     assert (error.line, error.column) == (3, source.split("\n")[2].index("output") + 1)
     assert str(error).endswith("(line 3)")
@@ -432,7 +345,7 @@ def test_v8_points_a_syntax_error_at_its_line_and_column():
 
 def test_v8_places_an_unexpected_end_of_input_on_the_last_line():
     source = '//VERSION=3\nfunction setup() { return {input: ["B04"], output: {bands: 1}}; }\nfunction evaluatePixel(s) {\n  return [0];'
-    error = problem(source, True)
+    error = problem(source)
     assert "Unexpected end of input" in error.message and error.line == 4
 
 
@@ -442,7 +355,7 @@ def test_v8_points_a_top_level_error_at_its_line():
         "var b = notDefined(a);",
         'function setup() { return {input: ["B04"], output: {bands: 1}}; }',
     )
-    error = problem(source, True)
+    error = problem(source)
     assert (
         error.message
         == "The evalscript failed in its top-level code: ReferenceError: notDefined is not defined"
@@ -452,7 +365,7 @@ def test_v8_points_a_top_level_error_at_its_line():
 
 def test_v8_points_an_error_thrown_in_setup_at_its_line():
     source = script("function setup() {", "  var settings = null;", "  return settings.output;", "}")
-    error = problem(source, True)
+    error = problem(source)
     assert error.message.startswith(
         "The evalscript failed in setup(): TypeError: Cannot read properties of null"
     )
@@ -461,15 +374,15 @@ def test_v8_points_an_error_thrown_in_setup_at_its_line():
 
 def test_v8_points_a_thrown_string_at_its_line():
     source = script("function setup() {", "  throw 'pick an index first';", "}")
-    error = problem(source, True)
+    error = problem(source)
     assert error.message == "The evalscript failed in setup(): pick an index first" and error.line == 3
 
 
 def test_v8_stops_a_setup_that_never_returns_within_its_time_limit():
     source = script("function setup() {", "  while (true) {}", "}")
     started = time.monotonic()
-    error = problem(source, True)
-    assert time.monotonic() - started < evalscript_info.SETUP_TIME_LIMIT_S + 2
+    error = problem(source)
+    assert time.monotonic() - started < evalscript_inspect.SETUP_TIME_LIMIT_S + 2
     assert "did not finish setup() within 1 s" in error.message
 
 
@@ -477,15 +390,15 @@ def test_v8_stops_top_level_code_that_fills_the_heap():
     source = script(
         "var a = [];", "while (true) a.push(new Array(1e5).fill(1.5));", "function setup() { return {}; }"
     )
-    error = problem(source, True)
-    assert f"more than {evalscript_info.HEAP_LIMIT_MB} MiB of memory" in error.message
+    error = problem(source)
+    assert f"more than {evalscript_inspect.HEAP_LIMIT_MB} MiB of memory" in error.message
 
 
 def test_v8_refuses_a_huge_typed_array_before_allocating_it():
     # V8 cannot interrupt filling a typed array, and its heap limit does not count them
     source = script("var big = new Float64Array(1e9).fill(1);", "function setup() { return {}; }")
     started = time.monotonic()
-    error = problem(source, True)
+    error = problem(source)
     assert time.monotonic() - started < 2
     assert "more than 64 MiB of typed arrays" in error.message and error.line == 2
 
@@ -498,7 +411,7 @@ def test_v8_does_not_call_evaluate_pixel():
     assert inspect_evalscript(source).outputs == (ScriptOutput("default", 1, "AUTO"),)
 
 
-def test_v8_gives_a_computed_value_the_line_the_static_reading_found_for_it():
+def test_a_computed_value_is_placed_on_the_line_of_its_field():
     source = script(
         "function pick() { return 'UINT7'; }",
         "function setup() {",
@@ -509,26 +422,32 @@ def test_v8_gives_a_computed_value_the_line_the_static_reading_found_for_it():
         "  };",
         "}",
     )
-    error = problem(source, True)
+    error = problem(source)
     assert 'sampleType "UINT7"' in error.message and error.line == 7
 
 
-# --- Which reading runs --------------------------------------------------------------------------------------------
+# --- Without V8, and what the kernel imports ---------------------------------------------------------------------
 
 
-def test_without_mini_racer_the_reading_is_static(monkeypatch):
-    monkeypatch.setattr(evalscript_info, "_MINI_RACER", False)  # as when the import failed
-    assert inspect_evalscript(INTERPOLATION).exact is False
-    assert inspect_evalscript(INTERPOLATION).outputs[0].bands is None
+def test_without_mini_racer_the_reading_says_how_to_install_it(monkeypatch):
+    replace_imports(monkeypatch, py_mini_racer=ImportError("No module named 'py_mini_racer'"))
+    error = problem(TRUE_COLOR)
+    assert error.message.startswith("mini-racer is not installed. Install mini-racer (V8")
+    assert "--break-system-packages 'mini-racer>=0.14'" in error.message and "OSGeo4W Shell" in error.message
+    assert error.line is None
 
 
-def test_a_v8_that_cannot_start_falls_back_to_the_static_reading(monkeypatch):
+def test_a_v8_that_cannot_start_says_so_with_the_install_advice(monkeypatch):
     class Broken:
         def __init__(self):
             raise OSError("libmini_racer.so: cannot open shared object file")
 
-    monkeypatch.setattr(evalscript_info, "_MINI_RACER", Broken)
-    assert inspect_evalscript(TRUE_COLOR) == inspect_evalscript(TRUE_COLOR, use_v8=False)
+    monkeypatch.setattr("py_mini_racer.MiniRacer", Broken)
+    error = problem(TRUE_COLOR)
+    assert error.message.startswith(
+        "mini-racer does not start (libmini_racer.so: cannot open shared object file)"
+    )
+    assert "Install mini-racer" in error.message
 
 
 def test_a_problem_is_a_value_error_whose_text_names_the_line():
@@ -542,7 +461,23 @@ def test_a_problem_is_a_value_error_whose_text_names_the_line():
     assert str(EvalscriptProblem("No line.")) == "No line."
 
 
-def test_the_module_needs_neither_qt_nor_the_engine():
-    text = Path(evalscript_info.__file__).read_text()
-    imported = {m.split(".")[0] for m in re.findall(r"^\s*(?:from|import)\s+([\w.]+)", text, re.MULTILINE)}
-    assert imported == {"__future__", "json", "math", "re", "time", "dataclasses", "typing", "py_mini_racer"}
+def test_the_kernel_needs_neither_qt_nor_the_engine():
+    kernel = Path(evalscript_inspect.__file__).parent
+    imported = set()
+    for module in kernel.glob("*.py"):
+        text = module.read_text()
+        imported |= {
+            m.split(".")[0] for m in re.findall(r"^\s*(?:from|import)\s+([\w.]+)", text, re.MULTILINE)
+        }
+    assert imported == {
+        "__future__",
+        "collections",
+        "json",
+        "math",
+        "re",
+        "time",
+        "dataclasses",
+        "typing",
+        "py_mini_racer",
+        "",
+    }  # fmt: skip  ("" is a relative import: the kernel and core/dependencies.py)
