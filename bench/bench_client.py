@@ -24,8 +24,9 @@ from testkit import TEST_CLIENT_ID, TEST_CLIENT_SECRET, local_engine, moto_serve
 
 from tilewise.core.auth import ClientCredentials  # noqa: E402
 from tilewise.core.client import BatchClient  # noqa: E402
-from tilewise.core.deployments import V1, custom_deployment  # noqa: E402
+from tilewise.core.deployments import custom_deployment  # noqa: E402
 from tilewise.core.monitor import JobWatcher  # noqa: E402
+from tilewise.core.statuses import V1  # noqa: E402
 
 SCRIPT = """//VERSION=3
 function setup() { return {input: ["B04", "dataMask"], output: {bands: 1, sampleType: "UINT8"}}; }

@@ -44,7 +44,7 @@ from qgis.PyQt.QtCore import QCoreApplication, QDate, QObject, QSettings, QTimer
 from testkit import TEST_CLIENT_ID, TEST_CLIENT_SECRET, local_engine, moto_server  # noqa: E402
 
 from tilewise.core.connections import ConnectionStore  # noqa: E402
-from tilewise.core.deployments import V1  # noqa: E402
+from tilewise.core.statuses import V1  # noqa: E402
 from tilewise.ui.dock import TilewiseDock  # noqa: E402
 
 ENTIRE_AREA = (

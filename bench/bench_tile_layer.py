@@ -35,7 +35,8 @@ from qgis.PyQt.QtCore import QSize  # noqa: E402
 APP = QgsApplication([], False)
 APP.initQgis()
 
-from tilewise.core.jobs import V1, BatchJob, Tile  # noqa: E402
+from tilewise.core.jobs import BatchJob, Tile  # noqa: E402
+from tilewise.core.statuses import V1  # noqa: E402
 from tilewise.ui import job_tile_layer  # noqa: E402
 from tilewise.ui.job_tile_layer import JobTileLayer, footprints_wkb  # noqa: E402
 

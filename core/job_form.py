@@ -27,10 +27,10 @@ from .batch_models import (
     crs_url,
 )
 from .costs import CostEstimate, assumed_samples, estimate_batch_cost
-from .deployments import V2
 from .evalscript import EvalscriptProblem, ScriptInfo, inspect_evalscript
 from .grids import GridTile
 from .output_paths import OutputPathError, TilePathTemplate
+from .statuses import V2
 
 COLLECTIONS = {
     "sentinel-2-l2a": "Sentinel-2 L2A (surface reflectance)",

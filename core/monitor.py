@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 from .client import BatchClient
-from .deployments import V2
 from .http import Cancel
 from .jobs import BatchJob, Tile
+from .statuses import V2, RequestStatus
+from .tile_status import TileStatus
 
-MOVING = ("SCHEDULED", "QUEUED", "PROCESSING")
+MOVING = (TileStatus.SCHEDULED, TileStatus.QUEUED, TileStatus.PROCESSING)
 V2Tiles = Callable[[BatchJob, Cancel], list]  # (job, cancel) -> list[Tile] from the bucket artefacts
 
 
@@ -80,10 +81,10 @@ class JobWatcher:
             self.tiles = {t.id: t for t in tiles}
             self.statuses = {t.id: t.status for t in tiles}
             return Update(job, True, tiles, full=True)
-        if job.status != "PROCESSING":
+        if job.status != RequestStatus.PROCESSING:
             return Update(job, False)
         seen: dict[int, Tile] = {}
-        for status in (*MOVING, "FAILED"):
+        for status in (*MOVING, TileStatus.FAILED):
             for tile in self.client.tiles(job.id, status=status, cancel=cancel):
                 seen[tile.id] = tile
             self.requests += 1
@@ -93,7 +94,7 @@ class JobWatcher:
                 changed.append(tile)
         for tile_id, status in self.statuses.items():
             if status in MOVING and tile_id not in seen:  # it left the moving sets without failing
-                changed.append(_with_status(self.tiles[tile_id], "PROCESSED"))
+                changed.append(_with_status(self.tiles[tile_id], TileStatus.PROCESSED.value))
         for tile in changed:
             self.statuses[tile.id] = tile.status
             self.tiles[tile.id] = tile

@@ -21,9 +21,10 @@ from typing import Callable, Iterable, Optional, Sequence
 from urllib.parse import urlsplit
 
 from .http import Cancel
-from .jobs import V2, BatchJob, Tile
+from .jobs import BatchJob, Tile
 from .output_paths import OutputLocation, fill_template, output_template
 from .s3 import ObjectNotFound, S3Access, StorageError, apply_gdal_options, gdal_path, split_s3_url
+from .statuses import V2
 from .storage import download as download_object
 from .storage import exists, job_outputs
 from .tile_status import FINISHED

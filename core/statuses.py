@@ -25,9 +25,7 @@ class RequestStatus(str, Enum):
     CANCELED = "CANCELED"
     STOPPED = "STOPPED"
 
-    def __str__(
-        self,
-    ) -> str:  # "DONE", not "RequestStatus.DONE", in messages (Python 3.12 changed the default)
+    def __str__(self) -> str:  # "DONE", not "RequestStatus.DONE", in messages (Python 3.12 changed it)
         return self.value
 
 

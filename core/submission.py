@@ -30,6 +30,7 @@ from .http import Cancel
 from .job_form import FieldProblem, FormInvalid, JobDraft, check_draft, job_spec
 from .job_form import estimate as estimate_cost
 from .jobs import BatchJob
+from .statuses import RequestStatus
 
 ANALYSIS_TIMEOUT_S = 600.0
 ANALYSIS_POLL_S = 1.0
@@ -146,7 +147,7 @@ def estimate(
     job: BatchJob, prepared: PreparedJob, deployment_name: str, budget_pu: Optional[float] = None
 ) -> StartSummary:
     """The analysed job's tiles and cost, to confirm; AnalysisFailed unless the analysis ended ANALYSIS_DONE."""
-    if job.status != "ANALYSIS_DONE":
+    if job.status != RequestStatus.ANALYSIS_DONE:
         raise AnalysisFailed(job)
     tiles = job.tile_count if job.tile_count is not None else len(prepared.selection)
     return StartSummary(job, deployment_name, tiles, prepared.estimate, budget_pu or None)

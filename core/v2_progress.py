@@ -23,13 +23,15 @@ from pathlib import Path
 from typing import Optional
 
 from . import output_paths
-from .jobs import V2, BatchJob, Tile
+from .jobs import BatchJob, Tile
 from .s3 import ObjectNotFound, S3Access, StorageError
+from .statuses import V2, RequestStatus
 from .storage import download
+from .tile_status import FeatureStatus
 
-PENDING = "PENDING"
+PENDING = FeatureStatus.PENDING
 # A job in one of these has been analysed: its manifest must be there.
-ANALYSED = frozenset({"ANALYSIS_DONE", "PROCESSING", "DONE"})
+ANALYSED = frozenset({RequestStatus.ANALYSIS_DONE, RequestStatus.PROCESSING, RequestStatus.DONE})
 _CACHE_SIZE = 16
 
 

@@ -397,7 +397,8 @@ class JobStore:
         row = (
             self._connect()
             .execute(
-                "SELECT SUM(cost) FROM tiles WHERE request_id = ? AND status = ?", (request_id, "PROCESSED")
+                "SELECT SUM(cost) FROM tiles WHERE request_id = ? AND status = ?",
+                (request_id, TileStatus.PROCESSED.value),
             )
             .fetchone()
         )

@@ -36,7 +36,6 @@ from ..core.area import AreaError
 from ..core.batch_models import TilingGridSpec
 from ..core.client import ANALYSING_STATUSES
 from ..core.connections import is_local_engine
-from ..core.deployments import V2
 from ..core.job_actions import Action, why_not
 from ..core.job_form import (
     MAX_PREVIEW_PIXELS,
@@ -49,7 +48,9 @@ from ..core.jobs import BatchJob
 from ..core.monitor import JobWatcher, bucket_tiles
 from ..core.outputs import build_mosaics, gdal_source, prepare_outputs
 from ..core.qgis_geometry import to_shapely
+from ..core.statuses import V2, RequestStatus
 from ..core.storage import StorageError
+from ..core.tile_status import FINISHED, FeatureStatus, TileStatus
 from .common import JOB_ID, TilewiseAlgorithm, boolean, service_calls
 
 POLL_S = 1.0
@@ -264,7 +265,7 @@ class AnalyseBatchJob(JobAlgorithm):
             raise QgsProcessingException(
                 f"The analysis of job {job_id} ended {job.status}: {job.error or 'no reason given'}"
             )
-        if job.status != "ANALYSIS_DONE":
+        if job.status != RequestStatus.ANALYSIS_DONE:
             feedback.pushInfo(f"Job {job_id} is already past its analysis: {job.status}.")
         estimate = job.value_estimate
         feedback.pushInfo(
@@ -422,8 +423,8 @@ def counts(watcher: JobWatcher, job: BatchJob) -> tuple[int, int, int]:
     statuses = list(watcher.statuses.values())
     total = len(statuses) or (job.tile_count or 0)
     if statuses:
-        done = sum(1 for s in statuses if s in ("PROCESSED", "DONE"))
-        failed = sum(1 for s in statuses if s in ("FAILED", "FATAL"))
+        done = sum(1 for s in statuses if s in FINISHED)
+        failed = sum(1 for s in statuses if s in (TileStatus.FAILED, FeatureStatus.FATAL))
         return done, failed, total
     if job.status == "DONE":
         return total, 0, total

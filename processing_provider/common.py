@@ -30,12 +30,13 @@ from ..core.batch_models import TilingGridSpec
 from ..core.client import BatchClient
 from ..core.connections import ConnectionStore, CredentialsError, is_local_engine
 from ..core.crs import CrsError
-from ..core.deployments import BUILTIN, V1, V2, DeploymentError
+from ..core.deployments import BUILTIN, DeploymentError
 from ..core.grids import GridError
 from ..core.http import Cancel, Cancelled, ServiceError
 from ..core.job_form import COLLECTIONS, MOSAICKING_ORDERS, FieldProblem, FormInvalid, JobDraft
 from ..core.jobs import BatchJob
 from ..core.presets import BUILTIN_PRESETS
+from ..core.statuses import V1, V2
 from ..core.storage import S3Access, StorageError
 from .help import HELP
 

@@ -54,12 +54,13 @@ from tilewise.core.batch_models import TilingGridSpec  # noqa: E402
 from tilewise.core.client import BatchClient  # noqa: E402
 from tilewise.core.costs import expected_charge_of  # noqa: E402
 from tilewise.core.crs import WGS84  # noqa: E402
-from tilewise.core.deployments import V2, custom_deployment  # noqa: E402
+from tilewise.core.deployments import custom_deployment  # noqa: E402
 from tilewise.core.http import Cancel, ServiceError  # noqa: E402
 from tilewise.core.job_form import FormInvalid, JobDraft, check_draft, preview_request  # noqa: E402
 from tilewise.core.jobs import BatchJob, Tile  # noqa: E402
 from tilewise.core.monitor import JobWatcher, bucket_tiles  # noqa: E402
 from tilewise.core.outputs import build_mosaics, download, prepare_outputs  # noqa: E402
+from tilewise.core.statuses import V2  # noqa: E402
 from tilewise.core.storage import S3Access, StorageError  # noqa: E402
 from tilewise.core.tile_status import STATUS_STYLES  # noqa: E402
 from tilewise.core.v2_progress import v2_tiles  # noqa: E402

@@ -24,11 +24,12 @@ from ..core import project_jobs, submission
 from ..core.area import AreaOfInterest
 from ..core.client import BatchClient
 from ..core.connections import ConnectionStore, is_local_engine
-from ..core.deployments import V1, V2, Deployment
+from ..core.deployments import Deployment
 from ..core.grids import GridTile, TileSelection
 from ..core.http import Cancel
 from ..core.job_form import FieldProblem, FormInvalid, JobDraft, check_draft, preview_request
 from ..core.jobs import BatchJob
+from ..core.statuses import V1, V2
 from ..core.storage import S3Access
 from ..core.submission import StartSummary
 from ..core.tasks import ClientCallTask, TileEnumerationTask, TilingRequest

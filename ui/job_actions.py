@@ -45,9 +45,10 @@ from ..core.job_actions import (
     why_not,
     why_not_reprocess,
 )
-from ..core.jobs import V2, BatchJob, Tile
+from ..core.jobs import BatchJob, Tile
 from ..core.monitor import bucket_tiles
 from ..core.outputs import Results, build_mosaics, list_outputs, prepare_outputs
+from ..core.statuses import V2
 from ..core.storage import S3Access
 from ..core.tasks import ClientCallTask
 from .job_monitor import JobMonitor, progress_counts, project_layers_folder

@@ -28,11 +28,11 @@ from qgis.PyQt.QtWidgets import (
 from ..core.batch_models import TilingGridSpec
 from ..core.connections import S3Keys
 from ..core.costs import CostEstimate
-from ..core.deployments import V1, V2
 from ..core.evalscript import ScriptInfo
 from ..core.form_settings import FOLDER, S3, FormSettings
 from ..core.grids import DEFAULT_MAX_TILES, GRIDS, TileSelection, get_grid
 from ..core.job_form import COLLECTIONS, MOSAICKING_ORDERS, FieldProblem, FormInvalid, JobDraft, estimate
+from ..core.statuses import V1, V2
 from ..core.tasks import TilingRequest
 from .evalscript_editor import EvalscriptEditor
 from .form_rows import form_box

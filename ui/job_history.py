@@ -45,7 +45,8 @@ from qgis.PyQt.QtCore import QObject, pyqtSignal
 from ..core import project_jobs
 from ..core.client import BatchClient
 from ..core.http import Cancel, NotFoundError
-from ..core.jobs import TERMINAL, V1, BatchJob
+from ..core.jobs import BatchJob
+from ..core.statuses import TERMINAL, V1
 from ..core.storage import S3Access, apply_gdal_options
 from ..core.tasks import ClientCallTask
 from .job_groups import JOB_PROPERTY

@@ -32,16 +32,18 @@ from qgis.PyQt.QtCore import QObject, QTimer, pyqtSignal
 
 from ..core.client import BatchClient
 from ..core.http import Cancel
-from ..core.jobs import V2, BatchJob
+from ..core.jobs import BatchJob
 from ..core.monitor import JobWatcher, V2Tiles, bucket_tiles
+from ..core.statuses import V2
 from ..core.storage import S3Access
 from ..core.tasks import ClientCallTask, JobMonitorTask
+from ..core.tile_status import FINISHED, FeatureStatus, TileStatus
 from .job_tile_layer import JobTileLayer, JobTileLayerError
 
 log = logging.getLogger(__name__)
 
-DONE_STATUSES = frozenset({"PROCESSED", "DONE"})
-FAILED_STATUSES = frozenset({"FAILED", "FATAL"})
+DONE_STATUSES = FINISHED
+FAILED_STATUSES = frozenset({TileStatus.FAILED, FeatureStatus.FATAL})
 
 SETTLE_READS = 10  # v2: reads of the bucket after the end while features still show PENDING
 SETTLE_WAIT_S = 1.0

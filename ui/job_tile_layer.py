@@ -54,8 +54,9 @@ from qgis.core import (
 from qgis.PyQt import sip
 
 from ..core.crs import WGS84, transform_points
-from ..core.jobs import V1, V2, BatchJob, Tile
-from ..core.tile_status import STATUS_STYLES
+from ..core.jobs import BatchJob, Tile
+from ..core.statuses import V1, V2
+from ..core.tile_status import STATUS_STYLES, FeatureStatus, TileStatus
 from .job_groups import JOB_PROPERTY, job_group, job_group_name
 from .qgis_compat import set_layer_abstract
 from .tile_layer import LABEL_SCALE_PER_METRE, name_labels, status_symbol
@@ -89,8 +90,8 @@ STALE_OPACITY = 0.4
 
 # The statuses each API version gives its tiles (legend order); anything else falls in "Other".
 API_STATUSES = {
-    V1: ("PENDING", "SCHEDULED", "QUEUED", "PROCESSING", "PROCESSED", "FAILED"),
-    V2: ("PENDING", "DONE", "FATAL"),
+    V1: tuple(status.value for status in TileStatus),
+    V2: tuple(status.value for status in FeatureStatus),
 }
 OTHER_STYLE = ("Other status", "206,147,216,120", "106,27,154,255")
 

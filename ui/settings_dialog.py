@@ -37,8 +37,9 @@ from qgis.PyQt.QtWidgets import (
 from ..core.auth import ClientCredentials
 from ..core.client import BatchClient
 from ..core.connections import ConnectionStore, CredentialsError, is_local_engine
-from ..core.deployments import V1, V2, Deployment, DeploymentError, custom_deployment
+from ..core.deployments import Deployment, DeploymentError, custom_deployment
 from ..core.http import Cancel, RetryPolicy
+from ..core.statuses import V1, V2
 from ..core.tasks import ClientCallTask, qgis_proxies
 from .form_rows import form_box, plain_label
 

@@ -9,7 +9,8 @@ from fastapi import Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from ...core.batch_models import crs_url, parse_v1_create
-from ..batch_service import V1, Page
+from ...core.statuses import V1
+from ..batch_service import Page
 from ..errors import bad_request
 from ..store import RequestRecord, TileRecord
 from .deps import Batch, BatchBody, parsed, protected_router

@@ -10,7 +10,7 @@ from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
 from ...core.batch_models import parse_v2_create, strip_v2_secrets
-from ..batch_service import V2
+from ...core.statuses import V2
 from ..store import JobStore, RequestRecord, RequestStatus, TileStatus
 from .deps import Batch, BatchBody, Store, parsed, protected_router
 from .grids import add_grid_routes

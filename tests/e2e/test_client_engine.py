@@ -15,8 +15,9 @@ from tilewise.core.batch_models import (
     parse_process_request,
 )
 from tilewise.core.client import BatchClient, UnsupportedError
-from tilewise.core.deployments import V1, V2, custom_deployment
+from tilewise.core.deployments import custom_deployment
 from tilewise.core.http import AuthError, ConflictError, NotFoundError
+from tilewise.core.statuses import V1, V2
 
 JULY = (datetime(2023, 7, 1, tzinfo=timezone.utc), datetime(2023, 7, 30, tzinfo=timezone.utc))
 SQUARE = {

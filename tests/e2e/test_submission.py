@@ -13,9 +13,10 @@ from tilewise.core import submission
 from tilewise.core.auth import ClientCredentials
 from tilewise.core.batch_models import TilingGridSpec
 from tilewise.core.client import BatchClient
-from tilewise.core.deployments import V1, V2, custom_deployment
+from tilewise.core.deployments import custom_deployment
 from tilewise.core.http import Cancel
 from tilewise.core.job_form import FieldProblem, FormInvalid, JobDraft
+from tilewise.core.statuses import V1, V2
 
 SQUARE = shapely.box(*TEST_BBOX)
 

@@ -16,8 +16,9 @@ from testkit import (
 
 from tilewise.core.auth import ClientCredentials
 from tilewise.core.client import BatchClient
-from tilewise.core.deployments import V1, V2, custom_deployment
+from tilewise.core.deployments import custom_deployment
 from tilewise.core.monitor import JobWatcher
+from tilewise.core.statuses import V1, V2
 from tilewise.core.tasks import ClientCallTask, JobMonitorTask
 
 from .conftest import wait_until

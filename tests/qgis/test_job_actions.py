@@ -18,9 +18,9 @@ from testkit import SLOW_SCRIPT, TEST_BBOX, WIDE_BBOX, process_request_json, req
 
 from tilewise.core import project_jobs
 from tilewise.core.batch_models import parse_request
-from tilewise.core.deployments import V1, V2
 from tilewise.core.job_actions import Action
 from tilewise.core.jobs import BatchJob
+from tilewise.core.statuses import V1, V2
 from tilewise.ui.job_tile_layer import JobTileLayer
 from tilewise.ui.qgis_compat import STAT_MAX, STAT_MIN, band_statistics
 

@@ -18,7 +18,7 @@ from testkit import TEST_CLIENT_ID, TEST_CLIENT_SECRET
 
 from tilewise.core import project_jobs
 from tilewise.core.connections import ConnectionStore
-from tilewise.core.deployments import V1, V2
+from tilewise.core.statuses import V1, V2
 from tilewise.ui.dock import TilewiseDock
 from tilewise.ui.preview_layers import PREVIEW_GROUP
 

@@ -10,9 +10,9 @@ from qgis.core import QgsSettings
 from qgis.PyQt.QtCore import QDate
 
 from tilewise.core.connections import S3Keys
-from tilewise.core.deployments import V1, V2
 from tilewise.core.form_settings import SETTINGS_PREFIX
 from tilewise.core.job_form import FormInvalid
+from tilewise.core.statuses import V1, V2
 from tilewise.ui.job_form_widget import JobFormWidget
 
 from .conftest import wait_until

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tilewise.core.jobs import V1, BatchJob, Tile
+from tilewise.core.jobs import BatchJob, Tile
+from tilewise.core.statuses import V1
 from tilewise.ui.job_groups import JOB_PROPERTY, job_group
 from tilewise.ui.job_tile_layer import JobTileLayer
 from tilewise.ui.output_layers import output_group

@@ -26,10 +26,11 @@ from tilewise.core import project_jobs
 from tilewise.core.auth import ClientCredentials
 from tilewise.core.client import BatchClient
 from tilewise.core.connections import ConnectionStore, CredentialsError
-from tilewise.core.deployments import V1, V2, custom_deployment
+from tilewise.core.deployments import custom_deployment
 from tilewise.core.jobs import BatchJob, Tile
 from tilewise.core.outputs import list_outputs
 from tilewise.core.s3 import clear_gdal_options
+from tilewise.core.statuses import V1, V2
 from tilewise.core.storage import S3Access
 from tilewise.ui.job_history import (
     BUCKETS_KEY,

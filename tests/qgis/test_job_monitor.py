@@ -20,7 +20,8 @@ from testkit import (
 
 from tilewise.core.auth import ClientCredentials
 from tilewise.core.client import BatchClient
-from tilewise.core.deployments import V1, V2, custom_deployment
+from tilewise.core.deployments import custom_deployment
+from tilewise.core.statuses import V1, V2
 from tilewise.ui.job_monitor import JobMonitor, progress_counts, progress_text
 
 from .conftest import polygon_layer, wait_until

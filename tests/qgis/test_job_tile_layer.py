@@ -34,9 +34,10 @@ from testkit import (
 
 from tilewise.core.auth import ClientCredentials
 from tilewise.core.client import BatchClient
-from tilewise.core.deployments import V1, V2, custom_deployment
+from tilewise.core.deployments import custom_deployment
 from tilewise.core.jobs import BatchJob, Tile
 from tilewise.core.monitor import JobWatcher
+from tilewise.core.statuses import V1, V2
 from tilewise.core.storage import S3Access
 from tilewise.core.v2_progress import v2_tiles
 from tilewise.ui.job_tile_layer import (

@@ -16,10 +16,11 @@ from testkit import TEST_CLIENT_ID, TEST_CLIENT_SECRET, free_port, process_reque
 from tilewise.core import project_jobs
 from tilewise.core.auth import ClientCredentials
 from tilewise.core.client import BatchClient
-from tilewise.core.deployments import V1, V2, custom_deployment
+from tilewise.core.deployments import custom_deployment
 from tilewise.core.http import RetryPolicy
 from tilewise.core.jobs import BatchJob
 from tilewise.core.project_jobs import RememberedJob, parse_timestamp
+from tilewise.core.statuses import V1, V2
 from tilewise.ui.jobs_panel import (
     COLUMNS,
     CREATED,

@@ -36,9 +36,10 @@ from testkit import (
 
 from tilewise.core.auth import ClientCredentials
 from tilewise.core.client import BatchClient
-from tilewise.core.deployments import V1, V2, custom_deployment
+from tilewise.core.deployments import custom_deployment
 from tilewise.core.http import Cancel
 from tilewise.core.outputs import build_mosaics, download, list_outputs, prepare_outputs
+from tilewise.core.statuses import V1, V2
 from tilewise.core.storage import S3Access
 from tilewise.ui.job_groups import JOB_PROPERTY, job_group_name
 from tilewise.ui.output_layers import OUTPUTS_GROUP, DownloadTask, add_mosaic_layers, add_output_layers

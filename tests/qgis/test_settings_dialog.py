@@ -15,7 +15,8 @@ from testkit import TEST_CLIENT_ID, TEST_CLIENT_SECRET, free_port
 from tilewise.core.auth import ClientCredentials
 from tilewise.core.client import BatchClient
 from tilewise.core.connections import ConnectionStore
-from tilewise.core.deployments import BUILTIN, V1, V2, custom_deployment
+from tilewise.core.deployments import BUILTIN, custom_deployment
+from tilewise.core.statuses import V1, V2
 from tilewise.ui.settings_dialog import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, SettingsDialog
 
 from .conftest import wait_until

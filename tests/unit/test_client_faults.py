@@ -13,7 +13,7 @@ import pytest
 
 from tilewise.core.auth import ClientCredentials
 from tilewise.core.client import BatchClient
-from tilewise.core.deployments import V1, V2, custom_deployment
+from tilewise.core.deployments import custom_deployment
 from tilewise.core.http import (
     AuthError,
     BadRequestError,
@@ -27,6 +27,7 @@ from tilewise.core.http import (
     RetryPolicy,
     ServerError,
 )
+from tilewise.core.statuses import V1, V2
 
 SECRET = "fault-test-secret-9f2"
 FAST = RetryPolicy(attempts=4, base_delay_s=0.01, max_delay_s=0.05, not_found_delays_s=(0.05, 0.05))

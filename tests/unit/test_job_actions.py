@@ -14,7 +14,8 @@ from tilewise.core.job_actions import (
     why_not,
     why_not_reprocess,
 )
-from tilewise.core.jobs import V1, V2, BatchJob
+from tilewise.core.jobs import BatchJob
+from tilewise.core.statuses import V1, V2
 
 
 def job(status: str, version: int = V1, **extra) -> BatchJob:

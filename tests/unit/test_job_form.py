@@ -9,7 +9,6 @@ import shapely
 
 from tilewise.core.area import AreaOfInterest
 from tilewise.core.batch_models import TilingGridSpec, parse_v1_create, parse_v2_create
-from tilewise.core.deployments import V1, V2
 from tilewise.core.grids import tiles_for_area
 from tilewise.core.job_form import (
     FormInvalid,
@@ -20,6 +19,7 @@ from tilewise.core.job_form import (
     preview_request,
 )
 from tilewise.core.presets import builtin_preset
+from tilewise.core.statuses import V1, V2
 
 TODAY = date(2026, 11, 30)
 SUB_AREA = shapely.from_wkt(
