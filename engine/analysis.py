@@ -27,7 +27,7 @@ from ..core.costs import assumed_samples, estimate_batch_cost
 from ..core.crs import CrsError
 from ..core.evalscript.setup import band_problem
 from ..core.grids import GridError, GridTile, TooManyTilesError, tiles_for_area
-from ..core.output_paths import manifest_url
+from ..core.output_paths import OutputPathError, TilePathTemplate, manifest_url
 from ..core.statuses import V1, V2
 from .artefacts import put_artefact, write_feature_manifest
 from .config import Settings
@@ -37,7 +37,6 @@ from .errors import ApiError, bad_request
 from .evalscript import EvalscriptError, ScriptCancelled, ScriptSetup, compile_script
 from .features import FeatureError, read_features
 from .output.delivery import DeliveryError, delivery_for
-from .output.paths import OutputPathError, TilePathTemplate
 from .output.writer import CogParameterError, CogParameters
 from .scheduler import AnalysisResult
 from .store import RequestRecord, TileRecord

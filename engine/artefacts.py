@@ -24,12 +24,11 @@ from typing import Callable, Optional
 from osgeo import ogr, osr
 
 from ..core.batch_models import BatchRequestSpec
-from ..core.output_paths import artefact_folder, execution_url, request_json_url
+from ..core.output_paths import TilePathTemplate, artefact_folder, execution_url, request_json_url
 from ..core.tile_status import FeatureStatus
 from .credentials import delivery_credentials
 from .outage import Outage
 from .output.delivery import Delivery, DeliveryError, delivery_for
-from .output.paths import TilePathTemplate
 from .store import JobStore, RequestRecord, TileRecord, TileStatus
 
 ogr.UseExceptions()

@@ -27,10 +27,10 @@ from ..core.costs import (
     request_pu,
 )
 from ..core.crs import transform_points
+from ..core.output_paths import TilePathTemplate
 from .data import DataError, DataSource, TargetGrid, open_source
 from .evalscript import EvalscriptError, EvalscriptRuntime, Limits, TileResult
 from .output.delivery import Delivery, DeliveryError, delivery_for
-from .output.paths import TilePathTemplate
 from .output.writer import CogParameters, RasterPlacement, TiffMetadata, write_geotiff, write_userdata
 from .samples import Mosaicking
 from .tile_work import TileJob, TileOutcome
