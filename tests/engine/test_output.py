@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from osgeo import gdal
 
+from tilewise.core.output_paths import OutputPathError, TilePathTemplate
 from tilewise.core.s3 import S3Credentials
 from tilewise.engine.output.delivery import DeliveryError, FolderDelivery, S3Delivery, delivery_for
-from tilewise.engine.output.paths import OutputPathError, TilePathTemplate
 from tilewise.engine.output.writer import (
     NATIVE_INT8,
     CogParameterError,
