@@ -1,8 +1,8 @@
-"""A finished job's outputs: which GeoTIFFs it delivered, how GDAL reaches them, what they hold, mosaics of
-them, and copies in a local folder (Qt-free; GDAL via osgeo).
+"""A finished job's outputs: which GeoTIFFs it delivered, how GDAL reaches them, what they hold, and copies
+in a local folder (Qt-free; GDAL via osgeo). Mosaics of them are in core/mosaics.py.
 
 Everything here may run off the main thread (a QgsTask): listing, describing (parallel GDAL reads of each
-file's header and of a sample of its blocks), building mosaics and downloading. `ui/output_layers.py` then
+file's header and of a sample of its blocks) and downloading. `ui/output_layers.py` then
 turns the results into layers on the main thread without reading any pixel.
 
 Problems with single files (a deleted object, an unreadable file) do not stop the rest: every function
@@ -72,17 +72,6 @@ class OutputFile:
     epsg: Optional[int] = None  # when known (from the tile), else read from the file by describe_outputs
     size: Optional[int] = None  # bytes, from the listing
     raster: Optional[RasterInfo] = field(default=None, compare=False, repr=False)  # from describe_outputs
-
-
-@dataclass(frozen=True)
-class Mosaic:
-    """A VRT over one output's tiles in one CRS (or warped to one)."""
-
-    output_id: str
-    epsg: int
-    path: Path  # the .vrt; its sources are /vsis3/ paths or local files, never a key
-    tiles: tuple[str, ...]
-    raster: Optional[RasterInfo] = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -174,7 +163,7 @@ def gdal_source(access: S3Access | None, url: str) -> str:
     return gdal_path(url)
 
 
-class _QuietGdal:
+class QuietGdal:
     """GDAL errors as return values, whatever gdal.UseExceptions() says, and no .aux.xml written or looked
     for next to the outputs (thread-local: other threads keep their settings)."""
 
@@ -199,7 +188,7 @@ class _QuietGdal:
         return (gdal.GetLastErrorMsg() or "").strip()
 
 
-def _gdal_call(function, *args, **kwargs):
+def gdal_call(function, *args, **kwargs):
     """function(*args), or None when GDAL fails (as an exception or as a None result)."""
     try:
         return function(*args, **kwargs)
@@ -235,15 +224,15 @@ def describe_dataset(dataset) -> RasterInfo:
             ranges.append(None)
             continue
         band = dataset.GetRasterBand(index)
-        found = _gdal_call(band.ComputeRasterMinMax, True, True)
+        found = gdal_call(band.ComputeRasterMinMax, True, True)
         if found is None or not all(map(math.isfinite, found)):  # no valid pixel in the sample: read it all
-            found = _gdal_call(band.ComputeRasterMinMax, False, True)
+            found = gdal_call(band.ComputeRasterMinMax, False, True)
         ranges.append(
             (float(found[0]), float(found[1])) if found and all(map(math.isfinite, found)) else None
         )
     alpha = None
     if count == 4 and byte:
-        counts = _gdal_call(dataset.GetRasterBand(4).GetHistogram, -0.5, 255.5, 256, 0, 1)
+        counts = gdal_call(dataset.GetRasterBand(4).GetHistogram, -0.5, 255.5, 256, 0, 1)
         if counts and counts[255] > 0 and not any(counts[1:255]):
             alpha = 4
     return RasterInfo(
@@ -263,8 +252,8 @@ def describe_raster(source: str) -> RasterInfo:
     """RasterInfo of the file GDAL opens at `source` (see describe_dataset); StorageError when it cannot."""
     from osgeo import gdal
 
-    with _QuietGdal() as errors:
-        dataset = _gdal_call(gdal.Open, source)
+    with QuietGdal() as errors:
+        dataset = gdal_call(gdal.Open, source)
         if dataset is None:
             raise StorageError(errors.last() or "GDAL cannot open it")
         try:
@@ -437,161 +426,6 @@ def _spread(found: Optional[tuple[float, float]]) -> tuple[float, float]:
 
 def safe_name(text: str) -> str:
     return re.sub(r"[^\w.-]+", "_", text).strip("._") or "output"
-
-
-def build_mosaics(
-    outputs: Sequence[OutputFile],
-    folder: Path,
-    access: S3Access | None,
-    reproject_to: Optional[int] = None,
-    *,
-    cancel: Optional[Cancel] = None,
-) -> Results:
-    """One VRT per output id and CRS (`<output>_EPSG<code>.vrt` in `folder`, replaced when it exists), or with
-    `reproject_to` one per output id in that CRS: each zone's VRT warped (gdal.Warp to VRT) onto one aligned
-    grid at the finest zone's resolution, and the warped VRTs mosaicked. The files reference /vsis3/ paths or
-    local files, never a key; opening them needs the bucket's GDAL options (gdal_source sets them)."""
-    from osgeo import gdal
-
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    described = describe_outputs(
-        outputs, access, cancel=cancel
-    )  # EPSG codes; GDAL's cache warmed for BuildVRT
-    problems = list(described.problems)
-    if described.cancelled:
-        return Results([], problems, cancelled=True)
-    groups: dict[tuple[str, int], list[OutputFile]] = {}
-    for output in described:
-        epsg = output.epsg or (output.raster.epsg if output.raster else None)
-        if epsg is None:
-            problems.append(
-                f"Tile {output.tile_name}, output {output.output_id}: {output.url} has no known CRS, so it is "
-                "left out of the mosaic."
-            )
-            continue
-        groups.setdefault((output.output_id, epsg), []).append(output)
-
-    zones: dict[str, list[Mosaic]] = {}
-    with _QuietGdal() as errors:
-        for (output_id, epsg), items in sorted(groups.items()):
-            if cancel is not None and cancel.is_set:
-                return Results([m for ms in zones.values() for m in ms], problems, cancelled=True)
-            items.sort(key=lambda o: o.tile_name)
-            path = folder / f"{safe_name(output_id)}_EPSG{epsg}.vrt"
-            sources = [gdal_source(access, o.url) for o in items]
-            vrt = _gdal_call(gdal.BuildVRT, str(path), sources)
-            if vrt is None:
-                problems.append(f"The {output_id} mosaic in EPSG:{epsg} could not be built: {errors.last()}")
-                continue
-            vrt = None
-            infos = [o.raster for o in items if o.raster is not None]
-            mosaic = Mosaic(
-                output_id, epsg, path, tuple(o.tile_name for o in items), _mosaic_info(path, infos)
-            )
-            zones.setdefault(output_id, []).append(mosaic)
-        if reproject_to is None:
-            return Results([m for ms in zones.values() for m in ms], problems)
-        mosaics = []
-        for output_id, parts in zones.items():
-            warped = _reproject(output_id, parts, folder, reproject_to, errors)
-            if isinstance(warped, str):
-                problems.append(warped)
-            else:
-                mosaics.append(warped)
-    return Results(mosaics, problems)
-
-
-def _mosaic_info(path: Path, infos: Sequence[RasterInfo]) -> Optional[RasterInfo]:
-    """The mosaic's RasterInfo from its VRT's header and its tiles' ranges (no pixel is read)."""
-    from osgeo import gdal
-
-    dataset = _gdal_call(gdal.Open, str(path))
-    if dataset is None:
-        return None
-    x0, dx, _, y0, _, dy = dataset.GetGeoTransform()
-    width, height = dataset.RasterXSize, dataset.RasterYSize
-    band = dataset.GetRasterBand(1)
-    nodata = band.GetNoDataValue()
-    alphas = {i.alpha_band for i in infos}
-    info = RasterInfo(
-        width=width,
-        height=height,
-        bands=dataset.RasterCount,
-        data_type=gdal.GetDataTypeName(band.DataType),
-        epsg=epsg_of(dataset),
-        bounds=(
-            min(x0, x0 + dx * width),
-            min(y0, y0 + dy * height),
-            max(x0, x0 + dx * width),
-            max(y0, y0 + dy * height),
-        ),
-        nodata=float(nodata) if nodata is not None else None,
-        ranges=merged_ranges(infos),
-        alpha_band=alphas.pop() if len(alphas) == 1 else None,
-    )
-    dataset = None
-    return info
-
-
-def _reproject(output_id: str, parts: list[Mosaic], folder: Path, target: int, errors: _QuietGdal):
-    """One mosaic of `parts` (VRTs in their own CRS) in EPSG:`target`, or a message saying why not."""
-    from osgeo import gdal
-
-    name = safe_name(output_id)
-    final = folder / f"{name}_all_EPSG{target}.vrt"
-    tiles = tuple(sorted(t for part in parts for t in part.tiles))
-    infos = [p.raster for p in parts if p.raster is not None]
-    if all(part.epsg == target for part in parts) and len(parts) == 1:
-        return replace(parts[0], tiles=tiles)
-    # The finest resolution any zone suggests, so that no zone loses detail; one aligned grid for all.
-    resolutions = []
-    for part in parts:
-        probe = _gdal_call(gdal.Warp, "", str(part.path), format="VRT", dstSRS=f"EPSG:{target}")
-        if probe is None:
-            return f"The {output_id} mosaic could not be reprojected to EPSG:{target}: {errors.last()}"
-        _, dx, _, _, _, dy = probe.GetGeoTransform()
-        resolutions.append((abs(dx), abs(dy)))
-        probe = None
-    x_res, y_res = min(r[0] for r in resolutions), min(r[1] for r in resolutions)
-    single = len(parts) == 1
-    layers = []
-    for part in parts:
-        if part.epsg == target:
-            layers.append(str(part.path))
-            continue
-        info = part.raster
-        options = {}
-        if info is not None and info.nodata is not None:
-            options["dstNodata"] = info.nodata
-        elif info is not None and info.data_type.startswith("Float"):
-            options["dstNodata"] = float("nan")  # outside the tiles: no data, not zero
-        path = final if single else folder / f"{name}_EPSG{part.epsg}_warped_EPSG{target}.vrt"
-        dataset = _gdal_call(
-            gdal.Warp,
-            str(path),
-            str(part.path),
-            format="VRT",
-            dstSRS=f"EPSG:{target}",
-            xRes=x_res,
-            yRes=y_res,
-            targetAlignedPixels=True,
-            resampleAlg="near",
-            **options,
-        )
-        if dataset is None:
-            return f"The {output_id} mosaic could not be reprojected to EPSG:{target}: {errors.last()}"
-        dataset = None
-        layers.append(str(path))
-    if not single:
-        vrt = _gdal_call(gdal.BuildVRT, str(final), layers)
-        if vrt is None:
-            return f"The {output_id} mosaic in EPSG:{target} could not be built: {errors.last()}"
-        vrt = None
-    return Mosaic(output_id, target, final, tiles, _mosaic_info(final, infos))
-
-
-# --- downloads -------------------------------------------------------------------------------------------
 
 
 def local_target(folder: Path, output: OutputFile) -> Path:

@@ -46,7 +46,8 @@ from ..core.job_form import (
 )
 from ..core.jobs import BatchJob
 from ..core.monitor import JobWatcher, bucket_tiles
-from ..core.outputs import build_mosaics, gdal_source, prepare_outputs
+from ..core.mosaics import build_mosaics
+from ..core.outputs import gdal_source, prepare_outputs
 from ..core.qgis_geometry import to_shapely
 from ..core.statuses import V2, RequestStatus
 from ..core.storage import StorageError

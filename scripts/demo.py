@@ -11,7 +11,7 @@ one that already answers on TILEWISE_PORT, or the one at --engine-url), with cor
    50 px buffer, Sentinel-2 L1C, July 2023): created, analysed (tile count and PU estimate, the engine's and
    core/costs.py's), started and watched with core.monitor.JobWatcher until it ends;
 3. its outputs listed and described (core.outputs.prepare_outputs), copied to <out>/outputs/, and the NDVI
-   mosaic built (core.outputs.build_mosaics) as <out>/mosaics/NDVI_EPSG<code>.vrt;
+   mosaic built (core.mosaics.build_mosaics) as <out>/mosaics/NDVI_EPSG<code>.vrt;
 4. demo-map.png (1600 x 1200) rendered by QGIS without a display: the true-colour preview and the NDVI mosaic
    side by side, with the job's tiles coloured by their final status (core.tile_status.STATUS_STYLES);
 5. summary.txt: job id, API version, tiles, PU estimates, statuses, times and the files written.
@@ -59,7 +59,8 @@ from tilewise.core.http import Cancel, ServiceError  # noqa: E402
 from tilewise.core.job_form import FormInvalid, JobDraft, check_draft, preview_request  # noqa: E402
 from tilewise.core.jobs import BatchJob, Tile  # noqa: E402
 from tilewise.core.monitor import JobWatcher, bucket_tiles  # noqa: E402
-from tilewise.core.outputs import build_mosaics, download, prepare_outputs  # noqa: E402
+from tilewise.core.mosaics import build_mosaics  # noqa: E402
+from tilewise.core.outputs import download, prepare_outputs  # noqa: E402
 from tilewise.core.statuses import V2  # noqa: E402
 from tilewise.core.storage import S3Access, StorageError  # noqa: E402
 from tilewise.core.tile_status import STATUS_STYLES  # noqa: E402

@@ -47,7 +47,8 @@ from ..core.job_actions import (
 )
 from ..core.jobs import BatchJob, Tile
 from ..core.monitor import bucket_tiles
-from ..core.outputs import Results, build_mosaics, list_outputs, prepare_outputs
+from ..core.mosaics import build_mosaics
+from ..core.outputs import Results, list_outputs, prepare_outputs
 from ..core.statuses import V2
 from ..core.storage import S3Access
 from ..core.tasks import ClientCallTask

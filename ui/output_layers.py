@@ -38,9 +38,9 @@ from qgis.core import (
 from qgis.PyQt.QtGui import QColor
 
 from ..core.jobs import BatchJob
+from ..core.mosaics import Mosaic
 from ..core.outputs import (
     LayerStyle,
-    Mosaic,
     OutputFile,
     RasterInfo,
     Results,

@@ -38,7 +38,8 @@ from tilewise.core.auth import ClientCredentials
 from tilewise.core.client import BatchClient
 from tilewise.core.deployments import custom_deployment
 from tilewise.core.http import Cancel
-from tilewise.core.outputs import build_mosaics, download, list_outputs, prepare_outputs
+from tilewise.core.mosaics import build_mosaics
+from tilewise.core.outputs import download, list_outputs, prepare_outputs
 from tilewise.core.statuses import V1, V2
 from tilewise.core.storage import S3Access
 from tilewise.ui.job_groups import JOB_PROPERTY, job_group_name

@@ -14,11 +14,11 @@ from testkit import request_body
 
 from tilewise.core.http import Cancel
 from tilewise.core.jobs import BatchJob, Tile
+from tilewise.core.mosaics import build_mosaics
 from tilewise.core.outputs import (
     LayerStyle,
     OutputFile,
     RasterInfo,
-    build_mosaics,
     describe_outputs,
     download,
     gdal_source,
