@@ -24,9 +24,10 @@ sys.path.insert(0, str(ROOT / "tests"))
 from bench_engine import tutorial_request  # noqa: E402
 from testkit import local_engine, moto_server  # noqa: E402
 
+from tilewise.core.tile_status import TileStatus  # noqa: E402
 from tilewise.engine.artefacts import put_artefact, write_execution_db  # noqa: E402
 from tilewise.engine.output.delivery import S3Delivery  # noqa: E402
-from tilewise.engine.store import TileRecord, TileStatus  # noqa: E402
+from tilewise.engine.store import TileRecord  # noqa: E402
 
 CATALOG = Path(os.environ.get("TILEWISE_DEMO_CATALOG", ROOT / "data" / "demo-catalog"))
 

@@ -27,6 +27,7 @@ from testkit import NDVI_WITH_MASK, moto_server, request_body  # noqa: E402
 from tilewise.core.batch_models import parse_request  # noqa: E402
 from tilewise.core.jobs import BatchJob  # noqa: E402
 from tilewise.core.storage import BOTO3, GDAL, S3Access  # noqa: E402
+from tilewise.core.tile_status import TileStatus  # noqa: E402
 from tilewise.core.v2_progress import (  # noqa: E402
     clear_manifest_cache,
     execution_statuses,
@@ -34,7 +35,7 @@ from tilewise.core.v2_progress import (  # noqa: E402
     v2_tiles,
 )
 from tilewise.engine.artefacts import write_execution_db, write_feature_manifest  # noqa: E402
-from tilewise.engine.store import TileRecord, TileStatus  # noqa: E402
+from tilewise.engine.store import TileRecord  # noqa: E402
 
 SIZE = 5000  # m: 500 px at 10 m
 

@@ -25,11 +25,11 @@ from osgeo import ogr, osr
 
 from ..core.batch_models import BatchRequestSpec
 from ..core.output_paths import TilePathTemplate, artefact_folder, execution_url, request_json_url
-from ..core.tile_status import FeatureStatus
+from ..core.tile_status import FeatureStatus, TileStatus
 from .credentials import delivery_credentials
 from .outage import Outage
 from .output.delivery import Delivery, DeliveryError, delivery_for
-from .store import JobStore, RequestRecord, TileRecord, TileStatus
+from .store import JobStore, RequestRecord, TileRecord
 
 ogr.UseExceptions()
 log = logging.getLogger(__name__)

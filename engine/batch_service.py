@@ -14,9 +14,10 @@ from datetime import datetime, timezone
 from typing import Callable, Optional
 
 from ..core.batch_models import BatchRequestSpec, PayloadError, parse_description
-from ..core.statuses import V1, V2
+from ..core.statuses import V1, V2, RequestStatus
+from ..core.tile_status import TileStatus
 from .errors import ApiError, bad_request, conflict, not_found
-from .store import JobStore, RequestRecord, RequestStatus, TileRecord, TileStatus, now_iso
+from .store import JobStore, RequestRecord, TileRecord, now_iso
 
 LIST_LIMIT = 100
 TILE_LIST_LIMIT = 1000

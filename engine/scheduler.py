@@ -23,10 +23,11 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Callable, Optional, Sequence
 
-from ..core.statuses import V2
+from ..core.statuses import V2, RequestStatus
+from ..core.tile_status import TileStatus
 from .evalscript import ScriptCancelled
 from .outage import Outage
-from .store import IN_FLIGHT, UNFINISHED, JobStore, RequestRecord, RequestStatus, TileRecord, TileStatus
+from .store import IN_FLIGHT, UNFINISHED, JobStore, RequestRecord, TileRecord
 from .tile_work import TileJob, TileOutcome
 
 log = logging.getLogger(__name__)

@@ -26,7 +26,8 @@ from ...core.batch_models import (
     RESAMPLINGS,
 )
 from ...core.output_paths import SAFE_NAME
-from ..store import RequestStatus, TileStatus
+from ...core.statuses import RequestStatus
+from ...core.tile_status import TileStatus
 
 Description = Field(default=None, max_length=MAX_DESCRIPTION_CHARS)
 

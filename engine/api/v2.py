@@ -10,8 +10,9 @@ from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
 from ...core.batch_models import parse_v2_create, strip_v2_secrets
-from ...core.statuses import V2
-from ..store import JobStore, RequestRecord, RequestStatus, TileStatus
+from ...core.statuses import V2, RequestStatus
+from ...core.tile_status import TileStatus
+from ..store import JobStore, RequestRecord
 from .deps import Batch, BatchBody, Store, parsed, protected_router
 from .grids import add_grid_routes
 from .listing import RequestListQuery, page_json

@@ -24,8 +24,9 @@ from testkit import (
     tmpfs_prefix,
 )
 
+from tilewise.core.statuses import RequestStatus
 from tilewise.engine.config import ConfigError, Settings
-from tilewise.engine.store import JobStore, RequestRecord, RequestStatus
+from tilewise.engine.store import JobStore, RequestRecord
 
 RED_SCRIPT = """//VERSION=3
 function setup() { return {input: [{bands: ["B04"], units: "DN"}], output: {bands: 1, sampleType: "UINT16"}}; }

@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import stat
 
-from tilewise.engine.store import JobStore, RequestRecord, RequestStatus, TileRecord, TileStatus
+from tilewise.core.statuses import RequestStatus
+from tilewise.core.tile_status import TileStatus
+from tilewise.engine.store import JobStore, RequestRecord, TileRecord
 
 
 def record(**overrides) -> RequestRecord:
