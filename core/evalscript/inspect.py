@@ -158,7 +158,11 @@ class SetupLines:
             return None
         anchor: Optional[int] = (self._find("output") or self.first) - 1
         for _ in range(sum(self._marker(o) == marker for o in self.outputs[:j]) + 1):
-            anchor = self._first(lambda text: bool(marker.search(text)), anchor + 1) if anchor else None
+            anchor = (
+                self._first(lambda text: bool(marker.search(text)), anchor + 1)
+                if anchor is not None
+                else None
+            )
         if anchor is None or field == "id":
             return anchor
         return self._find(field, anchor)
