@@ -7,6 +7,7 @@ GDAL (pixel values); secrets never reach a layer's source, a VRT or the project 
 from __future__ import annotations
 
 import dataclasses
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -344,6 +345,20 @@ def layer_source_of(output, finished: FinishedJob) -> str:
 # --- downloads -------------------------------------------------------------------------------------------
 
 
+class HeldAtFirstProgress(DownloadTask):
+    """Waits at its first progress report (before any file starts) until it is cancelled: on a busy machine the
+    four small files would otherwise all be in flight before the test's cancel arrives."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.running = threading.Event()
+
+    def setProgress(self, progress: float) -> None:  # noqa: N802 (QgsTask API)
+        super().setProgress(progress)
+        self.running.set()
+        self.cancel_token.wait(30)
+
+
 def test_download_task_copies_resumes_and_cancels(jobs, s3_server, tmp_path):
     finished = jobs["s3"]
     outputs = list_outputs(finished.access, finished.job, finished.tiles)
@@ -369,10 +384,11 @@ def test_download_task_copies_resumes_and_cancels(jobs, s3_server, tmp_path):
         key = output.url.split(f"{bucket}/", 1)[1]
         assert path.read_bytes() == s3_server.client().get_object(Bucket=bucket, Key=key)["Body"].read()
 
-    # cancelled through the task manager: it ends terminated, saying so
+    # cancelled through the task manager while it runs: it ends terminated, saying so
     ended = []
-    task = DownloadTask(outputs, tmp_path / "other", finished.access, ended.append)
+    task = HeldAtFirstProgress(outputs, tmp_path / "other", finished.access, ended.append)
     QgsApplication.taskManager().addTask(task)
+    wait_until(task.running.is_set, timeout=30)
     task.cancel()
     wait_until(lambda: ended, timeout=30)
     assert task.status() == task.Terminated and ended[0].error == "Cancelled."
