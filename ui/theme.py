@@ -39,14 +39,15 @@ def text_style(kind: str, colours: Optional[QPalette] = None) -> str:
 
 
 def field_problem_style(colours: Optional[QPalette] = None) -> str:
-    """The style of a field at fault: the theme's text on its base colour tinted red, with a red border."""
+    """The style of a field at fault: a red border on the theme's base colour tinted red. The text colour is
+    left to the theme: dark themes set it in their style sheet (their palette's Text is not what they show),
+    and a tint this close to the base keeps either legible."""
     colours = colours or palette()
     base = colours.color(QPalette.ColorRole.Base)
-    text = colours.color(QPalette.ColorRole.Text)
     dark = is_dark(colours)
-    tint = mix(base, QColor("#ff0000"), 0.18 if dark else 0.08)
+    tint = mix(base, QColor("#ff0000"), 0.2 if dark else 0.08)
     border = FIELD_BORDER["dark" if dark else "light"]
-    return f"border: 1px solid {border}; background: {tint.name()}; color: {text.name()}"
+    return f"border: 1px solid {border}; background: {tint.name()}"
 
 
 def mix(first: QColor, second: QColor, share: float) -> QColor:
