@@ -39,6 +39,8 @@ from .qgis_compat import POLYGON_GEOMETRY, POLYGON_LAYER_FILTER
 LAYER, EXTENT, DRAWN = "layer", "extent", "drawn"
 RECTANGLE, POLYGON = "rectangle", "polygon"
 MODE_KEY = "tilewise/job_form/area_mode"  # layer or extent; a drawing lives as long as the dock
+# what changes the area of a layer: its selection and its features (edits, or new data from the provider)
+LAYER_SIGNALS = ("selectionChanged", "featureAdded", "featuresDeleted", "geometryChanged", "dataChanged")
 REFRESH_DELAY_MS = 120  # a burst of edits or selection changes redraws the outline once
 
 
@@ -81,6 +83,7 @@ class AreaPicker(QWidget):
         self._connections: list[tuple[object, Callable]] = [
             (self.project.layersAdded, self._layers_added),
             (self.project.layersRemoved, self._layers_removed),
+            (self.project.cleared, self._project_cleared),
             (iface.currentLayerChanged, self._active_layer_changed),
             (self.canvas.extentsChanged, self._extent_changed),
             (self.canvas.destinationCrsChanged, self._extent_changed),
@@ -251,14 +254,8 @@ class AreaPicker(QWidget):
                 signal.connect(self._layer_edited)
 
     @staticmethod
-    def _layer_signals(layer: QgsVectorLayer) -> tuple:
-        return (
-            layer.selectionChanged,
-            layer.featureAdded,
-            layer.featuresDeleted,
-            layer.geometryChanged,
-            layer.dataChanged,
-        )
+    def _layer_signals(layer: QgsVectorLayer) -> list:
+        return [getattr(layer, name) for name in LAYER_SIGNALS]
 
     def _layer_edited(self, *_args) -> None:
         self.refresh_timer.start()  # bursts of edits: one refresh
@@ -294,6 +291,9 @@ class AreaPicker(QWidget):
             self._adopt_active_layer()  # only while the user has chosen nothing
         self._show_state()  # the combo may have moved to another layer: it shows the picker's again
         self._refresh()
+
+    def _project_cleared(self) -> None:
+        self.user_chose = False  # another project: its active polygon layer is taken again, the first time
 
     def _extent_changed(self, *_args) -> None:
         if self.mode == EXTENT:

@@ -165,7 +165,7 @@ def test_removing_the_chosen_layer_leaves_no_area_and_says_what_to_do(dock, qgis
 # --- the map extent and drawn areas ------------------------------------------------------------------------
 
 
-def test_the_map_extent_in_the_map_crs(picker, qgis_canvas):
+def test_the_map_extent_in_the_map_crs_and_the_mode_remembered(picker, qgis_canvas, qgis_iface):
     picker.extent_radio.click()
     assert picker.mode == EXTENT and QgsSettings().value("tilewise/job_form/area_mode") == EXTENT
     geometries, crs = picker.collect()
@@ -177,6 +177,11 @@ def test_the_map_extent_in_the_map_crs(picker, qgis_canvas):
     assert "EPSG:3857" in picker.describe()
     qgis_canvas.setExtent(QgsRectangle(1000, 1000, 2000, 1750))  # the extent when the job is created
     assert picker.collect()[0][0].bounds[0] == pytest.approx(qgis_canvas.extent().xMinimum())
+    again = AreaPicker(qgis_iface)  # the mode is remembered with the form
+    try:
+        assert again.mode == EXTENT and again.extent_radio.isChecked()
+    finally:
+        again.unload()
 
 
 def test_a_rectangle_dragged_on_the_map_restores_the_previous_tool(picker, qgis_canvas):
@@ -284,6 +289,13 @@ def test_the_area_is_outlined_while_the_dock_shows_and_gone_after_unload(dock, q
     assert outline.boundingBox().xMaximum() == pytest.approx(5) and outline.boundingBox().xMinimum() == 0
     layer.selectByIds([1])  # the outline follows the selection
     wait_until(lambda: band.asGeometry().boundingBox().xMaximum() == pytest.approx(1), 5)
+    layer.removeSelection()
+    wait_until(lambda: band.asGeometry().boundingBox().xMaximum() == pytest.approx(5), 5)
+    layer.startEditing()  # and the layer's geometry, edited
+    assert layer.changeGeometry(3, QgsGeometry.fromWkt("POLYGON((4 0,9 0,9 1,4 1,4 0))"))
+    wait_until(lambda: band.asGeometry().boundingBox().xMaximum() == pytest.approx(9), 5)
+    layer.rollBack()
+    wait_until(lambda: band.asGeometry().boundingBox().xMaximum() == pytest.approx(5), 5)
     dock.area.set_mode(EXTENT)  # the whole map: nothing to outline
     assert not dock.area.highlight.is_shown()
     dock.area.set_mode(LAYER)
