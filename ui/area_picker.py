@@ -85,8 +85,7 @@ class AreaPicker(QWidget):
             (self.project.layersRemoved, self._layers_removed),
             (self.project.cleared, self._project_cleared),
             (iface.currentLayerChanged, self._active_layer_changed),
-            (self.canvas.extentsChanged, self._extent_changed),
-            (self.canvas.destinationCrsChanged, self._extent_changed),
+            (self.canvas.destinationCrsChanged, self._map_crs_changed),
         ]
         for signal, slot in self._connections:
             signal.connect(slot)
@@ -158,7 +157,6 @@ class AreaPicker(QWidget):
             tr("Selected features only ({selected:,} of {total:,})").format(selected=selected, total=total)
         )
         self.selected_only.setEnabled(self.mode == LAYER and selected > 0)
-        self.layer_combo.setEnabled(True)
 
     # === what the user chooses =========================================================================
 
@@ -295,8 +293,8 @@ class AreaPicker(QWidget):
     def _project_cleared(self) -> None:
         self.user_chose = False  # another project: its active polygon layer is taken again, the first time
 
-    def _extent_changed(self, *_args) -> None:
-        if self.mode == EXTENT:
+    def _map_crs_changed(self, *_args) -> None:
+        if self.mode == EXTENT:  # the summary names the map's CRS
             self.changed.emit()
 
     # === the area ======================================================================================
