@@ -22,6 +22,7 @@ from qgis.PyQt.QtGui import QKeyEvent
 
 from tilewise.core.connections import ConnectionStore
 from tilewise.core.jobs import BatchJob, Tile
+from tilewise.core.mosaics import Mosaic
 from tilewise.core.statuses import V1
 from tilewise.ui.area_picker import DRAWN, EXTENT, LAYER, POLYGON, RECTANGLE, AreaPicker, no_area_message
 from tilewise.ui.dock import TilewiseDock
@@ -29,6 +30,7 @@ from tilewise.ui.job_groups import JOB_PROPERTY
 from tilewise.ui.job_tile_layer import JobTileLayer
 from tilewise.ui.layer_roles import is_tilewise_layer
 from tilewise.ui.map_area import UserInputError
+from tilewise.ui.output_layers import add_mosaic_layers
 from tilewise.ui.preview_layers import add_preview_layer
 from tilewise.ui.tile_layer import add_to_group, build_tile_layer
 
@@ -95,7 +97,9 @@ def map_point(canvas, point: QPoint) -> QgsPointXY:
 # --- which layers are offered -----------------------------------------------------------------------------
 
 
-def test_tilewise_layers_are_never_offered_nor_taken(picker, qgis_iface, tmp_path):
+def test_tilewise_layers_grid_preview_job_tiles_outputs_are_never_offered_nor_taken(
+    picker, qgis_iface, tmp_path
+):
     fields = polygon_layer(SQUARES, name="fields")
     preview = build_tile_layer("Tiles: grid 1", [], [], "PREVIEW", 10_000)
     add_to_group(preview, "Tilewise grid preview")
@@ -106,16 +110,19 @@ def test_tilewise_layers_are_never_offered_nor_taken(picker, qgis_iface, tmp_pat
     legacy = polygon_layer(SQUARES, name="tiles of a project saved before the marks")
     legacy.setCustomProperty(JOB_PROPERTY, "an-old-job")
     raster = add_preview_layer(tiff_bytes(tmp_path), "Preview NDVI")
+    results = add_mosaic_layers(job, [Mosaic("ndvi", 4326, tmp_path / "preview.tif", ("T1",))])
+    assert not results.problems, results.problems
+    output = results[0]
     QgsProject.instance().addMapLayer(polygon_layer(SQUARES, name="later"))  # the list follows additions
 
-    assert all(is_tilewise_layer(layer) for layer in (preview, job_tiles, legacy, raster))
+    assert all(is_tilewise_layer(layer) for layer in (preview, job_tiles, legacy, raster, output))
     assert not is_tilewise_layer(fields)
     names = sorted(layer.name() for layer in offered(picker))
     assert names == ["fields", "later"]
     qgis_iface.setActiveLayer(job_tiles)  # a tile picked on the job's layer: never the area
     with pytest.raises(UserInputError, match="Choose a polygon layer"):
         picker.describe()
-    assert isinstance(raster, QgsRasterLayer) and raster not in offered(picker)
+    assert isinstance(output, QgsRasterLayer) and output not in offered(picker)
 
 
 def test_the_first_active_polygon_layer_is_taken_then_only_the_user_changes_it(picker, qgis_iface):
