@@ -225,7 +225,7 @@ def run(engine, bucket: str, tmp: Path) -> None:
 
     meter.start("preview tiles (5,000-tile area)")
     big = layer_of([LARGE_AREA], "large")
-    iface.setActiveLayer(big)
+    dock.area.choose_layer(big)  # the user picks the large area in the form
     dock.form.max_tiles.setValue(100_000)
     tiles.clear()
     dock.start_preview()

@@ -422,6 +422,7 @@ class UserGuideShots:
             raise StepFailed("The sample project has no polygon layer.")
         self.layer.removeSelection()
         iface.setActiveLayer(self.layer)
+        dock.area.choose_layer(self.layer)  # the tutorial's area, chosen in the form
         features = sorted(self.layer.getFeatures(), key=lambda f: f.geometry().area())
         if len(features) < 2:
             raise StepFailed(f"The sample layer has {len(features)} polygon(s); the tutorial's area has 2.")

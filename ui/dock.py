@@ -33,11 +33,12 @@ from ..core.statuses import V1, V2
 from ..core.storage import S3Access
 from ..core.submission import StartSummary
 from ..core.tasks import ClientCallTask, TileEnumerationTask, TilingRequest
+from .area_picker import AreaPicker
 from .connection_bar import ConnectionBar
 from .job_form_widget import JobFormWidget
 from .jobs_controller import JobsController
 from .jobs_panel import JobsPanel
-from .map_area import ActiveLayerArea, UserInputError, canvas_extent
+from .map_area import UserInputError, canvas_extent
 from .messages import with_hint
 from .preview_layers import add_preview_layer
 from .start_dialog import StartJobDialog
@@ -72,7 +73,8 @@ class TilewiseDock(QgsDockWidget):
         self._build()
         self.form.restore()
         self.runner.busyChanged.connect(self._update_busy)
-        self.area = ActiveLayerArea(iface, self)
+        self.area = AreaPicker(iface, self.form)  # the area of every job, chosen explicitly
+        self.form.set_area_widget(self.area)
         self.area.changed.connect(self.refresh_area_summary)
         self.refresh_area_summary()
         self.connection.reload_deployments()

@@ -505,6 +505,10 @@ class JobFormWidget(QgsScrollArea):
     def unload(self) -> None:
         self.script_editor.unload()
 
+    def set_area_widget(self, widget: QWidget) -> None:
+        """The area picker (ui/area_picker.py), at the top of the "Area" box, above the area's summary."""
+        self.area_label.parentWidget().layout().insertWidget(0, widget)
+
 
 def describe_estimate(cost: CostEstimate, mosaicking: str) -> str:
     samples = f"{cost.samples} sample(s) per pixel" + (

@@ -58,6 +58,7 @@ from ..core.jobs import BatchJob, Tile
 from ..core.statuses import V1, V2
 from ..core.tile_status import STATUS_STYLES, FeatureStatus, TileStatus
 from .job_groups import JOB_PROPERTY, job_group, job_group_name
+from .layer_roles import JOB_TILES, mark_tilewise_layer
 from .qgis_compat import set_layer_abstract
 from .tile_layer import LABEL_SCALE_PER_METRE, name_labels, status_symbol
 
@@ -176,6 +177,7 @@ class JobTileLayer:
         layer = QgsVectorLayer(f"{path}|layername={TABLE}", LAYER_NAME, "ogr")
         if not layer.isValid():
             raise JobTileLayerError(f"The tile layer {path} was written but QGIS cannot open it.")
+        mark_tilewise_layer(layer, JOB_TILES)
         layer.setCustomProperty(PROP_JOB, job.id)
         layer.setCustomProperty(PROP_DEPLOYMENT, job.deployment)
         layer.setCustomProperty(PROP_API, int(job.api_version))

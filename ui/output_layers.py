@@ -53,6 +53,7 @@ from ..core.outputs import (
 from ..core.storage import S3Access, StorageError
 from ..core.tasks import CancellableTask
 from .job_groups import JOB_PROPERTY, job_group
+from .layer_roles import OUTPUT, mark_tilewise_layer
 from .qgis_compat import STAT_MAX, STAT_MIN, band_statistics
 
 log = logging.getLogger(__name__)
@@ -281,6 +282,7 @@ def add_output_layers(
         layer.setCustomProperty(OUTPUT_PROPERTY, output.output_id)
         layer.setCustomProperty(URL_PROPERTY, output.url)
         layer.setCustomProperty(KIND_PROPERTY, "tile")
+        mark_tilewise_layer(layer, OUTPUT)
         opened.setdefault(output.output_id, []).append(layer)
         if output.raster is None:
             sampled[layer.id()] = sampled_raster_info(layer)  # the provider's cached statistics: no new read
@@ -342,6 +344,7 @@ def add_mosaic_layers(
         layer.setCustomProperty(JOB_PROPERTY, job.id)
         layer.setCustomProperty(OUTPUT_PROPERTY, mosaic.output_id)
         layer.setCustomProperty(KIND_PROPERTY, "mosaic")
+        mark_tilewise_layer(layer, OUTPUT)
         project.addMapLayer(layer, False)
         group = output_group(job, mosaic.output_id, project)
         position = sum(1 for child in group.children() if _is_mosaic_node(child))

@@ -17,6 +17,7 @@ from qgis.core import (
     QgsStyle,
 )
 
+from .layer_roles import RASTER_PREVIEW, mark_tilewise_layer
 from .qgis_compat import STAT_MAX, STAT_MIN, band_statistics
 from .tile_layer import add_to_group
 
@@ -43,6 +44,7 @@ def add_preview_layer(content: bytes, name: str, project: Optional[QgsProject] =
             "The preview is not a raster QGIS can read: " + (layer.error().summary() or "no details")
         )
     style_preview(layer)
+    mark_tilewise_layer(layer, RASTER_PREVIEW)
     add_to_group(layer, PREVIEW_GROUP, project)
     return layer
 

@@ -16,10 +16,12 @@ from qgis.core import (
     QgsFeature,
     QgsField,
     QgsMapLayer,
+    QgsMapLayerProxyModel,
     QgsPalLayerSettings,
     QgsRasterBandStats,
     QgsRasterDataProvider,
     QgsRectangle,
+    QgsWkbTypes,
 )
 from qgis.gui import QgsMapLayerAction
 from qgis.PyQt.QtCore import QT_VERSION_STR, QMetaType, QObject, QVariant
@@ -59,6 +61,18 @@ else:  # QGIS < 3.38
         "double": QVariant.Double,
         "string": QVariant.String,
     }
+
+
+# QGIS 3.30 moved geometry types to Qgis.GeometryType, 3.34 layer filters to Qgis.LayerFilter; QGIS 4 has only
+# the new names.
+POLYGON_GEOMETRY = (
+    Qgis.GeometryType.Polygon if hasattr(Qgis, "GeometryType") else QgsWkbTypes.GeometryType.PolygonGeometry
+)
+POLYGON_LAYER_FILTER = (
+    Qgis.LayerFilter.PolygonLayer
+    if hasattr(Qgis, "LayerFilter")
+    else QgsMapLayerProxyModel.Filter.PolygonLayer
+)
 
 
 def field(name: str, kind: str) -> QgsField:

@@ -23,6 +23,7 @@ from qgis.PyQt.QtGui import QColor, QFont
 
 from ..core.grids import GridTile
 from ..core.tile_status import STATUS_STYLES
+from .layer_roles import GRID_PREVIEW, mark_tilewise_layer
 from .qgis_compat import LABEL_OVER_POINT, field
 
 TILE_FIELDS = (
@@ -81,6 +82,7 @@ def build_tile_layer(
     project whether its features may be lost."""
     layer = QgsVectorLayer("Polygon?crs=EPSG:4326", name, "memory")
     layer.setCustomProperty("skipMemoryLayersCheck", 1)
+    mark_tilewise_layer(layer, GRID_PREVIEW)
     layer.setCrs(QgsCoordinateReferenceSystem("EPSG:4326"))
     provider = layer.dataProvider()
     provider.addAttributes([field(name, kind) for name, kind in TILE_FIELDS])

@@ -108,11 +108,11 @@ def test_layer_in_a_projected_crs_gives_the_same_tiles(dock, qgis_new_project, q
     )
     geometry.transform(transform)
     layer = polygon_layer([geometry.asWkt()], crs="EPSG:3857")
-    qgis_iface.setActiveLayer(layer)
+    dock.area.choose_layer(layer)
     projected = run_preview(dock)
     names_projected = sorted(f["name"] for f in projected.getFeatures())
     wgs84 = polygon_layer([TUTORIAL_ENTIRE_AREA])
-    qgis_iface.setActiveLayer(wgs84)
+    dock.area.choose_layer(wgs84)
     names_wgs84 = sorted(f["name"] for f in run_preview(dock).getFeatures())
     assert names_projected == names_wgs84
 
@@ -125,15 +125,17 @@ def assert_refused(dock, qgis_iface, fragment: str):
     assert preview_layers() == before  # nothing added half-way
 
 
-def test_no_active_layer_is_refused(dock, qgis_new_project, qgis_iface):
+def test_no_area_is_refused(dock, qgis_new_project, qgis_iface):
     qgis_iface._active_layer_id = None
-    assert_refused(dock, qgis_iface, "No active layer")
+    assert_refused(dock, qgis_iface, "Choose a polygon layer, the map extent, or draw an area")
 
 
-def test_point_layer_is_refused(dock, qgis_new_project, qgis_iface):
+def test_point_layer_is_neither_offered_nor_taken(dock, qgis_new_project, qgis_iface):
     layer = polygon_layer(["POINT(-119.2 36.0)"], geometry="Point")
     qgis_iface.setActiveLayer(layer)
-    assert_refused(dock, qgis_iface, "is not a polygon layer")
+    combo = dock.area.layer_combo
+    assert layer not in [combo.layer(index) for index in range(combo.count())]
+    assert_refused(dock, qgis_iface, "Choose a polygon layer")
 
 
 def test_empty_layer_is_refused(dock, qgis_new_project, qgis_iface):
@@ -170,6 +172,6 @@ def test_ambiguous_invalid_geometry_is_refused_and_harmless_one_repaired(dock, q
             "-119.25 36.05,-119.2 36.1,-119.3 36.1,-119.3 36.0))"
         ]
     )
-    qgis_iface.setActiveLayer(pinched)
+    dock.area.choose_layer(pinched)
     assert run_preview(dock) is not None, qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Warning)
     assert any("repaired" in m for m in qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Info))

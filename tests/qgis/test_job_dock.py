@@ -243,17 +243,17 @@ def v1_dock(qgis_iface, qgis_new_project, engine, bucket, tmp_path):
     QgsSettings().remove("tilewise")
 
 
-def test_no_active_layer_a_point_or_line_layer_and_an_invalid_polygon_are_refused(
-    v1_dock, engine, qgis_iface
-):
+def test_no_area_a_point_or_line_layer_and_an_invalid_polygon_are_refused(v1_dock, engine, qgis_iface):
     qgis_iface._active_layer_id = None
-    assert "No active layer" in refused(v1_dock, engine, V1, {"area"})
+    assert "Choose a polygon layer" in refused(v1_dock, engine, V1, {"area"})
     points = polygon_layer(["POINT(-119.2 36.0)"], geometry="Point", name="wells")
-    qgis_iface.setActiveLayer(points)
-    assert "not a polygon layer" in refused(v1_dock, engine, V1, {"area"})
+    qgis_iface.setActiveLayer(points)  # neither offered nor taken as the area
+    assert "Choose a polygon layer" in refused(v1_dock, engine, V1, {"area"})
     lines = polygon_layer(["LINESTRING(-119.2 36.0,-119.1 36.1)"], geometry="LineString", name="canals")
     qgis_iface.setActiveLayer(lines)
-    assert "not a polygon layer" in refused(v1_dock, engine, V1, {"area"})
+    assert "Choose a polygon layer" in refused(v1_dock, engine, V1, {"area"})
+    combo = v1_dock.area.layer_combo
+    assert not {points, lines} & {combo.layer(index) for index in range(combo.count())}
     bowtie = polygon_layer(
         ["POLYGON((-119.3 36.0,-119.1 36.1,-119.1 36.0,-119.3 36.1,-119.3 36.0))"], name="bowtie"
     )
