@@ -6,10 +6,12 @@ import logging
 from pathlib import Path
 from typing import Optional
 
-from qgis.core import Qgis, QgsApplication, QgsMessageLog, QgsSettings
+from qgis.core import Qgis, QgsApplication, QgsMessageLog, QgsProject, QgsSettings
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QAction
+
+from .core.scratch_folders import remove_for_project
 
 PLUGIN_DIR = Path(__file__).resolve().parent
 MENU = "&Tilewise"
@@ -112,6 +114,10 @@ class TilewisePlugin:
             self.iface.removeDockWidget(self.dock)
             self.dock.deleteLater()
             self.dock = None
+        main_window = self.iface.mainWindow()  # hidden: QGIS is closing (see core/scratch_folders.py)
+        remove_for_project(
+            QgsProject.instance(), closing=main_window is not None and not main_window.isVisible()
+        )
         if self.action is not None:
             self.iface.removePluginMenu(MENU, self.action)
             self.iface.removeToolBarIcon(self.action)

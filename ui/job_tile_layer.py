@@ -57,6 +57,7 @@ from ..core.crs import WGS84, transform_points
 from ..core.jobs import BatchJob, Tile
 from ..core.statuses import V1, V2
 from ..core.tile_status import STATUS_STYLES, FeatureStatus, TileStatus
+from .i18n import tr
 from .job_groups import JOB_PROPERTY, job_group, job_group_name
 from .qgis_compat import set_layer_abstract
 from .tile_layer import LABEL_SCALE_PER_METRE, name_labels, status_symbol
@@ -91,9 +92,16 @@ STALE_OPACITY = 0.4
 # The statuses each API version gives its tiles (legend order); anything else falls in "Other".
 API_STATUSES = {
     V1: tuple(status.value for status in TileStatus),
-    V2: tuple(status.value for status in FeatureStatus),
+    # v2 has no running status of its own: core/v2_progress.py shows a PROCESSING job's undelivered features so
+    V2: (
+        FeatureStatus.PENDING.value,
+        TileStatus.PROCESSING.value,
+        FeatureStatus.DONE.value,
+        FeatureStatus.FATAL.value,
+    ),
 }
-OTHER_STYLE = ("Other status", "206,147,216,120", "106,27,154,255")
+V2_LABELS = {TileStatus.PROCESSING.value: tr("In progress (not delivered yet)")}
+OTHER_STYLE = (tr("Other status"), "206,147,216,120", "106,27,154,255")
 
 MAX_SEGMENT_M = 25_000.0  # edges of projected footprints are split so that they keep their shape in 4326
 
@@ -576,9 +584,11 @@ def status_renderer(api_version: int) -> QgsCategorizedSymbolRenderer:
     """A category per status of the job's API version, in legend order, and one for any other value."""
     styles = {style.status: style for style in STATUS_STYLES}
     categories = []
+    labels = V2_LABELS if api_version == V2 else {}
     for status in API_STATUSES.get(api_version, API_STATUSES[V1]):
         style = styles[status]
-        categories.append(QgsRendererCategory(status, status_symbol(style.fill, style.outline), style.label))
+        label = labels.get(status, style.label)
+        categories.append(QgsRendererCategory(status, status_symbol(style.fill, style.outline), label))
     label, fill, outline = OTHER_STYLE
     categories.append(QgsRendererCategory("", status_symbol(fill, outline), label))  # "" = all other values
     return QgsCategorizedSymbolRenderer("status", categories)

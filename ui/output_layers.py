@@ -2,7 +2,9 @@
 the bucket's own options, or the local file), mosaics (VRTs), and downloads in a QgsTask.
 
 Layer tree: the job's group (“Tilewise job <short id> — <description>”, found by the job id it carries) >
-“Outputs” > one group per output id > the mosaics first, then one layer per tile named after it.
+“Outputs” > one group per output id > the mosaics first, then one layer per tile named after it. Only the
+mosaics are switched on: per-tile layers are added unchecked in a collapsed group, so that dozens of tiles
+neither fill the layer tree nor draw twice under their mosaic; the user ticks the ones to look at.
 
 Opening is cheap on the main thread: each layer is created with a style set before its data source, so QGIS
 skips the default stretch it computes on opening (an exact read of any file up to 500 × 500 px). With the
@@ -64,8 +66,6 @@ KIND_PROPERTY = "tilewise/kind"  # "tile" or "mosaic"
 # Pixels sampled for statistics when a layer opens undescribed: QGIS reads exactly up to twice as many, and
 # uses GDAL's approximate statistics beyond (QgsGdalProvider::bandStatistics).
 SAMPLE_SIZE = 65_536
-# Layers in one output group beyond which the group starts collapsed (the layer tree stays readable).
-COLLAPSE_OVER = 20
 
 _DATA_TYPES = {
     "Byte": Qgis.DataType.Byte,
@@ -298,9 +298,11 @@ def add_output_layers(
         project.addMapLayers(layers, False)  # one signal for all: the legend is built once
         for output_id, group_layers in opened.items():
             group = output_group(job, output_id, project)
-            group.insertChildNodes(-1, [QgsLayerTreeLayer(layer) for layer in group_layers])
-            if len(group.children()) > COLLAPSE_OVER:
-                group.setExpanded(False)
+            nodes = [QgsLayerTreeLayer(layer) for layer in group_layers]
+            for node in nodes:
+                node.setItemVisibilityChecked(False)
+            group.insertChildNodes(-1, nodes)
+            group.setExpanded(False)
     for problem in problems:
         log.warning("Tilewise: %s", problem)
     return Results(layers, problems)
