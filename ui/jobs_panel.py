@@ -497,15 +497,17 @@ class JobsPanel(QWidget):
 
     def reveal(self) -> None:
         """Make the panel visible: each tab widget above it switches to it and the dock holding it is raised."""
-        child: QWidget = self
         parent = self.parentWidget()
         while parent is not None:
-            if isinstance(parent, QTabWidget) and parent.indexOf(child) >= 0:
-                parent.setCurrentWidget(child)
+            if isinstance(parent, QTabWidget):  # its pages sit in a stack: find the one holding the panel
+                for index in range(parent.count()):
+                    page = parent.widget(index)
+                    if page is self or page.isAncestorOf(self):
+                        parent.setCurrentIndex(index)
             if isinstance(parent, QDockWidget):
                 parent.show()
                 parent.raise_()
-            child, parent = parent, parent.parentWidget()
+            parent = parent.parentWidget()
 
     def show_tile(self, job_id: str, tile: Optional[dict]) -> None:
         """The tile selected on a job's tile layer (its status and failure reason), shown under its job's
