@@ -40,6 +40,7 @@ from tilewise.core.monitor import JobWatcher
 from tilewise.core.statuses import V1, V2
 from tilewise.core.storage import S3Access
 from tilewise.core.v2_progress import v2_tiles
+from tilewise.ui.job_end_notice import progress_counts
 from tilewise.ui.job_tile_layer import (
     PROP_API,
     PROP_DEPLOYMENT,
@@ -569,3 +570,16 @@ def test_a_tile_listed_twice_counts_once(project, tmp_path):
 
 def _job_layers_in(project, job_id: str) -> list:
     return [layer for layer in project.mapLayers().values() if layer.customProperty(PROP_JOB) == job_id]
+
+
+def test_v2_features_in_progress_count_and_draw_as_running_not_pending(project, tmp_path):
+    job = fake_job(version=V2)
+    tiles = synthetic_tiles(4)
+    layer = JobTileLayer.create(job, tiles, tmp_path)
+    running = [Tile(t.id, t.name, "PROCESSING", t.epsg, t.footprint) for t in tiles[:3]]  # core/v2_progress
+    layer.apply(running, False)
+    assert layer.counts() == {"PROCESSING": 3, "PENDING": 1}
+    assert progress_counts(layer.counts()) == (0, 0, 4)
+    categories = {c.value(): c.label() for c in layer.layer.renderer().categories()}
+    assert categories["PROCESSING"] == "In progress (not delivered yet)"  # its own colour, not "Other status"
+    assert categories["PENDING"] == "Pending"
