@@ -185,6 +185,11 @@ def test_a_started_job_recolours_its_tile_layer_until_it_ends_and_announces_its_
     assert dock.jobs_panel.selected_job().id == job.id
     notice_buttons(notice)["Show job"].click()
     assert dock.tabs.currentWidget() is dock.jobs_panel and dock.jobs_panel.selected_job().id == job.id
+    # a tile selected on the map shows under its job in the Jobs tab (no Map Tips needed)
+    first = next(job_layer.layer.getFeatures())
+    job_layer.layer.selectByIds([first.id()])
+    tile_label = dock.jobs_panel.detail_labels["tile"]
+    assert not tile_label.isHidden() and tile_label.text().startswith(f"{first['name']}: {first['status']}")
     # the job's tiles replaced the grid preview
     assert root.findGroup(GRID_PREVIEW_GROUP) is None
     assert preview_id not in QgsProject.instance().mapLayers()
