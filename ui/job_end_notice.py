@@ -3,11 +3,13 @@ the job shortly, its tiles and its charge, with "Open outputs" (when something w
 
 from __future__ import annotations
 
+from html import escape
 from typing import Callable, Optional
 
 from qgis.core import Qgis
 from qgis.gui import QgsMessageBar, QgsMessageBarItem
-from qgis.PyQt.QtWidgets import QPushButton
+from qgis.PyQt import sip
+from qgis.PyQt.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
 from ..core.jobs import BatchJob
 from ..core.statuses import WITH_OUTPUTS, RequestStatus
@@ -16,7 +18,7 @@ from .i18n import tr
 from .jobs_panel import format_pu
 
 FAILED_STATUSES = frozenset({TileStatus.FAILED, FeatureStatus.FATAL})
-NAME_LENGTH = 40  # characters of a description in the notice; the Jobs tab shows it whole
+NAME_LENGTH = 32  # characters of a description in the notice; the Jobs tab shows it whole
 SUCCESS_SECONDS = 30  # a DONE notice fades; one that needs attention stays until closed
 
 
@@ -51,6 +53,20 @@ def end_summary(job: BatchJob, counts: dict[str, int]) -> str:
     return head + (": " + ", ".join(parts) if parts else "") + "."
 
 
+def brief(job: BatchJob, counts: dict[str, int]) -> str:
+    """“NDVI July”: 12/12 tiles, 61.04 PU"""
+    done, failed, total = progress_counts(counts)
+    parts = [f"“{short_name(job)}”"]
+    if total:
+        tiles = tr("{done}/{total} tiles").format(done=done, total=total)
+        parts.append(tiles + (", " + tr("{failed} failed").format(failed=failed) if failed else ""))
+    elif job.completion is not None:
+        parts.append(tr("{percent} %").format(percent=f"{job.completion:.0f}"))
+    if job.cost_pu is not None:
+        parts.append(tr("{pu} PU").format(pu=format_pu(job.cost_pu)))
+    return " · ".join(parts)
+
+
 def notice_level(job: BatchJob, counts: dict[str, int]) -> Qgis.MessageLevel:
     """Success for a job done without a failed tile, Critical for FAILED, Warning for the rest (PARTIAL, STOPPED,
     CANCELED, or a v2 DONE with failed features)."""
@@ -83,20 +99,34 @@ def push_end_notice(
     a headless stand-in for QGIS's, which gets the line alone)."""
     text, level = end_summary(job, counts), notice_level(job, counts)
     duration = SUCCESS_SECONDS if level == Qgis.MessageLevel.Success else 0
-    if not hasattr(bar, "pushWidget"):
+    if not hasattr(bar, "pushItem"):
         bar.pushMessage("Tilewise", text, level, duration)
         return None
-    item = QgsMessageBar.createMessage("Tilewise", text)
+    # QGIS's own message text shows about one line beside buttons in a narrow canvas: a word-wrapped label
+    # instead, which the bar makes as tall as it needs; the whole sentence under the form and in the tooltip
+    content = QWidget()
+    row = QHBoxLayout(content)
+    row.setContentsMargins(0, 0, 0, 0)
+    label = QLabel(
+        f"<b>{escape(tr('Job {status}').format(status=job.status))}</b> {escape(brief(job, counts))}"
+    )
+    label.setObjectName("noticeText")
+    label.setWordWrap(True)
+    label.setToolTip(text)
+    label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+    row.addWidget(label, 1)
+    item = QgsMessageBarItem(content, level, duration)
+    sip.transferto(content, item)  # the item owns its content: Python must not delete it on return
     buttons = []
     if has_outputs(job, counts):
         buttons.append((tr("Open outputs"), tr("Open the job's mosaic on the map."), open_outputs))
     buttons.append((tr("Show job"), tr("Show the job in Tilewise's Jobs tab."), show_job))
-    for label, tooltip, act in buttons:
-        button = QPushButton(label, item)
+    for caption, tooltip, act in buttons:
+        button = QPushButton(caption, content)
         button.setToolTip(tooltip)
         button.clicked.connect(lambda _=False, act=act: _act(bar, item, act, job))
-        item.layout().addWidget(button)
-    bar.pushWidget(item, level, duration)
+        row.addWidget(button)
+    bar.pushItem(item)
     return item
 
 
@@ -108,6 +138,11 @@ def _act(bar: QgsMessageBar, item: QgsMessageBarItem, act: Callable[[BatchJob], 
 def notice_buttons(item: QgsMessageBarItem) -> dict[str, QPushButton]:
     """The notice's buttons by their text."""
     return {button.text(): button for button in item.findChildren(QPushButton)}
+
+
+def notice_label(item: QgsMessageBarItem) -> QLabel:
+    """The notice's text: its title in bold, the brief, the whole sentence as the tooltip."""
+    return item.findChild(QLabel, "noticeText")
 
 
 __all__ = [

@@ -20,11 +20,13 @@ from qgis.PyQt.QtWidgets import (
     QCheckBox,
     QDockWidget,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QSplitter,
     QTableView,
@@ -56,6 +58,8 @@ SECRET_MASK = "••••••"
 COLUMNS = (tr("Created"), tr("Status"), tr("Progress"), tr("PU"), tr("Tiles"), tr("Description"), tr("ID"))
 CREATED, STATUS, PROGRESS, PU, TILES, DESCRIPTION, ID = range(len(COLUMNS))
 NUMERIC_COLUMNS = (PROGRESS, PU, TILES)
+REQUEST_LINES = 14  # the request view's height when shown
+WIDE_ENOUGH_FOR_TILES, WIDE_ENOUGH_FOR_ID = 560, 820  # px of the panel (the dock is 440 at least)
 
 # Status cells: this colour blended into the theme's base (STATUS_SHARE of it), under the theme's own text,
 # so they read on light and dark themes alike
@@ -358,7 +362,7 @@ class JobsPanel(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(DESCRIPTION, QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(40)
-        self.table.setColumnHidden(ID, True)
+        self._fit_columns()
         list_layout.addWidget(self.table)
         self.load_more_button = QPushButton(tr("Load more"), list_part)
         self.load_more_button.setToolTip(tr("List the next, older jobs."))
@@ -366,7 +370,13 @@ class JobsPanel(QWidget):
         list_layout.addWidget(self.load_more_button)
         self.splitter.addWidget(list_part)
 
-        details = QWidget(self.splitter)
+        # the details scroll up and down (never sideways) rather than being cut when the dock is short
+        self.details_scroll = details_scroll = QScrollArea(self.splitter)
+        details_scroll.setWidgetResizable(True)
+        details_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        details_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        details = QWidget(details_scroll)
+        details_scroll.setWidget(details)
         details_layout = QVBoxLayout(details)
         details_layout.setContentsMargins(0, 0, 0, 0)
         form = QFormLayout()
@@ -404,12 +414,13 @@ class JobsPanel(QWidget):
         self.request_view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.request_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.request_view.setPlaceholderText(tr("Select a job to see its request."))
+        self.request_view.setMinimumHeight(self.request_view.fontMetrics().lineSpacing() * REQUEST_LINES)
         self.request_view.hide()  # a third of the dock when shown: on demand
         details_layout.addWidget(self.request_view, 1)
         details_layout.addStretch(0)
-        self.splitter.addWidget(details)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
+        self.splitter.addWidget(details_scroll)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 1)
         column.addWidget(self.splitter, 1)
 
         self.search_timer = QTimer(self)
@@ -703,9 +714,22 @@ class JobsPanel(QWidget):
         if (job is None) != (previous is None) or (job is not None and job != previous):
             self.jobSelected.emit(job)
 
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """Columns that repeat the details appear only when the dock is wide enough for them beside a readable
+        description: the tile count from 560 px, the 36-character id from 820 px."""
+        width = self.width()
+        self.table.setColumnHidden(TILES, width < WIDE_ENOUGH_FOR_TILES)
+        self.table.setColumnHidden(ID, width < WIDE_ENOUGH_FOR_ID)
+
     def _show_request(self, shown: bool) -> None:
         self.request_view.setVisible(shown)
         self.request_toggle.setText(tr("Hide request") if shown else tr("Show request"))
+        if shown:  # at the foot of the details: scroll down to it once it is laid out
+            QTimer.singleShot(0, lambda: self.details_scroll.ensureWidgetVisible(self.request_view))
 
     def _show_tile(self, job: Optional[BatchJob]) -> None:
         tile = (

@@ -18,8 +18,8 @@ from tilewise.core.deployments import custom_deployment
 from tilewise.core.http import RetryPolicy
 from tilewise.core.jobs import BatchJob
 from tilewise.core.statuses import V1, V2, RequestStatus
-from tilewise.ui.job_end_notice import end_summary, notice_buttons, push_end_notice
-from tilewise.ui.jobs_panel import JobsPanel
+from tilewise.ui.job_end_notice import brief, end_summary, notice_buttons, notice_label, push_end_notice
+from tilewise.ui.jobs_panel import DESCRIPTION, ID, TILES, JobsPanel
 
 from .conftest import wait_until
 
@@ -59,7 +59,9 @@ def test_a_done_job_is_announced_with_open_outputs_and_show_job(bar):
     assert set(buttons) == {OPEN_OUTPUTS, SHOW_JOB}
     item = bar.currentItem()
     assert item.level() == Qgis.MessageLevel.Success
-    assert item.text() == "Job “NDVI July” ended DONE: 12 of 12 tiles done, 61.04 PU charged."
+    label = notice_label(item)
+    assert label.text() == "<b>Job DONE</b> “NDVI July” · 12/12 tiles · 61.04 PU"
+    assert label.toolTip() == "Job “NDVI July” ended DONE: 12 of 12 tiles done, 61.04 PU charged."
     buttons[OPEN_OUTPUTS].click()
     assert acted == [("outputs", done.id)] and bar.currentItem() is None  # acting closes the notice
 
@@ -69,14 +71,15 @@ def test_a_failed_job_offers_outputs_only_when_some_tiles_were_delivered(bar):
     buttons, acted = pushed(bar, nothing, {"FAILED": 12})
     assert set(buttons) == {SHOW_JOB}  # nothing delivered: nothing to open
     assert bar.currentItem().level() == Qgis.MessageLevel.Critical
-    assert "0 of 12 tiles done, 12 failed" in bar.currentItem().text()
+    assert "0/12 tiles, 12 failed" in notice_label(bar.currentItem()).text()
+    assert "0 of 12 tiles done, 12 failed" in notice_label(bar.currentItem()).toolTip()
     buttons[SHOW_JOB].click()
     assert acted == [("show", nothing.id)]
 
     some = job(RequestStatus.FAILED, version=V2, description="")
     buttons, _ = pushed(bar, some, {"DONE": 3, "FATAL": 9})
     assert set(buttons) == {OPEN_OUTPUTS, SHOW_JOB}
-    assert "Job “5f0c8a2e” ended FAILED" in bar.currentItem().text()  # no description: the short id
+    assert "</b> “5f0c8a2e” ·" in notice_label(bar.currentItem()).text()  # no description: the short id
 
 
 def test_stopped_partial_and_failed_tiles_are_warnings_and_long_descriptions_are_cut(bar):
@@ -89,8 +92,8 @@ def test_stopped_partial_and_failed_tiles_are_warnings_and_long_descriptions_are
         assert bar.currentItem().level() == Qgis.MessageLevel.Warning
         assert OPEN_OUTPUTS in buttons
     assert "40 % complete" in end_summary(job(RequestStatus.STOPPED, version=V2, completion=40.0), {})
-    summary = end_summary(job(RequestStatus.DONE, description=LONG_DESCRIPTION), {})
-    assert len(summary) < 120 and "…" in summary
+    long = job(RequestStatus.DONE, description=LONG_DESCRIPTION)
+    assert len(end_summary(long, {})) < 100 and len(brief(long, {})) < 50 and "…" in brief(long, {})
 
 
 # --- the Jobs tab ---------------------------------------------------------------------------------------------
@@ -156,6 +159,13 @@ def test_the_jobs_tab_never_scrolls_sideways_at_the_docks_minimum_width(docked_p
     viewport = panel.table.viewport().width()
     header = panel.table.horizontalHeader()
     assert header.length() <= viewport  # the columns fit; the description elides
+    assert header.sectionSize(DESCRIPTION) >= 80  # and keeps a readable width: the id is in the details
+    assert panel.table.isColumnHidden(ID) and panel.table.isColumnHidden(TILES)
+    dock.resize(900, 760)  # a wider dock has room for them
+    qgis_app_process()
+    assert not panel.table.isColumnHidden(ID) and not panel.table.isColumnHidden(TILES)
+    dock.resize(440, 760)
+    qgis_app_process()
     # the request is collapsed until asked for, then wraps instead of scrolling
     assert panel.request_view.isHidden() and panel.request_toggle.text() == "Show request"
     panel.request_toggle.click()

@@ -5,6 +5,7 @@ harmless."""
 from __future__ import annotations
 
 import logging
+from html import escape
 
 import pytest
 from qgis.core import Qgis, QgsFeatureRequest, QgsProject
@@ -23,7 +24,7 @@ from tilewise.core.auth import ClientCredentials
 from tilewise.core.client import BatchClient
 from tilewise.core.deployments import custom_deployment
 from tilewise.core.statuses import V1, V2
-from tilewise.ui.job_end_notice import end_summary, notice_buttons
+from tilewise.ui.job_end_notice import brief, end_summary, notice_buttons, notice_label
 from tilewise.ui.job_monitor import JobMonitor, progress_counts
 from tilewise.ui.tile_layer import GRID_PREVIEW_GROUP
 
@@ -178,7 +179,11 @@ def test_a_started_job_recolours_its_tile_layer_until_it_ends_and_announces_its_
     assert f"{done} of {total} tiles done" in dock.form.result_label.text()
     # the end is announced: level by outcome, the job selected, its outputs and the job at hand
     notice = dock.jobs.last_notice
-    assert notice is not None and notice.text() == end_summary(final, job_layer.counts())
+    assert notice is not None
+    assert notice_label(notice).toolTip() == end_summary(final, job_layer.counts())
+    assert (
+        notice_label(notice).text() == f"<b>Job {final.status}</b> {escape(brief(final, job_layer.counts()))}"
+    )
     expected_level = Qgis.MessageLevel.Warning if script == "failing" else Qgis.MessageLevel.Success
     assert notice.level() == expected_level
     assert set(notice_buttons(notice)) == {"Open outputs", "Show job"}
