@@ -254,7 +254,9 @@ class JobMonitor(QObject):
         if watch.layer is not None:
             watch.layer.set_stale(True, reason)
         QgsMessageLog.logMessage(
-            f"Watching job {job_id} stopped: {reason}", "Tilewise", Qgis.MessageLevel.Warning
+            tr("Watching job {id} stopped: {reason}").format(id=job_id, reason=reason),
+            "Tilewise",
+            Qgis.MessageLevel.Warning,
         )
         self.watchFailed.emit(watch.job, reason)
 
@@ -301,13 +303,15 @@ class JobMonitor(QObject):
                 self._tiles_changed(job_id, task, final.result, True)
             elif final.error:
                 QgsMessageLog.logMessage(
-                    f"Reading the final tile statuses of job {job_id} failed: {final.error}",
+                    tr("Reading the final tile statuses of job {id} failed: {error}").format(
+                        id=job_id, error=final.error
+                    ),
                     "Tilewise",
                     Qgis.MessageLevel.Warning,
                 )
             self.jobFinished.emit(current.job)
 
-        final = ClientCallTask(f"final tile statuses of job {job_id}", settle, done)
+        final = ClientCallTask(tr("final tile statuses of job {id}").format(id=job_id), settle, done)
         self._tasks.append(final)
         QgsApplication.taskManager().addTask(final)
 

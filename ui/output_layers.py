@@ -54,6 +54,7 @@ from ..core.outputs import (
 )
 from ..core.storage import S3Access, StorageError
 from ..core.tasks import CancellableTask
+from .i18n import tr
 from .job_groups import JOB_PROPERTY, job_group
 from .qgis_compat import STAT_MAX, STAT_MIN, band_statistics
 
@@ -269,7 +270,11 @@ def add_output_layers(
         try:
             source = gdal_source(access, output.url)
         except StorageError as exc:
-            problems.append(f"Tile {output.tile_name}, output {output.output_id}: {exc}")
+            problems.append(
+                tr("Tile {tile}, output {output}: {error}").format(
+                    tile=output.tile_name, output=output.output_id, error=exc
+                )
+            )
             continue
         layer = open_raster_layer(
             source, output.tile_name, output.raster, ranges[output.output_id] or None, project
@@ -317,7 +322,7 @@ def _shown_urls(job: BatchJob, project: QgsProject) -> set[str]:
 
 
 def mosaic_layer_name(mosaic: Mosaic) -> str:
-    return f"{mosaic.output_id} mosaic (EPSG:{mosaic.epsg})"
+    return tr("{output} mosaic (EPSG:{epsg})").format(output=mosaic.output_id, epsg=mosaic.epsg)
 
 
 def add_mosaic_layers(
@@ -335,10 +340,14 @@ def add_mosaic_layers(
                 project.removeMapLayer(layer.id())
         layer = open_raster_layer(source, mosaic_layer_name(mosaic), mosaic.raster, None, project)
         if not layer.isValid():
+            detail = _layer_error(layer)
             problems.append(
-                f"The {mosaic.output_id} mosaic (EPSG:{mosaic.epsg}) cannot be opened from {mosaic.path}"
-                + (f": {_layer_error(layer)}" if _layer_error(layer) else "")
-                + "."
+                tr("The {output} mosaic (EPSG:{epsg}) cannot be opened from {path}{detail}.").format(
+                    output=mosaic.output_id,
+                    epsg=mosaic.epsg,
+                    path=mosaic.path,
+                    detail=f": {detail}" if detail else "",
+                )
             )
             continue
         layer.setCustomProperty(JOB_PROPERTY, job.id)
@@ -377,7 +386,7 @@ class DownloadTask(CancellableTask):
         on_done: Callable[[DownloadTask], None],
         description: Optional[str] = None,
     ):
-        super().__init__(description or f"Tilewise: downloading {len(outputs)} outputs", on_done)
+        super().__init__(description or tr("Tilewise: downloading %n output(s)", None, len(outputs)), on_done)
         self.outputs = list(outputs)
         self.folder = Path(folder)
         self.access = access
@@ -393,7 +402,9 @@ class DownloadTask(CancellableTask):
             return False
         except Exception as exc:  # reported, never raised from a worker thread
             log.exception("Tilewise download failed")
-            self.error = f"Downloading failed unexpectedly: {exc.__class__.__name__}: {exc}"
+            self.error = tr("Downloading failed unexpectedly: {error}").format(
+                error=f"{exc.__class__.__name__}: {exc}"
+            )
             return False
         if self.result.cancelled or self.isCanceled():
             self.error = "Cancelled."
