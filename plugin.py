@@ -114,10 +114,9 @@ class TilewisePlugin:
             self.iface.removeDockWidget(self.dock)
             self.dock.deleteLater()
             self.dock = None
-        main_window = self.iface.mainWindow()  # hidden: QGIS is closing (see core/scratch_folders.py)
-        remove_for_project(
-            QgsProject.instance(), closing=main_window is not None and not main_window.isVisible()
-        )
+        main_window = self.iface.mainWindow() if self.iface is not None else None  # None: qgis_process
+        closing = main_window is None or not main_window.isVisible()  # hidden: QGIS is closing
+        remove_for_project(QgsProject.instance(), closing)  # the rule: core/scratch_folders.py
         if self.action is not None:
             self.iface.removePluginMenu(MENU, self.action)
             self.iface.removeToolBarIcon(self.action)
