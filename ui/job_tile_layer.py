@@ -60,6 +60,7 @@ from ..core.tile_status import STATUS_STYLES, FeatureStatus, TileStatus
 from .i18n import tr
 from .job_groups import JOB_PROPERTY, job_group, job_group_name
 from .qgis_compat import set_layer_abstract
+from .theme import text_colour
 from .tile_layer import LABEL_SCALE_PER_METRE, name_labels, status_symbol
 
 log = logging.getLogger(__name__)
@@ -109,9 +110,9 @@ OTHER_STYLE = ("206,147,216,120", "106,27,154,255")  # fill, outline
 
 MAX_SEGMENT_M = 25_000.0  # edges of projected footprints are split so that they keep their shape in 4326
 
-MAP_TIP = (
+MAP_TIP = (  # {error}: the theme's error colour when the layer is styled (legible on dark themes too)
     '<b>[% "name" %]</b> &mdash; [% "status" %]'
-    '[% CASE WHEN "failure" IS NOT NULL THEN \'<br><span style="color:#b71c1c">\' || '
+    '[% CASE WHEN "failure" IS NOT NULL THEN \'<br><span style="color:{error}">\' || '
     "replace(replace(replace(\"failure\", '&', '&amp;'), '<', '&lt;'), '>', '&gt;') || '</span>' "
     "ELSE '' END %]"
     "[% CASE WHEN \"cost\" IS NOT NULL THEN '<br>' || format_number(\"cost\", 3) || ' PU' ELSE '' END %]"
@@ -613,7 +614,7 @@ def _style(layer: QgsVectorLayer, api_version: int, tile_size_m: float) -> None:
     layer.setRenderer(status_renderer(api_version))
     layer.setLabeling(name_labels(max_scale_denominator=tile_size_m * LABEL_SCALE_PER_METRE))
     layer.setLabelsEnabled(True)
-    layer.setMapTipTemplate(MAP_TIP)
+    layer.setMapTipTemplate(MAP_TIP.replace("{error}", text_colour("error")))
     layer.setDisplayExpression(DISPLAY_EXPRESSION)
     fields = layer.fields()
     for name, alias in field_aliases().items():

@@ -52,6 +52,7 @@ from tilewise.ui.job_tile_layer import (
     gpkg_path,
 )
 from tilewise.ui.qgis_compat import layer_abstract
+from tilewise.ui.theme import text_colour
 
 # Fails the tiles that have pixels without data (most of WIDE_BBOX's), processes the others.
 FAILS_WITHOUT_DATA = """//VERSION=3
@@ -274,6 +275,9 @@ def test_only_the_changed_features_change_on_disk(project, v1_analysed, tmp_path
     context = QgsExpressionContext(QgsExpressionContextUtils.globalProjectLayerScopes(tile_layer.layer))
     context.setFeature(feature)
     assert "Out of memory" in QgsExpression.replaceExpressionText(tile_layer.layer.mapTipTemplate(), context)
+    assert (
+        f"color:{text_colour('error')}" in tile_layer.layer.mapTipTemplate()
+    )  # the theme's, not a fixed red
     title = QgsExpression(tile_layer.layer.displayExpression()).evaluate(context)
     assert title == f"{tiles[1].name} — FAILED: Out of memory"
 
