@@ -17,6 +17,7 @@ from qgis.core import (
     QgsRectangle,
     QgsVectorLayer,
 )
+from qgis.PyQt import sip
 from qgis.PyQt.QtCore import QObject
 from qgis.PyQt.QtWidgets import QWidget
 
@@ -127,7 +128,7 @@ class JobsController(QObject):
                 layer.selectionChanged.connect(lambda *_, lyr=layer: self._tile_selected(lyr))
 
     def _tile_selected(self, layer) -> None:
-        if self._unloaded:
+        if self._unloaded or sip.isdeleted(self.panel):  # the dock went without unloading
             return
         job_id = str(layer.customProperty(PROP_JOB) or "")
         tile_layer = JobTileLayer.find(job_id)
