@@ -6,10 +6,12 @@ import logging
 from pathlib import Path
 from typing import Optional
 
-from qgis.core import Qgis, QgsApplication, QgsMessageLog, QgsSettings
+from qgis.core import Qgis, QgsApplication, QgsMessageLog, QgsProject, QgsSettings
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QAction
+
+from .core.scratch_folders import remove_for_project
 
 PLUGIN_DIR = Path(__file__).resolve().parent
 MENU = "&Tilewise"
@@ -112,6 +114,9 @@ class TilewisePlugin:
             self.iface.removeDockWidget(self.dock)
             self.dock.deleteLater()
             self.dock = None
+        main_window = self.iface.mainWindow() if self.iface is not None else None  # None: qgis_process
+        closing = main_window is None or not main_window.isVisible()  # hidden: QGIS is closing
+        remove_for_project(QgsProject.instance(), closing)  # the rule: core/scratch_folders.py
         if self.action is not None:
             self.iface.removePluginMenu(MENU, self.action)
             self.iface.removeToolBarIcon(self.action)

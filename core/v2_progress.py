@@ -6,6 +6,12 @@ feature and output: fid, outputId, identifier, path, width, height, geometry) an
 `execution-<requestId>.sqlite` (`features(id, name, status, error, delivered)`, PENDING, DONE or FATAL).
 
 The manifest never changes, so it is read once per job; the execution database is read on every call.
+
+Running features: v2 says PENDING both for a feature waiting for its turn and for one a worker is processing
+(Sentinel Hub and the engine alike write only PENDING, DONE or FATAL, and `delivered`). So the one thing the
+artefacts tell truthfully is whether a feature is still to be delivered by a job that is processing: while
+the job is PROCESSING, every feature not yet DONE or FATAL is shown as PROCESSING (“in progress, not
+delivered yet”); before the job starts, and once it is STOPPED or over, such a feature stays PENDING.
 The two are joined on the feature's name (manifest `identifier` = execution `name`): the manifest's fids
 number rows (one per output, from 1 in each table), not features, so they cannot be joined on. A Tile's
 id numbers the manifest's features (1..n, in table order then row order): unique, and the same before
@@ -27,9 +33,10 @@ from .jobs import BatchJob, Tile
 from .s3 import ObjectNotFound, S3Access, StorageError
 from .statuses import V2, RequestStatus
 from .storage import download
-from .tile_status import FeatureStatus
+from .tile_status import FeatureStatus, TileStatus
 
 PENDING = FeatureStatus.PENDING
+RUNNING = TileStatus.PROCESSING  # a feature still to be delivered by a PROCESSING job (see above)
 # A job in one of these has been analysed: its manifest must be there.
 ANALYSED = frozenset({RequestStatus.ANALYSIS_DONE, RequestStatus.PROCESSING, RequestStatus.DONE})
 _CACHE_SIZE = 16
@@ -185,7 +192,7 @@ def v2_tiles(access: S3Access, job: BatchJob, scratch: Path, *, backend: Optiona
     try:
         download(access, url, target, backend=backend)
     except ObjectNotFound:
-        return tiles  # not processing yet: every feature PENDING
+        return running(job, tiles)  # no database yet: every feature PENDING, or running if the job is
     try:
         rows = _execution_rows(target)
     finally:
@@ -207,7 +214,19 @@ def v2_tiles(access: S3Access, job: BatchJob, scratch: Path, *, backend: Optiona
                     failure_reason=error,
                 )
             )
-    return updated
+    return running(job, updated)
+
+
+def running(job: BatchJob, tiles: list[Tile]) -> list[Tile]:
+    """The PENDING features of a PROCESSING job as RUNNING (the rule in this module's docstring)."""
+    if job.status != RequestStatus.PROCESSING:
+        return tiles
+    return [
+        Tile(id=t.id, name=t.name, status=RUNNING.value, epsg=t.epsg, footprint=t.footprint)
+        if t.status == PENDING and t.failure_reason is None
+        else t
+        for t in tiles
+    ]
 
 
 def _manifest(access: S3Access, job: BatchJob, scratch: Path, backend: Optional[str]) -> list[Tile]:

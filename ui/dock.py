@@ -40,12 +40,12 @@ from .jobs_controller import JobsController
 from .jobs_panel import JobsPanel
 from .map_area import UserInputError, canvas_extent
 from .messages import with_hint
-from .preview_layers import add_preview_layer
+from .preview_layers import add_preview_layer, preview_names
 from .start_dialog import StartJobDialog
 from .task_runner import TaskRunner
-from .tile_layer import add_to_group, build_tile_layer
+from .tile_layer import GRID_PREVIEW_GROUP, add_to_group, build_tile_layer
 
-PREVIEW_GROUP = "Tilewise grid preview"
+PREVIEW_GROUP = GRID_PREVIEW_GROUP
 METRES_PER_DEGREE = 111_320.0
 MINIMUM_WIDTH = 440
 
@@ -300,7 +300,9 @@ class TilewiseDock(QgsDockWidget):
             return client.preview(request, cancel)
 
         self.form.show_result(f"Previewing the script on the {where}…")
-        name = f"Preview {self.form.script_editor.preset_name()} {output_id or ''} {draft.time_from}…{draft.time_to}"
+        name = preview_names(
+            self.form.script_editor.preset_name(), output_id, where, draft.time_from, draft.time_to
+        )
         self.runner.run(
             "raster_preview",
             f"preview on the {where}",
@@ -308,7 +310,7 @@ class TilewiseDock(QgsDockWidget):
             lambda task: self._raster_preview_done(task, name),
         )
 
-    def _raster_preview_done(self, task: ClientCallTask, name: str) -> None:
+    def _raster_preview_done(self, task: ClientCallTask, name: tuple[str, str]) -> None:
         if isinstance(task.result, FormInvalid):
             self.show_problems(task.result.problems)
             self.rasterPreviewFinished.emit(None)
@@ -318,7 +320,7 @@ class TilewiseDock(QgsDockWidget):
             self.rasterPreviewFinished.emit(None)
             return
         try:
-            layer = add_preview_layer(task.result.content, name.replace("  ", " ").strip())
+            layer = add_preview_layer(task.result.content, *name)
         except ValueError as exc:
             self._report(str(exc), Qgis.MessageLevel.Critical)
             self.rasterPreviewFinished.emit(None)

@@ -52,6 +52,7 @@ from ..core.outputs import Results, list_outputs, prepare_outputs
 from ..core.statuses import V2
 from ..core.storage import S3Access
 from ..core.tasks import ClientCallTask
+from .i18n import tr
 from .job_monitor import JobMonitor, progress_counts, project_layers_folder
 from .job_tile_layer import PROP_API, PROP_DEPLOYMENT, PROP_JOB, JobTileLayer
 from .messages import with_hint
@@ -164,14 +165,14 @@ class JobActions(QObject):
         tile_layer = JobTileLayer.find(job_id)
         tile = tile_layer.tile_at(feature_id) if tile_layer is not None else None
         if tile is None:
-            self.actionFailed.emit("Reprocess tile", "That feature is no tile of a Tilewise job.")
+            self.actionFailed.emit(tr("Reprocess tile"), tr("That feature is no tile of a Tilewise job."))
             return False
         deployment = str(layer.customProperty(PROP_DEPLOYMENT) or "")
         version = int(layer.customProperty(PROP_API) or V2)
         known = BatchJob(job_id, version, deployment, "PROCESSING")  # the status is checked on the service
         reason = why_not_reprocess(known, tile["status"])
         if reason is not None:
-            self.actionFailed.emit("Reprocess tile", reason)
+            self.actionFailed.emit(tr("Reprocess tile"), reason)
             return False
         if not self.ask(reprocess_confirmation(known, str(tile["name"]))):
             return False
@@ -184,7 +185,7 @@ class JobActions(QObject):
                 raise _Refused(refused)
             return reprocess(client, job, tile["id"], cancel)
 
-        what = f"Reprocess tile {tile['name']}"
+        what = tr("Reprocess tile {name}").format(name=tile["name"])
         return self._call(
             known, "reprocess", what, call, functools.partial(self._acted, known, "reprocess", what)
         )
@@ -229,19 +230,27 @@ class JobActions(QObject):
 
         def opened(task: ClientCallTask) -> None:
             if not isinstance(task.result, Results):
-                self.actionFailed.emit("Open outputs", with_hint(task))
+                self.actionFailed.emit(tr("Open outputs"), with_hint(task))
                 return
             found = task.result
             added = add_mosaic_layers(job, found) if mosaic else add_output_layers(job, found, access)
             layers = Results(added, list(found.problems) + list(added.problems))
             if not found and not quiet:
                 layers.problems.insert(
-                    0, f"Job {job.id[:8]}… has no delivered GeoTIFF at {job.output_url} yet."
+                    0,
+                    tr("Job {id}… has no delivered GeoTIFF at {url} yet.").format(
+                        id=job.id[:8], url=job.output_url
+                    ),
                 )
             self.outputsOpened.emit(job, layers)
 
         return self._call(
-            job, key, f"Open the outputs of job {job.id[:8]}…", call, opened, needs_client=False
+            job,
+            key,
+            tr("Open the outputs of job {id}…").format(id=job.id[:8]),
+            call,
+            opened,
+            needs_client=False,
         )
 
     def download(self, job: BatchJob, folder: Optional[Path] = None) -> bool:
@@ -259,21 +268,26 @@ class JobActions(QObject):
 
         def got_list(task: ClientCallTask) -> None:
             if not isinstance(task.result, Results):
-                self.actionFailed.emit("Download", with_hint(task))
+                self.actionFailed.emit(tr("Download"), with_hint(task))
                 return
             copy = DownloadTask(
                 task.result,
                 Path(folder),
                 access,
                 functools.partial(self._downloaded, job, task.result.problems),
-                f"Tilewise: downloading the outputs of job {job.id[:8]}…",
+                tr("Tilewise: downloading the outputs of job {id}…").format(id=job.id[:8]),
             )
             self.tasks[f"download:{job.id}"] = copy
             self.busyChanged.emit()
             QgsApplication.taskManager().addTask(copy)
 
         return self._call(
-            job, "list", f"List the outputs of job {job.id[:8]}…", call, got_list, needs_client=False
+            job,
+            "list",
+            tr("List the outputs of job {id}…").format(id=job.id[:8]),
+            call,
+            got_list,
+            needs_client=False,
         )
 
     def set_auto_open(self, job: BatchJob, on: bool) -> None:
@@ -328,19 +342,22 @@ class JobActions(QObject):
     def _acted(self, job: BatchJob, key: str, what: str, task: ClientCallTask) -> None:
         if task.error is not None:
             if isinstance(task.exception, NotFoundError):
-                self._gone(job, "deleted on the service (not found)")
+                self._gone(job, tr("deleted on the service (not found)"))
             refused = isinstance(task.exception, _Refused)
             self.actionFailed.emit(what, str(task.exception) if refused else with_hint(task))
             return
         if key == Action.DELETE.value:
             project_jobs.forget(job.id, deployment=job.deployment)
-            self._gone(job, "deleted from Tilewise")
+            self._gone(job, tr("deleted from Tilewise"))
             self.jobDeleted.emit(job)
-            self.report(f"Job {job.id[:8]}… deleted.", Qgis.MessageLevel.Info)
+            self.report(tr("Job {id}… deleted.").format(id=job.id[:8]), Qgis.MessageLevel.Info)
             return
         changed: BatchJob = task.result
         self.jobChanged.emit(changed)
-        self.report(f"{what}: the job is {changed.status}.", Qgis.MessageLevel.Success)
+        self.report(
+            tr("{what}: the job is {status}.").format(what=what, status=changed.status),
+            Qgis.MessageLevel.Success,
+        )
         if key in (Action.START.value, Action.RESTART.value, "reprocess") or not changed.is_terminal:
             self.watch(changed)
 
@@ -348,7 +365,7 @@ class JobActions(QObject):
         self.monitor.stop_watching(job.id)
         layer = JobTileLayer.find(job.id)
         if layer is not None:
-            layer.set_stale(True, f"the job was {reason}")
+            layer.set_stale(True, tr("the job was {reason}").format(reason=reason))
 
     def _downloaded(self, job: BatchJob, listing_problems: list, task: DownloadTask) -> None:
         self.tasks.pop(f"download:{job.id}", None)
@@ -408,7 +425,7 @@ class JobActions(QObject):
         return answer == QMessageBox.StandardButton.Yes
 
     def _choose_folder(self) -> Optional[Path]:
-        folder = QFileDialog.getExistingDirectory(self.parent_widget, "Download the outputs to")
+        folder = QFileDialog.getExistingDirectory(self.parent_widget, tr("Download the outputs to"))
         return Path(folder) if folder else None
 
 
@@ -435,7 +452,7 @@ class ReprocessTileAction(LayerAction):
     """“Reprocess tile” in the identify results and attribute table of a v1 job's tile layer."""
 
     def __init__(self, actions: JobActions, parent: Optional[QObject] = None):
-        super().__init__("Reprocess tile (Tilewise)", parent, QgsMapLayerAction.Target.SingleFeature)
+        super().__init__(tr("Reprocess tile (Tilewise)"), parent, QgsMapLayerAction.Target.SingleFeature)
         self.actions = actions
 
     def applies_to(self, layer: Optional[QgsMapLayer]) -> bool:

@@ -21,6 +21,7 @@ from qgis.PyQt.QtWidgets import (
 
 from ..core.job_actions import Action, label_of, why_not
 from ..core.jobs import BatchJob
+from .i18n import tr
 from .job_actions import REPROJECTED, JobActions
 
 # The task key (ui/job_actions.py) that keeps each button disabled while it runs.
@@ -56,9 +57,9 @@ class JobActionsBar(QWidget):
                 button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
                 self.buttons[action] = button
                 grid.addWidget(button, row, column)
-        self.auto_open_check = QCheckBox("Open new outputs as they arrive", self)
+        self.auto_open_check = QCheckBox(tr("Open new outputs as they arrive"), self)
         self.auto_open_check.setToolTip(
-            "While the job is watched, each newly finished tile's outputs are added to its group."
+            tr("While the job is watched, each newly finished tile's outputs are added to its group.")
         )
         self.auto_open_check.toggled.connect(self._auto_open_toggled)
         grid.addWidget(self.auto_open_check, 2, 0, 1, 4)
@@ -69,11 +70,11 @@ class JobActionsBar(QWidget):
         button = QToolButton(self)
         button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
         menu = QMenu(button)
-        self.per_crs_action = QAction("One mosaic per output and CRS", menu)
+        self.per_crs_action = QAction(tr("One mosaic per output and CRS"), menu)
         self.per_crs_action.setToolTip(
-            "Tiles in several UTM zones give one VRT per zone, each in its own CRS."
+            tr("Tiles in several UTM zones give one VRT per zone, each in its own CRS.")
         )
-        self.reprojected_action = QAction("One mosaic per output, in the project's CRS", menu)
+        self.reprojected_action = QAction(tr("One mosaic per output, in the project's CRS"), menu)
         self.per_crs_action.triggered.connect(lambda: self.trigger(Action.OPEN_MOSAIC))
         self.reprojected_action.triggered.connect(lambda: self.trigger(Action.OPEN_MOSAIC, REPROJECTED))
         menu.addAction(self.per_crs_action)
@@ -100,9 +101,10 @@ class JobActionsBar(QWidget):
                 f"{key}:{job.id}" in self.actions.tasks for key in _BUSY_KEYS.get(action, ())
             )
             button.setEnabled(reason is None and not busy)
-            button.setToolTip(text.tooltip if reason is None else f"{text.tooltip}\n\nNot now: {reason}")
+            not_now = tr("Not now: {reason}").format(reason=reason)
+            button.setToolTip(text.tooltip if reason is None else f"{text.tooltip}\n\n{not_now}")
             if busy:
-                button.setToolTip(f"{text.tooltip}\n\nRunning…")
+                button.setToolTip(f"{text.tooltip}\n\n{tr('Running…')}")
         self.auto_open_check.setEnabled(job is not None and bool(job.output_url))
 
     def trigger(self, action: Action, mosaic=None) -> bool:

@@ -8,12 +8,13 @@ from typing import Optional
 from qgis.core import QgsLayerTreeGroup, QgsProject
 
 from ..core.jobs import BatchJob
+from .i18n import tr
 
 JOB_PROPERTY = "tilewise/job_id"  # on the job's group and on every layer of the job
 
 
 def job_group_name(job: BatchJob) -> str:
-    name = f"Tilewise job {job.id[:8]}"
+    name = tr("Tilewise job {id}").format(id=job.id[:8])
     return f"{name} — {job.description}" if job.description else name
 
 

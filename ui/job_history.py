@@ -49,6 +49,7 @@ from ..core.jobs import BatchJob
 from ..core.statuses import TERMINAL, V1
 from ..core.storage import S3Access, apply_gdal_options
 from ..core.tasks import ClientCallTask
+from .i18n import tr
 from .job_groups import JOB_PROPERTY
 from .job_monitor import JobMonitor
 from .job_tile_layer import JobTileLayer
@@ -237,9 +238,11 @@ class JobHistory(QObject):
             error = layer.error()
             detail = "" if error.isEmpty() else error.summary().strip().rstrip(":")
             problem = (
-                f"The Tilewise layer “{name}” ({url}) cannot be opened"
-                + (f": {detail}" if detail else "")
-                + ". Check the bucket's S3 keys and endpoint in the Tilewise settings."
+                tr("The Tilewise layer “{name}” ({url}) cannot be opened{detail}.").format(
+                    name=name, url=url, detail=f": {detail}" if detail else ""
+                )
+                + " "
+                + tr("Check the bucket's S3 keys and endpoint in the Tilewise settings.")
             )
             outcome.problems.append(problem)
             QgsMessageLog.logMessage(problem, LOG_TAG, Qgis.MessageLevel.Warning)
@@ -276,8 +279,10 @@ class JobHistory(QObject):
             if client is None:
                 self._failed(
                     entry.id,
-                    f"Add the credentials of {entry.deployment} in the Tilewise settings to resume watching "
-                    f"job {entry.id} ({refused[key]}).",
+                    tr(
+                        "Add the credentials of {deployment} in the Tilewise settings to resume watching "
+                        "job {id} ({reason})."
+                    ).format(deployment=entry.deployment, id=entry.id, reason=refused[key]),
                 )
                 continue
             self._read_state(entry, client)
@@ -306,7 +311,9 @@ class JobHistory(QObject):
             return client.get(job_id, cancel)
 
         task = ClientCallTask(
-            f"state of job {job_id}", get, functools.partial(self._got_state, generation, entry, client)
+            tr("state of job {id}").format(id=job_id),
+            get,
+            functools.partial(self._got_state, generation, entry, client),
         )
         self._tasks.append(task)
         QgsApplication.taskManager().addTask(task)
@@ -322,12 +329,13 @@ class JobHistory(QObject):
         if task.error is not None or not isinstance(task.result, BatchJob):
             client.close()
             if isinstance(task.exception, NotFoundError):
-                reason = (
-                    f"Job {entry.id} was deleted on the service ({entry.deployment}); "
-                    "the layer shows its last known state."
-                )
+                reason = tr(
+                    "Job {id} was deleted on the service ({deployment}); the layer shows its last known state."
+                ).format(id=entry.id, deployment=entry.deployment)
             else:
-                reason = f"The state of job {entry.id} could not be read: {task.error or 'no answer'}"
+                reason = tr("The state of job {id} could not be read: {error}").format(
+                    id=entry.id, error=task.error or tr("no answer")
+                )
             self._failed(entry.id, reason)
             return
         job = task.result
@@ -335,7 +343,9 @@ class JobHistory(QObject):
             access = self.access_for(job)
         except Exception as exc:  # the bucket's keys locked: watch without them (v2: progress only)
             QgsMessageLog.logMessage(
-                f"No S3 access for job {job.id}'s bucket ({exc}): its progress only is shown.",
+                tr("No S3 access for job {id}'s bucket ({error}): its progress only is shown.").format(
+                    id=job.id, error=exc
+                ),
                 LOG_TAG,
                 Qgis.MessageLevel.Warning,
             )
@@ -353,7 +363,9 @@ class JobHistory(QObject):
         if tile_layer is not None:
             tile_layer.set_stale(True, reason)
         QgsMessageLog.logMessage(
-            f"Watching job {job_id} was not resumed: {reason}", LOG_TAG, Qgis.MessageLevel.Warning
+            tr("Watching job {id} was not resumed: {reason}").format(id=job_id, reason=reason),
+            LOG_TAG,
+            Qgis.MessageLevel.Warning,
         )
         self.resumeFailed.emit(job_id, reason)
 
@@ -419,14 +431,18 @@ class JobHistory(QObject):
             keys = self.keys_for(auth_id)
         except Exception as exc:  # master password not entered, say
             QgsMessageLog.logMessage(
-                f"The S3 keys of bucket {bucket} (authentication config {auth_id}) could not be read: {exc}",
+                tr(
+                    "The S3 keys of bucket {bucket} (authentication config {auth_id}) could not be read: {error}"
+                ).format(bucket=bucket, auth_id=auth_id, error=exc),
                 LOG_TAG,
                 Qgis.MessageLevel.Warning,
             )
         if not keys:
             QgsMessageLog.logMessage(
-                f"The S3 keys of bucket {bucket} (authentication config {auth_id}) are not in QGIS's "
-                "authentication database: its layers may not open. Enter them again in the Tilewise settings.",
+                tr(
+                    "The S3 keys of bucket {bucket} (authentication config {auth_id}) are not in QGIS's "
+                    "authentication database: its layers may not open. Enter them again in the Tilewise settings."
+                ).format(bucket=bucket, auth_id=auth_id),
                 LOG_TAG,
                 Qgis.MessageLevel.Warning,
             )

@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
@@ -34,16 +33,16 @@ from ..core.client import BatchClient
 from ..core.http import Cancel
 from ..core.jobs import BatchJob
 from ..core.monitor import JobWatcher, V2Tiles, bucket_tiles
+from ..core.scratch_folders import session_folder
 from ..core.statuses import V2
 from ..core.storage import S3Access
 from ..core.tasks import ClientCallTask, JobMonitorTask
-from ..core.tile_status import FINISHED, FeatureStatus, TileStatus
+from .i18n import tr
+from .job_end_notice import end_summary, progress_counts, short_name
 from .job_tile_layer import JobTileLayer, JobTileLayerError
+from .tile_layer import remove_grid_preview
 
 log = logging.getLogger(__name__)
-
-DONE_STATUSES = FINISHED
-FAILED_STATUSES = frozenset({TileStatus.FAILED, FeatureStatus.FATAL})
 
 SETTLE_READS = 10  # v2: reads of the bucket after the end while features still show PENDING
 SETTLE_WAIT_S = 1.0
@@ -57,25 +56,24 @@ def project_layers_folder() -> Path:
     home = QgsProject.instance().absolutePath()
     if home:
         return Path(home) / "tilewise"
-    if _temp_folder is None:
-        _temp_folder = Path(tempfile.mkdtemp(prefix="tilewise-jobs-"))
+    if _temp_folder is None or not _temp_folder.is_dir():  # made again after an unload removed it
+        _temp_folder = session_folder("tilewise-jobs-")
     return _temp_folder
-
-
-def progress_counts(counts: dict[str, int]) -> tuple[int, int, int]:
-    """(done, failed, total) from tiles per status (v1 or v2 statuses)."""
-    done = sum(n for status, n in counts.items() if status in DONE_STATUSES)
-    failed = sum(n for status, n in counts.items() if status in FAILED_STATUSES)
-    return done, failed, sum(counts.values())
 
 
 def progress_text(job: BatchJob, counts: dict[str, int]) -> str:
     done, failed, total = progress_counts(counts)
-    head = f"Job {job.id[:8]}… {job.status}"
+    head = tr("Job {id}… {status}").format(id=job.id[:8], status=job.status)
     if total:
-        return f"{head}: {done} done, {failed} failed of {total} tiles"
+        return (
+            head
+            + ": "
+            + tr("{done} done, {failed} failed of {total} tiles").format(
+                done=done, failed=failed, total=total
+            )
+        )
     if job.completion is not None:
-        return f"{head}: {job.completion:.0f} % complete"
+        return head + ": " + tr("{percent} % complete").format(percent=f"{job.completion:.0f}")
     return head
 
 
@@ -124,7 +122,9 @@ class JobMonitor(QObject):
         self.jobFinished.connect(self._say_finished)
         self.watchFailed.connect(
             lambda job, reason: self.statusChanged.emit(
-                f"Job {job.id[:8]}…: no longer watched ({reason}); the map shows its last state."
+                tr("Job {id}…: no longer watched ({reason}); the map shows its last state.").format(
+                    id=job.id[:8], reason=reason
+                )
             )
         )
 
@@ -148,6 +148,8 @@ class JobMonitor(QObject):
                 v2_tiles = bucket_tiles(access, self._scratch_folder())
         watcher = JobWatcher(client, job.id, v2_tiles, self.min_interval_s, self.max_interval_s)
         task = JobMonitorTask(watcher, self.transient_errors)
+        # QGIS's task manager lists the watch under the job's own name, with its progress until it ends
+        task.setDescription(tr("Tilewise: job “{name}” ({id}…)").format(name=short_name(job), id=job.id[:8]))
         watch = _Watch(job, task, JobTileLayer.find(job.id), tiles_shown, v2_tiles, client=client, access=access,
                        retries=_retries)  # fmt: skip
         task.jobChanged.connect(functools.partial(self._job_changed, job.id, task))
@@ -184,10 +186,15 @@ class JobMonitor(QObject):
             _cancel(task)
         self._watches.clear()
 
+    def counts(self, job_id: str) -> dict[str, int]:
+        """The job's tiles per status as last seen (empty when its tiles are not shown)."""
+        watch = self._watches.get(job_id)
+        if watch is None:
+            return {}
+        return watch.layer.counts() if watch.layer is not None else dict(watch.counts)
+
     def _say_finished(self, job: BatchJob) -> None:
-        watch_layer = self.layer(job.id)
-        counts = watch_layer.counts() if watch_layer is not None else {}
-        self.statusChanged.emit(progress_text(job, counts) + " (finished)")
+        self.statusChanged.emit(end_summary(job, self.counts(job.id)))
 
     # --- the task's signals (main thread) -------------------------------------------------------------------
 
@@ -215,6 +222,7 @@ class JobMonitor(QObject):
                 if not full:
                     return  # the first full listing creates the layer
                 watch.layer = JobTileLayer.create(watch.job, tiles, self.layers_folder())
+                remove_grid_preview()  # the job's own tiles replace the preview of them
             else:  # a layer the user removed stays removed: `apply` writes nothing, counts go on
                 watch.layer.apply(tiles, full)
                 if watch.layer.error:
@@ -226,7 +234,7 @@ class JobMonitor(QObject):
             QgsMessageLog.logMessage(str(exc), "Tilewise", Qgis.MessageLevel.Critical)
             return
         watch.counts = watch.layer.counts()
-        if watch.job.api_version != V2:
+        if watch.job.api_version != V2 or watch.job.completion is None:  # else the task sets the completion
             done, failed, total = progress_counts(watch.counts)
             if total and not sip.isdeleted(task):
                 task.setProgress(100.0 * (done + failed) / total)
@@ -238,13 +246,17 @@ class JobMonitor(QObject):
             return
         if getattr(task, "transient", False) and not sip.isdeleted(task):
             wait_s = min(600.0, self.resume_after_s * 2 ** min(watch.retries, 10))
-            reason = f"{reason} (trying again in {wait_s:.0f} s)"
+            reason = tr("{reason} (trying again in {seconds} s)").format(
+                reason=reason, seconds=f"{wait_s:.0f}"
+            )
             self._retrying.add(job_id)
             QTimer.singleShot(int(wait_s * 1000), functools.partial(self._watch_again, job_id, task))
         if watch.layer is not None:
             watch.layer.set_stale(True, reason)
         QgsMessageLog.logMessage(
-            f"Watching job {job_id} stopped: {reason}", "Tilewise", Qgis.MessageLevel.Warning
+            tr("Watching job {id} stopped: {reason}").format(id=job_id, reason=reason),
+            "Tilewise",
+            Qgis.MessageLevel.Warning,
         )
         self.watchFailed.emit(watch.job, reason)
 
@@ -291,13 +303,15 @@ class JobMonitor(QObject):
                 self._tiles_changed(job_id, task, final.result, True)
             elif final.error:
                 QgsMessageLog.logMessage(
-                    f"Reading the final tile statuses of job {job_id} failed: {final.error}",
+                    tr("Reading the final tile statuses of job {id} failed: {error}").format(
+                        id=job_id, error=final.error
+                    ),
                     "Tilewise",
                     Qgis.MessageLevel.Warning,
                 )
             self.jobFinished.emit(current.job)
 
-        final = ClientCallTask(f"final tile statuses of job {job_id}", settle, done)
+        final = ClientCallTask(tr("final tile statuses of job {id}").format(id=job_id), settle, done)
         self._tasks.append(final)
         QgsApplication.taskManager().addTask(final)
 
@@ -306,8 +320,8 @@ class JobMonitor(QObject):
             self._tasks.remove(task)
 
     def _scratch_folder(self) -> Path:
-        if self._scratch is None:
-            self._scratch = Path(tempfile.mkdtemp(prefix="tilewise-monitor-"))
+        if self._scratch is None or not self._scratch.is_dir():
+            self._scratch = session_folder("tilewise-monitor-")
         return self._scratch
 
 

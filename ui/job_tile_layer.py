@@ -57,24 +57,32 @@ from ..core.crs import WGS84, transform_points
 from ..core.jobs import BatchJob, Tile
 from ..core.statuses import V1, V2
 from ..core.tile_status import STATUS_STYLES, FeatureStatus, TileStatus
+from .i18n import tr
 from .job_groups import JOB_PROPERTY, job_group, job_group_name
 from .layer_roles import JOB_TILES, mark_tilewise_layer
 from .qgis_compat import set_layer_abstract
+from .theme import text_colour
 from .tile_layer import LABEL_SCALE_PER_METRE, name_labels, status_symbol
 
 log = logging.getLogger(__name__)
 
 TABLE = "tiles"
 FIELDS = ("tile_id", "name", "status", "failure", "cost", "epsg", "updated")
-FIELD_ALIASES = {
-    "tile_id": "Tile id",
-    "name": "Tile",
-    "status": "Status",
-    "failure": "Failure reason",
-    "cost": "Cost (PU)",
-    "epsg": "EPSG",
-    "updated": "Updated (UTC)",
-}
+
+
+def field_aliases() -> dict[str, str]:
+    """The fields' names in the attribute table, identify results and forms."""
+    return {
+        "tile_id": tr("Tile id"),
+        "name": tr("Tile"),
+        "status": tr("Status"),
+        "failure": tr("Failure reason"),
+        "cost": tr("Cost (PU)"),
+        "epsg": tr("EPSG"),
+        "updated": tr("Updated (UTC)"),
+    }
+
+
 # What `apply` writes; the rest never changes after a tile is added.
 CHANGING = ("status", "failure", "cost", "updated")
 
@@ -85,22 +93,27 @@ PROP_STALE = "tilewise/stale"
 PROP_STALE_REASON = "tilewise/stale_reason"
 PROP_OPACITY = "tilewise/opacity_before_stale"
 
-LAYER_NAME = "Tiles"
-STALE_SUFFIX = " (stale)"
+STALE_SUFFIX = " (stale)"  # one string in every language: it marks a layer name saved in a project
 STALE_OPACITY = 0.4
 
 # The statuses each API version gives its tiles (legend order); anything else falls in "Other".
 API_STATUSES = {
     V1: tuple(status.value for status in TileStatus),
-    V2: tuple(status.value for status in FeatureStatus),
+    # v2 has no running status of its own: core/v2_progress.py shows a PROCESSING job's undelivered features so
+    V2: (
+        FeatureStatus.PENDING.value,
+        TileStatus.PROCESSING.value,
+        FeatureStatus.DONE.value,
+        FeatureStatus.FATAL.value,
+    ),
 }
-OTHER_STYLE = ("Other status", "206,147,216,120", "106,27,154,255")
+OTHER_STYLE = ("206,147,216,120", "106,27,154,255")  # fill, outline
 
 MAX_SEGMENT_M = 25_000.0  # edges of projected footprints are split so that they keep their shape in 4326
 
-MAP_TIP = (
+MAP_TIP = (  # {error}: the theme's error colour when the layer is styled (legible on dark themes too)
     '<b>[% "name" %]</b> &mdash; [% "status" %]'
-    '[% CASE WHEN "failure" IS NOT NULL THEN \'<br><span style="color:#b71c1c">\' || '
+    '[% CASE WHEN "failure" IS NOT NULL THEN \'<br><span style="color:{error}">\' || '
     "replace(replace(replace(\"failure\", '&', '&amp;'), '<', '&lt;'), '>', '&gt;') || '</span>' "
     "ELSE '' END %]"
     "[% CASE WHEN \"cost\" IS NOT NULL THEN '<br>' || format_number(\"cost\", 3) || ' PU' ELSE '' END %]"
@@ -169,14 +182,18 @@ class JobTileLayer:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise JobTileLayerError(
-                f"Cannot create the folder {folder} for the job's tile layer: {exc}"
+                tr("Cannot create the folder {folder} for the job's tile layer: {error}").format(
+                    folder=folder, error=exc
+                )
             ) from None
         reused = path.is_file() and _readable(path)
         if not reused:
             _write_gpkg(path, job, tiles)
-        layer = QgsVectorLayer(f"{path}|layername={TABLE}", LAYER_NAME, "ogr")
+        layer = QgsVectorLayer(f"{path}|layername={TABLE}", tr("Tiles"), "ogr")
         if not layer.isValid():
-            raise JobTileLayerError(f"The tile layer {path} was written but QGIS cannot open it.")
+            raise JobTileLayerError(
+                tr("The tile layer {path} was written but QGIS cannot open it.").format(path=path)
+            )
         mark_tilewise_layer(layer, JOB_TILES)
         layer.setCustomProperty(PROP_JOB, job.id)
         layer.setCustomProperty(PROP_DEPLOYMENT, job.deployment)
@@ -265,7 +282,9 @@ class JobTileLayer:
         if self.removed:
             return 0
         if not self.layer.isValid() or not self.path.is_file():
-            self.error = f"The tile layer's GeoPackage {self.path} cannot be opened (was it deleted?)."
+            self.error = tr("The tile layer's GeoPackage {path} cannot be opened (was it deleted?).").format(
+                path=self.path
+            )
             QgsMessageLog.logMessage(self.error, "Tilewise", Qgis.MessageLevel.Warning)
             return 0
         now = _now()
@@ -339,8 +358,8 @@ class JobTileLayer:
 
     def _failed(self, what: str) -> None:
         error = self.layer.dataProvider().error().message()
-        self.error = (
-            f"The tile layer {self.path} could not be updated ({what}){': ' + error if error else ''}."
+        self.error = tr("The tile layer {path} could not be updated ({what}){error}.").format(
+            path=self.path, what=what, error=": " + error if error else ""
         )
         QgsMessageLog.logMessage(self.error, "Tilewise", Qgis.MessageLevel.Warning)
 
@@ -360,7 +379,10 @@ class JobTileLayer:
             layer.setCustomProperty(PROP_STALE, True)
             layer.setCustomProperty(PROP_STALE_REASON, reason)
             set_layer_abstract(
-                layer, f"Last known state, not current: {reason}" if reason else "Last known state."
+                layer,
+                tr("Last known state, not current: {reason}").format(reason=reason)
+                if reason
+                else tr("Last known state."),
             )
             layer.setName(base + STALE_SUFFIX)
         else:
@@ -455,7 +477,9 @@ def _write_gpkg(path: Path, job: BatchJob, tiles: Sequence[Tile]) -> None:
     except (RuntimeError, OSError) as exc:
         layer = source = None
         partial.unlink(missing_ok=True)
-        raise JobTileLayerError(f"Cannot write the job's tile layer {path}: {exc}") from None
+        raise JobTileLayerError(
+            tr("Cannot write the job's tile layer {path}: {error}").format(path=path, error=exc)
+        ) from None
 
 
 def _written_state(tiles: Sequence[Tile]) -> dict[int, list]:
@@ -578,10 +602,12 @@ def status_renderer(api_version: int) -> QgsCategorizedSymbolRenderer:
     """A category per status of the job's API version, in legend order, and one for any other value."""
     styles = {style.status: style for style in STATUS_STYLES}
     categories = []
+    labels = {TileStatus.PROCESSING.value: tr("In progress (not delivered yet)")} if api_version == V2 else {}
     for status in API_STATUSES.get(api_version, API_STATUSES[V1]):
         style = styles[status]
-        categories.append(QgsRendererCategory(status, status_symbol(style.fill, style.outline), style.label))
-    label, fill, outline = OTHER_STYLE
+        label = labels.get(status, style.label)
+        categories.append(QgsRendererCategory(status, status_symbol(style.fill, style.outline), label))
+    label, (fill, outline) = tr("Other status"), OTHER_STYLE
     categories.append(QgsRendererCategory("", status_symbol(fill, outline), label))  # "" = all other values
     return QgsCategorizedSymbolRenderer("status", categories)
 
@@ -590,10 +616,10 @@ def _style(layer: QgsVectorLayer, api_version: int, tile_size_m: float) -> None:
     layer.setRenderer(status_renderer(api_version))
     layer.setLabeling(name_labels(max_scale_denominator=tile_size_m * LABEL_SCALE_PER_METRE))
     layer.setLabelsEnabled(True)
-    layer.setMapTipTemplate(MAP_TIP)
+    layer.setMapTipTemplate(MAP_TIP.replace("{error}", text_colour("error")))
     layer.setDisplayExpression(DISPLAY_EXPRESSION)
     fields = layer.fields()
-    for name, alias in FIELD_ALIASES.items():
+    for name, alias in field_aliases().items():
         index = fields.indexOf(name)
         if index >= 0:
             layer.setFieldAlias(index, alias)

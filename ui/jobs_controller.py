@@ -15,7 +15,9 @@ from qgis.core import (
     QgsMessageLog,
     QgsProject,
     QgsRectangle,
+    QgsVectorLayer,
 )
+from qgis.PyQt import sip
 from qgis.PyQt.QtCore import QObject
 from qgis.PyQt.QtWidgets import QWidget
 
@@ -24,10 +26,13 @@ from ..core.connections import ConnectionStore
 from ..core.jobs import BatchJob
 from ..core.s3 import is_local, split_s3_url
 from ..core.storage import S3Access
+from .i18n import tr
 from .job_actions import JobActions, ReprocessTileAction
 from .job_actions_bar import JobActionsBar
+from .job_end_notice import push_end_notice
 from .job_history import JobHistory, remember_bucket_access
 from .job_monitor import JobMonitor, project_layers_folder
+from .job_tile_layer import PROP_API, PROP_JOB, JobTileLayer
 from .jobs_panel import JobsPanel
 
 AccessFor = Callable[[BatchJob], Optional[S3Access]]
@@ -62,11 +67,17 @@ class JobsController(QObject):
         self.actions.jobChanged.connect(self._acted_on)
         self.actions.jobDeleted.connect(lambda job: self.panel.remove(job.id))
         self.actions.actionFailed.connect(
-            lambda what, message: report(f"{what}: {message}", Qgis.MessageLevel.Warning)
+            lambda what, message: report(
+                tr("{what}: {message}").format(what=what, message=message), Qgis.MessageLevel.Warning
+            )
         )
         self.actions.outputsOpened.connect(self._outputs_opened)
         self.actions.downloadFinished.connect(self._download_finished)
-        self.monitor.jobFinished.connect(self._acted_on)
+        self.monitor.jobFinished.connect(self._announce_end)
+        self.last_notice = None  # the message-bar item of the last job that ended
+        # a tile selected on a job's tile layer shows in the Jobs tab (no Map Tips needed)
+        self._tile_layers: set[str] = set()  # ids of the tile layers followed
+        QgsProject.instance().layersAdded.connect(self._follow_tile_selection)
         self.reprocess_action = ReprocessTileAction(self.actions, parent)
         self.reprocess_action.register()
         canvas = iface.mapCanvas() if iface is not None else None
@@ -76,6 +87,7 @@ class JobsController(QObject):
         self.history = JobHistory(self.monitor, store.client, tile_access, self._s3_keys, parent=parent)
         self.history.restore_layers()
         self.history.resume()
+        self._follow_tile_selection(list(QgsProject.instance().mapLayers().values()))
 
     def watch_started(self, job: BatchJob) -> None:
         """A job the form started is watched on the map until it ends, with a client for its deployment that
@@ -83,11 +95,46 @@ class JobsController(QObject):
         current = self.actions.current_client()
         if self._unloaded or current is None:
             return
+        self.panel.show_job(job)  # Start opens the Jobs tab, the job selected
         try:
             client = self.actions.client_for(job)
         except Exception:  # credentials just removed: watch with the dock's for now
             client = current
         self.monitor.watch(client, job, self.tile_access(job))
+
+    def _announce_end(self, job: BatchJob) -> None:
+        """A watched job ended: its row updated and selected, and a notice in QGIS's message bar."""
+        if self._unloaded:
+            return
+        self._acted_on(job)
+        self.panel.select(job.id)
+        self.last_notice = push_end_notice(
+            self.iface.messageBar(),
+            job,
+            self.monitor.counts(job.id),
+            lambda ended: self.actions.open_outputs(ended, mosaic=True),
+            self.panel.show_job,
+        )
+
+    def _follow_tile_selection(self, layers) -> None:
+        for layer in layers:
+            if (
+                isinstance(layer, QgsVectorLayer)
+                and layer.customProperty(PROP_JOB)
+                and layer.customProperty(PROP_API) is not None
+                and layer.id() not in self._tile_layers
+            ):
+                self._tile_layers.add(layer.id())
+                layer.selectionChanged.connect(lambda *_, lyr=layer: self._tile_selected(lyr))
+
+    def _tile_selected(self, layer) -> None:
+        if self._unloaded or sip.isdeleted(self.panel):  # the dock went without unloading
+            return
+        job_id = str(layer.customProperty(PROP_JOB) or "")
+        tile_layer = JobTileLayer.find(job_id)
+        ids = layer.selectedFeatureIds()
+        tile = tile_layer.tile_at(ids[0]) if tile_layer is not None and ids else None
+        self.panel.show_tile(job_id, tile)
 
     def _s3_keys(self, auth_id: str) -> Optional[tuple[str, str]]:
         keys = self.actions.store.s3_keys(auth_id) if auth_id else None
@@ -113,13 +160,17 @@ class JobsController(QObject):
         if layers:
             self.iface.messageBar().pushMessage(
                 "Tilewise",
-                f"{len(layers)} layer(s) of job {job.id[:8]}… added.",
+                tr("%n layer(s) of job {id}… added.", None, len(layers)).format(id=job.id[:8]),
                 level=Qgis.MessageLevel.Success,
                 duration=5,
             )
         if layers.problems:
             shown = "; ".join(layers.problems[:3])
-            more = f" (and {len(layers.problems) - 3} more in the log)" if len(layers.problems) > 3 else ""
+            more = (
+                " " + tr("(and {count} more in the log)").format(count=len(layers.problems) - 3)
+                if len(layers.problems) > 3
+                else ""
+            )
             self.actions.report(shown + more, Qgis.MessageLevel.Warning)
             for problem in layers.problems:
                 QgsMessageLog.logMessage(problem, "Tilewise", Qgis.MessageLevel.Warning)
@@ -130,15 +181,24 @@ class JobsController(QObject):
         copied = len(task.result) if task.result is not None else 0
         if task.error and task.error != "Cancelled.":
             self.actions.report(
-                f"Downloading the outputs of job {job.id[:8]}… failed: {task.error}",
+                tr("Downloading the outputs of job {id}… failed: {error}").format(
+                    id=job.id[:8], error=task.error
+                ),
                 Qgis.MessageLevel.Critical,
             )
             return
         problems = task.result.problems if task.result is not None else []
-        message = f"{copied} output(s) of job {job.id[:8]}… in {task.folder}"
+        message = tr("%n output(s) of job {id}… in {folder}", None, copied).format(
+            id=job.id[:8], folder=task.folder
+        )
         if task.error == "Cancelled.":
-            message += " (cancelled: run it again to copy the rest)"
-        self.actions.report(message + (f"; {len(problems)} left out: {problems[0]}" if problems else "."),
+            message += " " + tr("(cancelled: run it again to copy the rest)")
+        left_out = (
+            "; " + tr("{count} left out: {first}").format(count=len(problems), first=problems[0])
+            if problems
+            else ""
+        )
+        self.actions.report(message + (left_out or "."),
                     Qgis.MessageLevel.Warning if problems else Qgis.MessageLevel.Success)  # fmt: skip
 
     def canvas_menu(self, menu, event) -> None:
@@ -167,13 +227,17 @@ class JobsController(QObject):
         menu.addSeparator()
         for layer, feature_id, name in found[:5]:
             job_id = str(layer.customProperty("tilewise/job_id") or "")
-            action = menu.addAction(f"Reprocess failed tile {name} (job {job_id[:8]}…)")
+            action = menu.addAction(
+                tr("Reprocess failed tile {name} (job {id}…)").format(name=name, id=job_id[:8])
+            )
             action.triggered.connect(
                 lambda _=False, lyr=layer, fid=feature_id: self.actions.reprocess_tile(lyr, fid)
             )
 
     def unload(self) -> None:
         self._unloaded = True
+        with contextlib.suppress(TypeError, RuntimeError):
+            QgsProject.instance().layersAdded.disconnect(self._follow_tile_selection)
         self.panel.unload()
         self.actions.unload()
         self.history.unload()

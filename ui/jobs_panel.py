@@ -18,14 +18,19 @@ from qgis.PyQt.QtGui import QColor, QFontDatabase
 from qgis.PyQt.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
+    QDockWidget,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
+    QSizePolicy,
     QSplitter,
     QTableView,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -37,22 +42,28 @@ from ..core.http import Cancel, Cancelled, NotFoundError
 from ..core.jobs import BatchJob
 from ..core.project_jobs import parse_timestamp
 from ..core.tasks import ClientCallTask
+from .i18n import tr
 from .messages import with_hint
 from .qgis_compat import item_alignment
+from .theme import mix, palette, text_style
 
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
 SEARCH_DELAY_MS = 400
 NO_VALUE = "—"
-NO_CLIENT_TEXT = "Set up a deployment to list its batch jobs."
+NO_CLIENT_TEXT = tr("Set up a deployment to list its batch jobs.")
 SECRET_MASK = "••••••"
 
-COLUMNS = ("Created", "Status", "Progress", "PU", "Tiles", "Description", "ID")
+COLUMNS = (tr("Created"), tr("Status"), tr("Progress"), tr("PU"), tr("Tiles"), tr("Description"), tr("ID"))
 CREATED, STATUS, PROGRESS, PU, TILES, DESCRIPTION, ID = range(len(COLUMNS))
 NUMERIC_COLUMNS = (PROGRESS, PU, TILES)
+REQUEST_LINES = 14  # the request view's height when shown
+WIDE_ENOUGH_FOR_TILES, WIDE_ENOUGH_FOR_ID = 560, 820  # px of the panel (the dock is 440 at least)
 
-# Subtle backgrounds (translucent, so they suit light and dark themes alike)
+# Status cells: this colour blended into the theme's base (STATUS_SHARE of it), under the theme's own text,
+# so they read on light and dark themes alike
+STATUS_SHARE = 0.3
 STATUS_COLOURS = {
     "DONE": (67, 160, 71, 60),
     "FAILED": (229, 57, 53, 60),
@@ -164,9 +175,11 @@ class JobsTableModel(QAbstractTableModel):
                 return job.created
             if column == DESCRIPTION:
                 return job.description or None
+            if column == ID:
+                return job.id
             return None
         if role == Qt.ItemDataRole.BackgroundRole and column == STATUS and job.status in STATUS_COLOURS:
-            return QColor(*STATUS_COLOURS[job.status])
+            return status_background(job.status)
         if role == Qt.ItemDataRole.TextAlignmentRole and column in NUMERIC_COLUMNS:
             return item_alignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.UserRole:
@@ -249,6 +262,12 @@ class JobsTableModel(QAbstractTableModel):
             self.endRemoveRows()
 
 
+def status_background(status: str) -> QColor:
+    """The status cell's background: opaque, so the theme's text colour keeps its contrast on it."""
+    base = palette().color(palette().ColorRole.Base)
+    return mix(base, QColor(*STATUS_COLOURS[status][:3]), STATUS_SHARE)
+
+
 def _unique(jobs: list[BatchJob]) -> list[BatchJob]:
     seen: dict[str, BatchJob] = {}
     for job in jobs:
@@ -282,6 +301,7 @@ class JobsPanel(QWidget):
         self._added_during_load: dict[str, BatchJob] = {}
         self._next_token: Any = None  # the service's view token, or an offset in the project's list
         self._last_emitted: Optional[BatchJob] = None
+        self._tile: Optional[tuple[str, dict]] = None  # (job id, tile) selected on a job's tile layer
         self._unloaded = False
         self._build()
         self.project.readProject.connect(self._project_changed)
@@ -297,17 +317,17 @@ class JobsPanel(QWidget):
         controls = QHBoxLayout()
         self.search_edit = QgsFilterLineEdit(self)
         self.search_edit.setShowSearchIcon(True)
-        self.search_edit.setPlaceholderText("Search id, description or status")
-        self.search_edit.setToolTip("The service searches as you type (a|b: either; a&b: both).")
-        self.refresh_button = QPushButton("Refresh", self)
-        self.refresh_button.setToolTip("List the jobs again from the service.")
+        self.search_edit.setPlaceholderText(tr("Search id, description or status"))
+        self.search_edit.setToolTip(tr("The service searches as you type (a|b: either; a&b: both)."))
+        self.refresh_button = QPushButton(tr("Refresh"), self)
+        self.refresh_button.setToolTip(tr("List the jobs again from the service."))
         controls.addWidget(self.search_edit, 1)
         controls.addWidget(self.refresh_button)
         column.addLayout(controls)
 
-        self.project_only_check = QCheckBox("Only jobs of this project", self)
+        self.project_only_check = QCheckBox(tr("Only jobs of this project"), self)
         self.project_only_check.setToolTip(
-            "Jobs created from this QGIS project (it remembers them when saved)."
+            tr("Jobs created from this QGIS project (it remembers them when saved).")
         )
         column.addWidget(self.project_only_check)
 
@@ -315,7 +335,7 @@ class JobsPanel(QWidget):
         self.status_label.setWordWrap(True)
         self.error_label = QLabel(self)
         self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("QLabel { color: #c62828; }")
+        self.error_label.setStyleSheet(text_style("error"))
         self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error_label.hide()
         column.addWidget(self.status_label)
@@ -333,50 +353,74 @@ class JobsPanel(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.verticalHeader().hide()
+        # never sideways: short columns fit their contents, the description takes (and elides in) the rest,
+        # and the id, 36 characters wide, is in the details and the tooltips rather than a column
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)  # short columns are never cut
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(DESCRIPTION, QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(40)
+        self._fit_columns()
         list_layout.addWidget(self.table)
-        self.load_more_button = QPushButton("Load more", list_part)
-        self.load_more_button.setToolTip("List the next, older jobs.")
+        self.load_more_button = QPushButton(tr("Load more"), list_part)
+        self.load_more_button.setToolTip(tr("List the next, older jobs."))
         self.load_more_button.hide()
         list_layout.addWidget(self.load_more_button)
         self.splitter.addWidget(list_part)
 
-        details = QWidget(self.splitter)
+        # the details scroll up and down (never sideways) rather than being cut when the dock is short
+        self.details_scroll = details_scroll = QScrollArea(self.splitter)
+        details_scroll.setWidgetResizable(True)
+        details_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        details_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        details = QWidget(details_scroll)
+        details_scroll.setWidget(details)
         details_layout = QVBoxLayout(details)
         details_layout.setContentsMargins(0, 0, 0, 0)
         form = QFormLayout()
         self.detail_labels: dict[str, QLabel] = {}
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        self.detail_labels: dict[str, QLabel] = {}
         for key, title in (
-            ("id", "ID"),
-            ("status", "Status"),
-            ("user_action", "User action"),
-            ("tiles", "Tiles"),
-            ("estimate", "Estimate"),
-            ("cost", "Cost"),
-            ("error", "Error"),
-            ("output", "Output"),
+            ("id", tr("ID")),
+            ("status", tr("Status")),
+            ("user_action", tr("User action")),
+            ("tiles", tr("Tiles")),
+            ("estimate", tr("Estimate")),
+            ("cost", tr("Cost")),
+            ("error", tr("Error")),
+            ("output", tr("Output")),
+            ("tile", tr("Selected tile")),
         ):
             label = QLabel(details)
             label.setWordWrap(True)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            # a long word (an output URL) wraps where it can and is cut, never widening the dock
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
             self.detail_labels[key] = label
             form.addRow(title, label)
+        self.tile_title = form.labelForField(self.detail_labels["tile"])
         details_layout.addLayout(form)
         self.actions_slot = QVBoxLayout()  # the dock puts the job's action buttons here
         details_layout.addLayout(self.actions_slot)
+        self.request_toggle = QPushButton(tr("Show request"), details)
+        self.request_toggle.setCheckable(True)
+        self.request_toggle.setToolTip(tr("The job's request as sent, with secrets masked."))
+        details_layout.addWidget(self.request_toggle)
         self.request_view = QPlainTextEdit(details)
         self.request_view.setReadOnly(True)
         self.request_view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.request_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        self.request_view.setPlaceholderText("Select a job to see its request.")
+        self.request_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.request_view.setPlaceholderText(tr("Select a job to see its request."))
+        self.request_view.setMinimumHeight(self.request_view.fontMetrics().lineSpacing() * REQUEST_LINES)
+        self.request_view.hide()  # a third of the dock when shown: on demand
         details_layout.addWidget(self.request_view, 1)
-        self.splitter.addWidget(details)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
+        details_layout.addStretch(0)
+        self.splitter.addWidget(details_scroll)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 1)
         column.addWidget(self.splitter, 1)
 
         self.search_timer = QTimer(self)
@@ -390,6 +434,8 @@ class JobsPanel(QWidget):
         self.load_more_button.clicked.connect(self.load_more)
         self.project_only_check.toggled.connect(lambda _checked: self.refresh())
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
+        self.request_toggle.toggled.connect(self._show_request)
+        self._show_tile(None)
 
     # --- public interface -------------------------------------------------------------------------
 
@@ -445,6 +491,42 @@ class JobsPanel(QWidget):
     def set_actions_bar(self, bar: QWidget) -> None:
         """Show the selected job's action buttons between its details and its request."""
         self.actions_slot.addWidget(bar)
+
+    def show_job(self, job: BatchJob) -> None:
+        """Bring the job forward: its row (added when the search or filter hid it) selected and scrolled to,
+        the Jobs tab current and the dock shown."""
+        if self._unloaded:
+            return
+        self.add_or_update(job)
+        if self.model.row_of(job.id) is None and self._client is not None:
+            self.model.upsert(job)
+        self._select(job.id)
+        row = self.model.row_of(job.id)
+        if row is not None:
+            self.table.scrollTo(self.model.index(row, 0))
+        self.reveal()
+
+    def reveal(self) -> None:
+        """Make the panel visible: each tab widget above it switches to it and the dock holding it is raised."""
+        parent = self.parentWidget()
+        while parent is not None:
+            if isinstance(parent, QTabWidget):  # its pages sit in a stack: find the one holding the panel
+                for index in range(parent.count()):
+                    page = parent.widget(index)
+                    if page is self or page.isAncestorOf(self):
+                        parent.setCurrentIndex(index)
+            if isinstance(parent, QDockWidget):
+                parent.show()
+                parent.raise_()
+            parent = parent.parentWidget()
+
+    def show_tile(self, job_id: str, tile: Optional[dict]) -> None:
+        """The tile selected on a job's tile layer (its status and failure reason), shown under its job's
+        details while that job is selected; None clears it."""
+        self._tile = (job_id, tile) if tile is not None else None
+        if tile is not None:
+            self._select(job_id)
+        self._show_tile(self.selected_job())
 
     def selected_job(self) -> Optional[BatchJob]:
         rows = self.table.selectionModel().selectedRows()
@@ -525,7 +607,7 @@ class JobsPanel(QWidget):
             self._show_error(
                 with_hint(task)
                 if task.error
-                else "The service answered with something that is not a job list."
+                else tr("The service answered with something that is not a job list.")
             )
             self.loadFinished.emit(False)
             return
@@ -575,7 +657,7 @@ class JobsPanel(QWidget):
         self.refresh_button.setEnabled(has_client and not loading)
         self.load_more_button.setEnabled(not loading)
         if loading:
-            self.status_label.setText("Loading…")
+            self.status_label.setText(tr("Loading…"))
         elif has_client:
             self._update_status_text()
 
@@ -583,17 +665,19 @@ class JobsPanel(QWidget):
         if self._task is not None:
             return
         count = self.model.rowCount()
-        where = f"on {self._deployment_name}" if self._deployment_name else ""
-        if self.project_only_check.isChecked():
-            noun = "job of this project" if count == 1 else "jobs of this project"
+        if not count:
+            text = tr("No jobs of this project") if self.project_only_check.isChecked() else tr("No jobs")
+        elif self.project_only_check.isChecked():
+            text = tr("%n job(s) of this project", None, count)
         else:
-            noun = "job" if count == 1 else "jobs"
+            text = tr("%n job(s)", None, count)
+        if self._deployment_name:
+            text += " " + tr("on {deployment}").format(deployment=self._deployment_name)
         search = self.search_edit.text().strip()
-        text = f"{count or 'No'} {noun} {where}".strip()
         if search:
-            text += f" matching “{search}”"
+            text += " " + tr("matching “{search}”").format(search=search)
         if self._next_token is not None:
-            text += " (more below)"
+            text += " " + tr("(more below)")
         self.status_label.setText(text + ".")
 
     def _show_no_client(self) -> None:
@@ -612,6 +696,10 @@ class JobsPanel(QWidget):
         self.error_label.clear()
         self.error_label.hide()
 
+    def select(self, job_id: str) -> None:
+        """Select the job's row, when it is listed."""
+        self._select(job_id)
+
     def _select(self, job_id: str) -> None:
         row = self.model.row_of(job_id)
         if row is not None:
@@ -625,6 +713,40 @@ class JobsPanel(QWidget):
         previous, self._last_emitted = self._last_emitted, job
         if (job is None) != (previous is None) or (job is not None and job != previous):
             self.jobSelected.emit(job)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """Columns that repeat the details appear only when the dock is wide enough for them beside a readable
+        description: the tile count from 560 px, the 36-character id from 820 px."""
+        width = self.width()
+        self.table.setColumnHidden(TILES, width < WIDE_ENOUGH_FOR_TILES)
+        self.table.setColumnHidden(ID, width < WIDE_ENOUGH_FOR_ID)
+
+    def _show_request(self, shown: bool) -> None:
+        self.request_view.setVisible(shown)
+        self.request_toggle.setText(tr("Hide request") if shown else tr("Show request"))
+        if shown:  # at the foot of the details: scroll down to it once it is laid out
+            QTimer.singleShot(0, lambda: self.details_scroll.ensureWidgetVisible(self.request_view))
+
+    def _show_tile(self, job: Optional[BatchJob]) -> None:
+        tile = (
+            self._tile[1] if self._tile is not None and job is not None and self._tile[0] == job.id else None
+        )
+        label = self.detail_labels["tile"]
+        label.setVisible(tile is not None)
+        self.tile_title.setVisible(tile is not None)
+        if tile is None:
+            label.clear()
+            return
+        text = tr("{name}: {status}").format(name=tile["name"], status=tile["status"])
+        if tile.get("failure"):
+            text += " — " + str(tile["failure"])
+        if tile.get("cost") is not None:
+            text += " " + tr("({pu} PU)").format(pu=format_pu(float(tile["cost"])))
+        label.setText(text)
 
     def _show_details(self, job: Optional[BatchJob]) -> None:
         values: dict[str, str] = {key: "" for key in self.detail_labels}
@@ -640,7 +762,10 @@ class JobsPanel(QWidget):
                 output=job.output_url or NO_VALUE,
             )
         for key, label in self.detail_labels.items():
-            label.setText(values[key])
+            if key != "tile":
+                label.setText(values[key])
+                label.setToolTip(values[key] if key in ("id", "output", "error") else "")
+        self._show_tile(job)
         self.request_view.setPlainText(
             "" if job is None else json.dumps(masked(job.request_body), indent=2, ensure_ascii=False)
         )

@@ -2,7 +2,9 @@
 the bucket's own options, or the local file), mosaics (VRTs), and downloads in a QgsTask.
 
 Layer tree: the job's group (“Tilewise job <short id> — <description>”, found by the job id it carries) >
-“Outputs” > one group per output id > the mosaics first, then one layer per tile named after it.
+“Outputs” > one group per output id > the mosaics first, then one layer per tile named after it. Only the
+mosaics are switched on: per-tile layers are added unchecked in a collapsed group, so that dozens of tiles
+neither fill the layer tree nor draw twice under their mosaic; the user ticks the ones to look at.
 
 Opening is cheap on the main thread: each layer is created with a style set before its data source, so QGIS
 skips the default stretch it computes on opening (an exact read of any file up to 500 × 500 px). With the
@@ -52,6 +54,7 @@ from ..core.outputs import (
 )
 from ..core.storage import S3Access, StorageError
 from ..core.tasks import CancellableTask
+from .i18n import tr
 from .job_groups import JOB_PROPERTY, job_group
 from .layer_roles import OUTPUT, mark_tilewise_layer
 from .qgis_compat import STAT_MAX, STAT_MIN, band_statistics
@@ -65,8 +68,6 @@ KIND_PROPERTY = "tilewise/kind"  # "tile" or "mosaic"
 # Pixels sampled for statistics when a layer opens undescribed: QGIS reads exactly up to twice as many, and
 # uses GDAL's approximate statistics beyond (QgsGdalProvider::bandStatistics).
 SAMPLE_SIZE = 65_536
-# Layers in one output group beyond which the group starts collapsed (the layer tree stays readable).
-COLLAPSE_OVER = 20
 
 _DATA_TYPES = {
     "Byte": Qgis.DataType.Byte,
@@ -270,7 +271,11 @@ def add_output_layers(
         try:
             source = gdal_source(access, output.url)
         except StorageError as exc:
-            problems.append(f"Tile {output.tile_name}, output {output.output_id}: {exc}")
+            problems.append(
+                tr("Tile {tile}, output {output}: {error}").format(
+                    tile=output.tile_name, output=output.output_id, error=exc
+                )
+            )
             continue
         layer = open_raster_layer(
             source, output.tile_name, output.raster, ranges[output.output_id] or None, project
@@ -300,9 +305,11 @@ def add_output_layers(
         project.addMapLayers(layers, False)  # one signal for all: the legend is built once
         for output_id, group_layers in opened.items():
             group = output_group(job, output_id, project)
-            group.insertChildNodes(-1, [QgsLayerTreeLayer(layer) for layer in group_layers])
-            if len(group.children()) > COLLAPSE_OVER:
-                group.setExpanded(False)
+            nodes = [QgsLayerTreeLayer(layer) for layer in group_layers]
+            for node in nodes:
+                node.setItemVisibilityChecked(False)
+            group.insertChildNodes(-1, nodes)
+            group.setExpanded(False)
     for problem in problems:
         log.warning("Tilewise: %s", problem)
     return Results(layers, problems)
@@ -317,7 +324,7 @@ def _shown_urls(job: BatchJob, project: QgsProject) -> set[str]:
 
 
 def mosaic_layer_name(mosaic: Mosaic) -> str:
-    return f"{mosaic.output_id} mosaic (EPSG:{mosaic.epsg})"
+    return tr("{output} mosaic (EPSG:{epsg})").format(output=mosaic.output_id, epsg=mosaic.epsg)
 
 
 def add_mosaic_layers(
@@ -335,10 +342,14 @@ def add_mosaic_layers(
                 project.removeMapLayer(layer.id())
         layer = open_raster_layer(source, mosaic_layer_name(mosaic), mosaic.raster, None, project)
         if not layer.isValid():
+            detail = _layer_error(layer)
             problems.append(
-                f"The {mosaic.output_id} mosaic (EPSG:{mosaic.epsg}) cannot be opened from {mosaic.path}"
-                + (f": {_layer_error(layer)}" if _layer_error(layer) else "")
-                + "."
+                tr("The {output} mosaic (EPSG:{epsg}) cannot be opened from {path}{detail}.").format(
+                    output=mosaic.output_id,
+                    epsg=mosaic.epsg,
+                    path=mosaic.path,
+                    detail=f": {detail}" if detail else "",
+                )
             )
             continue
         layer.setCustomProperty(JOB_PROPERTY, job.id)
@@ -378,7 +389,7 @@ class DownloadTask(CancellableTask):
         on_done: Callable[[DownloadTask], None],
         description: Optional[str] = None,
     ):
-        super().__init__(description or f"Tilewise: downloading {len(outputs)} outputs", on_done)
+        super().__init__(description or tr("Tilewise: downloading %n output(s)", None, len(outputs)), on_done)
         self.outputs = list(outputs)
         self.folder = Path(folder)
         self.access = access
@@ -394,7 +405,9 @@ class DownloadTask(CancellableTask):
             return False
         except Exception as exc:  # reported, never raised from a worker thread
             log.exception("Tilewise download failed")
-            self.error = f"Downloading failed unexpectedly: {exc.__class__.__name__}: {exc}"
+            self.error = tr("Downloading failed unexpectedly: {error}").format(
+                error=f"{exc.__class__.__name__}: {exc}"
+            )
             return False
         if self.result.cancelled or self.isCanceled():
             self.error = "Cancelled."

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 import uuid
 from pathlib import Path
 from typing import Optional
@@ -17,8 +16,10 @@ from qgis.core import (
     QgsStyle,
 )
 
+from ..core.scratch_folders import session_folder
+from .i18n import tr
 from .layer_roles import RASTER_PREVIEW, mark_tilewise_layer
-from .qgis_compat import STAT_MAX, STAT_MIN, band_statistics
+from .qgis_compat import STAT_MAX, STAT_MIN, band_statistics, set_layer_abstract
 from .tile_layer import add_to_group
 
 PREVIEW_GROUP = "Tilewise previews"
@@ -28,21 +29,41 @@ _FOLDER: Optional[Path] = None
 def preview_folder() -> Path:
     """One temporary folder per QGIS session (the files live as long as their layers may)."""
     global _FOLDER
-    if _FOLDER is None:
-        _FOLDER = Path(tempfile.mkdtemp(prefix="tilewise-previews-"))
+    if _FOLDER is None or not _FOLDER.is_dir():  # made again after an unload removed it
+        _FOLDER = session_folder("tilewise-previews-")
     return _FOLDER
 
 
-def add_preview_layer(content: bytes, name: str, project: Optional[QgsProject] = None) -> QgsRasterLayer:
-    """Write the GeoTIFF and add it at the top of the previews group; raises ValueError if GDAL cannot read it."""
+def preview_names(script: str, output_id: str, where: str, time_from: str, time_to: str) -> tuple[str, str]:
+    """A name short enough for the layer tree (“NDVI · map extent”, “true colour (mask) · tile 33UVP_3_7”) and
+    the whole description for the layer's abstract, which the layer tree shows as its tooltip."""
+    what = f"{script} ({output_id})" if output_id else script
+    description = tr(
+        "Process API preview of {script}, output {output}, on the {where}, {start} to {end}"
+    ).format(script=script, output=output_id or tr("the first"), where=where, start=time_from, end=time_to)
+    return f"{what} · {where}", description
+
+
+def add_preview_layer(
+    content: bytes, name: str, description: str = "", project: Optional[QgsProject] = None
+) -> QgsRasterLayer:
+    """Write the GeoTIFF and add it at the top of the previews group, `description` as its abstract; raises
+    ValueError if GDAL cannot read it."""
     path = preview_folder() / f"preview-{uuid.uuid4().hex[:12]}.tif"
     path.write_bytes(content)
     layer = QgsRasterLayer(str(path), name, "gdal")
     if not layer.isValid():
         path.unlink(missing_ok=True)
+        details = (
+            layer.error().summary() if not layer.error().isEmpty() else ""
+        )  # 3.22: summary() of none crashes
         raise ValueError(
-            "The preview is not a raster QGIS can read: " + (layer.error().summary() or "no details")
+            tr("The preview is not a raster QGIS can read: {details}").format(
+                details=details or tr("no details")
+            )
         )
+    if description:
+        set_layer_abstract(layer, description)
     style_preview(layer)
     mark_tilewise_layer(layer, RASTER_PREVIEW)
     add_to_group(layer, PREVIEW_GROUP, project)

@@ -36,6 +36,7 @@ TILE_FIELDS = (
 )
 
 
+GRID_PREVIEW_GROUP = "Tilewise grid preview"  # the dock's preview of the tiles a job would have
 LABEL_SCALE_PER_METRE = 60.0  # tile names shown below 1:600,000 for 10 km tiles
 
 
@@ -114,3 +115,16 @@ def add_to_group(
     project.addMapLayer(layer, False)
     group.insertLayer(0, layer)
     return group
+
+
+def remove_grid_preview(project: QgsProject | None = None) -> bool:
+    """Remove the grid preview group and its layers (a started job's own tile layer replaces it); False when
+    there was none."""
+    project = project or QgsProject.instance()
+    root = project.layerTreeRoot()
+    group = root.findGroup(GRID_PREVIEW_GROUP)
+    if group is None:
+        return False
+    project.removeMapLayers([node.layerId() for node in group.findLayers()])
+    root.removeChildNode(group)
+    return True

@@ -21,6 +21,7 @@ from tilewise.core.connections import ConnectionStore
 from tilewise.core.statuses import V1, V2
 from tilewise.ui.dock import TilewiseDock
 from tilewise.ui.preview_layers import PREVIEW_GROUP
+from tilewise.ui.qgis_compat import layer_abstract
 
 from .conftest import TUTORIAL_ENTIRE_AREA, TUTORIAL_TEST_SUB_AREA, polygon_layer, wait_until
 
@@ -162,6 +163,9 @@ def test_preview_create_analyse_confirm_and_start_a_job(dock, engine, qgis_iface
     raster = raster_preview(dock, dock.preview_tile, qgis_iface)
     assert raster.crs().authid() == f"EPSG:{dock.selection.tiles[0].epsg}"
     assert raster.width() == dock.selection.tiles[0].buffered_width
+    # a short name for the layer tree, the whole description in the abstract (the tree's tooltip)
+    assert raster.name().endswith(f" · tile {dock.selection.tiles[0].name}") and len(raster.name()) < 40
+    assert "Process API preview of NDVI" in layer_abstract(raster)
     group = QgsProject.instance().layerTreeRoot().findGroup(PREVIEW_GROUP)
     assert group is not None and raster in [node.layer() for node in group.findLayers()]
 
@@ -187,6 +191,8 @@ def test_preview_create_analyse_confirm_and_start_a_job(dock, engine, qgis_iface
     status = engine.call("GET", f"/api/v{version}/batch/process/{job.id}").json()["status"]
     assert status in {"PROCESSING", "DONE"}
     assert any(job.id[:8] in m for m in messages(qgis_iface, Qgis.MessageLevel.Success))
+    # Start opens the Jobs tab with the job selected
+    assert dock.tabs.currentWidget() is dock.jobs_panel and dock.jobs_panel.selected_job().id == job.id
     assert layer.selectedFeatureIds() == [2]  # the user's selection is untouched
 
 

@@ -5,9 +5,11 @@ harmless."""
 from __future__ import annotations
 
 import logging
+from html import escape
 
 import pytest
-from qgis.core import Qgis, QgsFeatureRequest
+from qgis.core import Qgis, QgsFeatureRequest, QgsProject
+from qgis.gui import QgsMessageBar
 from qgis.PyQt.QtCore import QCoreApplication, QThread
 from testkit import (
     SLOW_SCRIPT,
@@ -22,7 +24,9 @@ from tilewise.core.auth import ClientCredentials
 from tilewise.core.client import BatchClient
 from tilewise.core.deployments import custom_deployment
 from tilewise.core.statuses import V1, V2
-from tilewise.ui.job_monitor import JobMonitor, progress_counts, progress_text
+from tilewise.ui.job_end_notice import brief, end_summary, notice_buttons, notice_label
+from tilewise.ui.job_monitor import JobMonitor, progress_counts
+from tilewise.ui.tile_layer import GRID_PREVIEW_GROUP
 
 from .conftest import polygon_layer, wait_until
 from .test_job_dock import clear_messages, make_dock, make_store, messages, run_stages
@@ -93,7 +97,11 @@ def dock(qgis_iface, qgis_new_project, engine, bucket, tmp_path):
 
 
 @pytest.mark.parametrize("script", ["ndvi", "failing"])
-def test_a_started_job_recolours_its_tile_layer_until_it_ends(dock, engine, qgis_iface, script):
+def test_a_started_job_recolours_its_tile_layer_until_it_ends_and_announces_its_end(
+    dock, engine, qgis_iface, script, monkeypatch
+):
+    bar = QgsMessageBar()  # QGIS's own message bar: the notice carries buttons
+    monkeypatch.setattr(qgis_iface, "messageBar", lambda: bar)
     if script == "failing":
         dock.form.script_editor.set_script(NO_DATA_FAILS)
         wait_until(lambda: dock.form.script_editor.task is None)
@@ -117,12 +125,23 @@ def test_a_started_job_recolours_its_tile_layer_until_it_ends(dock, engine, qgis
 
     area = polygon_layer([WIDE_POLYGON], name="wide area")
     qgis_iface.setActiveLayer(area)
+    previews = []
+    dock.previewFinished.connect(previews.append)
+    dock.start_preview()
+    wait_until(lambda: previews)
+    root = QgsProject.instance().layerTreeRoot()
+    assert previews[0] is not None and root.findGroup(GRID_PREVIEW_GROUP) is not None
+    preview_id = previews[0].id()
     stages = run_stages(dock, {"analysed", "failed"}, dock.create_job)
     assert stages[-1][0] == "analysed", messages(qgis_iface, Qgis.MessageLevel.Critical)
     job = stages[-1][1]
     stages = run_stages(dock, {"started", "failed"}, dock.start_dialog.start_button.click)
     assert stages[-1][0] == "started", messages(qgis_iface, Qgis.MessageLevel.Critical)
     assert monitor.watched() == [job.id]
+    # QGIS's task manager names the job, and Start opened the Jobs tab with the job selected
+    assert "dock test" in monitor._watches[job.id].task.description()
+    assert dock.tabs.currentWidget() is dock.jobs_panel and dock.jobs_panel.selected_job().id == job.id
+    dock.tabs.setCurrentWidget(dock.form)
 
     wait_until(lambda: finished, 300)
     final = finished[0]
@@ -156,8 +175,29 @@ def test_a_started_job_recolours_its_tile_layer_until_it_ends(dock, engine, qgis
         len(values),
     )
     assert progress[-1][1] == job_layer.counts()
-    assert dock.form.result_label.text() == progress_text(final, job_layer.counts()) + " (finished)"
-    assert f"{done} done, {failed} failed of {total} tiles" in dock.form.result_label.text()
+    assert dock.form.result_label.text() == end_summary(final, job_layer.counts())
+    assert f"{done} of {total} tiles done" in dock.form.result_label.text()
+    # the end is announced: level by outcome, the job selected, its outputs and the job at hand
+    notice = dock.jobs.last_notice
+    assert notice is not None
+    assert notice_label(notice).toolTip() == end_summary(final, job_layer.counts())
+    assert (
+        notice_label(notice).text() == f"<b>Job {final.status}</b> {escape(brief(final, job_layer.counts()))}"
+    )
+    expected_level = Qgis.MessageLevel.Warning if script == "failing" else Qgis.MessageLevel.Success
+    assert notice.level() == expected_level
+    assert set(notice_buttons(notice)) == {"Open outputs", "Show job"}
+    assert dock.jobs_panel.selected_job().id == job.id
+    notice_buttons(notice)["Show job"].click()
+    assert dock.tabs.currentWidget() is dock.jobs_panel and dock.jobs_panel.selected_job().id == job.id
+    # a tile selected on the map shows under its job in the Jobs tab (no Map Tips needed)
+    first = next(job_layer.layer.getFeatures())
+    job_layer.layer.selectByIds([first.id()])
+    tile_label = dock.jobs_panel.detail_labels["tile"]
+    assert not tile_label.isHidden() and tile_label.text().startswith(f"{first['name']}: {first['status']}")
+    # the job's tiles replaced the grid preview
+    assert root.findGroup(GRID_PREVIEW_GROUP) is None
+    assert preview_id not in QgsProject.instance().mapLayers()
     assert any("tiles" in label for label in labels)
     # the layer sits in the job's group
     group = job_layer.project.layerTreeRoot().findLayer(job_layer.layer.id()).parent()

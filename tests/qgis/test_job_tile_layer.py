@@ -40,6 +40,7 @@ from tilewise.core.monitor import JobWatcher
 from tilewise.core.statuses import V1, V2
 from tilewise.core.storage import S3Access
 from tilewise.core.v2_progress import v2_tiles
+from tilewise.ui.job_end_notice import progress_counts
 from tilewise.ui.job_tile_layer import (
     PROP_API,
     PROP_DEPLOYMENT,
@@ -51,6 +52,7 @@ from tilewise.ui.job_tile_layer import (
     gpkg_path,
 )
 from tilewise.ui.qgis_compat import layer_abstract
+from tilewise.ui.theme import text_colour
 
 # Fails the tiles that have pixels without data (most of WIDE_BBOX's), processes the others.
 FAILS_WITHOUT_DATA = """//VERSION=3
@@ -61,7 +63,6 @@ function evaluatePixel(s) {
 }
 """
 V1_STATUSES = ["PENDING", "SCHEDULED", "QUEUED", "PROCESSING", "PROCESSED", "FAILED"]
-V2_STATUSES = ["PENDING", "DONE", "FATAL"]
 
 
 @pytest.fixture(scope="module")
@@ -274,6 +275,9 @@ def test_only_the_changed_features_change_on_disk(project, v1_analysed, tmp_path
     context = QgsExpressionContext(QgsExpressionContextUtils.globalProjectLayerScopes(tile_layer.layer))
     context.setFeature(feature)
     assert "Out of memory" in QgsExpression.replaceExpressionText(tile_layer.layer.mapTipTemplate(), context)
+    assert (
+        f"color:{text_colour('error')}" in tile_layer.layer.mapTipTemplate()
+    )  # the theme's, not a fixed red
     title = QgsExpression(tile_layer.layer.displayExpression()).evaluate(context)
     assert title == f"{tiles[1].name} — FAILED: Out of memory"
 
@@ -357,8 +361,11 @@ def test_a_v2_job_from_its_bucket_manifest(project, engine, s3_server, tmp_path)
         check_geometries(tile_layer, tiles)
         assert int(tile_layer.layer.customProperty(PROP_API)) == V2
         categories = tile_layer.layer.renderer().categories()
-        assert [c.value() for c in categories] == [*V2_STATUSES, ""]
-        assert [c.label() for c in categories][:3] == ["Pending", "Done", "Failed (fatal)"]
+        # v2's own statuses, and PROCESSING for the features a processing job has not delivered yet
+        assert [c.value() for c in categories] == ["PENDING", "PROCESSING", "DONE", "FATAL", ""]
+        assert [c.label() for c in categories][:4] == [
+            "Pending", "In progress (not delivered yet)", "Done", "Failed (fatal)",
+        ]  # fmt: skip
         assert tile_layer.counts() == {"PENDING": 2}
 
         client.start(job.id)
@@ -569,3 +576,16 @@ def test_a_tile_listed_twice_counts_once(project, tmp_path):
 
 def _job_layers_in(project, job_id: str) -> list:
     return [layer for layer in project.mapLayers().values() if layer.customProperty(PROP_JOB) == job_id]
+
+
+def test_v2_features_in_progress_count_and_draw_as_running_not_pending(project, tmp_path):
+    job = fake_job(version=V2)
+    tiles = synthetic_tiles(4)
+    layer = JobTileLayer.create(job, tiles, tmp_path)
+    running = [Tile(t.id, t.name, "PROCESSING", t.epsg, t.footprint) for t in tiles[:3]]  # core/v2_progress
+    layer.apply(running, False)
+    assert layer.counts() == {"PROCESSING": 3, "PENDING": 1}
+    assert progress_counts(layer.counts()) == (0, 0, 4)
+    categories = {c.value(): c.label() for c in layer.layer.renderer().categories()}
+    assert categories["PROCESSING"] == "In progress (not delivered yet)"  # its own colour, not "Other status"
+    assert categories["PENDING"] == "Pending"

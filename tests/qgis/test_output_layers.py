@@ -293,6 +293,15 @@ def test_mosaics_one_per_zone_or_one_reprojected(jobs, tmp_path):
     ]
     layers = add_mosaic_layers(finished.job, mosaics)
     assert len(layers) == 4 and not layers.problems
+    # of the job's outputs only the mosaics are switched on: the tiles are there unchecked, their group collapsed
+    tiles = add_output_layers(finished.job, outputs, finished.access)
+    assert len(tiles) == len(outputs)
+    root = QgsProject.instance().layerTreeRoot()
+    for layer in tiles:
+        node = root.findLayer(layer.id())
+        assert not node.itemVisibilityChecked() and not node.parent().isExpanded()
+    for layer in layers:
+        assert root.findLayer(layer.id()).isVisible()
     by_zone = {(m.output_id, m.epsg): layer for m, layer in zip(mosaics, layers)}
     for (output_id, epsg), layer in by_zone.items():
         assert layer.isValid() and layer.crs().authid() == f"EPSG:{epsg}"

@@ -219,6 +219,25 @@ def test_v2_tiles_follow_the_artefacts_as_they_appear(s3_server, s3_bucket, acce
     assert sorted(p.name for p in scratch.iterdir()) == ["featureManifest-r1.gpkg"]  # no database left behind
 
 
+def test_undelivered_features_of_a_processing_job_show_as_running(s3_server, s3_bucket, access, tmp_path):
+    client = s3_server.client()
+    client.upload_file(str(write_manifest(tmp_path / "m.gpkg")), s3_bucket, "jobs/featureManifest-r4.gpkg")
+    url = f"s3://{s3_bucket}/jobs"
+    started = v2_tiles(access, job_v2("r4", url, status="PROCESSING"), tmp_path)  # no execution database yet
+    assert {t.status for t in started} == {"PROCESSING"}
+    rows = [(1, "11SKV_9_0", "DONE", None, True), (2, "11SLV_0_0", "FATAL", "Failed 3 times", False)]
+    execution = write_execution(tmp_path / "e.sqlite", rows)  # the third feature: not in it yet
+    client.upload_file(str(execution), s3_bucket, "jobs/execution-r4.sqlite")
+    statuses = [
+        (t.name, t.status) for t in v2_tiles(access, job_v2("r4", url, status="PROCESSING"), tmp_path)
+    ]
+    assert statuses == [("11SKV_9_0", "DONE"), ("11SLV_0_0", "FATAL"), ("12SUA_0_0", "PROCESSING")]
+    # before processing, and once the job is stopped or over, an undelivered feature is PENDING again
+    for status in ("ANALYSIS_DONE", "STOPPED", "DONE"):
+        tiles = v2_tiles(access, job_v2("r4", url, status=status), tmp_path)
+        assert tiles[-1].status == "PENDING", status
+
+
 def test_the_downloaded_manifest_is_reused_across_sessions(s3_server, s3_bucket, access, tmp_path):
     client = s3_server.client()
     client.upload_file(str(write_manifest(tmp_path / "m.gpkg")), s3_bucket, "jobs/featureManifest-r2.gpkg")
