@@ -572,8 +572,8 @@ class LoadBatchOutputs(JobAlgorithm):
             self.load_on_completion(layers, context, feedback)
         feedback.setProgress(100)
         feedback.pushInfo(
-            tr("{count} layer(s): {names}").format(
-                count=len(layers), names=", ".join(name for _, name, _, _ in layers)
+            tr("%n layer(s): {names}", None, len(layers)).format(
+                names=", ".join(name for _, name, _, _ in layers)
             )
         )
         return self.results(

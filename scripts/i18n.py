@@ -6,7 +6,7 @@ context "Tilewise"; `tr("...", None, n)` or `n=` is a plural) into each `i18n/ti
 translations are kept, new texts are added as unfinished, texts no longer in the sources are kept as obsolete
 when translated (dropped otherwise). `--check` changes nothing and fails when a `.ts` is out of date with the
 sources, or when a `tr()` gets anything but a string literal (an f-string, a variable, a concatenation), naming
-file and line. `--compile` then runs `lrelease` into `.qm` files (build output, not committed).
+file and line. `make translations` runs it, then `lrelease` into `.qm` files (build output, not committed).
 
 The `.ts` carries no line numbers on purpose: an unrelated edit must not make it stale.
 """
@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import argparse
 import ast
-import shutil
-import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -232,28 +230,14 @@ def stale_reasons(path: Path, found: list[Found], existing: dict[Key, Entry], ro
     return [r + " (run `make translations`)" for r in reasons]
 
 
-def compile_qm(folder: Path, languages: tuple[str, ...]) -> None:
-    lrelease = shutil.which("lrelease") or shutil.which("lrelease-qt5") or shutil.which("lrelease6")
-    if lrelease is None:
-        sys.exit("lrelease not found: install Debian's qttools5-dev-tools (make apt)")
-    for language in languages:
-        source = ts_path(folder, language)
-        subprocess.run([lrelease, "-silent", str(source), "-qm", str(source.with_suffix(".qm"))], check=True)
-
-
 def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="fail when a .ts is stale; write nothing")
-    parser.add_argument("--compile", action="store_true", help="also build the .qm files with lrelease")
     args = parser.parse_args(argv)
     problems = update(ROOT, I18N_DIR, LANGUAGES, args.check)
     for problem in problems:
         print(problem, file=sys.stderr)
-    if problems:
-        return 1
-    if args.compile and not args.check:
-        compile_qm(I18N_DIR, LANGUAGES)
-    return 0
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":
