@@ -712,7 +712,7 @@
     </message>
     <message>
         <source>{name}  (in use)</source>
-        <translation>{name}  (in Verwendung)</translation>
+        <translation>{name}  (aktiv)</translation>
     </message>
     <message>
         <source>{url} (built in)</source>
