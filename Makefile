@@ -92,8 +92,12 @@ built: $(QM_FILES) $(HELP_PAGE)
 i18n/%.qm: i18n/%.ts
 	lrelease -silent $< -qm $@
 
-$(HELP_PAGE): docs/user-guide.md $(wildcard docs/images/*.png) scripts/build_help.py $(VENV)/.requirements.stamp
+$(HELP_PAGE): docs/user-guide.md $(wildcard docs/images/*.png) scripts/build_help.py $(VENV)/.build-requirements.stamp
 	$(PY) scripts/build_help.py
+
+$(VENV)/.build-requirements.stamp: requirements-build.txt $(VENV)/.requirements.stamp
+	$(PIP) install -q -r requirements-build.txt
+	@touch $@
 
 translations: $(VENV)/.requirements.stamp
 	$(PY) scripts/i18n.py

@@ -1,8 +1,8 @@
 """The user guide as HTML for the plugin's Help: docs/user-guide.md and its docs/images/ into help/index.html
 and help/images/ (built by `make translations`, `make run` and `make package`; not committed). Python-Markdown
-(a build tool in requirements.txt, not a plugin requirement) with the extensions the guide uses: tables, fenced
-code and heading anchors. Links to other files of the repository point to the hosted repository, since the zip
-holds only the guide."""
+(a build tool in requirements-build.txt, not a plugin requirement) with the extensions the guide uses: tables,
+fenced code and heading anchors. Links to other files of the repository point to the hosted repository, since
+the zip holds only the guide."""
 
 from __future__ import annotations
 
