@@ -40,8 +40,8 @@ def repository_links(text: str, source: Path) -> str:
         if re.match(r"^[a-z]+:|^#|^images/", target):
             return match.group(0)
         resolved = (source.parent / target).resolve()
-        try:
-            relative = resolved.relative_to(ROOT).as_posix()
+        try:  # the guide lives in docs/ of the repository
+            relative = resolved.relative_to(source.parent.parent.resolve()).as_posix()
         except ValueError:
             return match.group(0)
         return f"[{label}]({REPOSITORY}{relative})"
@@ -49,8 +49,29 @@ def repository_links(text: str, source: Path) -> str:
     return re.sub(r"(?<!!)\[([^\]]*)\]\(([^)\s]+)\)", rewrite, text)
 
 
+LIST_ITEM = re.compile(r"^(\s*)([-*+]|\d+\.)\s")
+
+
+def lists_after_paragraphs(text: str) -> str:
+    """A blank line before a list that follows a paragraph line directly: GitHub (CommonMark) starts a list
+    there, Python-Markdown only after a blank line. Continuation lines (indented deeper than the item) and
+    fenced code are left alone."""
+    lines, fenced, previous = [], False, ""
+    for line in text.splitlines():
+        if line.lstrip().startswith("```"):
+            fenced = not fenced
+        item = LIST_ITEM.match(line)
+        if item and not fenced and previous.strip() and not LIST_ITEM.match(previous):
+            indent = len(previous) - len(previous.lstrip())
+            if indent <= len(item.group(1)) and not previous.lstrip().startswith("|"):
+                lines.append("")
+        lines.append(line)
+        previous = line
+    return "\n".join(lines) + "\n"
+
+
 def render(source: Path) -> str:
-    text = repository_links(source.read_text(encoding="utf-8"), source)
+    text = lists_after_paragraphs(repository_links(source.read_text(encoding="utf-8"), source))
     # the guide indents nested lists by three spaces (under "1. "); Python-Markdown expects four by default
     body = markdown.markdown(
         text, extensions=["tables", "fenced_code", "toc"], output_format="html", tab_length=3
