@@ -11,7 +11,7 @@ PIP := $(VENV)/bin/pip
 PKG_LINK := $(VENV)/src/tilewise
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := qgis python3-qgis qgis-providers python3-gdal gdal-bin python3-venv python3-dev \
-	gcc libgeos-dev xvfb xauth imagemagick xdotool sqlite3 zip debootstrap
+	gcc libgeos-dev xvfb xauth imagemagick xdotool sqlite3 zip debootstrap qttools5-dev-tools
 PROFILE_DIR := $(ROOT)/.qgis-profile
 PROFILE := tilewise
 VERSION := $(shell sed -n 's/^version=//p' metadata.txt)
@@ -29,7 +29,7 @@ QGIS_ARGS := --profiles-path $(PROFILE_DIR) --profile $(PROFILE) --noversionchec
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 
-.PHONY: setup apt venv clients demo-data engine test test-unit test-engine test-qgis test-e2e test-matrix lint package run demo stop-engine bench clean help
+.PHONY: setup apt venv clients demo-data engine test test-unit test-engine test-qgis test-e2e test-matrix lint package run demo stop-engine bench clean help translations built
 
 help:
 	@echo "make run      open QGIS with Tilewise in the project's own profile"
@@ -38,6 +38,7 @@ help:
 	@echo "make test-qgis QGIS=3.44  the QGIS and e2e suites on one QGIS of the matrix (3.22, 3.40, 3.44)"
 	@echo "make lint     ruff, the Qt6 check and the Python 3.9 check"
 	@echo "make package  build dist/tilewise-$(VERSION).zip for Install from ZIP"
+	@echo "make translations  i18n/*.ts from the sources' tr() calls, then the .qm files and the help HTML"
 	@echo "make bench    run the benchmarks in bench/"
 	@echo "make engine   run the local batch engine in the foreground"
 	@echo "make stop-engine  stop the background engine that make run started"
@@ -64,7 +65,7 @@ apt:
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $$missing; \
 	fi
 
-venv: $(VENV)/.requirements.stamp $(PKG_LINK)
+venv: $(VENV)/.requirements.stamp $(PKG_LINK) built
 
 $(VENV)/bin/python:
 	/usr/bin/python3 -m venv --system-site-packages $(VENV)
@@ -77,6 +78,30 @@ $(PKG_LINK): | $(VENV)/bin/python
 	@mkdir -p $(VENV)/src
 	ln -sfn $(ROOT) $(PKG_LINK)
 	$(PY) -c "import site, sys; open(site.getsitepackages()[0] + '/tilewise-src.pth', 'w').write('$(VENV)/src\n')"
+
+# Translations and help, built from their sources (never committed): the .qm files QGIS loads for its language
+# (lrelease, Debian's qttools5-dev-tools) and the user guide as HTML (scripts/build_help.py), which the dock's
+# Help button and Help → Plugins open. `make translations` first brings i18n/*.ts up to date with the tr()
+# calls of the sources (scripts/i18n.py; `make lint` fails while they are stale); translate in Qt Linguist or
+# any editor of the .ts, then build again.
+TS_FILES := $(wildcard i18n/*.ts)
+QM_FILES := $(TS_FILES:.ts=.qm)
+HELP_PAGE := help/index.html
+built: $(QM_FILES) $(HELP_PAGE)
+
+i18n/%.qm: i18n/%.ts
+	lrelease -silent $< -qm $@
+
+$(HELP_PAGE): docs/user-guide.md $(wildcard docs/images/*.png) scripts/build_help.py $(VENV)/.build-requirements.stamp
+	$(PY) scripts/build_help.py
+
+$(VENV)/.build-requirements.stamp: requirements-build.txt $(VENV)/.requirements.stamp
+	$(PIP) install -q -r requirements-build.txt
+	@touch $@
+
+translations: $(VENV)/.requirements.stamp
+	$(PY) scripts/i18n.py
+	$(MAKE) --no-print-directory built
 
 # Suites without QGIS first, then the ones that start QGIS (headless), then the same QGIS and e2e suites on
 # the other QGIS versions of the matrix, each in its Debian chroot (scripts/qgis_matrix.sh; QGIS_MATRIX picks
@@ -101,7 +126,10 @@ test-qgis: setup
 test-e2e: setup
 	$(PYTEST) tests/e2e
 # Chroots need root: through sudo when you are not root, as the Debian packages are.
-MATRIX_RUN = $(SUDO) env TILEWISE_APT_PACKAGES="$(APT_PACKAGES)" QGIS_MATRIX="$(QGIS_MATRIX)" \
+# The chroots run the tests on the clone's built .qm and help (bound in): they need no lrelease, and leaving it
+# out of their list keeps the cached chroots (keyed on it) valid.
+CHROOT_APT_PACKAGES := $(filter-out qttools5-dev-tools,$(APT_PACKAGES))
+MATRIX_RUN = $(SUDO) env TILEWISE_APT_PACKAGES="$(CHROOT_APT_PACKAGES)" QGIS_MATRIX="$(QGIS_MATRIX)" \
 	TILEWISE_CACHE="$(CACHE_DIR)" scripts/qgis_matrix.sh
 test-matrix: setup
 	$(MATRIX_RUN)
@@ -117,6 +145,7 @@ PYQT6_STAMP := $(PYQT6_VENV)/.stamp-$(subst ==,-,$(PYQT6))
 lint: setup $(PYQT6_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(PY) scripts/i18n.py --check
 	QT_QPA_PLATFORM=offscreen $(PY) scripts/check_qt6.py $(PLUGIN_CODE) scripts tests bench
 	$(PYQT6_VENV)/bin/python scripts/check_qt6.py --pyqt6 $(PLUGIN_CODE) scripts tests bench
 	$(VENV)/bin/vermin --quiet --no-tips --violations --eval-annotations -t=3.9- $(PLUGIN_CODE)
@@ -126,14 +155,14 @@ $(PYQT6_STAMP):
 	$(PYQT6_VENV)/bin/pip install -q $(PYQT6)
 	@touch $@
 
-# The zip holds only the plugin: metadata, code, ui, resources, licence.
-package:
+# The zip holds only the plugin: metadata, code, ui, resources, licence, the compiled translations and the
+# user guide as HTML.
+package: venv
 	@rm -rf build/package dist/tilewise-$(VERSION).zip
-	@mkdir -p build/package/tilewise dist
+	@mkdir -p build/package/tilewise/i18n dist
 	cp metadata.txt __init__.py plugin.py LICENSE build/package/tilewise/
-	cp -r core ui processing_provider resources build/package/tilewise/
-	mkdir -p build/package/tilewise/docs && cp -r docs/user-guide.md docs/images build/package/tilewise/docs/
-	rm -f build/package/tilewise/docs/images/shots.log
+	cp -r core ui processing_provider resources help build/package/tilewise/
+	cp $(QM_FILES) build/package/tilewise/i18n/
 	find build/package -name '__pycache__' -prune -exec rm -rf {} +
 	cd build/package && zip -q -r ../../dist/tilewise-$(VERSION).zip tilewise
 	@echo "dist/tilewise-$(VERSION).zip"

@@ -52,6 +52,7 @@ from ..core.qgis_geometry import to_shapely
 from ..core.statuses import V2, RequestStatus
 from ..core.storage import StorageError
 from ..core.tile_status import FINISHED, FeatureStatus, TileStatus
+from ..ui.i18n import tr
 from .common import JOB_ID, TilewiseAlgorithm, boolean, service_calls
 
 POLL_S = 1.0
@@ -83,16 +84,16 @@ class JobAlgorithm(TilewiseAlgorithm):
 
     def init_job_parameters(self) -> None:
         self.add_connection_parameters()
-        self.addParameter(QgsProcessingParameterString(JOB_ID, self.tr("Batch job id")))
-        self.addOutput(QgsProcessingOutputString(JOB_ID, self.tr("Batch job id")))
-        self.addOutput(QgsProcessingOutputString("STATUS", self.tr("Job status")))
-        self.addOutput(QgsProcessingOutputString("JOB_JSON", self.tr("The job (JSON)")))
+        self.addParameter(QgsProcessingParameterString(JOB_ID, tr("Batch job id")))
+        self.addOutput(QgsProcessingOutputString(JOB_ID, tr("Batch job id")))
+        self.addOutput(QgsProcessingOutputString("STATUS", tr("Job status")))
+        self.addOutput(QgsProcessingOutputString("JOB_JSON", tr("The job (JSON)")))
 
     def job_id(self, parameters, context) -> str:
         job_id = self.parameterAsString(parameters, JOB_ID, context).strip()
         if not job_id:
             raise QgsProcessingException(
-                "Give the batch job's id (JOB_ID): the output of “Create a batch job”."
+                tr("Give the batch job's id (JOB_ID): the output of “Create a batch job”.")
             )
         return job_id
 
@@ -106,33 +107,38 @@ class JobAlgorithm(TilewiseAlgorithm):
 
 class CreateBatchJob(TilewiseAlgorithm):
     NAME = "createbatchjob"
-    DISPLAY_NAME = "Create a batch job"
+
+    def displayName(self) -> str:  # noqa: N802 (QGIS API)
+        return tr("Create a batch job")
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS API)
         self.add_connection_parameters()
         self.addParameter(
             QgsProcessingParameterFeatureSource(
-                "INPUT", self.tr("Area of interest (polygons)"), [QgsProcessing.SourceType.TypeVectorPolygon]
+                "INPUT", tr("Area of interest (polygons)"), [QgsProcessing.SourceType.TypeVectorPolygon]
             )
         )
         self.add_script_parameters()
         self.add_data_parameters()
         grid = QgsProcessingParameterNumber(
-            "GRID", self.tr("Tiling grid id (0: UTM 20 km, 1: UTM 10 km, 2: UTM 100 km, 3: WGS84 1°, 6: LAEA 100 km, "
+            "GRID", tr("Tiling grid id (0: UTM 20 km, 1: UTM 10 km, 2: UTM 100 km, 3: WGS84 1°, 6: LAEA 100 km, "
                             "7: LAEA 20 km)"), QgsProcessingParameterNumber.Type.Integer, 1)  # fmt: skip
         self.addParameter(grid)
         self.addParameter(
             QgsProcessingParameterNumber(
                 "RESOLUTION",
-                self.tr("Resolution (grid units)"),
+                tr("Resolution (grid units)"),
                 QgsProcessingParameterNumber.Type.Double,
                 10.0,
             )
         )
-        for name in ("BUFFER_X", "BUFFER_Y"):
+        for name, label in (
+            ("BUFFER_X", tr("Tile buffer X (pixels)")),
+            ("BUFFER_Y", tr("Tile buffer Y (pixels)")),
+        ):
             buffer = QgsProcessingParameterNumber(
                 name,
-                self.tr(f"Tile buffer {name[-1]} (pixels)"),
+                label,
                 QgsProcessingParameterNumber.Type.Integer,
                 0,
             )
@@ -141,20 +147,20 @@ class CreateBatchJob(TilewiseAlgorithm):
         self.addParameter(
             QgsProcessingParameterString(
                 "OUTPUT_URL",
-                self.tr("Output location (s3://bucket/folder, or a folder for a local Tilewise engine)"),
+                tr("Output location (s3://bucket/folder, or a folder for a local Tilewise engine)"),
             )
         )
-        self.addParameter(boolean("COG", self.tr("Cloud-optimised GeoTIFFs")))
-        self.addParameter(boolean("OVERWRITE", self.tr("Overwrite existing outputs"), advanced=True))
-        self.addParameter(boolean("SKIP_EXISTING", self.tr("Skip tiles whose outputs exist"), advanced=True))
-        self.addParameter(QgsProcessingParameterString("DESCRIPTION", self.tr("Description"), optional=True))
+        self.addParameter(boolean("COG", tr("Cloud-optimised GeoTIFFs")))
+        self.addParameter(boolean("OVERWRITE", tr("Overwrite existing outputs"), advanced=True))
+        self.addParameter(boolean("SKIP_EXISTING", tr("Skip tiles whose outputs exist"), advanced=True))
+        self.addParameter(QgsProcessingParameterString("DESCRIPTION", tr("Description"), optional=True))
         self.add_s3_parameters()
-        self.addOutput(QgsProcessingOutputString(JOB_ID, self.tr("Batch job id")))
-        self.addOutput(QgsProcessingOutputString("STATUS", self.tr("Job status")))
-        self.addOutput(QgsProcessingOutputString("JOB_JSON", self.tr("The job (JSON)")))
-        self.addOutput(QgsProcessingOutputNumber("TILE_COUNT", self.tr("Tiles (Tilewise's count)")))
+        self.addOutput(QgsProcessingOutputString(JOB_ID, tr("Batch job id")))
+        self.addOutput(QgsProcessingOutputString("STATUS", tr("Job status")))
+        self.addOutput(QgsProcessingOutputString("JOB_JSON", tr("The job (JSON)")))
+        self.addOutput(QgsProcessingOutputNumber("TILE_COUNT", tr("Tiles (Tilewise's count)")))
         self.addOutput(
-            QgsProcessingOutputNumber("ESTIMATED_PU", self.tr("Processing units (Tilewise's estimate)"))
+            QgsProcessingOutputNumber("ESTIMATED_PU", tr("Processing units (Tilewise's estimate)"))
         )
 
     def output_url(self, parameters, context) -> str:
@@ -203,12 +209,19 @@ class CreateBatchJob(TilewiseAlgorithm):
             for warning in (*prepared.area.warnings, *prepared.selection.warnings):
                 feedback.pushWarning(warning)
             feedback.pushInfo(
-                f"{len(prepared.selection):,} tiles of grid {grid.id}; about "
-                f"{prepared.estimate.value_estimate:,.1f} PU. Creating the job on {client.deployment.name} "
-                f"(Batch API v{client.api_version})…"
+                tr(
+                    "{tiles} tiles of grid {grid}; about {pu} PU. Creating the job on {deployment} "
+                    "(Batch API v{version})…"
+                ).format(
+                    tiles=f"{len(prepared.selection):,}",
+                    grid=grid.id,
+                    pu=f"{prepared.estimate.value_estimate:,.1f}",
+                    deployment=client.deployment.name,
+                    version=client.api_version,
+                )
             )
             job = submission.create(client, prepared, cancel)
-            feedback.pushInfo(f"Created batch job {job.id} ({job.status}).")
+            feedback.pushInfo(tr("Created batch job {id} ({status}).").format(id=job.id, status=job.status))
         return {
             JOB_ID: job.id,
             "STATUS": job.status,
@@ -226,13 +239,13 @@ class CreateBatchJob(TilewiseAlgorithm):
         geometries: list[Optional[shapely.Geometry]] = []
         for feature in source.getFeatures(request):
             if feedback.isCanceled():
-                raise QgsProcessingException("Cancelled.")
+                raise QgsProcessingException(tr("Cancelled."))
             geometries.append(to_shapely(feature.geometry()))
         if not geometries:
-            raise AreaError("The layer has no features (or none is selected): give at least one polygon.")
+            raise AreaError(tr("The layer has no features (or none is selected): give at least one polygon."))
         crs = source.sourceCrs()
         if not crs.isValid():
-            raise AreaError("The layer has no valid CRS: set its CRS in Layer Properties.")
+            raise AreaError(tr("The layer has no valid CRS: set its CRS in Layer Properties."))
         return geometries, crs.authid() or crs.toWkt()
 
 
@@ -241,13 +254,15 @@ class CreateBatchJob(TilewiseAlgorithm):
 
 class AnalyseBatchJob(JobAlgorithm):
     NAME = "analysebatchjob"
-    DISPLAY_NAME = "Analyse a batch job"
+
+    def displayName(self) -> str:  # noqa: N802 (QGIS API)
+        return tr("Analyse a batch job")
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS API)
         self.init_job_parameters()
-        self.addOutput(QgsProcessingOutputNumber("TILE_COUNT", self.tr("Tiles (the service's)")))
+        self.addOutput(QgsProcessingOutputNumber("TILE_COUNT", tr("Tiles (the service's)")))
         self.addOutput(
-            QgsProcessingOutputNumber("ESTIMATED_PU", self.tr("Processing units (the service's estimate)"))
+            QgsProcessingOutputNumber("ESTIMATED_PU", tr("Processing units (the service's estimate)"))
         )
 
     def process(self, parameters, context, feedback) -> dict:
@@ -256,22 +271,35 @@ class AnalyseBatchJob(JobAlgorithm):
         with service_calls(feedback) as cancel:
             job = client.get(job_id, cancel)
             if job.status == "CREATED":
-                feedback.pushInfo(f"Analysing job {job_id}…")
+                feedback.pushInfo(tr("Analysing job {id}…").format(id=job_id))
             job = submission.analyse(client, job, cancel, poll_s=POLL_S)
             if job.status in ANALYSING_STATUSES and cancel.is_set():
                 raise QgsProcessingException(
-                    f"Cancelled: job {job_id} is still {job.status} (the analysis goes on on the service)."
+                    tr("Cancelled: job {id} is still {status} (the analysis goes on on the service).").format(
+                        id=job_id, status=job.status
+                    )
                 )
         if job.status == "FAILED" or (job.status in ("CANCELED", "STOPPED") and job.tile_count is None):
             raise QgsProcessingException(
-                f"The analysis of job {job_id} ended {job.status}: {job.error or 'no reason given'}"
+                tr("The analysis of job {id} ended {status}: {reason}").format(
+                    id=job_id, status=job.status, reason=job.error or tr("no reason given")
+                )
             )
         if job.status != RequestStatus.ANALYSIS_DONE:
-            feedback.pushInfo(f"Job {job_id} is already past its analysis: {job.status}.")
+            feedback.pushInfo(
+                tr("Job {id} is already past its analysis: {status}.").format(id=job_id, status=job.status)
+            )
         estimate = job.value_estimate
         feedback.pushInfo(
-            f"Job {job_id}: {job.tile_count if job.tile_count is not None else '?'} tiles"
-            + (f", {estimate:,.1f} PU by the service's estimate." if estimate is not None else ".")
+            (
+                tr("Job {id}: {tiles} tiles, {pu} PU by the service's estimate.")
+                if estimate is not None
+                else tr("Job {id}: {tiles} tiles.")
+            ).format(
+                id=job_id,
+                tiles=job.tile_count if job.tile_count is not None else "?",
+                pu=f"{estimate:,.1f}" if estimate is not None else "",
+            )
         )
         return self.results(job, TILE_COUNT=job.tile_count, ESTIMATED_PU=estimate)
 
@@ -281,13 +309,15 @@ class AnalyseBatchJob(JobAlgorithm):
 
 class StartBatchJob(JobAlgorithm):
     NAME = "startbatchjob"
-    DISPLAY_NAME = "Start a batch job"
+
+    def displayName(self) -> str:  # noqa: N802 (QGIS API)
+        return tr("Start a batch job")
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS API)
         self.init_job_parameters()
         budget = QgsProcessingParameterNumber(
             "BUDGET_PU",
-            self.tr("PU budget (0: no limit)"),
+            tr("PU budget (0: no limit)"),
             QgsProcessingParameterNumber.Type.Double,
             0.0,
             True,
@@ -303,21 +333,27 @@ class StartBatchJob(JobAlgorithm):
             job = client.get(job_id, cancel)
             reason = why_not(job, Action.START)
             if reason:
-                raise QgsProcessingException(f"Job {job_id} cannot be started: {reason}")
+                raise QgsProcessingException(
+                    tr("Job {id} cannot be started: {reason}").format(id=job_id, reason=reason)
+                )
             if budget > 0:
                 if job.value_estimate is None:
                     raise QgsProcessingException(
-                        f"Job {job_id} has no processing-unit estimate ({job.status}) to check against the "
-                        f"budget of {budget:,.0f} PU: analyse it first, or give no budget."
+                        tr(
+                            "Job {id} has no processing-unit estimate ({status}) to check against the budget of "
+                            "{budget} PU: analyse it first, or give no budget."
+                        ).format(id=job_id, status=job.status, budget=f"{budget:,.0f}")
                     )
                 if job.value_estimate > budget:
                     raise QgsProcessingException(
-                        f"Job {job_id} is expected to cost {job.value_estimate:,.1f} PU, more than the budget of "
-                        f"{budget:,.0f} PU: it was not started. Raise the budget or make the job smaller."
+                        tr(
+                            "Job {id} is expected to cost {pu} PU, more than the budget of {budget} PU: it was not "
+                            "started. Raise the budget or make the job smaller."
+                        ).format(id=job_id, pu=f"{job.value_estimate:,.1f}", budget=f"{budget:,.0f}")
                     )
             client.start(job_id, cancel)
             job = client.get(job_id, cancel)
-        feedback.pushInfo(f"Job {job_id} started ({job.status}).")
+        feedback.pushInfo(tr("Job {id} started ({status}).").format(id=job_id, status=job.status))
         return self.results(job)
 
 
@@ -326,25 +362,27 @@ class StartBatchJob(JobAlgorithm):
 
 class WaitForBatchJob(JobAlgorithm):
     NAME = "waitforbatchjob"
-    DISPLAY_NAME = "Wait for a batch job"
+
+    def displayName(self) -> str:  # noqa: N802 (QGIS API)
+        return tr("Wait for a batch job")
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS API)
         self.init_job_parameters()
         self.addParameter(
             QgsProcessingParameterNumber(
                 "TIMEOUT",
-                self.tr("Time limit (seconds, 0: none)"),
+                tr("Time limit (seconds, 0: none)"),
                 QgsProcessingParameterNumber.Type.Double,
                 0.0,
                 True,
                 0.0,
             )  # fmt: skip
         )
-        self.addParameter(boolean("REQUIRE_DONE", self.tr("Fail unless the job ends DONE")))
+        self.addParameter(boolean("REQUIRE_DONE", tr("Fail unless the job ends DONE")))
         self.add_s3_parameters()
-        self.addOutput(QgsProcessingOutputNumber("DONE", self.tr("Tiles done")))
-        self.addOutput(QgsProcessingOutputNumber("FAILED", self.tr("Tiles failed")))
-        self.addOutput(QgsProcessingOutputNumber("TILE_COUNT", self.tr("Tiles")))
+        self.addOutput(QgsProcessingOutputNumber("DONE", tr("Tiles done")))
+        self.addOutput(QgsProcessingOutputNumber("FAILED", tr("Tiles failed")))
+        self.addOutput(QgsProcessingOutputNumber("TILE_COUNT", tr("Tiles")))
 
     def process(self, parameters, context, feedback) -> dict:
         client = self.need_client()
@@ -365,39 +403,54 @@ class WaitForBatchJob(JobAlgorithm):
                 job = update.job
                 done, failed, total = counts(watcher, job)
                 if job.status != last_status:
-                    feedback.pushInfo(f"Job {job_id}: {job.status}")
+                    feedback.pushInfo(tr("Job {id}: {status}").format(id=job_id, status=job.status))
                     last_status = job.status
                 if total:
                     feedback.setProgress(100.0 * (done + failed) / total)
                 elif job.completion is not None:
                     feedback.setProgress(job.completion)
                 feedback.setProgressText(
-                    f"{job.status}: {done} of {total or '?'} tiles done, {failed} failed"
+                    tr("{status}: {done} of {total} tiles done, {failed} failed").format(
+                        status=job.status, done=done, total=total or "?", failed=failed
+                    )
                 )
                 if job.is_terminal:
                     break
                 if timeout and time.monotonic() - started > timeout:
                     raise QgsProcessingException(
-                        f"Job {job_id} is still {job.status} after {timeout:,.0f} s ({done} of {total or '?'} "
-                        "tiles done): it goes on on the service; wait for it again later."
+                        tr(
+                            "Job {id} is still {status} after {seconds} s ({done} of {total} tiles done): it goes "
+                            "on on the service; wait for it again later."
+                        ).format(
+                            id=job_id,
+                            status=job.status,
+                            seconds=f"{timeout:,.0f}",
+                            done=done,
+                            total=total or "?",
+                        )
                     )
                 if cancel.wait(watcher.interval_s):
                     feedback.pushWarning(
-                        f"Stopped waiting for job {job_id} ({job.status}): the job itself goes on on the service."
+                        tr(
+                            "Stopped waiting for job {id} ({status}): the job itself goes on on the service."
+                        ).format(id=job_id, status=job.status)
                     )
                     break
         if job.status == "DONE" and total:
             feedback.setProgress(100.0)
         if job.error:
-            feedback.reportError(f"Job {job_id}: {job.error}", False)
+            feedback.reportError(tr("Job {id}: {error}").format(id=job_id, error=job.error), False)
         if (
             self.parameterAsBool(parameters, "REQUIRE_DONE", context)
             and job.status != "DONE"
             and job.is_terminal
         ):
             raise QgsProcessingException(
-                f"Job {job_id} ended {job.status} ({done} tiles done, {failed} failed)"
-                + (f": {job.error}" if job.error else ".")
+                (
+                    tr("Job {id} ended {status} ({done} tiles done, {failed} failed): {error}")
+                    if job.error
+                    else tr("Job {id} ended {status} ({done} tiles done, {failed} failed).")
+                ).format(id=job_id, status=job.status, done=done, failed=failed, error=job.error)
             )
         return self.results(job, DONE=done, FAILED=failed, TILE_COUNT=total or job.tile_count)
 
@@ -442,27 +495,29 @@ MOSAIC, TILES = 0, 1
 
 class LoadBatchOutputs(JobAlgorithm):
     NAME = "loadbatchoutputs"
-    DISPLAY_NAME = "Load batch job outputs"
+
+    def displayName(self) -> str:  # noqa: N802 (QGIS API)
+        return tr("Load batch job outputs")
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS API)
         self.init_job_parameters()
         self.addParameter(
             QgsProcessingParameterEnum(
                 "MODE",
-                self.tr("Layers"),
-                [self.tr("A VRT mosaic per output"), self.tr("A layer per tile")],
+                tr("Layers"),
+                [tr("A VRT mosaic per output"), tr("A layer per tile")],
                 False,
                 MOSAIC,
             )  # fmt: skip
         )
-        self.addParameter(boolean("LOAD", self.tr("Add the layers to the project"), True))
+        self.addParameter(boolean("LOAD", tr("Add the layers to the project"), True))
         self.add_s3_parameters()
         self.addParameter(
-            QgsProcessingParameterFolderDestination("OUTPUT_FOLDER", self.tr("Folder for the mosaics (VRT)"))
+            QgsProcessingParameterFolderDestination("OUTPUT_FOLDER", tr("Folder for the mosaics (VRT)"))
         )
-        self.addOutput(QgsProcessingOutputMultipleLayers("OUTPUT_LAYERS", self.tr("Output layers")))
-        self.addOutput(QgsProcessingOutputNumber("LAYER_COUNT", self.tr("Layers")))
-        self.addOutput(QgsProcessingOutputString("PROBLEMS", self.tr("Files left out, and why")))
+        self.addOutput(QgsProcessingOutputMultipleLayers("OUTPUT_LAYERS", tr("Output layers")))
+        self.addOutput(QgsProcessingOutputNumber("LAYER_COUNT", tr("Layers")))
+        self.addOutput(QgsProcessingOutputString("PROBLEMS", tr("Files left out, and why")))
 
     def process(self, parameters, context, feedback) -> dict:
         client = self.need_client()
@@ -473,11 +528,15 @@ class LoadBatchOutputs(JobAlgorithm):
             job = client.get(job_id, cancel)
             if not job.is_terminal and job.status != "PROCESSING":
                 raise QgsProcessingException(
-                    f"Job {job_id} is {job.status}: it has no outputs yet. Start it, and wait for it."
+                    tr("Job {id} is {status}: it has no outputs yet. Start it, and wait for it.").format(
+                        id=job_id, status=job.status
+                    )
                 )
             access = self.output_access(job, parameters, context, cancel)
             tiles = list(client.tiles(job_id, cancel=cancel)) if client.api_version != V2 else []
-            feedback.pushInfo(f"Listing the outputs of job {job_id} at {job.output_url}…")
+            feedback.pushInfo(
+                tr("Listing the outputs of job {id} at {url}…").format(id=job_id, url=job.output_url)
+            )
             outputs = prepare_outputs(access, job, tiles, cancel)
             feedback.setProgress(50)
             problems = list(outputs.problems)
@@ -500,16 +559,23 @@ class LoadBatchOutputs(JobAlgorithm):
         for problem in problems:
             feedback.reportError(problem, False)
         if outputs.cancelled or feedback.isCanceled():
-            raise QgsProcessingException("Cancelled.")
+            raise QgsProcessingException(tr("Cancelled."))
         if not layers:
             raise QgsProcessingException(
-                f"Job {job_id} ({job.status}) has no output that can be opened"
-                + (": " + " ".join(problems) if problems else f" at {job.output_url}.")
+                (
+                    tr("Job {id} ({status}) has no output that can be opened: {problems}")
+                    if problems
+                    else tr("Job {id} ({status}) has no output that can be opened at {url}.")
+                ).format(id=job_id, status=job.status, problems=" ".join(problems), url=job.output_url)
             )
         if self.parameterAsBool(parameters, "LOAD", context):
             self.load_on_completion(layers, context, feedback)
         feedback.setProgress(100)
-        feedback.pushInfo(f"{len(layers)} layer(s): " + ", ".join(name for _, name, _, _ in layers))
+        feedback.pushInfo(
+            tr("%n layer(s): {names}", None, len(layers)).format(
+                names=", ".join(name for _, name, _, _ in layers)
+            )
+        )
         return self.results(
             job,
             OUTPUT_LAYERS=[source for source, _, _, _ in layers],
@@ -530,7 +596,9 @@ class LoadBatchOutputs(JobAlgorithm):
         for source, name, raster, ranges in layers:
             layer = open_raster_layer(source, name, raster, ranges)
             if not layer.isValid():
-                feedback.reportError(f"{name}: QGIS cannot open {source}.", False)
+                feedback.reportError(
+                    tr("{name}: QGIS cannot open {source}.").format(name=name, source=source), False
+                )
                 continue
             context.temporaryLayerStore().addMapLayer(layer)
             details = QgsProcessingContext.LayerDetails(
@@ -544,17 +612,19 @@ class LoadBatchOutputs(JobAlgorithm):
 
 class PreviewEvalscript(TilewiseAlgorithm):
     NAME = "previewevalscript"
-    DISPLAY_NAME = "Preview an evalscript (Process API)"
+
+    def displayName(self) -> str:  # noqa: N802 (QGIS API)
+        return tr("Preview an evalscript (Process API)")
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS API)
         self.add_connection_parameters()
-        self.addParameter(QgsProcessingParameterExtent("EXTENT", self.tr("Extent")))
+        self.addParameter(QgsProcessingParameterExtent("EXTENT", tr("Extent")))
         self.add_script_parameters()
         self.add_data_parameters()
         self.addParameter(
             QgsProcessingParameterNumber(
                 "WIDTH",
-                self.tr("Width (pixels; the height follows the extent)"),
+                tr("Width (pixels; the height follows the extent)"),
                 QgsProcessingParameterNumber.Type.Integer,
                 512,
                 False,
@@ -564,10 +634,10 @@ class PreviewEvalscript(TilewiseAlgorithm):
         )
         self.addParameter(
             QgsProcessingParameterString(
-                "OUTPUT_ID", self.tr("Output of the script (default: its first)"), optional=True
+                "OUTPUT_ID", tr("Output of the script (default: its first)"), optional=True
             )
         )
-        self.addParameter(QgsProcessingParameterRasterDestination("OUTPUT", self.tr("Preview")))
+        self.addParameter(QgsProcessingParameterRasterDestination("OUTPUT", tr("Preview")))
 
     def process(self, parameters, context, feedback) -> dict:
         client = self.need_client()
@@ -581,8 +651,13 @@ class PreviewEvalscript(TilewiseAlgorithm):
             output_id = self.parameterAsString(parameters, "OUTPUT_ID", context).strip() or None
             request = preview_request(draft, info, bbox, epsg, width, height, output_id)
             feedback.pushInfo(
-                f"Previewing on {client.deployment.name}: {request.width} × {request.height} px, "
-                f"{'EPSG:' + str(epsg) if epsg else 'lon/lat'} {bbox}"
+                tr("Previewing on {deployment}: {width} × {height} px, {crs} {bbox}").format(
+                    deployment=client.deployment.name,
+                    width=request.width,
+                    height=request.height,
+                    crs="EPSG:" + str(epsg) if epsg else "lon/lat",
+                    bbox=bbox,
+                )
             )
             preview = client.preview(request, cancel)
         write_raster(preview.content, Path(target))
@@ -604,12 +679,12 @@ class PreviewEvalscript(TilewiseAlgorithm):
             epsg = None if authid == "EPSG:4326" else int(authid[5:])
         if rectangle.isNull() or rectangle.isEmpty():
             raise FormInvalid(
-                [FieldProblem("area", "The preview extent is empty: give an extent with an area.")]
+                [FieldProblem("area", tr("The preview extent is empty: give an extent with an area."))]
             )
         width = self.parameterAsInt(parameters, "WIDTH", context)
         height = max(1, round(width * rectangle.height() / rectangle.width()))
         if not math.isfinite(height):
-            raise FormInvalid([FieldProblem("area", "The preview extent is not valid.")])
+            raise FormInvalid([FieldProblem("area", tr("The preview extent is not valid."))])
         bbox = (rectangle.xMinimum(), rectangle.yMinimum(), rectangle.xMaximum(), rectangle.yMaximum())
         return bbox, epsg, width, height
 
@@ -628,7 +703,9 @@ def write_raster(content: bytes, target: Path) -> None:
         result = gdal.Translate(str(target), memory)
         if result is None:
             raise QgsProcessingException(
-                f"GDAL could not write the preview to {target}: {gdal.GetLastErrorMsg()}"
+                tr("GDAL could not write the preview to {target}: {error}").format(
+                    target=target, error=gdal.GetLastErrorMsg()
+                )
             )
         result = None
     finally:

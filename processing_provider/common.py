@@ -23,7 +23,7 @@ from qgis.core import (
     QgsProcessingParameterString,
     QgsSettings,
 )
-from qgis.PyQt.QtCore import QCoreApplication, QDate, QDateTime, Qt
+from qgis.PyQt.QtCore import QDate, QDateTime, Qt
 
 from ..core.area import AreaError
 from ..core.batch_models import TilingGridSpec
@@ -38,10 +38,11 @@ from ..core.jobs import BatchJob
 from ..core.presets import BUILTIN_PRESETS
 from ..core.statuses import V1, V2
 from ..core.storage import S3Access, StorageError
-from .help import HELP
+from ..ui.i18n import tr
+from .help import help_text
 
 StoreFactory = Callable[[], ConnectionStore]
-GROUP, GROUP_ID = "Batch jobs", "batchjobs"
+GROUP_ID = "batchjobs"
 VERSIONS = ("v2", "v1")
 # the dock keeps the engine's S3 endpoint here (ui/dock.py ENGINE_S3_ENDPOINT_KEY) + the deployment id
 ENGINE_S3_ENDPOINT_KEY = "tilewise/engine_s3_endpoint/"
@@ -66,8 +67,11 @@ def problems_message(problems) -> str:
     """FormInvalid's problems as the dock shows them: one sentence each, the script line where known."""
     lines = []
     for problem in problems:
-        where = f" (evalscript line {problem.line})" if problem.line else ""
-        lines.append(f"{problem.message}{where}")
+        lines.append(
+            tr("{message} (evalscript line {line})").format(message=problem.message, line=problem.line)
+            if problem.line
+            else problem.message
+        )
     return "\n".join(lines)
 
 
@@ -75,8 +79,7 @@ class TilewiseAlgorithm(QgsProcessingAlgorithm):
     """A Tilewise algorithm: the client is made in prepareAlgorithm (main thread: QGIS may ask for its master
     password), used in processAlgorithm (a background thread from the Toolbox)."""
 
-    NAME = ""
-    DISPLAY_NAME = ""
+    NAME = ""  # and each algorithm's displayName(): tr("a literal"), so that scripts/i18n.py finds it
 
     def __init__(self, store_factory: Optional[StoreFactory] = None):
         super().__init__()
@@ -93,20 +96,14 @@ class TilewiseAlgorithm(QgsProcessingAlgorithm):
     def name(self) -> str:
         return self.NAME
 
-    def displayName(self) -> str:  # noqa: N802 (QGIS API)
-        return self.tr(self.DISPLAY_NAME)
-
     def group(self) -> str:
-        return self.tr(GROUP)
+        return tr("Batch jobs")
 
     def groupId(self) -> str:  # noqa: N802 (QGIS API)
         return GROUP_ID
 
     def shortHelpString(self) -> str:  # noqa: N802 (QGIS API)
-        return self.tr(HELP.get(self.NAME, ""))
-
-    def tr(self, text: str) -> str:
-        return QCoreApplication.translate("Tilewise", text)
+        return help_text(self.NAME)
 
     # --- the store and the client --------------------------------------------------------------------
 
@@ -127,7 +124,7 @@ class TilewiseAlgorithm(QgsProcessingAlgorithm):
             current = ids[0]
         deployment = QgsProcessingParameterEnum(
             DEPLOYMENT,
-            self.tr("Deployment (set up in the Tilewise settings)"),
+            tr("Deployment (set up in the Tilewise settings)"),
             ids,
             False,
             current,
@@ -138,7 +135,7 @@ class TilewiseAlgorithm(QgsProcessingAlgorithm):
         self.addParameter(
             QgsProcessingParameterEnum(
                 API_VERSION,
-                self.tr("Batch API version"),
+                tr("Batch API version"),
                 list(VERSIONS),
                 False,
                 version if version in VERSIONS else "v2",
@@ -150,10 +147,10 @@ class TilewiseAlgorithm(QgsProcessingAlgorithm):
     def add_s3_parameters(self) -> None:
         keys = QgsProcessingParameterAuthConfig(
             S3_AUTHCFG,
-            self.tr("S3 keys (a Basic authentication configuration: access key / secret key)"),
+            tr("S3 keys (a Basic authentication configuration: access key / secret key)"),
             optional=True,
         )
-        region = QgsProcessingParameterString(S3_REGION, self.tr("S3 region"), optional=True)
+        region = QgsProcessingParameterString(S3_REGION, tr("S3 region"), optional=True)
         for parameter in (keys, region):
             parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
             self.addParameter(parameter)
@@ -171,9 +168,11 @@ class TilewiseAlgorithm(QgsProcessingAlgorithm):
             deployment = store.deployment(deployment_id)
             if version not in deployment.api_versions:
                 raise DeploymentError(
-                    f"{deployment.name} does not offer the Batch API v{version}: choose "
-                    + " or ".join(f"v{v}" for v in deployment.api_versions)
-                    + "."
+                    tr("{name} does not offer the Batch API v{version}: choose {versions}.").format(
+                        name=deployment.name,
+                        version=version,
+                        versions=tr(" or ").join(f"v{v}" for v in deployment.api_versions),
+                    )
                 )
             self.client = store.client(deployment_id, version)
             if S3_AUTHCFG in [p.name() for p in self.parameterDefinitions()]:
@@ -182,7 +181,9 @@ class TilewiseAlgorithm(QgsProcessingAlgorithm):
                     keys = store.s3_keys(auth_id)
                     if keys is None:
                         raise CredentialsError(
-                            f"The S3 authentication configuration {auth_id!r} does not exist: pick another or none."
+                            tr(
+                                "The S3 authentication configuration {id} does not exist: pick another or none."
+                            ).format(id=repr(auth_id))
                         )
                     self.s3_keys = (keys.access_key, keys.secret_key)
         except (CredentialsError, DeploymentError) as exc:
@@ -204,7 +205,7 @@ class TilewiseAlgorithm(QgsProcessingAlgorithm):
 
     def need_client(self) -> BatchClient:
         if self.client is None:
-            raise QgsProcessingException("Tilewise: no client (prepareAlgorithm did not run).")
+            raise QgsProcessingException(tr("Tilewise: no client (prepareAlgorithm did not run)."))
         return self.client
 
     def output_access(self, job: BatchJob, parameters, context, cancel: Cancel) -> Optional[S3Access]:
@@ -229,7 +230,7 @@ class TilewiseAlgorithm(QgsProcessingAlgorithm):
         self.addParameter(
             QgsProcessingParameterString(
                 EVALSCRIPT,
-                self.tr(f"Evalscript (the script, or a built-in preset's name: {presets})"),
+                tr("Evalscript (the script, or a built-in preset's name: {presets})").format(presets=presets),
                 multiLine=True,
                 optional=True,
             )
@@ -237,25 +238,27 @@ class TilewiseAlgorithm(QgsProcessingAlgorithm):
         self.addParameter(
             QgsProcessingParameterFile(
                 EVALSCRIPT_FILE,
-                self.tr("…or an evalscript file"),
+                tr("…or an evalscript file"),
                 QgsProcessingParameterFile.Behavior.File,
                 optional=True,
-                fileFilter="Evalscripts (*.js *.txt);;All files (*.*)",
+                fileFilter=tr("Evalscripts (*.js *.txt);;All files (*.*)"),
             )
         )
 
     def add_data_parameters(self) -> None:
         collection = QgsProcessingParameterString(
-            COLLECTION, self.tr(f"Data collection ({', '.join(COLLECTIONS)} or byoc-<id>)"), "sentinel-2-l2a"
+            COLLECTION,
+            tr("Data collection ({collections} or byoc-<id>)").format(collections=", ".join(COLLECTIONS)),
+            "sentinel-2-l2a",
         )
         self.addParameter(collection)
-        for name, label in ((TIME_FROM, "From (date)"), (TIME_TO, "To (date)")):
+        for name, label in ((TIME_FROM, tr("From (date)")), (TIME_TO, tr("To (date)"))):
             self.addParameter(
-                QgsProcessingParameterDateTime(name, self.tr(label), QgsProcessingParameterDateTime.Type.Date)
+                QgsProcessingParameterDateTime(name, label, QgsProcessingParameterDateTime.Type.Date)
             )
         cloud = QgsProcessingParameterNumber(
             MAX_CLOUD,
-            self.tr("Maximum cloud cover (%)"),
+            tr("Maximum cloud cover (%)"),
             QgsProcessingParameterNumber.Type.Double,
             optional=True,
         )
@@ -263,7 +266,7 @@ class TilewiseAlgorithm(QgsProcessingAlgorithm):
         self.addParameter(
             QgsProcessingParameterEnum(
                 MOSAICKING,
-                self.tr("Mosaicking order"),
+                tr("Mosaicking order"),
                 list(MOSAICKING_ORDERS),
                 False,
                 MOSAICKING_ORDERS[0],
@@ -277,21 +280,26 @@ class TilewiseAlgorithm(QgsProcessingAlgorithm):
         text = self.parameterAsString(parameters, EVALSCRIPT, context) or ""
         if path and text.strip():
             raise FormInvalid(
-                [FieldProblem("evalscript", "Give the evalscript once: as text or as a file, not both.")]
+                [FieldProblem("evalscript", tr("Give the evalscript once: as text or as a file, not both."))]
             )
         if path:
             try:
                 return Path(path).read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as exc:
                 raise FormInvalid(
-                    [FieldProblem("evalscript", f"Cannot read the evalscript {path}: {exc}")]
+                    [
+                        FieldProblem(
+                            "evalscript",
+                            tr("Cannot read the evalscript {path}: {error}").format(path=path, error=exc),
+                        )
+                    ]
                 ) from None
         for preset in BUILTIN_PRESETS:
             if text.strip().casefold() == preset.name.casefold():
                 return preset.script
         if not text.strip():
             raise FormInvalid(
-                [FieldProblem("evalscript", "Give an evalscript: its text, a preset's name or a file.")]
+                [FieldProblem("evalscript", tr("Give an evalscript: its text, a preset's name or a file."))]
             )
         return text
 
@@ -314,7 +322,14 @@ class TilewiseAlgorithm(QgsProcessingAlgorithm):
             return date.fromisoformat(text[:10])
         except ValueError:
             raise FormInvalid(
-                [FieldProblem("time", f"{name} is not a date: write it as YYYY-MM-DD (got {text!r}).")]
+                [
+                    FieldProblem(
+                        "time",
+                        tr("{name} is not a date: write it as YYYY-MM-DD (got {text}).").format(
+                            name=name, text=repr(text)
+                        ),
+                    )
+                ]
             ) from None
 
     def draft(self, parameters, context, **extra) -> JobDraft:
@@ -334,7 +349,12 @@ class TilewiseAlgorithm(QgsProcessingAlgorithm):
             missing = name not in dates or dates[name] is None
             if missing and not any(p.field == "time" for p in problems):
                 problems.append(
-                    FieldProblem("time", f"Give the dates: {TIME_FROM} and {TIME_TO} (YYYY-MM-DD).")
+                    FieldProblem(
+                        "time",
+                        tr("Give the dates: {start} and {end} (YYYY-MM-DD).").format(
+                            start=TIME_FROM, end=TIME_TO
+                        ),
+                    )
                 )
         if problems:
             raise FormInvalid(problems)
@@ -401,7 +421,7 @@ def user_errors():
     except FormInvalid as exc:
         raise QgsProcessingException(problems_message(exc.problems)) from None
     except Cancelled:
-        raise QgsProcessingException("Cancelled.") from None
+        raise QgsProcessingException(tr("Cancelled.")) from None
     except USER_ERRORS as exc:
         raise QgsProcessingException(str(exc)) from None
 

@@ -9,6 +9,7 @@ from qgis.core import QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
 from ..core.version import VERSION
+from ..ui.i18n import tr
 from .common import StoreFactory
 
 PROVIDER_ID = "tilewise"
@@ -30,7 +31,7 @@ class TilewiseProvider(QgsProcessingProvider):
         return "Tilewise"
 
     def longName(self) -> str:  # noqa: N802 (QGIS API)
-        return "Tilewise: Sentinel Hub Batch API jobs (Sentinel Hub, CDSE, a Tilewise engine)"
+        return tr("Tilewise: Sentinel Hub Batch API jobs (Sentinel Hub, CDSE, a Tilewise engine)")
 
     def versionString(self) -> str:  # noqa: N802 (QGIS API)
         return VERSION

@@ -4,7 +4,6 @@ ConnectionStore."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Callable, Optional
 
 from qgis.core import QgsApplication, QgsSettings
@@ -16,12 +15,14 @@ from ..core.connections import ConnectionStore, CredentialsError, is_local_engin
 from ..core.deployments import Deployment, DeploymentError
 from ..core.http import Cancel
 from ..core.tasks import ClientCallTask
+from .i18n import tr
 from .messages import with_hint
+from .theme import text_style
+from .user_guide import open_user_guide
 
 ENGINE_S3_ENDPOINT_KEY = (
     "tilewise/engine_s3_endpoint/"  # + deployment id: the engine's S3 endpoint, last read
 )
-ERROR_COLOUR = "color: #b71c1c"
 
 RunTask = Callable[[str, str, Callable[[Cancel], object], Callable[[ClientCallTask], None]], object]
 
@@ -46,11 +47,11 @@ class ConnectionBar(QWidget):
         column.setContentsMargins(0, 0, 0, 0)
         row = QHBoxLayout()
         self.deployment_combo = QComboBox(self)
-        self.deployment_combo.setToolTip("Where batch jobs run.")
+        self.deployment_combo.setToolTip(tr("Where batch jobs run."))
         self.version_combo = QComboBox(self)
-        self.version_combo.setToolTip("Batch API version: v2 is current; v1 has per-tile actions.")
-        self.settings_button = tool_button("/mActionOptions.svg", "Deployments and credentials…", self)
-        self.help_button = tool_button("/mActionHelpContents.svg", "Open the Tilewise user guide", self)
+        self.version_combo.setToolTip(tr("Batch API version: v2 is current; v1 has per-tile actions."))
+        self.settings_button = tool_button("/mActionOptions.svg", tr("Deployments and credentials…"), self)
+        self.help_button = tool_button("/mActionHelpContents.svg", tr("Open the Tilewise user guide"), self)
         row.addWidget(self.deployment_combo, 1)
         for widget in (self.version_combo, self.settings_button, self.help_button):
             row.addWidget(widget)
@@ -88,7 +89,7 @@ class ConnectionBar(QWidget):
         self.version_combo.blockSignals(True)
         self.version_combo.clear()
         for version in deployment.api_versions:
-            self.version_combo.addItem(f"API v{version}", version)
+            self.version_combo.addItem(tr("API v{version}").format(version=version), version)
         self.version_combo.setCurrentIndex(
             max(0, self.version_combo.findData(self.store.api_version(deployment_id)))
         )
@@ -109,17 +110,19 @@ class ConnectionBar(QWidget):
         try:
             if not self.store.has_credentials(deployment.id):
                 raise CredentialsError(
-                    f"No credentials for {deployment.name}: add your client id and secret in the settings (⚙)."
+                    tr(
+                        "No credentials for {name}: add your client id and secret in the settings (⚙)."
+                    ).format(name=deployment.name)
                 )
             self.client = self.store.client(deployment.id, version)
         except (CredentialsError, DeploymentError) as exc:
             self.client_problem = str(exc)
             self.say(self.client_problem, error=True)
         else:
-            self.say(f"{deployment.name}, Batch API v{version}")
+            self.say(tr("{name}, Batch API v{version}").format(name=deployment.name, version=version))
             if is_local_engine(deployment):
                 self.run(
-                    "engine", "reading the engine's status", self.client.engine_status, self._status_read
+                    "engine", tr("reading the engine's status"), self.client.engine_status, self._status_read
                 )
         self.clientChanged.emit(self.client, deployment)
         if previous is not None:
@@ -136,8 +139,12 @@ class ConnectionBar(QWidget):
                 ENGINE_S3_ENDPOINT_KEY + self.client.deployment.id, str(status.get("s3EndpointUrl") or "")
             )
         self.connection_label.setText(
-            f"{self.connection_label.text()}: engine {status.get('version', '')} on the "
-            f"{status.get('catalog', '?')} catalog, {status.get('workers', '?')} worker(s)"
+            tr("{connection}: engine {version} on the {catalog} catalog, {workers} worker(s)").format(
+                connection=self.connection_label.text(),
+                version=status.get("version", ""),
+                catalog=status.get("catalog", "?"),
+                workers=status.get("workers", "?"),
+            )
         )
         self.engineStatusRead.emit(status)
 
@@ -152,7 +159,7 @@ class ConnectionBar(QWidget):
         return QgsSettings().value(ENGINE_S3_ENDPOINT_KEY + deployment_id, "", type=str) or None
 
     def say(self, text: str, error: bool = False) -> None:
-        self.connection_label.setStyleSheet(ERROR_COLOUR if error else "")
+        self.connection_label.setStyleSheet(text_style("error") if error else "")
         self.connection_label.setText(text)
 
     def open_settings(self) -> None:
@@ -174,19 +181,6 @@ def tool_button(icon: str, tip: str, parent: QWidget) -> QToolButton:
     button.setIcon(QgsApplication.getThemeIcon(icon))
     button.setToolTip(tip)
     return button
-
-
-def open_user_guide() -> None:
-    from qgis.PyQt.QtCore import QUrl
-    from qgis.PyQt.QtGui import QDesktopServices
-
-    guide = Path(__file__).resolve().parent.parent / "docs" / "user-guide.md"
-    url = (
-        QUrl.fromLocalFile(str(guide))
-        if guide.exists()
-        else QUrl("https://github.com/tilewise/tilewise#readme")
-    )
-    QDesktopServices.openUrl(url)
 
 
 __all__ = ["ENGINE_S3_ENDPOINT_KEY", "ConnectionBar", "open_user_guide"]

@@ -23,9 +23,11 @@ from qgis.PyQt.QtWidgets import (
 from ..core.evalscript import EvalscriptProblem, ScriptInfo, inspect_evalscript
 from ..core.presets import Preset, UserPresets, all_presets
 from ..core.tasks import ClientCallTask
+from .i18n import tr
+from .theme import text_style
 
 INSPECT_DELAY_MS = 600
-CUSTOM = "(edited)"
+CUSTOM = "(edited)"  # the combo's data for an edited script; its label is translated
 
 
 class EvalscriptEditor(QWidget):
@@ -43,13 +45,13 @@ class EvalscriptEditor(QWidget):
         self._loading_preset = False
 
         self.preset_combo = QComboBox(self)
-        self.preset_combo.setToolTip("Start from a preset, or from a script you saved.")
+        self.preset_combo.setToolTip(tr("Start from a preset, or from a script you saved."))
         self.save_button = QToolButton(self)
-        self.save_button.setText("Save…")
-        self.save_button.setToolTip("Save this script as a preset of your own.")
+        self.save_button.setText(tr("Save…"))
+        self.save_button.setToolTip(tr("Save this script as a preset of your own."))
         self.delete_button = QToolButton(self)
-        self.delete_button.setText("Delete")
-        self.delete_button.setToolTip("Delete the selected preset of your own.")
+        self.delete_button.setText(tr("Delete"))
+        self.delete_button.setToolTip(tr("Delete the selected preset of your own."))
         self.editor = QgsCodeEditorJavascript(self)
         self.editor.setLineNumbersVisible(True)
         self.editor.setMinimumHeight(220)
@@ -57,7 +59,7 @@ class EvalscriptEditor(QWidget):
         self.status_label.setWordWrap(True)
 
         top = QHBoxLayout()
-        top.addWidget(QLabel("Preset", self))
+        top.addWidget(QLabel(tr("Preset"), self))
         top.addWidget(self.preset_combo, 1)
         top.addWidget(self.save_button)
         top.addWidget(self.delete_button)
@@ -84,13 +86,13 @@ class EvalscriptEditor(QWidget):
         self.preset_combo.clear()
         self._presets: dict[str, Preset] = {}
         for preset in all_presets(self.user_presets):
-            label = preset.name if preset.builtin else f"{preset.name} (mine)"
+            label = preset.name if preset.builtin else tr("{name} (mine)").format(name=preset.name)
             self.preset_combo.addItem(label, preset.name)
             self.preset_combo.setItemData(
                 self.preset_combo.count() - 1, preset.description, 3
             )  # tooltip role
             self._presets[preset.name] = preset
-        self.preset_combo.addItem(CUSTOM, CUSTOM)
+        self.preset_combo.addItem(tr("(edited)"), CUSTOM)
         self.preset_combo.blockSignals(False)
         if select is not None:
             self.preset_combo.setCurrentIndex(max(0, self.preset_combo.findData(select)))
@@ -127,19 +129,23 @@ class EvalscriptEditor(QWidget):
     def _ask_and_save(self) -> None:
         current = self.preset_name()
         suggestion = current if current in self._presets and not self._presets[current].builtin else ""
-        name, ok = QInputDialog.getText(self, "Save evalscript", "Name of your preset:", text=suggestion)
+        name, ok = QInputDialog.getText(
+            self, tr("Save evalscript"), tr("Name of your preset:"), text=suggestion
+        )
         if not ok:
             return
         try:
             self.save_preset(name)
         except ValueError as exc:
-            QMessageBox.warning(self, "Save evalscript", str(exc))
+            QMessageBox.warning(self, tr("Save evalscript"), str(exc))
 
     def _ask_and_delete(self) -> None:
         name = self.preset_name()
         if name not in self._presets or self._presets[name].builtin:
             return
-        answer = QMessageBox.question(self, "Delete preset", f"Delete your preset “{name}”?")
+        answer = QMessageBox.question(
+            self, tr("Delete preset"), tr("Delete your preset “{name}”?").format(name=name)
+        )
         if answer == QMessageBox.StandardButton.Yes:
             self.delete_preset(name)
 
@@ -173,8 +179,8 @@ class EvalscriptEditor(QWidget):
             return
         if self.task is not None:
             self.task.cancel()
-        self.status_label.setText("Reading setup()…")
-        task = ClientCallTask("reading the evalscript", lambda _cancel: _inspect(text), self._inspected)
+        self.status_label.setText(tr("Reading setup()…"))
+        task = ClientCallTask(tr("reading the evalscript"), lambda _cancel: _inspect(text), self._inspected)
         task.text = text
         self.task = task
         QgsApplication.taskManager().addTask(task)
@@ -194,16 +200,20 @@ class EvalscriptEditor(QWidget):
             self.status_label.setStyleSheet("")
             self.status_label.setText(describe(outcome))
         else:
-            self.info, self.problem = None, EvalscriptProblem(task.error or "The script could not be read.")
+            self.info, self.problem = (
+                None,
+                EvalscriptProblem(task.error or tr("The script could not be read.")),
+            )
             self.show_problem(self.problem.message, None)
         if task.text != self.script():
             self._timer.start()  # edited while it was read
         self.infoChanged.emit(self.info)
 
     def show_problem(self, message: str, line: Optional[int]) -> None:
-        where = f"Line {line}: " if line else ""
-        self.status_label.setStyleSheet("color: #b71c1c")
-        self.status_label.setText(where + message)
+        self.status_label.setStyleSheet(text_style("error"))
+        self.status_label.setText(
+            tr("Line {line}: {message}").format(line=line, message=message) if line else message
+        )
         if line:
             self.editor.addWarning(line - 1, message)
             self.editor.setCursorPosition(line - 1, 0)
@@ -226,7 +236,12 @@ def _inspect(text: str):
 
 def describe(info: ScriptInfo) -> str:
     outputs = ", ".join(
-        f"{o.id} ({o.bands} band{'s' if o.bands != 1 else ''}, {o.sample_type})" for o in info.outputs
+        (
+            tr("{id} (1 band, {sample_type})") if o.bands == 1 else tr("{id} ({bands} bands, {sample_type})")
+        ).format(id=o.id, bands=o.bands, sample_type=o.sample_type)
+        for o in info.outputs
     )
-    bands = ", ".join(info.input_bands) or "none"
-    return f"Reads {bands}; {info.mosaicking} mosaicking. Outputs: {outputs}."
+    bands = ", ".join(info.input_bands) or tr("none")
+    return tr("Reads {bands}; {mosaicking} mosaicking. Outputs: {outputs}.").format(
+        bands=bands, mosaicking=info.mosaicking, outputs=outputs
+    )

@@ -5,11 +5,14 @@ contexts after classes, and free functions would be lost). Write `tr("{n} tiles"
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Optional
 
-from qgis.PyQt.QtCore import QCoreApplication
+from qgis.PyQt.QtCore import QCoreApplication, QLocale, QTranslator
 
 CONTEXT = "Tilewise"
+# the compiled translations (`make translations`: i18n/tilewise_<language>.qm, built, not committed)
+I18N_DIR = Path(__file__).resolve().parent.parent / "i18n"
 
 
 def tr(text: str, disambiguation: Optional[str] = None, n: int = -1) -> str:
@@ -18,4 +21,31 @@ def tr(text: str, disambiguation: Optional[str] = None, n: int = -1) -> str:
     return QCoreApplication.translate(CONTEXT, text, disambiguation, n)
 
 
-__all__ = ["CONTEXT", "tr"]
+def qgis_locale() -> str:
+    """QGIS's user interface language: the one chosen in Settings → Options → General when the override is
+    on, else the system's (as QGIS itself decides), e.g. "de" or "de_AT"."""
+    from qgis.core import QgsApplication, QgsSettings
+
+    settings = QgsSettings()
+    if settings.value("locale/overrideFlag", False, type=bool):
+        chosen = settings.value("locale/userLocale", "", type=str)
+        if chosen:
+            return chosen
+    return QgsApplication.locale() or QLocale.system().name()
+
+
+def load_translator(locale: str, folder: Path = I18N_DIR) -> Optional[QTranslator]:
+    """A translator installed on the application for `locale` ("de_AT" falls back to "de"); None when the
+    plugin has no translation for it. Remove it with `QCoreApplication.removeTranslator` on unload."""
+    language = locale.replace("-", "_")
+    for name in dict.fromkeys((language, language.split("_")[0])):
+        path = folder / f"tilewise_{name}.qm"
+        if path.exists():
+            translator = QTranslator()
+            if translator.load(str(path)):
+                QCoreApplication.installTranslator(translator)
+                return translator
+    return None
+
+
+__all__ = ["CONTEXT", "I18N_DIR", "load_translator", "qgis_locale", "tr"]

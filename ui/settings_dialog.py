@@ -42,6 +42,8 @@ from ..core.http import Cancel, RetryPolicy
 from ..core.statuses import V1, V2
 from ..core.tasks import ClientCallTask, qgis_proxies
 from .form_rows import form_box, plain_label
+from .i18n import tr
+from .theme import text_style
 
 # The engine's own defaults (engine/config.py, docs/engine.md): public, documented, for a laptop only.
 LOCAL_CLIENT_ID = "tilewise"
@@ -49,10 +51,6 @@ LOCAL_CLIENT_SECRET = "tilewise-local-secret"
 
 # A connection test answers quickly: a few tries instead of the client's patient default.
 TEST_POLICY = RetryPolicy(attempts=3, base_delay_s=0.5, max_delay_s=2.0)
-
-STORED_PLACEHOLDER = "Stored in QGIS's authentication database"
-EMPTY_PLACEHOLDER = "Client secret"
-STATUS_COLOURS = {"error": "#c0392b", "success": "#1e7b34"}
 
 
 class SettingsDialog(QDialog):
@@ -73,7 +71,7 @@ class SettingsDialog(QDialog):
         self._loading = False
         self._stored_client_id = ""
         self._test_target = ("", 0)
-        self.setWindowTitle("Tilewise settings")
+        self.setWindowTitle(tr("Tilewise settings"))
         self.setMinimumSize(820, 520)
         self.resize(960, 700)
         self._build()
@@ -89,19 +87,19 @@ class SettingsDialog(QDialog):
         left = QWidget(splitter)
         left_column = QVBoxLayout(left)
         left_column.setContentsMargins(0, 0, 0, 0)
-        left_column.addWidget(QLabel("Deployments", left))
+        left_column.addWidget(QLabel(tr("Deployments"), left))
         self.deployment_list = QListWidget(left)
         self.deployment_list.setMinimumWidth(220)
-        self.deployment_list.setToolTip("Where Tilewise sends batch jobs; the one in use is in bold.")
+        self.deployment_list.setToolTip(tr("Where Tilewise sends batch jobs; the one in use is in bold."))
         left_column.addWidget(self.deployment_list)
         list_buttons = QHBoxLayout()
-        self.add_button = QPushButton("Add…", left)
+        self.add_button = QPushButton(tr("Add…"), left)
         self.add_button.setToolTip(
-            "Add a deployment: a Tilewise engine on another computer, or another service."
+            tr("Add a deployment: a Tilewise engine on another computer, or another service.")
         )
-        self.remove_button = QPushButton("Remove", left)
+        self.remove_button = QPushButton(tr("Remove"), left)
         self.remove_button.setToolTip(
-            "Remove the selected deployment you added, with its stored credentials."
+            tr("Remove the selected deployment you added, with its stored credentials.")
         )
         list_buttons.addWidget(self.add_button)
         list_buttons.addWidget(self.remove_button)
@@ -123,55 +121,59 @@ class SettingsDialog(QDialog):
 
         self.name_edit = QLineEdit(right)
         self.url_edit = QLineEdit(right)
-        self.url_edit.setPlaceholderText("https://host or http://host:8765")
+        self.url_edit.setPlaceholderText(tr("https://host or http://host:8765"))
         self.token_url_edit = QLineEdit(right)
         self.version_combo = QComboBox(right)
         self.version_combo.setToolTip(
-            "The Batch Processing API version to use with this deployment (only the versions it offers)."
+            tr("The Batch Processing API version to use with this deployment (only the versions it offers).")
         )
-        rows = [("Name", self.name_edit), ("Base URL", self.url_edit), ("Token URL", self.token_url_edit),
-                ("Batch API", self.version_combo)]  # fmt: skip
-        right_column.addWidget(form_box("Deployment", rows, right)[0])
+        rows = [(tr("Name"), self.name_edit), (tr("Base URL"), self.url_edit),
+                (tr("Token URL"), self.token_url_edit), (tr("Batch API"), self.version_combo)]  # fmt: skip
+        right_column.addWidget(form_box(tr("Deployment"), rows, right)[0])
 
         self.client_id_edit = QLineEdit(right)
-        self.client_id_edit.setToolTip("The OAuth client id of your account on this deployment.")
+        self.client_id_edit.setToolTip(tr("The OAuth client id of your account on this deployment."))
         self.secret_edit = QgsPasswordLineEdit(right)
         self.secret_edit.setToolTip(
-            "The client secret. It is kept encrypted in QGIS's authentication database, never in the settings "
-            "or the project, and never shown again."
+            tr(
+                "The client secret. It is kept encrypted in QGIS's authentication database, never in the settings "
+                "or the project, and never shown again."
+            )
         )
         self.credentials_label = plain_label("", right)
         self.local_hint = plain_label(
-            f"A Tilewise engine's default client is “{LOCAL_CLIENT_ID}” with the secret “{LOCAL_CLIENT_SECRET}”, "
-            "unless it was started with TILEWISE_CLIENT_ID / TILEWISE_CLIENT_SECRET.",
+            tr(
+                "A Tilewise engine's default client is “{client_id}” with the secret “{secret}”, unless it was "
+                "started with TILEWISE_CLIENT_ID / TILEWISE_CLIENT_SECRET."
+            ).format(client_id=LOCAL_CLIENT_ID, secret=LOCAL_CLIENT_SECRET),
             right,
         )
-        self.fill_local_button = QPushButton("Fill in local defaults", right)
+        self.fill_local_button = QPushButton(tr("Fill in local defaults"), right)
         self.fill_local_button.setToolTip(
-            "Type the engine's default client id and secret in the form (then Save)."
+            tr("Type the engine's default client id and secret in the form (then Save).")
         )
         credential_buttons = QHBoxLayout()
-        self.save_button = QPushButton("Save", right)
-        self.forget_button = QPushButton("Forget", right)
-        self.forget_button.setToolTip("Remove this deployment's client id and secret from QGIS.")
+        self.save_button = QPushButton(tr("Save"), right)
+        self.forget_button = QPushButton(tr("Forget"), right)
+        self.forget_button.setToolTip(tr("Remove this deployment's client id and secret from QGIS."))
         credential_buttons.addWidget(self.save_button)
         credential_buttons.addWidget(self.forget_button)
         credential_buttons.addStretch(1)
         credential_buttons.addWidget(self.fill_local_button)
-        rows = [("Client id", self.client_id_edit), ("Client secret", self.secret_edit),
+        rows = [(tr("Client id"), self.client_id_edit), (tr("Client secret"), self.secret_edit),
                 ("", self.credentials_label), ("", self.local_hint), credential_buttons]  # fmt: skip
-        right_column.addWidget(form_box("Credentials (OAuth client)", rows, right)[0])
+        right_column.addWidget(form_box(tr("Credentials (OAuth client)"), rows, right)[0])
 
-        connection_box = QGroupBox("Connection", right)
+        connection_box = QGroupBox(tr("Connection"), right)
         connection_column = QVBoxLayout(connection_box)
         test_row = QHBoxLayout()
-        self.test_button = QPushButton("Test connection", connection_box)
+        self.test_button = QPushButton(tr("Test connection"), connection_box)
         self.test_button.setToolTip(
-            "Ask for a token and list the tiling grids, with the credentials in the form (saved or not)."
+            tr("Ask for a token and list the tiling grids, with the credentials in the form (saved or not).")
         )
         test_row.addWidget(self.test_button)
         self.proxy_label = plain_label("", connection_box)
-        self.proxy_label.setToolTip("Tilewise uses the proxy set in QGIS (Settings → Options → Network).")
+        self.proxy_label.setToolTip(tr("Tilewise uses the proxy set in QGIS (Settings → Options → Network)."))
         test_row.addWidget(self.proxy_label, 1)
         connection_column.addLayout(test_row)
         right_column.addWidget(connection_box)
@@ -192,13 +194,13 @@ class SettingsDialog(QDialog):
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
         self.use_button = self.button_box.addButton(
-            "Use this deployment", QDialogButtonBox.ButtonRole.ActionRole
+            tr("Use this deployment"), QDialogButtonBox.ButtonRole.ActionRole
         )
         self.use_button.setToolTip(
-            "Send Tilewise's jobs to the selected deployment (OK does too, and closes)."
+            tr("Send Tilewise's jobs to the selected deployment (OK does too, and closes).")
         )
         self.button_box.button(QDialogButtonBox.StandardButton.Ok).setToolTip(
-            "Save what the form holds, use the selected deployment and close."
+            tr("Save what the form holds, use the selected deployment and close.")
         )
         for button in (self.add_button, self.remove_button, self.save_button, self.forget_button,
                        self.fill_local_button, self.test_button, self.use_button):  # fmt: skip
@@ -228,10 +230,12 @@ class SettingsDialog(QDialog):
         self.deployment_list.clear()
         for deployment in self.store.deployments():
             in_use = deployment.id == current_id
-            item = QListWidgetItem(deployment.name + ("  (in use)" if in_use else ""))
+            item = QListWidgetItem(
+                tr("{name}  (in use)").format(name=deployment.name) if in_use else deployment.name
+            )
             item.setData(Qt.ItemDataRole.UserRole, deployment.id)
-            origin = "built in" if deployment.builtin else "added by you"
-            item.setToolTip(f"{deployment.base_url} ({origin})")
+            origin = tr("{url} (built in)") if deployment.builtin else tr("{url} (added by you)")
+            item.setToolTip(origin.format(url=deployment.base_url))
             if in_use:
                 font = item.font()
                 font.setBold(True)
@@ -258,7 +262,7 @@ class SettingsDialog(QDialog):
         """Show a deployment on the right (as a click in the list does)."""
         row = self._row_of(deployment_id)
         if row < 0:
-            raise DeploymentError(f"No deployment {deployment_id!r} is in the list.")
+            raise DeploymentError(tr("No deployment {id} is in the list.").format(id=repr(deployment_id)))
         self.deployment_list.blockSignals(True)
         self.deployment_list.setCurrentRow(row)
         self.deployment_list.blockSignals(False)
@@ -289,17 +293,19 @@ class SettingsDialog(QDialog):
         self.token_url_edit.setText(
             "" if editable and deployment.token_url == default_token else deployment.token_url
         )
-        self.token_url_edit.setPlaceholderText(f"Default: {default_token}" if editable else "")
+        self.token_url_edit.setPlaceholderText(
+            tr("Default: {url}").format(url=default_token) if editable else ""
+        )
         for edit in (self.name_edit, self.url_edit, self.token_url_edit):
             edit.setReadOnly(not editable)
             edit.setToolTip(
-                "Built-in deployments cannot be changed; add your own with “Add…”."
+                tr("Built-in deployments cannot be changed; add your own with “Add…”.")
                 if not editable
-                else "Change it and Save; stored credentials move with the deployment."
+                else tr("Change it and Save; stored credentials move with the deployment.")
             )
         self.token_url_edit.setToolTip(
             self.token_url_edit.toolTip()
-            + ("" if not editable else " Leave the token URL blank for the base URL's usual one.")
+            + ("" if not editable else " " + tr("Leave the token URL blank for the base URL's usual one."))
         )
         self._fill_versions(deployment.api_versions, self.store.api_version(deployment.id))
         self.secret_edit.clear()
@@ -316,10 +322,16 @@ class SettingsDialog(QDialog):
         local = is_local_engine(deployment)
         self.local_hint.setVisible(local)
         self.fill_local_button.setVisible(local)
-        self.save_button.setText("Save")
+        self.save_button.setText(tr("Save"))
         self.save_button.setToolTip(
-            "Save the credentials in QGIS's authentication database (a blank secret keeps the stored one)"
-            + ("." if deployment.builtin else ", and the name and URLs.")
+            tr(
+                "Save the credentials in QGIS's authentication database (a blank secret keeps the stored one)."
+            )
+            if deployment.builtin
+            else tr(
+                "Save the credentials in QGIS's authentication database (a blank secret keeps the stored one), "
+                "and the name and URLs."
+            )
         )
         self.remove_button.setEnabled(not deployment.builtin)
         self.use_button.setEnabled(True)
@@ -330,18 +342,23 @@ class SettingsDialog(QDialog):
         self.version_combo.blockSignals(True)
         self.version_combo.clear()
         for version in versions:
-            suffix = " (default)" if version == versions[0] and len(versions) > 1 else ""
-            self.version_combo.addItem(f"v{version}{suffix}", version)
+            default = version == versions[0] and len(versions) > 1
+            label = tr("v{version} (default)") if default else tr("v{version}")
+            self.version_combo.addItem(label.format(version=version), version)
         self.version_combo.setCurrentIndex(max(self.version_combo.findData(chosen), 0))
         self.version_combo.blockSignals(False)
 
     def _show_credentials_state(self, stored: bool) -> None:
-        self.secret_edit.setPlaceholderText(STORED_PLACEHOLDER if stored else EMPTY_PLACEHOLDER)
+        self.secret_edit.setPlaceholderText(
+            tr("Stored in QGIS's authentication database") if stored else tr("Client secret")
+        )
         self.credentials_label.setText(
-            "The client id and secret are stored in QGIS's authentication database: leave the secret blank "
-            "to keep it."
+            tr(
+                "The client id and secret are stored in QGIS's authentication database: leave the secret blank "
+                "to keep it."
+            )
             if stored
-            else "No credentials are stored for this deployment."
+            else tr("No credentials are stored for this deployment.")
         )
         self.forget_button.setEnabled(stored)
 
@@ -354,7 +371,7 @@ class SettingsDialog(QDialog):
         self.deployment_list.setCurrentRow(-1)
         self.deployment_list.clearSelection()
         self.deployment_list.blockSignals(False)
-        self.title_label.setText("New deployment")
+        self.title_label.setText(tr("New deployment"))
         for edit in (
             self.name_edit,
             self.url_edit,
@@ -365,39 +382,39 @@ class SettingsDialog(QDialog):
             edit.clear()
         for edit in (self.name_edit, self.url_edit, self.token_url_edit):
             edit.setReadOnly(False)
-        self.name_edit.setToolTip("A name of your choice, e.g. “Engine on the lab server”.")
+        self.name_edit.setToolTip(tr("A name of your choice, e.g. “Engine on the lab server”."))
         self.url_edit.setToolTip(
-            "The service's base URL, e.g. http://192.168.1.20:8765 for a Tilewise engine."
+            tr("The service's base URL, e.g. http://192.168.1.20:8765 for a Tilewise engine.")
         )
-        self.token_url_edit.setToolTip("Only when the OAuth token URL is not the base URL's usual one.")
+        self.token_url_edit.setToolTip(tr("Only when the OAuth token URL is not the base URL's usual one."))
         self.token_url_edit.setPlaceholderText(
-            "Optional: <base URL>/auth/realms/main/protocol/openid-connect/token"
+            tr("Optional: <base URL>/auth/realms/main/protocol/openid-connect/token")
         )
         self._fill_versions((V2, V1), V2)
         self._stored_client_id = ""
         self._show_credentials_state(False)
-        self.credentials_label.setText("Optional now: you can add the credentials later.")
+        self.credentials_label.setText(tr("Optional now: you can add the credentials later."))
         self.local_hint.setVisible(True)
         self.fill_local_button.setVisible(True)
-        self.save_button.setText("Add deployment")
-        self.save_button.setToolTip("Add the deployment (and store the credentials, when given).")
+        self.save_button.setText(tr("Add deployment"))
+        self.save_button.setToolTip(tr("Add the deployment (and store the credentials, when given)."))
         self.remove_button.setEnabled(False)
         self.use_button.setEnabled(False)
-        self._status("Enter a name and the base URL, then “Add deployment”.", "info")
+        self._status(tr("Enter a name and the base URL, then “Add deployment”."), "info")
         self._loading = False
         self.name_edit.setFocus()
 
     def fill_local_defaults(self) -> None:
         self.client_id_edit.setText(LOCAL_CLIENT_ID)
         self.secret_edit.setText(LOCAL_CLIENT_SECRET)
-        self._status("The engine's default client is in the form: Save to keep it.", "info")
+        self._status(tr("The engine's default client is in the form: Save to keep it."), "info")
 
     def _form_deployment(self) -> Deployment:
         """The deployment as the form describes it (a built-in one as it is; may raise DeploymentError)."""
         if self._loaded is not None and self._loaded.builtin:
             return self._loaded
         if self._loaded is None and not self._adding:
-            raise DeploymentError("Select a deployment in the list, or add one.")
+            raise DeploymentError(tr("Select a deployment in the list, or add one."))
         base = self._loaded
         return custom_deployment(
             self.name_edit.text(),
@@ -435,12 +452,12 @@ class SettingsDialog(QDialog):
         stored = self._loaded is not None and self.store.has_credentials(self._loaded.id)
         try:
             if secret and not client_id:
-                raise CredentialsError("Enter the client id that goes with the secret.")
+                raise CredentialsError(tr("Enter the client id that goes with the secret."))
             if not secret and client_id and not stored:
-                raise CredentialsError("Enter the client secret too: QGIS stores both together.")
+                raise CredentialsError(tr("Enter the client secret too: QGIS stores both together."))
             if not secret and not client_id and stored:
                 raise CredentialsError(
-                    "Enter the client id, or use “Forget” to remove the stored credentials."
+                    tr("Enter the client id, or use “Forget” to remove the stored credentials.")
                 )
             was_adding = self._adding
             deployment = self._save_deployment()
@@ -457,15 +474,23 @@ class SettingsDialog(QDialog):
             self._status(str(exc), "error")
             return False
         self._refresh_list(deployment.id)
-        what = "Added" if was_adding else "Saved"
         if credentials_saved:
-            self._status(
-                f"{what} {deployment.name}: the credentials are in QGIS's authentication database.", "success"
+            text = (
+                tr("Added {name}: the credentials are in QGIS's authentication database.")
+                if was_adding
+                else tr("Saved {name}: the credentials are in QGIS's authentication database.")
             )
+            self._status(text.format(name=deployment.name), "success")
         elif self.store.has_credentials(deployment.id):
-            self._status(f"{what} {deployment.name}.", "success")
+            text = tr("Added {name}.") if was_adding else tr("Saved {name}.")
+            self._status(text.format(name=deployment.name), "success")
         else:
-            self._status(f"{what} {deployment.name}; no credentials are stored for it yet.", "info")
+            text = (
+                tr("Added {name}; no credentials are stored for it yet.")
+                if was_adding
+                else tr("Saved {name}; no credentials are stored for it yet.")
+            )
+            self._status(text.format(name=deployment.name), "info")
         return True
 
     def _save_deployment(self) -> Deployment:
@@ -475,7 +500,7 @@ class SettingsDialog(QDialog):
             return self.store.add_custom(form.name, form.base_url, self.token_url_edit.text().strip() or None)
         old = self._loaded
         if old is None:
-            raise DeploymentError("Select a deployment in the list, or add one.")
+            raise DeploymentError(tr("Select a deployment in the list, or add one."))
         if old.builtin or not self._deployment_edited():
             return old
         form = self._form_deployment()
@@ -497,7 +522,9 @@ class SettingsDialog(QDialog):
         for other in self.store.custom_deployments():
             if other.id == form.id and other.id != own_id:
                 raise DeploymentError(
-                    f"{form.base_url} is already in the list as “{other.name}”: select it there to change it."
+                    tr("{url} is already in the list as “{name}”: select it there to change it.").format(
+                        url=form.base_url, name=other.name
+                    )
                 )
 
     def _save_credentials(self, deployment: Deployment, client_id: str, secret: str) -> bool:
@@ -517,7 +544,9 @@ class SettingsDialog(QDialog):
             return
         self.store.forget_credentials(deployment.id)
         self._show(deployment)
-        self._status(f"The credentials of {deployment.name} are removed from QGIS.", "info")
+        self._status(
+            tr("The credentials of {name} are removed from QGIS.").format(name=deployment.name), "info"
+        )
 
     def remove_selected(self) -> None:
         deployment = self._loaded
@@ -525,8 +554,10 @@ class SettingsDialog(QDialog):
             return
         answer = QMessageBox.question(
             self,
-            "Remove deployment",
-            f"Remove “{deployment.name}” ({deployment.base_url}) and its stored credentials?",
+            tr("Remove deployment"),
+            tr("Remove “{name}” ({url}) and its stored credentials?").format(
+                name=deployment.name, url=deployment.base_url
+            ),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.No,
         )
@@ -535,7 +566,7 @@ class SettingsDialog(QDialog):
         was_current = self.store.current_id() == deployment.id
         self.store.remove_custom(deployment.id)
         self._refresh_list(self.store.current_id())
-        self._status(f"Removed {deployment.name}.", "info")
+        self._status(tr("Removed {name}.").format(name=deployment.name), "info")
         if was_current:
             self.deploymentChanged.emit(self.store.current_id())
 
@@ -548,7 +579,12 @@ class SettingsDialog(QDialog):
         except DeploymentError as exc:
             self._status(str(exc), "error")
             return
-        self._status(f"{self._loaded.name} will be used through the Batch API v{version}.", "info")
+        self._status(
+            tr("{name} will be used through the Batch API v{version}.").format(
+                name=self._loaded.name, version=version
+            ),
+            "info",
+        )
 
     # --- choosing ---------------------------------------------------------------------------------------
 
@@ -561,7 +597,9 @@ class SettingsDialog(QDialog):
             return False
         self.store.set_current(deployment_id)
         self._refresh_list(deployment_id)
-        self._status(f"Tilewise now uses {self.store.deployment(deployment_id).name}.", "success")
+        self._status(
+            tr("Tilewise now uses {name}.").format(name=self.store.deployment(deployment_id).name), "success"
+        )
         self.deploymentChanged.emit(deployment_id)
         return True
 
@@ -604,9 +642,14 @@ class SettingsDialog(QDialog):
 
         self.last_test = None
         self._test_target = (deployment.name, version)  # what the outcome is about
-        self.task = ClientCallTask(f"testing the connection to {deployment.name}", call, self._test_done)
+        self.task = ClientCallTask(
+            tr("testing the connection to {name}").format(name=deployment.name), call, self._test_done
+        )
         self.test_button.setEnabled(False)
-        self._status(f"Connecting to {deployment.name} (Batch API v{version})…", "progress")
+        self._status(
+            tr("Connecting to {name} (Batch API v{version})…").format(name=deployment.name, version=version),
+            "progress",
+        )
         QgsApplication.taskManager().addTask(self.task)
 
     def _test_credentials(self, deployment: Deployment) -> ClientCredentials:
@@ -615,15 +658,22 @@ class SettingsDialog(QDialog):
         secret = self.secret_edit.text()
         if secret:
             if not client_id:
-                raise CredentialsError("Enter the client id that goes with the secret.")
+                raise CredentialsError(tr("Enter the client id that goes with the secret."))
             return ClientCredentials(client_id, secret)
         stored_id = self._loaded.id if self._loaded is not None else None
         stored = (
             self.store.credentials(stored_id) if stored_id and self.store.has_credentials(stored_id) else None
         )
         if stored is None:
-            hint = " (a Tilewise engine: try “Fill in local defaults”)" if is_local_engine(deployment) else ""
-            raise CredentialsError(f"Enter the client id and secret for {deployment.name} first{hint}.")
+            text = (
+                tr(
+                    "Enter the client id and secret for {name} first (a Tilewise engine: try “Fill in local "
+                    "defaults”)."
+                )  # fmt: skip
+                if is_local_engine(deployment)
+                else tr("Enter the client id and secret for {name} first.")
+            )
+            raise CredentialsError(text.format(name=deployment.name))
         return ClientCredentials(client_id or stored.client_id, stored.client_secret)
 
     def _test_done(self, task: ClientCallTask) -> None:
@@ -636,14 +686,15 @@ class SettingsDialog(QDialog):
         if task.error is None:
             grids = task.result or []
             ids = ", ".join(str(i) for i in sorted((g.get("id") for g in grids), key=_sort_key))
-            count = f"{len(grids)} tiling grid{'' if len(grids) == 1 else 's'}"
-            self._status(
-                f"Connected to {name} (Batch API v{version}): token received, {count}"
-                + (f" (ids {ids})." if ids else "."),
-                "success",
+            count = (tr("1 tiling grid") if len(grids) == 1 else tr("{n} tiling grids")).format(n=len(grids))
+            text = (
+                tr("Connected to {name} (Batch API v{version}): token received, {count} (ids {ids}).")
+                if ids
+                else tr("Connected to {name} (Batch API v{version}): token received, {count}.")
             )
+            self._status(text.format(name=name, version=version, count=count, ids=ids), "success")
         elif task.error == "Cancelled.":
-            self._status("The connection test was cancelled.", "info")
+            self._status(tr("The connection test was cancelled."), "info")
         else:
             self._status(task.error, "error")
 
@@ -655,22 +706,25 @@ class SettingsDialog(QDialog):
     def _status(self, text: str, kind: str = "info") -> None:
         self.status_kind = kind if text else ""
         self.status_label.setText(text)
-        colour = STATUS_COLOURS.get(kind)
-        self.status_label.setStyleSheet(f"color: {colour};" if colour else "")
+        self.status_label.setStyleSheet(text_style(kind) if kind in ("error", "success") else "")
 
 
 def proxy_description(proxies: dict) -> str:
     """One line about QGIS's proxy, with its host and port only (never a user name or password)."""
     url = (proxies.get("https") or proxies.get("http")) if proxies else None
     if not url:
-        return "No proxy (Settings → Options → Network)"
+        return tr("No proxy (Settings → Options → Network)")
     parts = urlsplit(url)
     try:
         port = parts.port
     except ValueError:
         port = None
     host = parts.hostname or "?"
-    return f"Using QGIS's proxy {host}:{port}" if port else f"Using QGIS's proxy {host}"
+    return (
+        tr("Using QGIS's proxy {host}:{port}").format(host=host, port=port)
+        if port
+        else tr("Using QGIS's proxy {host}").format(host=host)
+    )
 
 
 def _default_token_url(base_url: str) -> str:

@@ -21,7 +21,7 @@ LOAD_FROM_ZIP = textwrap.dedent(
     from qgis.core import QgsApplication
     from qgis.gui import QgsMapCanvas, QgsMessageBar
     from qgis.PyQt.QtCore import QObject, pyqtSignal
-    from qgis.PyQt.QtWidgets import QMainWindow
+    from qgis.PyQt.QtWidgets import QMainWindow, QMenu
 
     app = QgsApplication([], True)
     app.initQgis()
@@ -36,13 +36,16 @@ LOAD_FROM_ZIP = textwrap.dedent(
             self.bar = QgsMessageBar()
             self.canvas = QgsMapCanvas()
             self.docks = []
+            self.help_menu = QMenu()
 
         def mainWindow(self): return self.window
         def messageBar(self): return self.bar
         def mapCanvas(self): return self.canvas
         def activeLayer(self): return None
         def addToolBarIcon(self, action): pass
-        def addPluginToMenu(self, menu, action): pass
+        def addPluginToRasterMenu(self, menu, action): pass
+        def registerMainWindowAction(self, action, shortcut): return True
+        def pluginHelpMenu(self): return self.help_menu
         def addDockWidget(self, area, dock): self.docks.append(dock)
 
     import qgis.utils
@@ -72,7 +75,9 @@ def test_package_zip_installs_and_loads_without_the_checkout(tmp_path):
         names = bundle.namelist()
         assert all(name.startswith("tilewise/") for name in names)
         assert "tilewise/metadata.txt" in names and "tilewise/core/grids.py" in names
-        assert "tilewise/docs/user-guide.md" in names  # the dock's help button opens it
+        assert "tilewise/help/index.html" in names  # the dock's help button opens it
+        assert "tilewise/help/images/01-dock-connected.png" in names
+        assert "tilewise/i18n/tilewise_de.qm" in names
         assert "tilewise/resources/evalscripts/02_ndvi.js" in names
         assert not [n for n in names if n.startswith(("tilewise/tests", "tilewise/engine", "tilewise/bench"))]
         plugins = tmp_path / "plugins"

@@ -117,3 +117,36 @@ def tutorial_layer(qgis_new_project, qgis_iface):
     layer = polygon_layer([TUTORIAL_ENTIRE_AREA, TUTORIAL_TEST_SUB_AREA], name="california_crop_fields")
     qgis_iface.setActiveLayer(layer)
     return layer
+
+
+@pytest.fixture()
+def plugin_iface(qgis_iface, monkeypatch):
+    """pytest-qgis's QgisInterface with what the plugin's initGui and unload call that the stand-in lacks: the
+    Raster menu, Settings → Keyboard Shortcuts' registry (`qgis_iface.shortcut_actions`) and Help → Plugins (a
+    real QMenu)."""
+    from qgis.PyQt.QtWidgets import QMenu
+
+    raster_menu: list = []
+    shortcut_actions: list = []
+    help_menu = QMenu("Plugins")
+    monkeypatch.setattr(qgis_iface, "removeDockWidget", lambda dock: None, raising=False)
+    monkeypatch.setattr(
+        qgis_iface, "addPluginToRasterMenu", lambda m, a: raster_menu.append(a), raising=False
+    )
+    monkeypatch.setattr(
+        qgis_iface, "removePluginRasterMenu", lambda m, a: raster_menu.remove(a), raising=False
+    )
+    monkeypatch.setattr(
+        qgis_iface,
+        "registerMainWindowAction",
+        lambda a, key: shortcut_actions.append(a) or True,
+        raising=False,
+    )
+    monkeypatch.setattr(
+        qgis_iface, "unregisterMainWindowAction", lambda a: shortcut_actions.remove(a) or True, raising=False
+    )
+    monkeypatch.setattr(qgis_iface, "pluginHelpMenu", lambda: help_menu, raising=False)
+    monkeypatch.setattr(qgis_iface, "raster_menu", raster_menu, raising=False)
+    monkeypatch.setattr(qgis_iface, "shortcut_actions", shortcut_actions, raising=False)
+    yield qgis_iface
+    help_menu.deleteLater()

@@ -55,12 +55,11 @@ def test_the_plugin_manager_offers_it_from_qgis_3_22_to_qgis_4_and_refuses_older
         assert not offered(version), version
 
 
-def test_plugin_loads_opens_its_dock_and_unloads(qgis_iface, monkeypatch):
-    # pytest-qgis's stand-in for QGIS's interface lacks the remove* methods.
+def test_plugin_loads_opens_its_dock_and_unloads(plugin_iface, monkeypatch):
+    # pytest-qgis's stand-in for QGIS's interface lacks the remove* methods (plugin_iface adds the others).
     removed = []
-    monkeypatch.setattr(qgis_iface, "removeDockWidget", removed.append, raising=False)
-    monkeypatch.setattr(qgis_iface, "removePluginMenu", lambda menu, action: None, raising=False)
-    plugin = importlib.import_module("tilewise").classFactory(qgis_iface)
+    monkeypatch.setattr(plugin_iface, "removeDockWidget", removed.append, raising=False)
+    plugin = importlib.import_module("tilewise").classFactory(plugin_iface)
     plugin.initGui()
     assert plugin.action is not None and plugin.action.toolTip().startswith("Tilewise")
     plugin.action.setChecked(True)
@@ -74,16 +73,14 @@ def test_plugin_loads_opens_its_dock_and_unloads(qgis_iface, monkeypatch):
     assert plugin.dock is None and plugin.action is None
 
 
-def test_quitting_qgis_keeps_the_dock_open_for_the_next_start(qgis_iface, monkeypatch):
+def test_quitting_qgis_keeps_the_dock_open_for_the_next_start(plugin_iface):
     from qgis.core import QgsSettings
 
     from tilewise.plugin import DOCK_VISIBLE_KEY
 
-    monkeypatch.setattr(qgis_iface, "removeDockWidget", lambda dock: None, raising=False)
-    monkeypatch.setattr(qgis_iface, "removePluginMenu", lambda menu, action: None, raising=False)
-    plugin = importlib.import_module("tilewise").classFactory(qgis_iface)
+    plugin = importlib.import_module("tilewise").classFactory(plugin_iface)
     plugin.initGui()
-    window = qgis_iface.mainWindow()
+    window = plugin_iface.mainWindow()
     window.show()
     try:
         plugin.action.setChecked(True)

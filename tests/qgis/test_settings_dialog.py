@@ -18,6 +18,7 @@ from tilewise.core.connections import ConnectionStore
 from tilewise.core.deployments import BUILTIN, custom_deployment
 from tilewise.core.statuses import V1, V2
 from tilewise.ui.settings_dialog import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, SettingsDialog
+from tilewise.ui.theme import text_colour
 
 from .conftest import wait_until
 
@@ -244,7 +245,7 @@ def test_a_wrong_secret_names_the_client_id_but_never_the_secret(open_dialog, st
     dialog = open_dialog(select=deployment.id)
     dialog.secret_edit.setText(WRONG_SECRET)  # ...a wrong one typed, not saved: that one is tested
     text = run_test(dialog)
-    assert dialog.status_kind == "error" and "#c0392b" in dialog.status_label.styleSheet()
+    assert dialog.status_kind == "error" and text_colour("error") in dialog.status_label.styleSheet()
     assert "Test engine refused the client id 'tilewise-tests'" in text, text
     assert WRONG_SECRET not in text and TEST_CLIENT_SECRET not in text
     assert WRONG_SECRET not in dialog.last_test.error

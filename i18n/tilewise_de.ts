@@ -1,0 +1,930 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="de" sourcelanguage="en">
+<context>
+    <name>Tilewise</name>
+    <message>
+        <source>Tilewise: batch processing of large areas (Sentinel Hub Batch API)</source>
+        <translation>Tilewise: Stapelverarbeitung großer Gebiete (Sentinel Hub Batch API)</translation>
+    </message>
+    <message>
+        <source>Tilewise is disabled: {message}</source>
+        <translation>Tilewise ist deaktiviert: {message}</translation>
+    </message>
+    <message>
+        <source>Tilewise user guide</source>
+        <translation>Tilewise-Benutzerhandbuch</translation>
+    </message>
+    <message>
+        <source>Batch job id</source>
+        <translation>Batch-Job-ID</translation>
+    </message>
+    <message>
+        <source>Job status</source>
+        <translation>Job-Status</translation>
+    </message>
+    <message>
+        <source>The job (JSON)</source>
+        <translation>Der Job (JSON)</translation>
+    </message>
+    <message>
+        <source>Give the batch job's id (JOB_ID): the output of “Create a batch job”.</source>
+        <translation>Geben Sie die ID des Batch-Jobs an (JOB_ID): die Ausgabe von „Batch-Job anlegen“.</translation>
+    </message>
+    <message>
+        <source>Create a batch job</source>
+        <translation>Batch-Job anlegen</translation>
+    </message>
+    <message>
+        <source>Area of interest (polygons)</source>
+        <translation>Untersuchungsgebiet (Polygone)</translation>
+    </message>
+    <message>
+        <source>Tiling grid id (0: UTM 20 km, 1: UTM 10 km, 2: UTM 100 km, 3: WGS84 1°, 6: LAEA 100 km, 7: LAEA 20 km)</source>
+        <translation>ID des Kachelrasters (0: UTM 20 km, 1: UTM 10 km, 2: UTM 100 km, 3: WGS84 1°, 6: LAEA 100 km, 7: LAEA 20 km)</translation>
+    </message>
+    <message>
+        <source>Resolution (grid units)</source>
+        <translation>Auflösung (Rastereinheiten)</translation>
+    </message>
+    <message>
+        <source>Tile buffer X (pixels)</source>
+        <translation>Kachelpuffer X (Pixel)</translation>
+    </message>
+    <message>
+        <source>Tile buffer Y (pixels)</source>
+        <translation>Kachelpuffer Y (Pixel)</translation>
+    </message>
+    <message>
+        <source>Output location (s3://bucket/folder, or a folder for a local Tilewise engine)</source>
+        <translation>Ausgabeort (s3://bucket/ordner oder ein Ordner für eine lokale Tilewise-Engine)</translation>
+    </message>
+    <message>
+        <source>Cloud-optimised GeoTIFFs</source>
+        <translation>Cloud-optimierte GeoTIFFs</translation>
+    </message>
+    <message>
+        <source>Overwrite existing outputs</source>
+        <translation>Vorhandene Ausgaben überschreiben</translation>
+    </message>
+    <message>
+        <source>Skip tiles whose outputs exist</source>
+        <translation>Kacheln mit vorhandenen Ausgaben überspringen</translation>
+    </message>
+    <message>
+        <source>Description</source>
+        <translation>Beschreibung</translation>
+    </message>
+    <message>
+        <source>Tiles (Tilewise's count)</source>
+        <translation>Kacheln (Zählung von Tilewise)</translation>
+    </message>
+    <message>
+        <source>Processing units (Tilewise's estimate)</source>
+        <translation>Processing Units (Schätzung von Tilewise)</translation>
+    </message>
+    <message>
+        <source>{tiles} tiles of grid {grid}; about {pu} PU. Creating the job on {deployment} (Batch API v{version})…</source>
+        <translation>{tiles} Kacheln des Rasters {grid}; etwa {pu} PU. Der Job wird auf {deployment} angelegt (Batch API v{version}) …</translation>
+    </message>
+    <message>
+        <source>Created batch job {id} ({status}).</source>
+        <translation>Batch-Job {id} angelegt ({status}).</translation>
+    </message>
+    <message>
+        <source>The layer has no features (or none is selected): give at least one polygon.</source>
+        <translation>Der Layer hat keine Objekte (oder keines ist gewählt): Geben Sie mindestens ein Polygon an.</translation>
+    </message>
+    <message>
+        <source>The layer has no valid CRS: set its CRS in Layer Properties.</source>
+        <translation>Der Layer hat kein gültiges KBS: Legen Sie es in den Layereigenschaften fest.</translation>
+    </message>
+    <message>
+        <source>Analyse a batch job</source>
+        <translation>Batch-Job analysieren</translation>
+    </message>
+    <message>
+        <source>Tiles (the service's)</source>
+        <translation>Kacheln (laut Dienst)</translation>
+    </message>
+    <message>
+        <source>Processing units (the service's estimate)</source>
+        <translation>Processing Units (Schätzung des Dienstes)</translation>
+    </message>
+    <message>
+        <source>Analysing job {id}…</source>
+        <translation>Job {id} wird analysiert …</translation>
+    </message>
+    <message>
+        <source>Cancelled: job {id} is still {status} (the analysis goes on on the service).</source>
+        <translation>Abgebrochen: Job {id} ist noch {status} (die Analyse läuft auf dem Dienst weiter).</translation>
+    </message>
+    <message>
+        <source>The analysis of job {id} ended {status}: {reason}</source>
+        <translation>Die Analyse von Job {id} endete mit {status}: {reason}</translation>
+    </message>
+    <message>
+        <source>no reason given</source>
+        <translation>ohne Angabe von Gründen</translation>
+    </message>
+    <message>
+        <source>Job {id} is already past its analysis: {status}.</source>
+        <translation>Job {id} ist bereits über die Analyse hinaus: {status}.</translation>
+    </message>
+    <message>
+        <source>Job {id}: {tiles} tiles, {pu} PU by the service's estimate.</source>
+        <translation>Job {id}: {tiles} Kacheln, {pu} PU laut Schätzung des Dienstes.</translation>
+    </message>
+    <message>
+        <source>Job {id}: {tiles} tiles.</source>
+        <translation>Job {id}: {tiles} Kacheln.</translation>
+    </message>
+    <message>
+        <source>Start a batch job</source>
+        <translation>Batch-Job starten</translation>
+    </message>
+    <message>
+        <source>PU budget (0: no limit)</source>
+        <translation>PU-Budget (0: keine Grenze)</translation>
+    </message>
+    <message>
+        <source>Job {id} cannot be started: {reason}</source>
+        <translation>Job {id} kann nicht gestartet werden: {reason}</translation>
+    </message>
+    <message>
+        <source>Job {id} has no processing-unit estimate ({status}) to check against the budget of {budget} PU: analyse it first, or give no budget.</source>
+        <translation>Job {id} hat keine Schätzung der Processing Units ({status}), die mit dem Budget von {budget} PU verglichen werden könnte: Analysieren Sie ihn zuerst, oder geben Sie kein Budget an.</translation>
+    </message>
+    <message>
+        <source>Job {id} is expected to cost {pu} PU, more than the budget of {budget} PU: it was not started. Raise the budget or make the job smaller.</source>
+        <translation>Job {id} kostet voraussichtlich {pu} PU, mehr als das Budget von {budget} PU: Er wurde nicht gestartet. Erhöhen Sie das Budget oder verkleinern Sie den Job.</translation>
+    </message>
+    <message>
+        <source>Job {id} started ({status}).</source>
+        <translation>Job {id} gestartet ({status}).</translation>
+    </message>
+    <message>
+        <source>Wait for a batch job</source>
+        <translation>Auf einen Batch-Job warten</translation>
+    </message>
+    <message>
+        <source>Time limit (seconds, 0: none)</source>
+        <translation>Zeitlimit (Sekunden, 0: keines)</translation>
+    </message>
+    <message>
+        <source>Fail unless the job ends DONE</source>
+        <translation>Fehlschlagen, wenn der Job nicht mit DONE endet</translation>
+    </message>
+    <message>
+        <source>Tiles done</source>
+        <translation>Fertige Kacheln</translation>
+    </message>
+    <message>
+        <source>Tiles failed</source>
+        <translation>Fehlgeschlagene Kacheln</translation>
+    </message>
+    <message>
+        <source>Tiles</source>
+        <translation>Kacheln</translation>
+    </message>
+    <message>
+        <source>Job {id}: {status}</source>
+        <translation>Job {id}: {status}</translation>
+    </message>
+    <message>
+        <source>{status}: {done} of {total} tiles done, {failed} failed</source>
+        <translation>{status}: {done} von {total} Kacheln fertig, {failed} fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>Job {id} is still {status} after {seconds} s ({done} of {total} tiles done): it goes on on the service; wait for it again later.</source>
+        <translation>Job {id} ist nach {seconds} s noch {status} ({done} von {total} Kacheln fertig): Er läuft auf dem Dienst weiter; warten Sie später erneut darauf.</translation>
+    </message>
+    <message>
+        <source>Stopped waiting for job {id} ({status}): the job itself goes on on the service.</source>
+        <translation>Warten auf Job {id} beendet ({status}): Der Job selbst läuft auf dem Dienst weiter.</translation>
+    </message>
+    <message>
+        <source>Job {id}: {error}</source>
+        <translation>Job {id}: {error}</translation>
+    </message>
+    <message>
+        <source>Job {id} ended {status} ({done} tiles done, {failed} failed): {error}</source>
+        <translation>Job {id} endete mit {status} ({done} Kacheln fertig, {failed} fehlgeschlagen): {error}</translation>
+    </message>
+    <message>
+        <source>Job {id} ended {status} ({done} tiles done, {failed} failed).</source>
+        <translation>Job {id} endete mit {status} ({done} Kacheln fertig, {failed} fehlgeschlagen).</translation>
+    </message>
+    <message>
+        <source>Load batch job outputs</source>
+        <translation>Ausgaben eines Batch-Jobs laden</translation>
+    </message>
+    <message>
+        <source>Layers</source>
+        <translation>Layer</translation>
+    </message>
+    <message>
+        <source>A VRT mosaic per output</source>
+        <translation>Ein VRT-Mosaik je Ausgabe</translation>
+    </message>
+    <message>
+        <source>A layer per tile</source>
+        <translation>Ein Layer je Kachel</translation>
+    </message>
+    <message>
+        <source>Add the layers to the project</source>
+        <translation>Layer zum Projekt hinzufügen</translation>
+    </message>
+    <message>
+        <source>Folder for the mosaics (VRT)</source>
+        <translation>Ordner für die Mosaike (VRT)</translation>
+    </message>
+    <message>
+        <source>Output layers</source>
+        <translation>Ausgabelayer</translation>
+    </message>
+    <message>
+        <source>Files left out, and why</source>
+        <translation>Ausgelassene Dateien und warum</translation>
+    </message>
+    <message>
+        <source>Job {id} is {status}: it has no outputs yet. Start it, and wait for it.</source>
+        <translation>Job {id} ist {status}: Er hat noch keine Ausgaben. Starten Sie ihn und warten Sie darauf.</translation>
+    </message>
+    <message>
+        <source>Listing the outputs of job {id} at {url}…</source>
+        <translation>Die Ausgaben von Job {id} unter {url} werden aufgelistet …</translation>
+    </message>
+    <message>
+        <source>Cancelled.</source>
+        <translation>Abgebrochen.</translation>
+    </message>
+    <message>
+        <source>Job {id} ({status}) has no output that can be opened: {problems}</source>
+        <translation>Job {id} ({status}) hat keine Ausgabe, die sich öffnen lässt: {problems}</translation>
+    </message>
+    <message>
+        <source>Job {id} ({status}) has no output that can be opened at {url}.</source>
+        <translation>Job {id} ({status}) hat unter {url} keine Ausgabe, die sich öffnen lässt.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n layer(s): {names}</source>
+        <translation>
+            <numerusform>%n Layer: {names}</numerusform>
+            <numerusform>%n Layer: {names}</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>{name}: QGIS cannot open {source}.</source>
+        <translation>{name}: QGIS kann {source} nicht öffnen.</translation>
+    </message>
+    <message>
+        <source>Preview an evalscript (Process API)</source>
+        <translation>Vorschau eines Evalscripts (Process API)</translation>
+    </message>
+    <message>
+        <source>Extent</source>
+        <translation>Ausdehnung</translation>
+    </message>
+    <message>
+        <source>Width (pixels; the height follows the extent)</source>
+        <translation>Breite (Pixel; die Höhe folgt aus der Ausdehnung)</translation>
+    </message>
+    <message>
+        <source>Output of the script (default: its first)</source>
+        <translation>Ausgabe des Skripts (Standard: die erste)</translation>
+    </message>
+    <message>
+        <source>Preview</source>
+        <translation>Vorschau</translation>
+    </message>
+    <message>
+        <source>Previewing on {deployment}: {width} × {height} px, {crs} {bbox}</source>
+        <translation>Vorschau auf {deployment}: {width} × {height} px, {crs} {bbox}</translation>
+    </message>
+    <message>
+        <source>The preview extent is empty: give an extent with an area.</source>
+        <translation>Die Ausdehnung der Vorschau ist leer: Geben Sie eine Ausdehnung mit Fläche an.</translation>
+    </message>
+    <message>
+        <source>The preview extent is not valid.</source>
+        <translation>Die Ausdehnung der Vorschau ist ungültig.</translation>
+    </message>
+    <message>
+        <source>GDAL could not write the preview to {target}: {error}</source>
+        <translation>GDAL konnte die Vorschau nicht nach {target} schreiben: {error}</translation>
+    </message>
+    <message>
+        <source>{message} (evalscript line {line})</source>
+        <translation>{message} (Evalscript, Zeile {line})</translation>
+    </message>
+    <message>
+        <source>Batch jobs</source>
+        <translation>Batch-Jobs</translation>
+    </message>
+    <message>
+        <source>Deployment (set up in the Tilewise settings)</source>
+        <translation>Bereitstellung (in den Tilewise-Einstellungen eingerichtet)</translation>
+    </message>
+    <message>
+        <source>Batch API version</source>
+        <translation>Version der Batch API</translation>
+    </message>
+    <message>
+        <source>S3 keys (a Basic authentication configuration: access key / secret key)</source>
+        <translation>S3-Schlüssel (eine Basic-Authentifizierungskonfiguration: Access Key / Secret Key)</translation>
+    </message>
+    <message>
+        <source>S3 region</source>
+        <translation>S3-Region</translation>
+    </message>
+    <message>
+        <source>{name} does not offer the Batch API v{version}: choose {versions}.</source>
+        <translation>{name} bietet die Batch API v{version} nicht an: Wählen Sie {versions}.</translation>
+    </message>
+    <message>
+        <source> or </source>
+        <translation> oder </translation>
+    </message>
+    <message>
+        <source>The S3 authentication configuration {id} does not exist: pick another or none.</source>
+        <translation>Die S3-Authentifizierungskonfiguration {id} existiert nicht: Wählen Sie eine andere oder keine.</translation>
+    </message>
+    <message>
+        <source>Tilewise: no client (prepareAlgorithm did not run).</source>
+        <translation>Tilewise: kein Client (prepareAlgorithm wurde nicht ausgeführt).</translation>
+    </message>
+    <message>
+        <source>Evalscript (the script, or a built-in preset's name: {presets})</source>
+        <translation>Evalscript (das Skript oder der Name einer mitgelieferten Vorlage: {presets})</translation>
+    </message>
+    <message>
+        <source>…or an evalscript file</source>
+        <translation>… oder eine Evalscript-Datei</translation>
+    </message>
+    <message>
+        <source>Evalscripts (*.js *.txt);;All files (*.*)</source>
+        <translation>Evalscripts (*.js *.txt);;Alle Dateien (*.*)</translation>
+    </message>
+    <message>
+        <source>Data collection ({collections} or byoc-&lt;id&gt;)</source>
+        <translation>Datensammlung ({collections} oder byoc-&lt;id&gt;)</translation>
+    </message>
+    <message>
+        <source>From (date)</source>
+        <translation>Von (Datum)</translation>
+    </message>
+    <message>
+        <source>To (date)</source>
+        <translation>Bis (Datum)</translation>
+    </message>
+    <message>
+        <source>Maximum cloud cover (%)</source>
+        <translation>Maximale Wolkenbedeckung (%)</translation>
+    </message>
+    <message>
+        <source>Mosaicking order</source>
+        <translation>Mosaikreihenfolge</translation>
+    </message>
+    <message>
+        <source>Give the evalscript once: as text or as a file, not both.</source>
+        <translation>Geben Sie das Evalscript nur einmal an: als Text oder als Datei, nicht beides.</translation>
+    </message>
+    <message>
+        <source>Cannot read the evalscript {path}: {error}</source>
+        <translation>Das Evalscript {path} kann nicht gelesen werden: {error}</translation>
+    </message>
+    <message>
+        <source>Give an evalscript: its text, a preset's name or a file.</source>
+        <translation>Geben Sie ein Evalscript an: seinen Text, den Namen einer Vorlage oder eine Datei.</translation>
+    </message>
+    <message>
+        <source>{name} is not a date: write it as YYYY-MM-DD (got {text}).</source>
+        <translation>{name} ist kein Datum: Schreiben Sie es als JJJJ-MM-TT (erhalten: {text}).</translation>
+    </message>
+    <message>
+        <source>Give the dates: {start} and {end} (YYYY-MM-DD).</source>
+        <translation>Geben Sie die Daten an: {start} und {end} (JJJJ-MM-TT).</translation>
+    </message>
+    <message>
+        <source>Creates a Batch API job (not analysed, not started) for the polygons of a layer (only the selected ones with “Selected features only”), as the Tilewise dock does: the same checks, the same messages. The deployment's client id and secret come from the Tilewise settings (QGIS's authentication database). Output location: s3://bucket/folder, or a local folder for a Tilewise engine on this computer. Outputs the job's id, to feed “Analyse a batch job”.</source>
+        <translation>Legt einen Job der Batch API an (nicht analysiert, nicht gestartet) für die Polygone eines Layers (nur die gewählten mit „Nur gewählte Objekte“), wie es das Tilewise-Bedienfeld tut: dieselben Prüfungen, dieselben Meldungen. Client-ID und Secret der Bereitstellung stammen aus den Tilewise-Einstellungen (der Authentifizierungsdatenbank von QGIS). Ausgabeort: s3://bucket/ordner oder ein lokaler Ordner für eine Tilewise-Engine auf diesem Rechner. Gibt die ID des Jobs aus, als Eingabe für „Batch-Job analysieren“.</translation>
+    </message>
+    <message>
+        <source>Asks the service to analyse a created job and waits until the analysis is done (ANALYSIS_DONE): outputs the service's tile count and processing-unit estimate. An analysed job costs nothing until started.</source>
+        <translation>Lässt den Dienst einen angelegten Job analysieren und wartet, bis die Analyse fertig ist (ANALYSIS_DONE): Gibt die Kachelzahl und die Schätzung der Processing Units des Dienstes aus. Ein analysierter Job kostet nichts, bis er gestartet wird.</translation>
+    </message>
+    <message>
+        <source>Starts an analysed (or created) job. With a PU budget, a job whose estimate is above it is not started (the algorithm fails and says why): analyse it first, so that the service's estimate is known.</source>
+        <translation>Startet einen analysierten (oder angelegten) Job. Mit einem PU-Budget wird ein Job, dessen Schätzung darüber liegt, nicht gestartet (der Algorithmus schlägt fehl und sagt warum): Analysieren Sie ihn zuerst, damit die Schätzung des Dienstes bekannt ist.</translation>
+    </message>
+    <message>
+        <source>Follows a job until it ends (DONE, PARTIAL, FAILED, CANCELED or STOPPED), with its progress. Cancelling stops the waiting, not the job: the outputs then give the status it had. With a time limit, a job still running at the limit makes the algorithm fail; with “Fail unless DONE”, so does a job that ends otherwise.</source>
+        <translation>Verfolgt einen Job mit seinem Fortschritt, bis er endet (DONE, PARTIAL, FAILED, CANCELED oder STOPPED). Abbrechen beendet das Warten, nicht den Job: Die Ausgaben nennen dann seinen letzten Status. Mit einem Zeitlimit schlägt der Algorithmus fehl, wenn der Job beim Limit noch läuft; mit „Fehlschlagen, wenn nicht DONE“ ebenso, wenn der Job anders endet.</translation>
+    </message>
+    <message>
+        <source>Lists a job's delivered GeoTIFFs and returns them as layers: one VRT mosaic per output (and UTM zone), written to the output folder, or one layer per tile (opened in place: /vsis3/ paths for S3, the files for a folder). Processing adds them to the project when the algorithm ends. S3 outputs are read with the S3 keys given (a Basic authentication configuration), else with this machine's AWS credentials; a Tilewise engine's own S3 endpoint is used for its jobs.</source>
+        <translation>Listet die gelieferten GeoTIFFs eines Jobs auf und gibt sie als Layer zurück: ein VRT-Mosaik je Ausgabe (und UTM-Zone), in den Ausgabeordner geschrieben, oder ein Layer je Kachel (an Ort und Stelle geöffnet: /vsis3/-Pfade für S3, die Dateien für einen Ordner). Processing fügt sie dem Projekt hinzu, wenn der Algorithmus endet. S3-Ausgaben werden mit den angegebenen S3-Schlüsseln gelesen (eine Basic-Authentifizierungskonfiguration), sonst mit den AWS-Zugangsdaten dieses Rechners; für die Jobs einer Tilewise-Engine wird deren eigener S3-Endpunkt verwendet.</translation>
+    </message>
+    <message>
+        <source>Runs the evalscript once through the deployment's Process API over an extent, as the dock's preview: a GeoTIFF of one output, in the extent's CRS (lon/lat for EPSG:4326), at most 2500 pixels a side.</source>
+        <translation>Führt das Evalscript einmal über die Process API der Bereitstellung für eine Ausdehnung aus, wie die Vorschau des Bedienfelds: ein GeoTIFF einer Ausgabe, im KBS der Ausdehnung (Länge/Breite für EPSG:4326), höchstens 2500 Pixel je Seite.</translation>
+    </message>
+    <message>
+        <source>Tilewise: Sentinel Hub Batch API jobs (Sentinel Hub, CDSE, a Tilewise engine)</source>
+        <translation>Tilewise: Jobs der Sentinel Hub Batch API (Sentinel Hub, CDSE, eine Tilewise-Engine)</translation>
+    </message>
+    <message>
+        <source>Where batch jobs run.</source>
+        <translation>Wo Batch-Jobs laufen.</translation>
+    </message>
+    <message>
+        <source>Batch API version: v2 is current; v1 has per-tile actions.</source>
+        <translation>Version der Batch API: v2 ist aktuell; v1 hat Aktionen je Kachel.</translation>
+    </message>
+    <message>
+        <source>Deployments and credentials…</source>
+        <translation>Bereitstellungen und Zugangsdaten …</translation>
+    </message>
+    <message>
+        <source>Open the Tilewise user guide</source>
+        <translation>Das Tilewise-Benutzerhandbuch öffnen</translation>
+    </message>
+    <message>
+        <source>API v{version}</source>
+        <translation>API v{version}</translation>
+    </message>
+    <message>
+        <source>No credentials for {name}: add your client id and secret in the settings (⚙).</source>
+        <translation>Keine Zugangsdaten für {name}: Tragen Sie Ihre Client-ID und Ihr Secret in den Einstellungen (⚙) ein.</translation>
+    </message>
+    <message>
+        <source>{name}, Batch API v{version}</source>
+        <translation>{name}, Batch API v{version}</translation>
+    </message>
+    <message>
+        <source>reading the engine's status</source>
+        <translation>Status der Engine wird gelesen</translation>
+    </message>
+    <message>
+        <source>{connection}: engine {version} on the {catalog} catalog, {workers} worker(s)</source>
+        <translation>{connection}: Engine {version} auf dem Katalog {catalog}, Worker: {workers}</translation>
+    </message>
+    <message>
+        <source>Start from a preset, or from a script you saved.</source>
+        <translation>Beginnen Sie mit einer Vorlage oder einem Skript, das Sie gespeichert haben.</translation>
+    </message>
+    <message>
+        <source>Save…</source>
+        <translation>Speichern …</translation>
+    </message>
+    <message>
+        <source>Save this script as a preset of your own.</source>
+        <translation>Dieses Skript als eigene Vorlage speichern.</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>Löschen</translation>
+    </message>
+    <message>
+        <source>Delete the selected preset of your own.</source>
+        <translation>Die gewählte eigene Vorlage löschen.</translation>
+    </message>
+    <message>
+        <source>Preset</source>
+        <translation>Vorlage</translation>
+    </message>
+    <message>
+        <source>{name} (mine)</source>
+        <translation>{name} (eigene)</translation>
+    </message>
+    <message>
+        <source>(edited)</source>
+        <translation>(bearbeitet)</translation>
+    </message>
+    <message>
+        <source>Save evalscript</source>
+        <translation>Evalscript speichern</translation>
+    </message>
+    <message>
+        <source>Name of your preset:</source>
+        <translation>Name Ihrer Vorlage:</translation>
+    </message>
+    <message>
+        <source>Delete preset</source>
+        <translation>Vorlage löschen</translation>
+    </message>
+    <message>
+        <source>Delete your preset “{name}”?</source>
+        <translation>Ihre Vorlage „{name}“ löschen?</translation>
+    </message>
+    <message>
+        <source>Reading setup()…</source>
+        <translation>setup() wird gelesen …</translation>
+    </message>
+    <message>
+        <source>reading the evalscript</source>
+        <translation>Evalscript wird gelesen</translation>
+    </message>
+    <message>
+        <source>The script could not be read.</source>
+        <translation>Das Skript konnte nicht gelesen werden.</translation>
+    </message>
+    <message>
+        <source>Line {line}: {message}</source>
+        <translation>Zeile {line}: {message}</translation>
+    </message>
+    <message>
+        <source>{id} (1 band, {sample_type})</source>
+        <translation>{id} (1 Band, {sample_type})</translation>
+    </message>
+    <message>
+        <source>{id} ({bands} bands, {sample_type})</source>
+        <translation>{id} ({bands} Bänder, {sample_type})</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>keine</translation>
+    </message>
+    <message>
+        <source>Reads {bands}; {mosaicking} mosaicking. Outputs: {outputs}.</source>
+        <translation>Liest {bands}; Mosaikbildung {mosaicking}. Ausgaben: {outputs}.</translation>
+    </message>
+    <message>
+        <source>unknown error</source>
+        <translation>unbekannter Fehler</translation>
+    </message>
+    <message>
+        <source>Check the client id and secret in the Tilewise settings (⚙).</source>
+        <translation>Prüfen Sie Client-ID und Secret in den Tilewise-Einstellungen (⚙).</translation>
+    </message>
+    <message>
+        <source>Your account may lack access to this: check its plan or the collection's permissions.</source>
+        <translation>Ihrem Konto fehlt dafür womöglich der Zugriff: Prüfen Sie seinen Tarif oder die Berechtigungen der Datensammlung.</translation>
+    </message>
+    <message>
+        <source>Check the deployment's URL and your network or proxy (Settings → Options → Network); for the local engine, run `make engine` or `make run`.</source>
+        <translation>Prüfen Sie die URL der Bereitstellung und Ihr Netzwerk oder Ihren Proxy (Einstellungen → Optionen → Netzwerk); für die lokale Engine führen Sie `make engine` oder `make run` aus.</translation>
+    </message>
+    <message>
+        <source>The service asks to slow down: try again in a minute.</source>
+        <translation>Der Dienst bittet um weniger Anfragen: Versuchen Sie es in einer Minute erneut.</translation>
+    </message>
+    <message>
+        <source>The service had a problem: try again later.</source>
+        <translation>Der Dienst hatte ein Problem: Versuchen Sie es später erneut.</translation>
+    </message>
+    <message>
+        <source>The job's status does not allow this now: refresh the Jobs tab.</source>
+        <translation>Der Status des Jobs erlaubt das jetzt nicht: Aktualisieren Sie den Reiter „Jobs“.</translation>
+    </message>
+    <message>
+        <source>The job may have been deleted: refresh the Jobs tab.</source>
+        <translation>Der Job wurde womöglich gelöscht: Aktualisieren Sie den Reiter „Jobs“.</translation>
+    </message>
+    <message>
+        <source>Tilewise settings</source>
+        <translation>Tilewise-Einstellungen</translation>
+    </message>
+    <message>
+        <source>Deployments</source>
+        <translation>Bereitstellungen</translation>
+    </message>
+    <message>
+        <source>Where Tilewise sends batch jobs; the one in use is in bold.</source>
+        <translation>Wohin Tilewise Batch-Jobs sendet; die verwendete ist fett.</translation>
+    </message>
+    <message>
+        <source>Add…</source>
+        <translation>Hinzufügen …</translation>
+    </message>
+    <message>
+        <source>Add a deployment: a Tilewise engine on another computer, or another service.</source>
+        <translation>Eine Bereitstellung hinzufügen: eine Tilewise-Engine auf einem anderen Rechner oder einen anderen Dienst.</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>Entfernen</translation>
+    </message>
+    <message>
+        <source>Remove the selected deployment you added, with its stored credentials.</source>
+        <translation>Die gewählte, von Ihnen hinzugefügte Bereitstellung mit ihren gespeicherten Zugangsdaten entfernen.</translation>
+    </message>
+    <message>
+        <source>https://host or http://host:8765</source>
+        <translation>https://host oder http://host:8765</translation>
+    </message>
+    <message>
+        <source>The Batch Processing API version to use with this deployment (only the versions it offers).</source>
+        <translation>Die Version der Batch Processing API für diese Bereitstellung (nur die Versionen, die sie anbietet).</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>Base URL</source>
+        <translation>Basis-URL</translation>
+    </message>
+    <message>
+        <source>Token URL</source>
+        <translation>Token-URL</translation>
+    </message>
+    <message>
+        <source>Batch API</source>
+        <translation>Batch API</translation>
+    </message>
+    <message>
+        <source>Deployment</source>
+        <translation>Bereitstellung</translation>
+    </message>
+    <message>
+        <source>The OAuth client id of your account on this deployment.</source>
+        <translation>Die OAuth-Client-ID Ihres Kontos bei dieser Bereitstellung.</translation>
+    </message>
+    <message>
+        <source>The client secret. It is kept encrypted in QGIS's authentication database, never in the settings or the project, and never shown again.</source>
+        <translation>Das Client-Secret. Es wird verschlüsselt in der Authentifizierungsdatenbank von QGIS aufbewahrt, nie in den Einstellungen oder im Projekt, und nie wieder angezeigt.</translation>
+    </message>
+    <message>
+        <source>A Tilewise engine's default client is “{client_id}” with the secret “{secret}”, unless it was started with TILEWISE_CLIENT_ID / TILEWISE_CLIENT_SECRET.</source>
+        <translation>Der Standard-Client einer Tilewise-Engine ist „{client_id}“ mit dem Secret „{secret}“, sofern sie nicht mit TILEWISE_CLIENT_ID / TILEWISE_CLIENT_SECRET gestartet wurde.</translation>
+    </message>
+    <message>
+        <source>Fill in local defaults</source>
+        <translation>Lokale Standardwerte eintragen</translation>
+    </message>
+    <message>
+        <source>Type the engine's default client id and secret in the form (then Save).</source>
+        <translation>Standard-Client-ID und -Secret der Engine ins Formular eintragen (dann Speichern).</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>Speichern</translation>
+    </message>
+    <message>
+        <source>Forget</source>
+        <translation>Vergessen</translation>
+    </message>
+    <message>
+        <source>Remove this deployment's client id and secret from QGIS.</source>
+        <translation>Client-ID und Secret dieser Bereitstellung aus QGIS entfernen.</translation>
+    </message>
+    <message>
+        <source>Client id</source>
+        <translation>Client-ID</translation>
+    </message>
+    <message>
+        <source>Client secret</source>
+        <translation>Client-Secret</translation>
+    </message>
+    <message>
+        <source>Credentials (OAuth client)</source>
+        <translation>Zugangsdaten (OAuth-Client)</translation>
+    </message>
+    <message>
+        <source>Connection</source>
+        <translation>Verbindung</translation>
+    </message>
+    <message>
+        <source>Test connection</source>
+        <translation>Verbindung testen</translation>
+    </message>
+    <message>
+        <source>Ask for a token and list the tiling grids, with the credentials in the form (saved or not).</source>
+        <translation>Mit den Zugangsdaten im Formular (gespeichert oder nicht) ein Token anfordern und die Kachelraster auflisten.</translation>
+    </message>
+    <message>
+        <source>Tilewise uses the proxy set in QGIS (Settings → Options → Network).</source>
+        <translation>Tilewise verwendet den in QGIS eingestellten Proxy (Einstellungen → Optionen → Netzwerk).</translation>
+    </message>
+    <message>
+        <source>Use this deployment</source>
+        <translation>Diese Bereitstellung verwenden</translation>
+    </message>
+    <message>
+        <source>Send Tilewise's jobs to the selected deployment (OK does too, and closes).</source>
+        <translation>Die Jobs von Tilewise an die gewählte Bereitstellung senden (OK tut das auch und schließt).</translation>
+    </message>
+    <message>
+        <source>Save what the form holds, use the selected deployment and close.</source>
+        <translation>Den Inhalt des Formulars speichern, die gewählte Bereitstellung verwenden und schließen.</translation>
+    </message>
+    <message>
+        <source>{name}  (in use)</source>
+        <translation>{name}  (aktiv)</translation>
+    </message>
+    <message>
+        <source>{url} (built in)</source>
+        <translation>{url} (mitgeliefert)</translation>
+    </message>
+    <message>
+        <source>{url} (added by you)</source>
+        <translation>{url} (von Ihnen hinzugefügt)</translation>
+    </message>
+    <message>
+        <source>No deployment {id} is in the list.</source>
+        <translation>Keine Bereitstellung {id} in der Liste.</translation>
+    </message>
+    <message>
+        <source>Default: {url}</source>
+        <translation>Standard: {url}</translation>
+    </message>
+    <message>
+        <source>Built-in deployments cannot be changed; add your own with “Add…”.</source>
+        <translation>Mitgelieferte Bereitstellungen lassen sich nicht ändern; fügen Sie mit „Hinzufügen …“ eine eigene hinzu.</translation>
+    </message>
+    <message>
+        <source>Change it and Save; stored credentials move with the deployment.</source>
+        <translation>Ändern und Speichern; gespeicherte Zugangsdaten gehen mit der Bereitstellung mit.</translation>
+    </message>
+    <message>
+        <source>Leave the token URL blank for the base URL's usual one.</source>
+        <translation>Lassen Sie die Token-URL leer für die übliche der Basis-URL.</translation>
+    </message>
+    <message>
+        <source>Save the credentials in QGIS's authentication database (a blank secret keeps the stored one).</source>
+        <translation>Die Zugangsdaten in der Authentifizierungsdatenbank von QGIS speichern (ein leeres Secret behält das gespeicherte).</translation>
+    </message>
+    <message>
+        <source>Save the credentials in QGIS's authentication database (a blank secret keeps the stored one), and the name and URLs.</source>
+        <translation>Die Zugangsdaten in der Authentifizierungsdatenbank von QGIS speichern (ein leeres Secret behält das gespeicherte), dazu Name und URLs.</translation>
+    </message>
+    <message>
+        <source>v{version} (default)</source>
+        <translation>v{version} (Standard)</translation>
+    </message>
+    <message>
+        <source>v{version}</source>
+        <translation>v{version}</translation>
+    </message>
+    <message>
+        <source>Stored in QGIS's authentication database</source>
+        <translation>In der Authentifizierungsdatenbank von QGIS gespeichert</translation>
+    </message>
+    <message>
+        <source>The client id and secret are stored in QGIS's authentication database: leave the secret blank to keep it.</source>
+        <translation>Client-ID und Secret sind in der Authentifizierungsdatenbank von QGIS gespeichert: Lassen Sie das Secret leer, um es zu behalten.</translation>
+    </message>
+    <message>
+        <source>No credentials are stored for this deployment.</source>
+        <translation>Für diese Bereitstellung sind keine Zugangsdaten gespeichert.</translation>
+    </message>
+    <message>
+        <source>New deployment</source>
+        <translation>Neue Bereitstellung</translation>
+    </message>
+    <message>
+        <source>A name of your choice, e.g. “Engine on the lab server”.</source>
+        <translation>Ein Name Ihrer Wahl, z. B. „Engine auf dem Laborserver“.</translation>
+    </message>
+    <message>
+        <source>The service's base URL, e.g. http://192.168.1.20:8765 for a Tilewise engine.</source>
+        <translation>Die Basis-URL des Dienstes, z. B. http://192.168.1.20:8765 für eine Tilewise-Engine.</translation>
+    </message>
+    <message>
+        <source>Only when the OAuth token URL is not the base URL's usual one.</source>
+        <translation>Nur wenn die OAuth-Token-URL nicht die übliche der Basis-URL ist.</translation>
+    </message>
+    <message>
+        <source>Optional: &lt;base URL&gt;/auth/realms/main/protocol/openid-connect/token</source>
+        <translation>Optional: &lt;Basis-URL&gt;/auth/realms/main/protocol/openid-connect/token</translation>
+    </message>
+    <message>
+        <source>Optional now: you can add the credentials later.</source>
+        <translation>Jetzt optional: Sie können die Zugangsdaten später hinzufügen.</translation>
+    </message>
+    <message>
+        <source>Add deployment</source>
+        <translation>Bereitstellung hinzufügen</translation>
+    </message>
+    <message>
+        <source>Add the deployment (and store the credentials, when given).</source>
+        <translation>Die Bereitstellung hinzufügen (und die Zugangsdaten speichern, falls angegeben).</translation>
+    </message>
+    <message>
+        <source>Enter a name and the base URL, then “Add deployment”.</source>
+        <translation>Geben Sie einen Namen und die Basis-URL ein, dann „Bereitstellung hinzufügen“.</translation>
+    </message>
+    <message>
+        <source>The engine's default client is in the form: Save to keep it.</source>
+        <translation>Der Standard-Client der Engine steht im Formular: Speichern Sie, um ihn zu behalten.</translation>
+    </message>
+    <message>
+        <source>Select a deployment in the list, or add one.</source>
+        <translation>Wählen Sie eine Bereitstellung in der Liste, oder fügen Sie eine hinzu.</translation>
+    </message>
+    <message>
+        <source>Enter the client id that goes with the secret.</source>
+        <translation>Geben Sie die zum Secret gehörende Client-ID ein.</translation>
+    </message>
+    <message>
+        <source>Enter the client secret too: QGIS stores both together.</source>
+        <translation>Geben Sie auch das Client-Secret ein: QGIS speichert beide zusammen.</translation>
+    </message>
+    <message>
+        <source>Enter the client id, or use “Forget” to remove the stored credentials.</source>
+        <translation>Geben Sie die Client-ID ein, oder entfernen Sie die gespeicherten Zugangsdaten mit „Vergessen“.</translation>
+    </message>
+    <message>
+        <source>Added {name}: the credentials are in QGIS's authentication database.</source>
+        <translation>{name} hinzugefügt: Die Zugangsdaten liegen in der Authentifizierungsdatenbank von QGIS.</translation>
+    </message>
+    <message>
+        <source>Saved {name}: the credentials are in QGIS's authentication database.</source>
+        <translation>{name} gespeichert: Die Zugangsdaten liegen in der Authentifizierungsdatenbank von QGIS.</translation>
+    </message>
+    <message>
+        <source>Added {name}.</source>
+        <translation>{name} hinzugefügt.</translation>
+    </message>
+    <message>
+        <source>Saved {name}.</source>
+        <translation>{name} gespeichert.</translation>
+    </message>
+    <message>
+        <source>Added {name}; no credentials are stored for it yet.</source>
+        <translation>{name} hinzugefügt; dafür sind noch keine Zugangsdaten gespeichert.</translation>
+    </message>
+    <message>
+        <source>Saved {name}; no credentials are stored for it yet.</source>
+        <translation>{name} gespeichert; dafür sind noch keine Zugangsdaten gespeichert.</translation>
+    </message>
+    <message>
+        <source>{url} is already in the list as “{name}”: select it there to change it.</source>
+        <translation>{url} steht bereits als „{name}“ in der Liste: Wählen Sie sie dort, um sie zu ändern.</translation>
+    </message>
+    <message>
+        <source>The credentials of {name} are removed from QGIS.</source>
+        <translation>Die Zugangsdaten von {name} wurden aus QGIS entfernt.</translation>
+    </message>
+    <message>
+        <source>Remove deployment</source>
+        <translation>Bereitstellung entfernen</translation>
+    </message>
+    <message>
+        <source>Remove “{name}” ({url}) and its stored credentials?</source>
+        <translation>„{name}“ ({url}) mit den gespeicherten Zugangsdaten entfernen?</translation>
+    </message>
+    <message>
+        <source>Removed {name}.</source>
+        <translation>{name} entfernt.</translation>
+    </message>
+    <message>
+        <source>{name} will be used through the Batch API v{version}.</source>
+        <translation>{name} wird über die Batch API v{version} verwendet.</translation>
+    </message>
+    <message>
+        <source>Tilewise now uses {name}.</source>
+        <translation>Tilewise verwendet jetzt {name}.</translation>
+    </message>
+    <message>
+        <source>testing the connection to {name}</source>
+        <translation>Verbindung zu {name} wird getestet</translation>
+    </message>
+    <message>
+        <source>Connecting to {name} (Batch API v{version})…</source>
+        <translation>Verbindung zu {name} (Batch API v{version}) …</translation>
+    </message>
+    <message>
+        <source>Enter the client id and secret for {name} first (a Tilewise engine: try “Fill in local defaults”).</source>
+        <translation>Geben Sie zuerst Client-ID und Secret für {name} ein (eine Tilewise-Engine: Versuchen Sie „Lokale Standardwerte eintragen“).</translation>
+    </message>
+    <message>
+        <source>Enter the client id and secret for {name} first.</source>
+        <translation>Geben Sie zuerst Client-ID und Secret für {name} ein.</translation>
+    </message>
+    <message>
+        <source>1 tiling grid</source>
+        <translation>1 Kachelraster</translation>
+    </message>
+    <message>
+        <source>{n} tiling grids</source>
+        <translation>{n} Kachelraster</translation>
+    </message>
+    <message>
+        <source>Connected to {name} (Batch API v{version}): token received, {count} (ids {ids}).</source>
+        <translation>Verbunden mit {name} (Batch API v{version}): Token erhalten, {count} (IDs {ids}).</translation>
+    </message>
+    <message>
+        <source>Connected to {name} (Batch API v{version}): token received, {count}.</source>
+        <translation>Verbunden mit {name} (Batch API v{version}): Token erhalten, {count}.</translation>
+    </message>
+    <message>
+        <source>The connection test was cancelled.</source>
+        <translation>Der Verbindungstest wurde abgebrochen.</translation>
+    </message>
+    <message>
+        <source>No proxy (Settings → Options → Network)</source>
+        <translation>Kein Proxy (Einstellungen → Optionen → Netzwerk)</translation>
+    </message>
+    <message>
+        <source>Using QGIS's proxy {host}:{port}</source>
+        <translation>Proxy von QGIS: {host}:{port}</translation>
+    </message>
+    <message>
+        <source>Using QGIS's proxy {host}</source>
+        <translation>Proxy von QGIS: {host}</translation>
+    </message>
+</context>
+</TS>

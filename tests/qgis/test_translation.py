@@ -1,0 +1,113 @@
+"""The plugin speaks QGIS's language: the translator for QGIS's locale is installed before the dock is built
+and removed on unload; the dock's action can get a keyboard shortcut; the user guide opens as HTML from the
+dock's Help button and from Help → Plugins."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import pytest
+from qgis.core import QgsSettings
+from qgis.PyQt.QtCore import QUrl
+from qgis.PyQt.QtGui import QDesktopServices
+
+import tilewise
+from tilewise.ui import user_guide
+from tilewise.ui.i18n import qgis_locale, tr
+
+PLUGIN_DIR = Path(tilewise.__file__).resolve().parent
+GERMAN = PLUGIN_DIR / "i18n" / "tilewise_de.qm"
+
+
+@pytest.fixture()
+def locale():
+    """Sets QGIS's user-interface language as Settings → Options → General does, and restores it."""
+    settings = QgsSettings()
+    saved = {key: settings.value(key) for key in ("locale/overrideFlag", "locale/userLocale")}
+
+    def choose(language: str) -> None:
+        settings.setValue("locale/overrideFlag", True)
+        settings.setValue("locale/userLocale", language)
+
+    yield choose
+    for key, value in saved.items():
+        if value is None:
+            settings.remove(key)
+        else:
+            settings.setValue(key, value)
+
+
+@pytest.fixture()
+def plugin(plugin_iface):
+    loaded = []
+
+    def start():
+        instance = importlib.import_module("tilewise").classFactory(plugin_iface)
+        instance.initGui()
+        loaded.append(instance)
+        return instance
+
+    yield start
+    for instance in loaded:
+        instance.unload()
+
+
+def test_with_qgis_in_german_the_dock_speaks_german_until_the_plugin_unloads(locale, plugin):
+    assert GERMAN.exists(), "the German translation is not compiled: run `make translations`"
+    locale("de_DE")
+    assert qgis_locale() == "de_DE"
+    tilewise_plugin = plugin()
+    assert tilewise_plugin.translator is not None
+    assert tilewise_plugin.action.toolTip() == (
+        "Tilewise: Stapelverarbeitung großer Gebiete (Sentinel Hub Batch API)"
+    )
+    tilewise_plugin.action.setChecked(True)
+    bar = tilewise_plugin.dock.connection
+    assert bar.help_button.toolTip() == "Das Tilewise-Benutzerhandbuch öffnen"
+    assert bar.settings_button.toolTip() == "Bereitstellungen und Zugangsdaten …"
+    assert tilewise_plugin.help_action.text() == "Tilewise-Benutzerhandbuch"
+    tilewise_plugin.unload()
+    assert tilewise_plugin.translator is None
+    assert tr("Open the Tilewise user guide") == "Open the Tilewise user guide"
+
+
+def test_with_qgis_in_english_the_dock_stays_english(locale, plugin):
+    locale("en_US")
+    tilewise_plugin = plugin()
+    assert tilewise_plugin.translator is None  # English is the source: no translation to load
+    tilewise_plugin.action.setChecked(True)
+    assert tilewise_plugin.dock.connection.help_button.toolTip() == "Open the Tilewise user guide"
+
+
+def test_the_dock_action_can_get_a_keyboard_shortcut_and_lives_in_the_raster_menu(plugin_iface, plugin):
+    tilewise_plugin = plugin()
+    assert plugin_iface.shortcut_actions == [tilewise_plugin.action]
+    assert plugin_iface.raster_menu == [tilewise_plugin.action]  # metadata.txt: category=Raster
+    tilewise_plugin.unload()
+    assert plugin_iface.shortcut_actions == [] and plugin_iface.raster_menu == []
+
+
+def test_help_plugins_has_the_user_guide_until_the_plugin_unloads(plugin_iface, plugin):
+    tilewise_plugin = plugin()
+    entries = [a for a in plugin_iface.pluginHelpMenu().actions() if a.objectName() == "TilewiseHelpAction"]
+    assert entries == [tilewise_plugin.help_action]
+    tilewise_plugin.unload()
+    assert not [a for a in plugin_iface.pluginHelpMenu().actions() if a.objectName() == "TilewiseHelpAction"]
+
+
+def test_the_help_button_and_the_help_menu_open_the_built_html_guide(plugin, monkeypatch):
+    assert user_guide.HELP_PAGE == PLUGIN_DIR / "help" / "index.html"
+    assert user_guide.HELP_PAGE.exists(), "the help is not built: run `make translations`"
+    assert "<h1" in user_guide.HELP_PAGE.read_text(encoding="utf-8")
+    opened: list[QUrl] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
+    tilewise_plugin = plugin()
+    tilewise_plugin.action.setChecked(True)
+    tilewise_plugin.dock.connection.help_button.click()
+    tilewise_plugin.help_action.trigger()
+    assert opened == [QUrl.fromLocalFile(str(user_guide.HELP_PAGE))] * 2
+
+
+def test_without_the_built_html_the_hosted_guide_opens(tmp_path):
+    assert user_guide.user_guide_url(tmp_path / "index.html") == QUrl(user_guide.HOSTED_GUIDE)
