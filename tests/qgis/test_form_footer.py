@@ -58,7 +58,7 @@ def test_the_footer_stays_in_view_with_the_form_scrolled_to_the_top_and_the_bott
     assert bar.maximum() > 0  # the form is taller than the dock: it scrolls
     for position in (bar.minimum(), bar.maximum()):
         bar.setValue(position)
-        wait_until(lambda: bar.value() == position)
+        wait_until(lambda position=position: bar.value() == position)
         for widget in (footer, footer.preview_button, footer.create_button, footer.start_button,
                        footer.cancel_button, footer.summary_label):  # fmt: skip
             assert in_view(widget, dock), (position, widget)
