@@ -253,9 +253,10 @@ class JobFormWidget(QgsScrollArea):
         self.resolution_combo.clear()
         for resolution in grid.resolutions:
             pixels = grid.tile_pixels(resolution)
-            self.resolution_combo.addItem(
-                f"{resolution:g} {grid.unit_symbol}  ({pixels:,} × {pixels:,} px per tile)", resolution
+            text = tr("{resolution} {unit}  ({pixels:,} × {pixels:,} px per tile)").format(
+                resolution=f"{resolution:g}", unit=grid.unit_symbol, pixels=pixels
             )
+            self.resolution_combo.addItem(text, resolution)
         index = self.resolution_combo.findData(previous)
         self.resolution_combo.setCurrentIndex(max(index, 0))
 
