@@ -148,9 +148,14 @@ def test_problems_stay_legible_in_a_dark_theme(form):
         )
         error = style_colour(form.footer.problems_label.styleSheet())
         assert contrast_ratio(error, window) >= 4.5, error.name()
-        marked = form.collection_combo.styleSheet()
-        assert style_colour(marked) == text  # the theme's own text, legible on the tinted field
-        assert contrast_ratio(style_colour(marked, "background"), text) >= 4.5
+        field = form.collection_combo
+        assert field in [widget for widget, _tip in form.marked.values()]
+        assert not re.search(r"(?<![-\w])color:", field.styleSheet())  # the text colour is left to the theme
+        field.ensurePolished()
+        assert field.palette().color(QPalette.ColorRole.Text) == text  # the theme's own text…
+        assert (
+            contrast_ratio(style_colour(field.styleSheet(), "background"), text) >= 4.5
+        )  # …legible on the tint
         form.footer.show_summary(12, 600.0, 500.0)  # over budget: in the error colour too
         assert contrast_ratio(style_colour(form.footer.summary_label.styleSheet()), window) >= 4.5
     finally:
@@ -162,4 +167,7 @@ def test_problems_stay_legible_in_a_dark_theme(form):
         )
         >= 4.5
     )
-    assert style_colour(form.collection_combo.styleSheet()) == light.color(QPalette.ColorRole.Text)
+    form.collection_combo.ensurePolished()
+    assert form.collection_combo.palette().color(QPalette.ColorRole.Text) == light.color(
+        QPalette.ColorRole.Text
+    )
