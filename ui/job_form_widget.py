@@ -7,6 +7,7 @@ reads it, runs the submission flow and writes back what happened."""
 from __future__ import annotations
 
 import contextlib
+import functools
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
@@ -18,7 +19,7 @@ from qgis.gui import (
     QgsFileWidget,
     QgsScrollArea,
 )
-from qgis.PyQt.QtCore import QDate, Qt, pyqtSignal
+from qgis.PyQt.QtCore import QDate, Qt, QTimer, pyqtSignal
 from qgis.PyQt.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -516,9 +517,14 @@ class JobFormWidget(QgsScrollArea):
             first = widgets.get(problems[0].field)
             if first is not None:
                 first.setFocus()
-                self.ensureWidgetVisible(first)
+                # once the footer has grown by the problems' lines: the field must show above it
+                QTimer.singleShot(0, functools.partial(self._reveal, first))
             self.footer.show_problems(lines)
         return lines
+
+    def _reveal(self, widget: QWidget) -> None:
+        with contextlib.suppress(RuntimeError):  # the form or the field is gone
+            self.ensureWidgetVisible(widget)
 
     def clear_problems(self) -> None:
         for widget, tooltip in self.marked.values():

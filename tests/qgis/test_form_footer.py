@@ -4,13 +4,15 @@ and the budget."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from qgis.core import QgsSettings
-from qgis.PyQt.QtCore import QPoint, QRect, QSettings, Qt
+from qgis.PyQt.QtCore import QCoreApplication, QPoint, QRect, QSettings, Qt
 from qgis.PyQt.QtWidgets import QMainWindow, QWidget
 
 from tilewise.core.connections import ConnectionStore
-from tilewise.core.job_form import estimate
+from tilewise.core.job_form import FieldProblem, estimate
 from tilewise.ui.dock import TilewiseDock
 from tilewise.ui.form_footer import FormFooter
 from tilewise.ui.theme import text_style
@@ -40,6 +42,14 @@ def window(qgis_iface, tmp_path):
     QgsSettings().remove("tilewise")
 
 
+def settle(seconds: float) -> None:
+    """Let the event loop run (layouts, posted events) for a while."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        QCoreApplication.processEvents()
+        time.sleep(0.01)
+
+
 def in_view(widget: QWidget, dock: QWidget) -> bool:
     """The whole widget is shown inside the dock's visible rect."""
     top_left = widget.mapTo(dock, QPoint(0, 0))
@@ -66,6 +76,17 @@ def test_the_footer_stays_in_view_with_the_form_scrolled_to_the_top_and_the_bott
         scrolled_away = dock.form.advanced_box if position == bar.minimum() else dock.form.area_label
         assert not in_view(scrolled_away, dock), position
     assert "No preview yet" in footer.summary_label.full_text
+
+
+def test_the_first_field_at_fault_is_scrolled_into_view_above_the_grown_footer(window):
+    _main, dock = window
+    dock.form.verticalScrollBar().setValue(0)
+    assert not in_view(dock.form.s3_url_edit, dock)  # far down the form
+    dock.show_problems((FieldProblem("output", "Give an S3 URL."), FieldProblem("time", "Swap the dates.")))
+    wait_until(lambda: in_view(dock.form.s3_url_edit, dock), timeout=5)
+    assert in_view(dock.form.footer.problems_label, dock)
+    settle(0.3)
+    assert in_view(dock.form.s3_url_edit, dock)  # and stays there once the layout settled
 
 
 def test_the_footer_buttons_follow_the_busy_state(qgis_app):
