@@ -7,7 +7,6 @@ reads it, runs the submission flow and writes back what happened."""
 from __future__ import annotations
 
 import contextlib
-import functools
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
@@ -19,7 +18,7 @@ from qgis.gui import (
     QgsFileWidget,
     QgsScrollArea,
 )
-from qgis.PyQt.QtCore import QDate, Qt, QTimer, pyqtSignal
+from qgis.PyQt.QtCore import QCoreApplication, QDate, QEvent, Qt, pyqtSignal
 from qgis.PyQt.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -514,17 +513,19 @@ class JobFormWidget(QgsScrollArea):
                 widget.setToolTip(problem.message)
         lines = [(tr("Line {line}: ").format(line=p.line) if p.line else "") + p.message for p in problems]
         if problems:
+            self.footer.show_problems(lines)
             first = widgets.get(problems[0].field)
             if first is not None:
                 first.setFocus()
-                # once the footer has grown by the problems' lines: the field must show above it
-                QTimer.singleShot(0, functools.partial(self._reveal, first))
-            self.footer.show_problems(lines)
+                self._reveal(first)
         return lines
 
     def _reveal(self, widget: QWidget) -> None:
-        with contextlib.suppress(RuntimeError):  # the form or the field is gone
-            self.ensureWidgetVisible(widget)
+        """Scroll `widget` into view above the footer. The layouts still pending (the footer grown by the
+        problems' lines, a result just written) are applied first, so that both the view's height and the
+        field's place are final."""
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        self.ensureWidgetVisible(widget)
 
     def clear_problems(self) -> None:
         for widget, tooltip in self.marked.values():
