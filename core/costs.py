@@ -35,6 +35,31 @@ class CostEstimate:
     band_factor: float
     output_factor: float
     tile_count: int
+    discounted: float  # with the batch 1/3 factor, before the minimum
+
+    @property
+    def charge(self) -> BatchCharge:
+        return BatchCharge(self.value_estimate, self.discounted, self.expected_charge)
+
+
+@dataclass(frozen=True)
+class BatchCharge:
+    """How a full-rate estimate becomes the charge of a batch job: the 1/3 factor, then the 100 PU minimum."""
+
+    full_rate: float  # what an analysis reports (no batch factor, no minimum)
+    discounted: float  # with the batch 1/3 factor
+    expected: float  # at least the batch minimum
+
+    @property
+    def minimum_applies(self) -> bool:
+        return self.discounted < BATCH_MINIMUM_PU
+
+
+def batch_charge(full_rate: float) -> BatchCharge:
+    """The charge of a service's full-rate estimate: its tiles are batch tiles (well over 10,000 px), so the
+    whole estimate gets the 1/3 factor."""
+    discounted = full_rate * BATCH_DISCOUNT
+    return BatchCharge(full_rate, discounted, max(BATCH_MINIMUM_PU, discounted))
 
 
 def input_band_factor(bands: Iterable[str]) -> float:
@@ -101,9 +126,10 @@ def estimate_batch_cost(
         band_factor=band_factor,
         output_factor=out_factor,
         tile_count=len(tile_sizes),
+        discounted=discounted,
     )
 
 
 def expected_charge_of(value_estimate: float) -> float:
     """What a batch job with a service's full-rate estimate is expected to cost: ⅓ of it, at least 100 PU."""
-    return max(BATCH_MINIMUM_PU, value_estimate * BATCH_DISCOUNT)
+    return batch_charge(value_estimate).expected

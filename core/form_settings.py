@@ -50,6 +50,7 @@ class FormSettings:
     budget: float = 0.0  # PU; 0: no limit
     script: str = ""  # empty: the preset's script
     preset: str = DEFAULT_PRESET
+    advanced_open: bool = False  # the form's "Advanced" options, collapsed until the user opens them
 
     @classmethod
     def load(cls, settings) -> FormSettings:

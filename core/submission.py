@@ -22,7 +22,7 @@ import shapely
 from .area import AreaError, AreaOfInterest
 from .batch_models import TilingGridSpec
 from .client import BatchClient, wait_for_analysis
-from .costs import CostEstimate, expected_charge_of
+from .costs import BatchCharge, CostEstimate, batch_charge
 from .crs import CrsError
 from .evalscript import ScriptInfo
 from .grids import DEFAULT_MAX_TILES, GridError, TileSelection, tiles_for_area
@@ -58,17 +58,30 @@ class StartSummary:
     tile_count: int  # the service's count after analysis (or ours when it gives none)
     estimate: CostEstimate  # ours, from the grid and the script
     budget_pu: Optional[float]  # None: no budget
+    mosaicking: str = "SIMPLE"  # the script's: ORBIT and TILE estimates assume a scene every 3 days
 
     @property
     def service_estimate(self) -> Optional[float]:
         return self.job.value_estimate
 
     @property
+    def service_charge(self) -> Optional[BatchCharge]:
+        return None if self.service_estimate is None else batch_charge(self.service_estimate)
+
+    @property
+    def charge(self) -> BatchCharge:
+        """What the job is expected to cost: from the service's analysis when it gave an estimate (v1), else
+        from ours (v2 analyses give none)."""
+        return self.service_charge or self.estimate.charge
+
+    @property
     def charge_pu(self) -> float:
-        """What the job is expected to cost: the service's analysis (with the batch ⅓ factor) when it gave one."""
-        if self.service_estimate is not None:
-            return expected_charge_of(self.service_estimate)
-        return self.estimate.expected_charge
+        return self.charge.expected
+
+    @property
+    def samples_assumed(self) -> bool:
+        """The estimates guess the scenes (one every 3 days); the charge counts those actually found."""
+        return self.mosaicking.upper() != "SIMPLE"
 
     @property
     def over_budget(self) -> bool:
@@ -150,7 +163,9 @@ def estimate(
     if job.status != RequestStatus.ANALYSIS_DONE:
         raise AnalysisFailed(job)
     tiles = job.tile_count if job.tile_count is not None else len(prepared.selection)
-    return StartSummary(job, deployment_name, tiles, prepared.estimate, budget_pu or None)
+    return StartSummary(
+        job, deployment_name, tiles, prepared.estimate, budget_pu or None, prepared.info.mosaicking
+    )
 
 
 __all__ = [

@@ -501,11 +501,13 @@ class UserGuideShots:
 
         def preview() -> None:
             self.wait_signal(self.dock.rasterPreviewFinished, previewed, "the true-colour preview")
-            self.dock.form.preview_extent_button.click()
+            self.dock.form.footer.preview_extent_button.click()
 
         def previewed(layer) -> None:
             if layer is None:
-                raise StepFailed(f"The true-colour preview failed: {self.dock.form.result_label.text()}")
+                raise StepFailed(
+                    f"The true-colour preview failed: {self.dock.form.footer.result_label.text()}"
+                )
             self.area_on_top()
             self.log(f"preview layer: {layer.name()}; {self.dock.form.area_label.text()}")
             self.clear_messages()
@@ -519,11 +521,11 @@ class UserGuideShots:
         def preview() -> None:
             self.log(f"outputs: {self.dock.form.outputs_label.text()}")
             self.wait_signal(self.dock.rasterPreviewFinished, previewed, "the NDVI preview", timeout_s=180)
-            self.dock.form.preview_extent_button.click()
+            self.dock.form.footer.preview_extent_button.click()
 
         def previewed(layer) -> None:
             if layer is None:
-                raise StepFailed(f"The NDVI preview failed: {self.dock.form.result_label.text()}")
+                raise StepFailed(f"The NDVI preview failed: {self.dock.form.footer.result_label.text()}")
             self.log(
                 f"preview layer: {layer.name()}, {layer.bandCount()} band(s); {self.dock.form.area_label.text()}"
             )
@@ -538,12 +540,12 @@ class UserGuideShots:
 
         def preview() -> None:
             self.wait_signal(self.dock.previewFinished, listed, "the tile preview")
-            self.dock.form.preview_button.click()
+            self.dock.form.footer.preview_button.click()
 
         def listed(layer) -> None:
             if layer is None:
-                raise StepFailed(f"The tile preview failed: {self.dock.form.result_label.text()}")
-            self.log(f"tiles: {layer.name()}; {self.dock.form.result_label.text()}")
+                raise StepFailed(f"The tile preview failed: {self.dock.form.footer.result_label.text()}")
+            self.log(f"tiles: {layer.name()}; {self.dock.form.footer.result_label.text()}")
             self.zoom_to(layer, scale=1.1)
             self.clear_messages()
             self.capture(
@@ -568,12 +570,12 @@ class UserGuideShots:
 
         def read() -> None:
             self.wait_signal(self.dock.jobStageChanged, refused, "the form's check")
-            self.dock.form.create_button.click()
+            self.dock.form.footer.create_button.click()
 
         def refused(stage: str, _job) -> None:
             if stage != "invalid":
                 raise StepFailed(f"A broken script was not refused: stage {stage!r}")
-            self.log(f"problems: {self.dock.form.problems_label.text()}")
+            self.log(f"problems: {self.dock.form.footer.problems_label.text()}")
             self.capture(
                 "06-broken-evalscript", restore, lambda: self.scroll_to_top_of(editor.parentWidget())
             )
@@ -603,7 +605,9 @@ class UserGuideShots:
 
         def staged(stage: str, job) -> None:
             if stage != "analysed":
-                raise StepFailed(f"The job did not reach analysis: {stage}: {dock.form.result_label.text()}")
+                raise StepFailed(
+                    f"The job did not reach analysis: {stage}: {dock.form.footer.result_label.text()}"
+                )
             self.job = job
             self.log(
                 f"analysed: {job.id} {job.status}, {job.tile_count} tiles, estimate {job.value_estimate}"
@@ -612,7 +616,8 @@ class UserGuideShots:
                           "the start dialog")  # fmt: skip
 
         def shown() -> None:
-            self.log(f"start dialog: {dock.start_dialog.text.text()}")
+            table = "; ".join(f"{key}: {value.text()}" for key, value in dock.start_dialog.values.items())
+            self.log(f"start dialog: {table}")
             self.clear_messages()
             self.capture(
                 "07-start-confirmation",
@@ -627,7 +632,7 @@ class UserGuideShots:
             accept=lambda stage, _job: stage not in ("created",),
             timeout_s=200,
         )
-        dock.form.create_button.click()
+        dock.form.footer.create_button.click()
 
     def step_jobs_tab(self, done: Callable) -> None:
         """08: "Start job" → the Jobs tab with the job selected and its request."""
@@ -636,7 +641,7 @@ class UserGuideShots:
 
         def started(stage: str, job) -> None:
             if stage != "started":
-                raise StepFailed(f"The job did not start: {stage}: {dock.form.result_label.text()}")
+                raise StepFailed(f"The job did not start: {stage}: {dock.form.footer.result_label.text()}")
             self.job = job
             self.log(f"started: {job.id} {job.status}")
             dock.tabs.setCurrentIndex(1)
@@ -682,13 +687,13 @@ class UserGuideShots:
             now = counts()
             if now != seen.get("counts"):
                 seen["counts"] = now
-                self.log(f"tiles: {now or 'no tile layer yet'}; {dock.form.result_label.text()}")
+                self.log(f"tiles: {now or 'no tile layer yet'}; {dock.form.footer.result_label.text()}")
             processed, failed, total = progress_counts(now)
             return processed > 0 and processed + failed < total
 
         def ready() -> None:
             layer = monitor.layer(job_id).layer
-            self.log(f"tiles mid-run: {counts()}; {dock.form.result_label.text()}")
+            self.log(f"tiles mid-run: {counts()}; {dock.form.footer.result_label.text()}")
             self.zoom_to(layer, scale=1.1)
             self.clear_messages()
             self.set_group_visible("Tilewise grid preview", False)  # the job's own tiles cover the same cells
@@ -722,7 +727,7 @@ class UserGuideShots:
 
         def ended() -> None:
             job = self.finished_job
-            self.log(f"job finished: {job.id} {job.status}; {dock.form.result_label.text()}")
+            self.log(f"job finished: {job.id} {job.status}; {dock.form.footer.result_label.text()}")
             if job.status not in ("DONE", "PROCESSED"):
                 raise StepFailed(f"Job {job_id} ended {job.status}: {job.error}")
             self.wait_signal(actions.outputsOpened, lambda j, layers: tiles(job, layers),

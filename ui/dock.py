@@ -35,6 +35,7 @@ from ..core.submission import StartSummary
 from ..core.tasks import ClientCallTask, TileEnumerationTask, TilingRequest
 from .area_picker import AreaPicker
 from .connection_bar import ConnectionBar
+from .form_footer import page_with_footer
 from .job_form_widget import JobFormWidget
 from .jobs_controller import JobsController
 from .jobs_panel import JobsPanel
@@ -99,7 +100,7 @@ class TilewiseDock(QgsDockWidget):
         column.addWidget(self.connection)
         self.tabs = QTabWidget(body)
         self.form = JobFormWidget(self.tabs)
-        self.tabs.addTab(self.form, "New job")
+        self.tabs.addTab(page_with_footer(self.form, self.form.footer, self.tabs), "New job")
         self.jobs_panel = JobsPanel(self.tabs)
         self.tabs.addTab(self.jobs_panel, "Jobs")
         column.addWidget(self.tabs, 1)
@@ -109,15 +110,15 @@ class TilewiseDock(QgsDockWidget):
         self.connection.engineStatusRead.connect(
             lambda status: self.form.set_engine_output_root(str(status.get("outputRoot") or ""))
         )
-        form = self.form
+        form, footer = self.form, self.form.footer
         for signal, slot in (
             (form.costInputsChanged, self.refresh_cost),
-            (form.preview_button.clicked, self.start_preview),
-            (form.preview_extent_button.clicked, self.preview_map_extent),
-            (form.preview_tile_button.clicked, self.preview_tile),
-            (form.create_button.clicked, self.create_job),
-            (form.start_button.clicked, self.confirm_start),
-            (form.cancel_button.clicked, self.cancel_running),
+            (footer.preview_button.clicked, self.start_preview),
+            (footer.preview_extent_button.clicked, self.preview_map_extent),
+            (footer.preview_tile_button.clicked, self.preview_tile),
+            (footer.create_button.clicked, self.create_job),
+            (footer.start_button.clicked, self.confirm_start),
+            (footer.cancel_button.clicked, self.cancel_running),
         ):
             signal.connect(slot)
 

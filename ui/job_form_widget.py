@@ -1,6 +1,8 @@
 """The dock's "New job" form: its fields, built, restored and saved (as one `FormSettings`), read into a
-`JobDraft`, and the problems of a job marked on the fields at fault. It sends nothing and knows no client:
-the dock (the controller) reads it, runs the submission flow and writes back what happened."""
+`JobDraft`, and the problems of a job marked on the fields at fault. Rarely changed options wait, collapsed, under
+"Advanced"; the actions, the cost summary and the last messages are in its `footer` (ui/form_footer.py), which
+the dock lays out below the scrolling form. It sends nothing and knows no client: the dock (the controller)
+reads it, runs the submission flow and writes back what happened."""
 
 from __future__ import annotations
 
@@ -9,17 +11,23 @@ from pathlib import Path
 from typing import Callable, Optional, Sequence
 
 from qgis.core import QgsApplication, QgsSettings
-from qgis.gui import QgsAuthConfigSelect, QgsDoubleSpinBox, QgsFileWidget, QgsScrollArea
-from qgis.PyQt.QtCore import QDate, Qt, pyqtSignal
+from qgis.gui import (
+    QgsAuthConfigSelect,
+    QgsCollapsibleGroupBox,
+    QgsDoubleSpinBox,
+    QgsFileWidget,
+    QgsScrollArea,
+)
+from qgis.PyQt.QtCore import QCoreApplication, QDate, QEvent, Qt, pyqtSignal
 from qgis.PyQt.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
+    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -35,23 +43,30 @@ from ..core.job_form import COLLECTIONS, MOSAICKING_ORDERS, FieldProblem, FormIn
 from ..core.statuses import V1, V2
 from ..core.tasks import TilingRequest
 from .evalscript_editor import EvalscriptEditor
+from .form_footer import FormFooter
 from .form_rows import form_box
+from .i18n import tr
+from .theme import field_problem_style, text_colour
 
-ERROR_STYLE = "border: 1px solid #c62828; background: #ffebee"
-S3_KEYS_TIP = {
-    V2: "An authentication configuration of type Basic whose user name is the S3 access key and whose password "
-    "is the secret key. Batch API v2 writes the outputs with them (without, with the service's own identity); "
-    "Tilewise reads the tile statuses and opens the outputs with them.",
-    V1: "An authentication configuration of type Basic whose user name is the S3 access key and whose password "
-    "is the secret key. Batch API v1 writes with the service's own identity (bucket policy); Tilewise opens "
-    "the outputs with these keys (without, with the AWS credentials of this machine).",
-}
-JOB_PURPOSES = ("prepare", "create", "analyse", "start")  # the dock's tasks that make a job
+
+def s3_keys_tip(version: int) -> str:
+    if version == V2:
+        return tr(
+            "An authentication configuration of type Basic whose user name is the S3 access key and whose "
+            "password is the secret key. Batch API v2 writes the outputs with them (without, with the service's "
+            "own identity); Tilewise reads the tile statuses and opens the outputs with them."
+        )
+    return tr(
+        "An authentication configuration of type Basic whose user name is the S3 access key and whose password "
+        "is the secret key. Batch API v1 writes with the service's own identity (bucket policy); Tilewise opens "
+        "the outputs with these keys (without, with the AWS credentials of this machine)."
+    )
 
 
 class JobFormWidget(QgsScrollArea):
-    """The form, in a scroll area that follows the dock's width. `costInputsChanged` when what the cost of the
-    last grid preview depends on changes (the dates, the script's setup())."""
+    """The form, in a scroll area that follows the dock's width, and its `footer` (laid out by the dock).
+    `costInputsChanged` when what the cost of the last grid preview depends on changes (the dates, the script's
+    setup())."""
 
     costInputsChanged = pyqtSignal()
 
@@ -61,6 +76,8 @@ class JobFormWidget(QgsScrollArea):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.api_version = V2
         self.marked: dict[str, tuple[QWidget, str]] = {}  # field → (widget, its own tooltip)
+        self.footer = FormFooter(parent)
+        self.last_preview: Optional[tuple[int, Optional[float]]] = None  # tiles, expected PU
         self._build()
 
     # === building ======================================================================================
@@ -72,7 +89,7 @@ class JobFormWidget(QgsScrollArea):
         self.area_label.setWordWrap(True)
         presets = Path(QgsApplication.qgisSettingsDirPath()) / "tilewise" / "evalscripts"
         self.script_editor = EvalscriptEditor(presets, form)
-        for title, field in (("Area", self.area_label), ("Evalscript", self.script_editor)):
+        for title, field in ((tr("Area"), self.area_label), (tr("Evalscript"), self.script_editor)):
             box = QGroupBox(title, form)
             QVBoxLayout(box).addWidget(field)  # the editor grows with the dock, as a form row would not
             column.addWidget(box)
@@ -81,15 +98,7 @@ class JobFormWidget(QgsScrollArea):
         column.addWidget(self._grid_box(form))
         column.addWidget(self._location_box(form))
         column.addWidget(self._job_box(form))
-        column.addLayout(self._buttons(form))
-        self.problems_label = QLabel(form)
-        self.problems_label.setWordWrap(True)
-        self.problems_label.setStyleSheet("color: #b71c1c")
-        self.result_label = QLabel(form)
-        self.result_label.setWordWrap(True)
-        self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        column.addWidget(self.problems_label)
-        column.addWidget(self.result_label)
+        column.addWidget(self._advanced_box(form))
         column.addStretch(1)
         for combo in form.findChildren(QComboBox):  # long names must not widen the dock: they elide
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -101,6 +110,7 @@ class JobFormWidget(QgsScrollArea):
         self.script_editor.infoChanged.connect(self._script_read)
         for signal in (self.date_from.dateChanged, self.date_to.dateChanged):
             signal.connect(self.costInputsChanged)
+        self.budget_spin.valueChanged.connect(self._show_summary)
         self._grid_changed()
 
     def _data_box(self, form: QWidget) -> QWidget:
@@ -111,7 +121,7 @@ class JobFormWidget(QgsScrollArea):
             self.collection_combo.setItemData(
                 self.collection_combo.count() - 1, label, Qt.ItemDataRole.ToolTipRole
             )
-        self.collection_combo.setToolTip("A collection, or byoc-<collection id> for your own.")
+        self.collection_combo.setToolTip(tr("A collection, or byoc-<collection id> for your own."))
         self.date_from = QDateEdit(form)
         self.date_to = QDateEdit(form)
         for edit in (self.date_from, self.date_to):
@@ -119,26 +129,24 @@ class JobFormWidget(QgsScrollArea):
             edit.setDisplayFormat("yyyy-MM-dd")
         self.cloud_spin = QSpinBox(form)
         self.cloud_spin.setRange(-1, 100)
-        self.cloud_spin.setSpecialValueText("Any")
+        self.cloud_spin.setSpecialValueText(tr("Any"))
         self.cloud_spin.setSuffix(" %")
-        self.cloud_spin.setToolTip("Skip scenes cloudier than this.")
-        self.mosaicking_combo = QComboBox(form)
-        self.mosaicking_combo.addItems(MOSAICKING_ORDERS)
-        box, _ = form_box("Data", [("Collection", self.collection_combo), ("From", self.date_from),
-                                   ("To", self.date_to), ("Max cloud cover", self.cloud_spin),
-                                   ("Mosaicking order", self.mosaicking_combo)], form)  # fmt: skip
+        self.cloud_spin.setToolTip(tr("Skip scenes cloudier than this."))
+        box, _ = form_box(tr("Data"), [(tr("Collection"), self.collection_combo), (tr("From"), self.date_from),
+                                       (tr("To"), self.date_to), (tr("Max cloud cover"), self.cloud_spin)],
+                          form)  # fmt: skip
         return box
 
     def _outputs_box(self, form: QWidget) -> QWidget:
-        self.outputs_label = QLabel("Read from the script's setup().", form)
+        self.outputs_label = QLabel(tr("Read from the script's setup()."), form)
         self.outputs_label.setWordWrap(True)
         self.format_combo = QComboBox(form)
         self.format_combo.addItem("GeoTIFF", False)
-        self.format_combo.addItem("Cloud-optimised GeoTIFF (COG)", True)
+        self.format_combo.addItem(tr("Cloud-optimised GeoTIFF (COG)"), True)
         self.preview_output_combo = QComboBox(form)
-        self.preview_output_combo.setToolTip("Which output a preview shows.")
-        box, _ = form_box("Outputs", [("From setup()", self.outputs_label), ("Format", self.format_combo),
-                                      ("Preview output", self.preview_output_combo)], form)  # fmt: skip
+        self.preview_output_combo.setToolTip(tr("Which output a preview shows."))
+        box, _ = form_box(tr("Outputs"), [(tr("From setup()"), self.outputs_label), (tr("Format"), self.format_combo),
+                                          (tr("Preview output"), self.preview_output_combo)], form)  # fmt: skip
         return box
 
     def _grid_box(self, form: QWidget) -> QWidget:
@@ -146,6 +154,64 @@ class JobFormWidget(QgsScrollArea):
         for grid in GRIDS.values():
             self.grid_combo.addItem(f"{grid.id}: {grid.name}", grid.id)
         self.resolution_combo = QComboBox(form)
+        # the last tiles preview in full (the footer sums it up in one line)
+        self.preview_details_label = QLabel(
+            tr("Preview “Tiles” lists the tiles of the area and what they cost."), form
+        )
+        self.preview_details_label.setWordWrap(True)
+        self.preview_details_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        box, _ = form_box(tr("Tiling grid"), [(tr("Grid"), self.grid_combo), (tr("Resolution"), self.resolution_combo),
+                                              self.preview_details_label], form)  # fmt: skip
+        return box
+
+    def _location_box(self, form: QWidget) -> QWidget:
+        self.location_combo = QComboBox(form)
+        self.location_combo.addItem(tr("S3 bucket"), S3)
+        self.location_combo.addItem(tr("Local folder (Tilewise engine)"), FOLDER)
+        self.s3_url_edit = QLineEdit(form)
+        self.s3_url_edit.setPlaceholderText(
+            tr("s3://bucket/folder  or  s3://bucket/<requestId>/<tileName>/<outputId>.<format>")
+        )
+        self.s3_url_edit.setToolTip(
+            tr(
+                "A folder (tiles go to <folder>/<requestId>/<tileName>/<outputId>.<format>) or a template with "
+                "<requestId>, <tileName> or <tileId>, <outputId> (needed with several outputs) and <format>."
+            )
+        )
+        self.folder_widget = QgsFileWidget(form)
+        self.folder_widget.setStorageMode(QgsFileWidget.StorageMode.GetDirectory)
+        self.folder_widget.setToolTip(tr("A folder the engine may write to (under its output root)."))
+        self.s3_auth = QgsAuthConfigSelect(form)
+        self.s3_auth.setToolTip(s3_keys_tip(V2))
+        rows = [(tr("Write to"), self.location_combo), (tr("S3 URL"), self.s3_url_edit),
+                (tr("Folder"), self.folder_widget), (tr("S3 keys"), self.s3_auth)]  # fmt: skip
+        box, self.output_form = form_box(tr("Output location"), rows, form)
+        return box
+
+    def _job_box(self, form: QWidget) -> QWidget:
+        self.description_edit = QLineEdit(form)
+        self.description_edit.setPlaceholderText(tr("What this job is for"))
+        self.budget_spin = QgsDoubleSpinBox(form)
+        self.budget_spin.setRange(0, 1e9)
+        self.budget_spin.setDecimals(0)
+        self.budget_spin.setSingleStep(100)
+        self.budget_spin.setSpecialValueText(tr("No limit"))
+        self.budget_spin.setClearValue(0)
+        self.budget_spin.setSuffix(" PU")
+        self.budget_spin.setToolTip(
+            tr("Refuse to start a job expected to cost more processing units than this.")
+        )
+        box, _ = form_box(
+            tr("Job"), [(tr("Description"), self.description_edit), (tr("PU budget"), self.budget_spin)], form
+        )
+        return box
+
+    def _advanced_box(self, form: QWidget) -> QWidget:
+        """Options most jobs leave as they are, collapsed until the user opens them (remembered in the form's
+        settings)."""
+        self.mosaicking_combo = QComboBox(form)
+        self.mosaicking_combo.addItems(MOSAICKING_ORDERS)
+        self.mosaicking_combo.setToolTip(tr("Which scene comes first where scenes overlap."))
         self.buffer_x = QSpinBox(form)
         self.buffer_y = QSpinBox(form)
         buffers = QHBoxLayout()
@@ -158,88 +224,26 @@ class JobFormWidget(QgsScrollArea):
         self.max_tiles.setRange(1, 10_000_000)
         self.max_tiles.setSingleStep(1000)
         self.max_tiles.setValue(DEFAULT_MAX_TILES)
-        self.max_tiles.setToolTip("Refuse areas that need more tiles than this.")
-        box, _ = form_box("Tiling grid", [("Grid", self.grid_combo), ("Resolution", self.resolution_combo),
-                                          ("Buffer", buffers), ("Tile limit", self.max_tiles)], form)  # fmt: skip
-        return box
-
-    def _location_box(self, form: QWidget) -> QWidget:
-        self.location_combo = QComboBox(form)
-        self.location_combo.addItem("S3 bucket", S3)
-        self.location_combo.addItem("Local folder (Tilewise engine)", FOLDER)
-        self.s3_url_edit = QLineEdit(form)
-        self.s3_url_edit.setPlaceholderText(
-            "s3://bucket/folder  or  s3://bucket/<requestId>/<tileName>/<outputId>.<format>"
-        )
-        self.s3_url_edit.setToolTip(
-            "A folder (tiles go to <folder>/<requestId>/<tileName>/<outputId>.<format>) or a template with "
-            "<requestId>, <tileName> or <tileId>, <outputId> (needed with several outputs) and <format>."
-        )
-        self.folder_widget = QgsFileWidget(form)
-        self.folder_widget.setStorageMode(QgsFileWidget.StorageMode.GetDirectory)
-        self.folder_widget.setToolTip("A folder the engine may write to (under its output root).")
-        self.s3_auth = QgsAuthConfigSelect(form)
-        self.s3_auth.setToolTip(S3_KEYS_TIP[V2])
+        self.max_tiles.setToolTip(tr("Refuse areas that need more tiles than this."))
         self.s3_region_edit = QLineEdit(form)
-        self.s3_region_edit.setPlaceholderText("e.g. eu-central-1 (optional)")
-        self.overwrite_check = QCheckBox("Overwrite existing files", form)
-        self.skip_existing_check = QCheckBox("Skip tiles whose files exist", form)
-        rows = [("Write to", self.location_combo), ("S3 URL", self.s3_url_edit), ("Folder", self.folder_widget),
-                ("S3 keys", self.s3_auth), ("S3 region", self.s3_region_edit), self.overwrite_check,
-                self.skip_existing_check]  # fmt: skip
-        box, self.output_form = form_box("Output location", rows, form)
-        return box
-
-    def _job_box(self, form: QWidget) -> QWidget:
-        self.description_edit = QLineEdit(form)
-        self.description_edit.setPlaceholderText("What this job is for")
-        self.budget_spin = QgsDoubleSpinBox(form)
-        self.budget_spin.setRange(0, 1e9)
-        self.budget_spin.setDecimals(0)
-        self.budget_spin.setSingleStep(100)
-        self.budget_spin.setSpecialValueText("No limit")
-        self.budget_spin.setClearValue(0)
-        self.budget_spin.setSuffix(" PU")
-        self.budget_spin.setToolTip("Refuse to start a job expected to cost more processing units than this.")
-        box, _ = form_box(
-            "Job", [("Description", self.description_edit), ("PU budget", self.budget_spin)], form
-        )
-        return box
-
-    def _buttons(self, form: QWidget) -> QVBoxLayout:
-        def button(text: str, tip: str) -> QPushButton:
-            made = QPushButton(text, form)
-            made.setToolTip(tip)
-            return made
-
-        self.preview_button = button(
-            "Tiles", "Add the tiles this job will produce to the map, with the PU estimate."
-        )
-        self.preview_extent_button = button(
-            "Map extent", "Run the script on the map's extent (Process API) and add the result."
-        )
-        self.preview_tile_button = button(
-            "One tile", "Run the script on the selected tile of the grid preview."
-        )
-        self.create_button = button(
-            "Create and analyse", "Send the job, analyse it, then show its cost before anything is processed."
-        )
-        self.start_button = button("Start…", "Confirm and start the analysed job.")
-        self.cancel_button = button("Cancel", "Stop waiting for what runs now (a job already created stays).")
-        self.start_button.setEnabled(False)
-        self.cancel_button.setEnabled(False)
-        previews, actions = QHBoxLayout(), QHBoxLayout()
-        previews.addWidget(QLabel("Preview:", form))
-        for row, buttons in (
-            (previews, (self.preview_button, self.preview_extent_button, self.preview_tile_button)),
-            (actions, (self.create_button, self.start_button, self.cancel_button)),
+        self.s3_region_edit.setPlaceholderText(tr("e.g. eu-central-1 (optional)"))
+        self.overwrite_check = QCheckBox(tr("Overwrite existing files"), form)
+        self.skip_existing_check = QCheckBox(tr("Skip tiles whose files exist"), form)
+        self.advanced_box = QgsCollapsibleGroupBox(tr("Advanced"), form)
+        self.advanced_box.setObjectName("tilewiseAdvancedOptions")
+        self.advanced_box.setSaveCollapsedState(False)  # FormSettings keeps it, with the rest of the form
+        self.advanced_form = QFormLayout(self.advanced_box)
+        for label, field in (
+            (tr("Mosaicking order"), self.mosaicking_combo),
+            (tr("Buffer"), buffers),
+            (tr("Tile limit"), self.max_tiles),
+            (tr("S3 region"), self.s3_region_edit),
         ):
-            for each in buttons:
-                row.addWidget(each)
-        rows = QVBoxLayout()
-        rows.addLayout(previews)
-        rows.addLayout(actions)
-        return rows
+            self.advanced_form.addRow(label, field)
+        self.advanced_form.addRow(self.overwrite_check)
+        self.advanced_form.addRow(self.skip_existing_check)
+        self.advanced_box.setCollapsed(True)
+        return self.advanced_box
 
     # === what follows the choices =======================================================================
 
@@ -249,9 +253,10 @@ class JobFormWidget(QgsScrollArea):
         self.resolution_combo.clear()
         for resolution in grid.resolutions:
             pixels = grid.tile_pixels(resolution)
-            self.resolution_combo.addItem(
-                f"{resolution:g} {grid.unit_symbol}  ({pixels:,} × {pixels:,} px per tile)", resolution
+            text = tr("{resolution} {unit}  ({pixels:,} × {pixels:,} px per tile)").format(
+                resolution=f"{resolution:g}", unit=grid.unit_symbol, pixels=pixels
             )
+            self.resolution_combo.addItem(text, resolution)
         index = self.resolution_combo.findData(previous)
         self.resolution_combo.setCurrentIndex(max(index, 0))
 
@@ -264,17 +269,23 @@ class JobFormWidget(QgsScrollArea):
             (self.s3_region_edit, not folder),
         ):
             widget.setVisible(visible)
-            label = self.output_form.labelForField(widget)
-            if label is not None:
-                label.setVisible(visible)
+            for rows in (self.output_form, self.advanced_form):
+                label = rows.labelForField(widget)
+                if label is not None:
+                    label.setVisible(visible)
 
     def _script_read(self, info: Optional[ScriptInfo]) -> None:
         self.preview_output_combo.clear()
         if info is None:
-            self.outputs_label.setText("—  fix the evalscript first.")
+            self.outputs_label.setText(tr("—  fix the evalscript first."))
         else:
             self.outputs_label.setText(
-                "<br>".join(f"<b>{o.id}</b>: {o.bands} band(s), {o.sample_type}" for o in info.outputs)
+                "<br>".join(
+                    tr("<b>{output}</b>: %n band(s), {type}", None, o.bands).format(
+                        output=o.id, type=o.sample_type
+                    )
+                    for o in info.outputs
+                )
             )
             for output in info.outputs:
                 self.preview_output_combo.addItem(output.id, output.id)
@@ -283,7 +294,7 @@ class JobFormWidget(QgsScrollArea):
     def set_api_version(self, version: int) -> None:
         """The S3 keys mean something else for v1 (reading only) and v2 (writing too)."""
         self.api_version = V2 if version == V2 else V1
-        self.s3_auth.setToolTip(S3_KEYS_TIP[self.api_version])
+        self.s3_auth.setToolTip(s3_keys_tip(self.api_version))
 
     def allow_folder(self, allowed: bool) -> None:
         """Only a Tilewise engine writes to a local folder."""
@@ -295,46 +306,61 @@ class JobFormWidget(QgsScrollArea):
     def set_engine_output_root(self, root: str) -> None:
         if root and not self.folder_widget.filePath():
             self.folder_widget.setFilePath(str(Path(root) / "jobs"))
-        self.folder_widget.setToolTip(f"A folder under the engine's output root, {root}.")
+        self.folder_widget.setToolTip(
+            tr("A folder under the engine's output root, {root}.").format(root=root)
+        )
 
     def set_busy(self, purposes: Sequence[str], can_start: bool) -> None:
-        """Buttons follow the dock's running tasks (by purpose)."""
-        job_busy = any(purpose in purposes for purpose in JOB_PURPOSES)
-        self.create_button.setEnabled(not job_busy)
-        self.start_button.setEnabled(not job_busy and can_start)
-        self.preview_extent_button.setEnabled("raster_preview" not in purposes)
-        self.preview_tile_button.setEnabled("raster_preview" not in purposes)
-        self.preview_button.setEnabled("tiles" not in purposes)
-        self.cancel_button.setEnabled(any(purpose != "engine" for purpose in purposes))
+        self.footer.set_busy(purposes, can_start)
 
     def show_cost(self, selection: Optional[TileSelection], area_km2: float) -> None:
-        """Tiles and PU of the last grid preview, with the script's bands and outputs (no new listing needed)."""
+        """Tiles and PU of the last grid preview, with the script's bands and outputs (no new listing needed):
+        in full under "Tiling grid", in one line in the footer."""
         if selection is None:
-            self.show_result("Preview “Tiles” lists the tiles of the selected polygons and what they cost.")
+            self.last_preview = None
+            self.preview_details_label.setText(
+                tr("Preview “Tiles” lists the tiles of the area and what they cost.")
+            )
+            self._show_summary()
             return
         lines = [
-            f"<b>{len(selection):,} tiles</b> of grid {selection.grid.id} ({selection.grid.name}) "
-            f"at {selection.resolution:g} {selection.grid.unit_symbol}, in "
-            + ", ".join(f"EPSG:{code}" for code in selection.epsg_codes),
-            f"Area {area_km2:,.1f} km²",
-        ]
+            tr("<b>%n tile(s)</b> of grid {grid} ({name}) at {resolution} {unit}, in {crs}", None, len(selection))
+            .format(grid=selection.grid.id, name=selection.grid.name, resolution=f"{selection.resolution:g}",
+                    unit=selection.grid.unit_symbol,
+                    crs=", ".join(f"EPSG:{code}" for code in selection.epsg_codes)),
+            tr("Area {km2:,.1f} km²").format(km2=area_km2),
+        ]  # fmt: skip
         if selection.tiles:
             tile = selection.tiles[0]
-            raster = f"Tile raster {tile.buffered_width:,} × {tile.buffered_height:,} px"
-            if (tile.buffered_width, tile.buffered_height) != (tile.width, tile.height):
-                raster += f" ({tile.width:,} × {tile.height:,} px plus buffer)"
-            lines.append(raster)
+            size = (tile.buffered_width, tile.buffered_height)
+            if size != (tile.width, tile.height):
+                raster = tr(
+                    "Tile raster {width:,} × {height:,} px ({inner_width:,} × {inner_height:,} px plus buffer)"
+                )
+            else:
+                raster = tr("Tile raster {width:,} × {height:,} px")
+            lines.append(raster.format(width=size[0], height=size[1], inner_width=tile.width,
+                                       inner_height=tile.height))  # fmt: skip
+        charge = None
         info = self.script_editor.info
         if info is None:
-            lines.append("PU estimate: fix the evalscript first.")
+            lines.append(tr("PU estimate: fix the evalscript first."))
         else:
             try:
                 cost = estimate(self.cost_draft(), info, selection.tiles)
             except ValueError as exc:
-                lines.append(f"<span style='color:#b71c1c'>{exc}</span>")
+                lines.append(f"<span style='color:{text_colour('error')}'>{exc}</span>")
             else:
+                charge = cost.expected_charge
                 lines.append(describe_estimate(cost, info.mosaicking))
-        self.show_result("<br>".join(lines))
+        self.preview_details_label.setText("<br>".join(lines))
+        self.show_result(tr("{tiles}; the details are under “Tiling grid”.").format(tiles=lines[0]))
+        self.last_preview = (len(selection), charge)
+        self._show_summary()
+
+    def _show_summary(self, *_args) -> None:
+        tiles, charge = self.last_preview or (None, None)
+        self.footer.show_summary(tiles, charge, self.budget())
 
     # === settings ======================================================================================
 
@@ -359,6 +385,7 @@ class JobFormWidget(QgsScrollArea):
             budget=self.budget_spin.value(),
             script=self.script_editor.script(),
             preset=self.script_editor.preset_name(),
+            advanced_open=not self.advanced_box.isCollapsed(),
         )
 
     def apply(self, values: FormSettings) -> None:
@@ -379,6 +406,7 @@ class JobFormWidget(QgsScrollArea):
         self.s3_auth.setConfigId(values.s3_authcfg)
         self.s3_region_edit.setText(values.s3_region)
         self.budget_spin.setValue(values.budget)
+        self.advanced_box.setCollapsed(not values.advanced_open)
         if values.script:
             self.script_editor.editor.setText(values.script)
             self.script_editor.reload_presets(select=values.preset)
@@ -404,8 +432,8 @@ class JobFormWidget(QgsScrollArea):
         if auth_id and self.location_combo.currentData() == S3 and self.api_version == V2:
             keys = s3_keys(auth_id)
             if keys is None:
-                raise FormInvalid([FieldProblem("s3_keys", "The chosen S3 authentication configuration is gone: "
-                                                           "pick another or none.")])  # fmt: skip
+                raise FormInvalid([FieldProblem("s3_keys", tr("The chosen S3 authentication configuration is gone: "
+                                                              "pick another or none."))])  # fmt: skip
             access_key, secret_key = keys.access_key, keys.secret_key
         cloud = self.cloud_spin.value()
         return JobDraft(
@@ -472,7 +500,7 @@ class JobFormWidget(QgsScrollArea):
 
     def show_problems(self, problems: Sequence[FieldProblem], elsewhere: Optional[dict] = None) -> list[str]:
         """Mark each field at fault (`elsewhere`: fields outside the form, such as the connection), focus the
-        first, and list every problem under the buttons; returns the lines listed."""
+        first, and list every problem in the footer; returns the lines listed."""
         self.clear_problems()
         widgets = {**self.field_widgets(), **(elsewhere or {})}
         for problem in problems:
@@ -481,15 +509,23 @@ class JobFormWidget(QgsScrollArea):
             widget = widgets.get(problem.field)
             if widget is not None and problem.field not in self.marked:
                 self.marked[problem.field] = (widget, widget.toolTip())
-                widget.setStyleSheet(ERROR_STYLE)
+                widget.setStyleSheet(field_problem_style())
                 widget.setToolTip(problem.message)
-        lines = [(f"Line {p.line}: " if p.line else "") + p.message for p in problems]
+        lines = [(tr("Line {line}: ").format(line=p.line) if p.line else "") + p.message for p in problems]
         if problems:
+            self.footer.show_problems(lines)
             first = widgets.get(problems[0].field)
             if first is not None:
                 first.setFocus()
-            self.problems_label.setText("<br>".join(lines))
+                self._reveal(first)
         return lines
+
+    def _reveal(self, widget: QWidget) -> None:
+        """Scroll `widget` into view above the footer. The layouts still pending (the footer grown by the
+        problems' lines, a result just written) are applied first, so that both the view's height and the
+        field's place are final."""
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        self.ensureWidgetVisible(widget)
 
     def clear_problems(self) -> None:
         for widget, tooltip in self.marked.values():
@@ -497,10 +533,10 @@ class JobFormWidget(QgsScrollArea):
                 widget.setStyleSheet("")
                 widget.setToolTip(tooltip)
         self.marked.clear()
-        self.problems_label.clear()
+        self.footer.show_problems([])
 
     def show_result(self, text: str) -> None:
-        self.result_label.setText(text)
+        self.footer.show_result(text)
 
     def unload(self) -> None:
         self.script_editor.unload()
@@ -511,13 +547,14 @@ class JobFormWidget(QgsScrollArea):
 
 
 def describe_estimate(cost: CostEstimate, mosaicking: str) -> str:
-    samples = f"{cost.samples} sample(s) per pixel" + (
-        " (one every 3 days, as Sentinel Hub assumes)" if mosaicking.upper() != "SIMPLE" else ""
-    )
-    return (
-        f"{samples}; estimate (as a v1 analysis reports it) <b>{cost.value_estimate:,.1f} PU</b>; expected "
-        f"charge (batch ⅓ factor, 100 PU minimum) <b>{cost.expected_charge:,.1f} PU</b>"
-    )
+    if mosaicking.upper() != "SIMPLE":
+        samples = tr("%n sample(s) per pixel (one every 3 days, as Sentinel Hub assumes)", None, cost.samples)
+    else:
+        samples = tr("%n sample(s) per pixel", None, cost.samples)
+    return tr(
+        "{samples}; estimate (as a v1 analysis reports it) <b>{full:,.1f} PU</b>; expected charge (batch ⅓ "
+        "factor, 100 PU minimum) <b>{charge:,.1f} PU</b>"
+    ).format(samples=samples, full=cost.value_estimate, charge=cost.expected_charge)
 
 
-__all__ = ["ERROR_STYLE", "S3_KEYS_TIP", "JobFormWidget"]
+__all__ = ["JobFormWidget", "s3_keys_tip"]

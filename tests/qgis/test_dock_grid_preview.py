@@ -67,8 +67,8 @@ def test_preview_adds_a_styled_labelled_layer_for_the_selected_polygon(dock, tut
     assert layer.labelsEnabled() and layer.labeling().settings().fieldName == "name"
     # a view of the form: QGIS does not ask on quit whether its features may be lost
     assert int(layer.customProperty("skipMemoryLayersCheck")) == 1
-    text = dock.form.result_label.text()
-    assert f"{len(expected)} tiles" in text and "1,100 × 1,100 px" in text and "PU" in text
+    text = dock.form.preview_details_label.text()
+    assert f"{len(expected)} tile(s)" in text and "1,100 × 1,100 px" in text and "PU" in text
     assert not qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Warning)
 
 
@@ -88,12 +88,12 @@ def read_preset(dock, name: str) -> None:
 def test_pu_estimate_follows_the_script_without_relisting_tiles(dock, tutorial_layer):
     run_preview(dock)
     read_preset(dock, "True colour")
-    true_colour = dock.form.result_label.text()
+    true_colour = dock.form.preview_details_label.text()
     assert "PU" in true_colour and "one every 3 days" not in true_colour
     read_preset(dock, "NDVI")  # FLOAT32 output: twice the PU of 8-bit output
-    assert dock.form.result_label.text() != true_colour
+    assert dock.form.preview_details_label.text() != true_colour
     read_preset(dock, "NDVI interpolation (tutorial)")  # ORBIT mosaicking: samples from the time range
-    assert "one every 3 days" in dock.form.result_label.text()
+    assert "one every 3 days" in dock.form.preview_details_label.text()
 
 
 def test_layer_in_a_projected_crs_gives_the_same_tiles(dock, qgis_new_project, qgis_iface):

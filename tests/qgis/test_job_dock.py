@@ -181,7 +181,7 @@ def test_preview_create_analyse_confirm_and_start_a_job(dock, engine, qgis_iface
     assert engine.call("GET", f"/api/v{version}/batch/process/{job.id}").json()["status"] == "ANALYSIS_DONE"
     dialog = dock.start_dialog
     assert dialog is not None and dialog.isVisible()
-    assert "2 tiles" in dialog.text.text() and "PU" in dialog.text.text()
+    assert dialog.values["tiles"].text() == "2" and "PU" in dialog.values["charge"].text()
     assert dialog.start_button.isEnabled()
     assert job.id in [j.id for j in project_jobs.remembered()]
 
@@ -216,12 +216,12 @@ def test_a_budget_below_the_estimate_refuses_the_start(dock, engine, qgis_iface,
     job = stages[-1][1]
     dialog = dock.start_dialog
     assert not dialog.start_button.isEnabled()
-    assert "over your budget" in dialog.text.text()
+    assert "over your budget" in dialog.verdict.text()
     stages = run_stages(dock, {"declined"}, dialog.reject)
     assert engine.call("GET", f"/api/v{version}/batch/process/{job.id}").json()["status"] == "ANALYSIS_DONE"
-    assert "waits" in dock.form.result_label.text()
+    assert "waits" in dock.form.footer.result_label.text()
     dock.start_pending_job()  # even called directly, start stays refused
-    assert "budget" in dock.form.problems_label.text()
+    assert "budget" in dock.form.footer.problems_label.text()
 
 
 # --- bad input --------------------------------------------------------------------------------------------
@@ -232,9 +232,9 @@ def refused(dock, engine, version, fields: set[str]) -> str:
     before = job_count(engine, version)
     stages = run_stages(dock, {"invalid", "failed"}, dock.create_job, timeout=60)
     assert stages[-1][0] == "invalid", stages
-    assert fields <= set(dock.form.marked), (fields, dock.form.marked, dock.form.problems_label.text())
+    assert fields <= set(dock.form.marked), (fields, dock.form.marked, dock.form.footer.problems_label.text())
     assert job_count(engine, version) == before
-    return dock.form.problems_label.text()
+    return dock.form.footer.problems_label.text()
 
 
 @pytest.fixture
@@ -353,7 +353,7 @@ def test_an_unreachable_deployment_shows_the_reason_and_keeps_the_form(
             dock.form.script_editor.script() == script
             and dock.form.s3_url_edit.text() == "s3://some-bucket/x"
         )
-        assert dock.form.create_button.isEnabled()
+        assert dock.form.footer.create_button.isEnabled()
     finally:
         dock.unload()
         dock.deleteLater()

@@ -1,19 +1,24 @@
 """The job form widget restores a form saved under the dock's old QgsSettings keys, saves it back under the
-same keys, and reads it into a JobDraft (S3 keys asked for only when a v2 job writes to S3 with them)."""
+same keys, and reads it into a JobDraft (S3 keys asked for only when a v2 job writes to S3 with them); its rare
+options wait under a collapsed "Advanced"; its problems stay legible in a dark theme."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
 from qgis.core import QgsSettings
 from qgis.PyQt.QtCore import QDate
+from qgis.PyQt.QtGui import QColor, QPalette
+from qgis.PyQt.QtWidgets import QApplication
 
 from tilewise.core.connections import S3Keys
 from tilewise.core.form_settings import SETTINGS_PREFIX
-from tilewise.core.job_form import FormInvalid
+from tilewise.core.job_form import FieldProblem, FormInvalid
 from tilewise.core.statuses import V1, V2
 from tilewise.ui.job_form_widget import JobFormWidget
+from tilewise.ui.theme import contrast_ratio
 
 from .conftest import wait_until
 
@@ -78,3 +83,91 @@ def test_the_draft_asks_for_s3_keys_only_for_a_v2_job(form, tmp_path):
         assert caught.value.fields() == {"s3_keys"}
     finally:
         QgsApplication.authManager().removeAuthenticationConfig(auth_id)
+
+
+def test_rare_options_wait_collapsed_under_advanced_and_are_still_saved_and_restored(form):
+    rare = (form.buffer_x, form.buffer_y, form.max_tiles, form.overwrite_check, form.skip_existing_check,
+            form.mosaicking_combo, form.s3_region_edit)  # fmt: skip
+    assert all(form.advanced_box.isAncestorOf(widget) for widget in rare)
+    assert form.advanced_box.isCollapsed()  # never opened: collapsed
+    form.s3_region_edit.setText("eu-central-1")
+    form.mosaicking_combo.setCurrentText("leastCC")
+    form.buffer_y.setValue(7)
+    form.advanced_box.setCollapsed(False)
+    form.save()
+    again = JobFormWidget()
+    again.restore()
+    try:
+        assert not again.advanced_box.isCollapsed()  # the user opened it: it stays open
+        assert (again.buffer_x.value(), again.buffer_y.value(), again.max_tiles.value()) == (4, 7, 900)
+        assert again.s3_region_edit.text() == "eu-central-1"
+        assert again.mosaicking_combo.currentText() == "leastCC"
+        again.advanced_box.setCollapsed(True)
+        again.save()
+        assert QgsSettings().value(SETTINGS_PREFIX + "advanced_open", type=bool) is False
+    finally:
+        again.unload()
+        again.deleteLater()
+
+
+def test_the_s3_region_hides_with_the_other_s3_fields_for_a_local_folder(form):
+    form.advanced_box.setCollapsed(False)
+    form.show()
+    form.location_combo.setCurrentIndex(form.location_combo.findData("folder"))
+    assert form.s3_region_edit.isHidden() and form.advanced_form.labelForField(form.s3_region_edit).isHidden()
+    form.location_combo.setCurrentIndex(form.location_combo.findData("s3"))
+    assert not form.s3_region_edit.isHidden()
+    assert not form.advanced_form.labelForField(form.s3_region_edit).isHidden()
+    form.hide()
+
+
+def dark_palette() -> QPalette:
+    """QGIS's "Night Mapping" colours for a window, a field and their text."""
+    colours = QPalette()
+    for role, colour in ((QPalette.ColorRole.Window, "#323232"), (QPalette.ColorRole.Base, "#232323"),
+                         (QPalette.ColorRole.Text, "#e6e6e6"), (QPalette.ColorRole.WindowText, "#e6e6e6"),
+                         (QPalette.ColorRole.Button, "#3c3c3c"), (QPalette.ColorRole.ButtonText, "#e6e6e6")):  # fmt: skip
+        colours.setColor(role, QColor(colour))
+    return colours
+
+
+def style_colour(style: str, prefix: str = "color") -> QColor:
+    match = re.search(rf"(?<![-\w]){prefix}: (#[0-9a-fA-F]{{6}})", style)
+    assert match, style
+    return QColor(match.group(1))
+
+
+def test_problems_stay_legible_in_a_dark_theme(form):
+    light = QApplication.palette()
+    QApplication.setPalette(dark_palette())
+    try:
+        window = QApplication.palette().color(QPalette.ColorRole.Window)
+        text = QApplication.palette().color(QPalette.ColorRole.Text)
+        form.show_problems(
+            [FieldProblem("collection", "Unknown collection."), FieldProblem("budget", "Too low.")]
+        )
+        error = style_colour(form.footer.problems_label.styleSheet())
+        assert contrast_ratio(error, window) >= 4.5, error.name()
+        field = form.collection_combo
+        assert field in [widget for widget, _tip in form.marked.values()]
+        assert not re.search(r"(?<![-\w])color:", field.styleSheet())  # the text colour is left to the theme
+        field.ensurePolished()
+        assert field.palette().color(QPalette.ColorRole.Text) == text  # the theme's own text…
+        assert (
+            contrast_ratio(style_colour(field.styleSheet(), "background"), text) >= 4.5
+        )  # …legible on the tint
+        form.footer.show_summary(12, 600.0, 500.0)  # over budget: in the error colour too
+        assert contrast_ratio(style_colour(form.footer.summary_label.styleSheet()), window) >= 4.5
+    finally:
+        QApplication.setPalette(light)
+    form.show_problems([FieldProblem("collection", "Unknown collection.")])  # light again: a dark red
+    assert (
+        contrast_ratio(
+            style_colour(form.footer.problems_label.styleSheet()), light.color(QPalette.ColorRole.Window)
+        )
+        >= 4.5
+    )
+    form.collection_combo.ensurePolished()
+    assert form.collection_combo.palette().color(QPalette.ColorRole.Text) == light.color(
+        QPalette.ColorRole.Text
+    )

@@ -118,7 +118,7 @@ def test_a_started_job_recolours_its_tile_layer_until_it_ends_and_announces_its_
         if job_layer is not None:
             for tile_id, (status, _) in layer_values(job_layer).items():
                 seen.setdefault(tile_id, set()).add(status)
-        labels.append(dock.form.result_label.text())
+        labels.append(dock.form.footer.result_label.text())
 
     monitor.progressChanged.connect(record)
     monitor.jobFinished.connect(finished.append)
@@ -175,8 +175,8 @@ def test_a_started_job_recolours_its_tile_layer_until_it_ends_and_announces_its_
         len(values),
     )
     assert progress[-1][1] == job_layer.counts()
-    assert dock.form.result_label.text() == end_summary(final, job_layer.counts())
-    assert f"{done} of {total} tiles done" in dock.form.result_label.text()
+    assert dock.form.footer.result_label.text() == end_summary(final, job_layer.counts())
+    assert f"{done} of {total} tiles done" in dock.form.footer.result_label.text()
     # the end is announced: level by outcome, the job selected, its outputs and the job at hand
     notice = dock.jobs.last_notice
     assert notice is not None
@@ -312,11 +312,12 @@ def test_a_v2_job_is_watched_from_its_bucket_or_by_progress_only(
             for status, failure in values.values():
                 assert status != "FATAL" or failure, values
             assert progress[-1][1] == job_layer.counts()
-            assert "tiles" in dock.form.result_label.text()
+            assert "tiles" in dock.form.footer.result_label.text()
         else:
             assert job_layer is None and all(counts == {} for _, counts in progress)
             assert (
-                "% complete" in dock.form.result_label.text() or final.status in dock.form.result_label.text()
+                "% complete" in dock.form.footer.result_label.text()
+                or final.status in dock.form.footer.result_label.text()
             )
     finally:
         dock.unload()
