@@ -217,7 +217,8 @@ clean:
 
 # The screenshots of docs/user-guide.md: `make run` with scripts/user_guide_shots.py, which drives the dock
 # and writes docs/images/NN-name.png (and shots.log). It runs under its own Xvfb on a free display (stopped
-# afterwards), or on SHOTS_DISPLAY (e.g. SHOTS_DISPLAY=:99 after `Xvfb :99 -screen 0 1600x1000x24 &`).
+# afterwards), or on SHOTS_DISPLAY (e.g. SHOTS_DISPLAY=:99 after `Xvfb :99 -screen 0 1280x800x24 &`).
+# 1280 × 800: the QGIS window users run, maximised by the script.
 # Never on your desktop's DISPLAY: the script captures the whole screen.
 SHOTS_DISPLAY ?=
 SHOTS_TIMEOUT := 1200
@@ -229,7 +230,7 @@ user-guide-shots: setup demo-data
 	if [ -n "$(SHOTS_DISPLAY)" ]; then \
 		DISPLAY=$(SHOTS_DISPLAY) $(SHOTS_RUN); \
 	else \
-		xvfb-run -a -s "-screen 0 1600x1000x24" $(SHOTS_RUN); \
+		xvfb-run -a -s "-screen 0 1280x800x24" $(SHOTS_RUN); \
 	fi; \
 	status=$$?; \
 	tail -n 1 "$${TILEWISE_SHOTS_DIR:-docs/images}/shots.log" 2>/dev/null; \

@@ -1,7 +1,7 @@
 """Screenshots for docs/user-guide.md, taken from the real QGIS that `make run` opens.
 
     make user-guide-shots
-    # or, with an X server of your own (Xvfb :99 -screen 0 1600x1000x24):
+    # or, with an X server of your own (Xvfb :99 -screen 0 1280x800x24, the window users run):
     DISPLAY=:99 make run QGIS_EXTRA_ARGS="--code scripts/user_guide_shots.py"
 
 A QGIS `--code` script: it drives the Tilewise dock step by step (QTimer chains and the dock's signals; it
@@ -35,14 +35,16 @@ from qgis.core import (
     QgsWkbTypes,
 )
 from qgis.gui import QgsDockWidget
+from qgis.PyQt import sip
 from qgis.PyQt.QtCore import QDate, QPoint, Qt, QTimer
 from qgis.PyQt.QtGui import QColor
 from qgis.PyQt.QtWidgets import QDockWidget, QScrollArea
 from qgis.utils import iface, plugins
 
-SCREEN = (1600, 1000)
-DOCK_WIDTH = 520
-LAYERS_WIDTH = 320
+SCREEN = (1280, 800)  # the QGIS window of a user on a small laptop, maximised
+DOCK_WIDTH = 440  # the Jobs tab fits 440 px without scrolling sideways
+LAYERS_WIDTH = 270  # the legend's longest status, "In progress (not delivered yet)"
+DARK_THEME = "Night Mapping"
 STEP_TIMEOUT_S = 240
 TOTAL_TIMEOUT_S = 900
 POLL_MS = 200
@@ -87,6 +89,7 @@ class UserGuideShots:
         self.good_script = ""
         self.tasks: list = []  # the wind-down's QgsTasks, referenced until QGIS quits
         self.finished_job = None  # the job as dock.jobs.monitor.jobFinished reported it
+        self.dark = False  # the dark theme applied: put "default" back, whatever happens
         self.steps: list[tuple[str, Callable[[Callable[[], None]], None]]] = [
             ("01", self.step_connected),
             ("02", self.step_settings),
@@ -97,7 +100,9 @@ class UserGuideShots:
             ("07", self.step_confirm),
             ("08", self.step_jobs_tab),
             ("09", self.step_recolouring),
-            ("10", self.step_ndvi_outputs),
+            ("10", self.step_end_notice),
+            ("11", self.step_ndvi_outputs),
+            ("12", self.step_dark_theme),
         ]
         self.step_index = -1
 
@@ -272,6 +277,8 @@ class UserGuideShots:
             with contextlib.suppress(TypeError, RuntimeError, AttributeError):  # quitting hides the dock:
                 dock.visibilityChanged.disconnect(plugin._dock_visibility_changed)  # keep dock_visible too
         self.restore_settings()
+        if self.dark:
+            QgsApplication.setUITheme("default")
         if self.hidden_browser is not None:
             self.hidden_browser.show()
         self.exit_code = code
@@ -387,8 +394,20 @@ class UserGuideShots:
                     child.setExpanded(True)
                     child.setExpanded(False)
 
-    def clear_messages(self) -> None:
-        iface.messageBar().clearWidgets()
+    def over_map(self, dialog) -> None:
+        """A dialog over the map, its right edge on the map's, so that the dock stays in view beside it (without
+        a window manager under Xvfb it opens in the middle of the screen, over the dock)."""
+        canvas = iface.mapCanvas()
+        right = canvas.mapToGlobal(QPoint(canvas.width(), 0))
+        dialog.move(max(0, right.x() - dialog.frameGeometry().width() - 8), right.y() + 40)
+
+    def clear_messages(self, keep_notice: bool = False) -> None:
+        """Empty the message bar; `keep_notice` spares the end-of-job notice (the job may end at any time)."""
+        bar = iface.messageBar()
+        notice = self.dock.jobs.last_notice if keep_notice else None
+        for item in bar.items():
+            if notice is None or sip.isdeleted(notice) or item is not notice:
+                bar.popWidget(item)
 
     # --- the steps ------------------------------------------------------------------------------------
 
@@ -398,6 +417,7 @@ class UserGuideShots:
         self.snapshot_settings()
         window = iface.mainWindow()
         window.setGeometry(0, 0, *SCREEN)
+        window.showMaximized()
         browser = window.findChild(QDockWidget, "Browser")
         if browser is not None and browser.isVisible():
             browser.hide()  # more room for the Layers panel; shown again before QGIS saves its window state
@@ -496,6 +516,8 @@ class UserGuideShots:
     def step_true_colour(self, done: Callable) -> None:
         """03: the test sub-area selected, "True colour", "Preview: Map extent"."""
         self.layer.selectByIds([self.sub_area_id])
+        self.dock.area.choose_layer(self.layer)  # the picker's layer, "Selected features only" (1 of 2)
+        self.dock.area.selected_only.setChecked(True)
         selected = next(self.layer.getSelectedFeatures())
         self.zoom_to(self.layer, selected.geometry().boundingBox(), 1.35)
 
@@ -560,22 +582,8 @@ class UserGuideShots:
         """06: a bracket deleted from setup(), "Create and analyse": the problem on its line, in red."""
         editor = self.dock.form.script_editor
         self.good_script = editor.script()
-        lines = self.good_script.split("\n")
-        row = next((i for i, line in enumerate(lines) if line.startswith("function setup()")), None)
-        if row is None or "{" not in lines[row]:
-            raise StepFailed("No `function setup() {` line in the script to break.")
-        lines[row] = lines[row].replace(" {", "", 1)
-        editor.editor.setText("\n".join(lines))
-        self.log(f"deleted the bracket of line {row + 1}: {lines[row]!r}")
 
-        def read() -> None:
-            self.wait_signal(self.dock.jobStageChanged, refused, "the form's check")
-            self.dock.form.footer.create_button.click()
-
-        def refused(stage: str, _job) -> None:
-            if stage != "invalid":
-                raise StepFailed(f"A broken script was not refused: stage {stage!r}")
-            self.log(f"problems: {self.dock.form.footer.problems_label.text()}")
+        def refused() -> None:
             self.capture(
                 "06-broken-evalscript", restore, lambda: self.scroll_to_top_of(editor.parentWidget())
             )
@@ -585,13 +593,7 @@ class UserGuideShots:
             self.dock.clear_problems()
             self.choose_preset(JOB_PRESET, done)
 
-        self.wait_for(
-            lambda: (
-                editor.task is None and editor._inspected_text == editor.script() and bool(editor.problem)
-            ),
-            read,
-            "the script's problem",
-        )
+        self.break_script(refused)
 
     def step_confirm(self, done: Callable) -> None:
         """07: "Create and analyse" → the start confirmation with tiles, PU and the service's estimate."""
@@ -619,11 +621,16 @@ class UserGuideShots:
             table = "; ".join(f"{key}: {value.text()}" for key, value in dock.start_dialog.values.items())
             self.log(f"start dialog: {table}")
             self.clear_messages()
-            self.capture(
-                "07-start-confirmation",
-                done,
-                lambda: self.scroll_to_top_of(dock.form.outputs_label.parentWidget()),
-            )
+            dock.form.advanced_box.setCollapsed(False)  # the budget and, opened, the rare options
+            self.capture("07-start-confirmation", collapse, arrange)
+
+        def arrange() -> None:
+            self.over_map(dock.start_dialog)
+            self.scroll_bottom()
+
+        def collapse() -> None:
+            dock.form.advanced_box.setCollapsed(True)
+            done()
 
         self.wait_signal(
             dock.jobStageChanged,
@@ -644,7 +651,8 @@ class UserGuideShots:
                 raise StepFailed(f"The job did not start: {stage}: {dock.form.footer.result_label.text()}")
             self.job = job
             self.log(f"started: {job.id} {job.status}")
-            dock.tabs.setCurrentIndex(1)
+            if dock.tabs.currentWidget() is not dock.jobs_panel:
+                raise StepFailed("Start did not bring the Jobs tab forward.")
             dock.jobs_panel.refresh_button.click()
             self.wait_for(lambda: not dock.jobs_panel.is_loading(), listed, "the job list")
 
@@ -695,7 +703,7 @@ class UserGuideShots:
             layer = monitor.layer(job_id).layer
             self.log(f"tiles mid-run: {counts()}; {dock.form.footer.result_label.text()}")
             self.zoom_to(layer, scale=1.1)
-            self.clear_messages()
+            self.clear_messages(keep_notice=True)
             self.set_group_visible("Tilewise grid preview", False)  # the job's own tiles cover the same cells
             dock.jobs_panel.refresh_button.click()  # the list's progress and PU as they are now
             self.wait_for(lambda: not dock.jobs_panel.is_loading(), listed, "the job list")
@@ -718,8 +726,32 @@ class UserGuideShots:
 
         self.wait_for(mixed, ready, "processed and unfinished tiles on the job's layer", timeout_s=180)
 
+    def step_end_notice(self, done: Callable) -> None:
+        """10: the job ended: the notice in QGIS's message bar with "Open outputs" and "Show job"."""
+        from tilewise.ui.job_end_notice import notice_buttons, notice_label
+
+        dock = self.dock
+        job_id = self.job.id
+
+        def noticed() -> bool:
+            item = dock.jobs.last_notice
+            return self.finished_job is not None and item is not None and not sip.isdeleted(item)
+
+        def ended() -> None:
+            item = dock.jobs.last_notice
+            buttons = sorted(notice_buttons(item))
+            self.log(f"end notice: {notice_label(item).toolTip()} buttons {buttons}")
+            if "Open outputs" not in buttons or "Show job" not in buttons:
+                raise StepFailed(f"The end notice of {job_id} lacks a button: {buttons}")
+            if dock.tabs.currentWidget() is not dock.jobs_panel:
+                raise StepFailed("The Jobs tab is not in front when the job ended.")
+            self.clear_messages(keep_notice=True)  # the notice alone, not "1 more" under it
+            self.capture("10-job-end-notice", done)
+
+        self.wait_for(noticed, ended, "the job to finish and its notice", timeout_s=200)
+
     def step_ndvi_outputs(self, done: Callable) -> None:
-        """10: the job finished, its outputs and mosaic opened through the dock: the NDVI layers on the map."""
+        """11: the job finished, its outputs and mosaic opened through the dock: the NDVI layers on the map."""
         dock = self.dock
         actions = dock.jobs.actions
         job_id = self.job.id
@@ -775,7 +807,7 @@ class UserGuideShots:
             canvas.setExtent(extent)
             canvas.refresh()
             self.clear_messages()
-            self.capture("10-ndvi-outputs", shot, lambda: self.expand_outputs(all_layers, tile_layer))
+            self.capture("11-ndvi-outputs", shot, lambda: self.expand_outputs(all_layers, tile_layer))
 
         def shot() -> None:
             # the sample layer current again, as after the other shots: QGIS 3.22 crashes on quit when the
@@ -784,6 +816,55 @@ class UserGuideShots:
             done()
 
         self.wait_for(lambda: self.finished_job is not None, ended, "the job to finish", timeout_s=200)
+
+    def step_dark_theme(self, done: Callable) -> None:
+        """12: QGIS's dark "Night Mapping" theme: the form with a problem in the error colour, the footer."""
+        dock = self.dock
+        editor = dock.form.script_editor
+        dock.tabs.setCurrentIndex(0)
+        QgsApplication.setUITheme(DARK_THEME)  # its style sheet and palette, at once
+        self.dark = True
+
+        def refused() -> None:
+            self.capture("12-dark-theme", light, lambda: self.scroll_to_top_of(editor.parentWidget()))
+
+        def light() -> None:
+            QgsApplication.setUITheme("default")
+            self.dark = False
+            self.clear_messages()
+            dock.clear_problems()
+            self.choose_preset(JOB_PRESET, done)
+
+        self.break_script(refused)
+
+    def break_script(self, then: Callable) -> None:
+        """Delete the bracket of `function setup() {` and press "Create and analyse"; then() once refused."""
+        editor = self.dock.form.script_editor
+        lines = editor.script().split("\n")
+        row = next((i for i, line in enumerate(lines) if line.startswith("function setup()")), None)
+        if row is None or "{" not in lines[row]:
+            raise StepFailed("No `function setup() {` line in the script to break.")
+        lines[row] = lines[row].replace(" {", "", 1)
+        editor.editor.setText("\n".join(lines))
+        self.log(f"deleted the bracket of line {row + 1}: {lines[row]!r}")
+
+        def read() -> None:
+            self.wait_signal(self.dock.jobStageChanged, refused, "the form's check")
+            self.dock.form.footer.create_button.click()
+
+        def refused(stage: str, _job) -> None:
+            if stage != "invalid":
+                raise StepFailed(f"A broken script was not refused: stage {stage!r}")
+            self.log(f"problems: {self.dock.form.footer.problems_label.text()}")
+            then()
+
+        self.wait_for(
+            lambda: (
+                editor.task is None and editor._inspected_text == editor.script() and bool(editor.problem)
+            ),
+            read,
+            "the script's problem",
+        )
 
     def set_group_visible(self, name: str, visible: bool) -> None:
         group = QgsProject.instance().layerTreeRoot().findGroup(name)
