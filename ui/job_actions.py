@@ -154,7 +154,7 @@ class JobActions(QObject):
         try:
             client = self.client_for(job)
         except Exception as exc:  # no credentials for that deployment any more
-            self.actionFailed.emit("Show tiles", str(exc))
+            self.actionFailed.emit(tr("Show tiles"), str(exc))
             return False
         self.monitor.watch(client, job, self.access_for(job))
         return True
