@@ -72,10 +72,6 @@
         <translation>Kacheln mit vorhandenen Ausgaben überspringen</translation>
     </message>
     <message>
-        <source>Description</source>
-        <translation>Beschreibung</translation>
-    </message>
-    <message>
         <source>Tiles (Tilewise's count)</source>
         <translation>Kacheln (Zählung von Tilewise)</translation>
     </message>
@@ -184,10 +180,6 @@
         <translation>Fehlgeschlagene Kacheln</translation>
     </message>
     <message>
-        <source>Tiles</source>
-        <translation>Kacheln</translation>
-    </message>
-    <message>
         <source>Job {id}: {status}</source>
         <translation>Job {id}: {status}</translation>
     </message>
@@ -256,6 +248,10 @@
         <translation>Die Ausgaben von Job {id} unter {url} werden aufgelistet …</translation>
     </message>
     <message>
+        <source>{output} mosaic (EPSG:{epsg}) {id}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Cancelled.</source>
         <translation>Abgebrochen.</translation>
     </message>
@@ -268,10 +264,10 @@
         <translation>Job {id} ({status}) hat unter {url} keine Ausgabe, die sich öffnen lässt.</translation>
     </message>
     <message numerus="yes">
-        <source>%n layer(s): {names}</source>
+        <source>%Ln layer(s): {names}</source>
         <translation>
-            <numerusform>%n Layer: {names}</numerusform>
-            <numerusform>%n Layer: {names}</numerusform>
+            <numerusform>%Ln Layer: {names}</numerusform>
+            <numerusform>%Ln Layer: {names}</numerusform>
         </translation>
     </message>
     <message>
@@ -335,10 +331,6 @@
         <translation>S3-Schlüssel (eine Basic-Authentifizierungskonfiguration: Access Key / Secret Key)</translation>
     </message>
     <message>
-        <source>S3 region</source>
-        <translation>S3-Region</translation>
-    </message>
-    <message>
         <source>{name} does not offer the Batch API v{version}: choose {versions}.</source>
         <translation>{name} bietet die Batch API v{version} nicht an: Wählen Sie {versions}.</translation>
     </message>
@@ -381,10 +373,6 @@
     <message>
         <source>Maximum cloud cover (%)</source>
         <translation>Maximale Wolkenbedeckung (%)</translation>
-    </message>
-    <message>
-        <source>Mosaicking order</source>
-        <translation>Mosaikreihenfolge</translation>
     </message>
     <message>
         <source>Give the evalscript once: as text or as a file, not both.</source>
@@ -435,6 +423,94 @@
         <translation>Tilewise: Jobs der Sentinel Hub Batch API (Sentinel Hub, CDSE, eine Tilewise-Engine)</translation>
     </message>
     <message>
+        <source>Choose a polygon layer, the map extent, or draw an area.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Layer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The polygons the job covers. Tilewise's own layers are not offered.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Selected features only</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Map extent</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What the map shows when you press Create, in the map's CRS.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Drawn</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Draw rectangle</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Drag a rectangle on the map. Esc cancels.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Draw polygon</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Click the corners on the map; a right-click or a double-click closes it. Esc cancels.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Selected features only ({selected:,} of {total:,})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Map extent as the map shows it when you press Create ({crs})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Drawn rectangle ({crs})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Drawn polygon ({crs})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{layer}: {selected:,} selected polygon(s) of {total:,}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{layer}: all {total:,} polygon(s); “Selected features only” is off</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{layer}: no selection, all {total:,} polygon(s)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The map</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The drawn area</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The layer “{name}”</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Draw an area first: press “Draw rectangle” or “Draw polygon”.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Where batch jobs run.</source>
         <translation>Wo Batch-Jobs laufen.</translation>
     </message>
@@ -469,6 +545,162 @@
     <message>
         <source>{connection}: engine {version} on the {catalog} catalog, {workers} worker(s)</source>
         <translation>{connection}: Engine {version} auf dem Katalog {catalog}, Worker: {workers}</translation>
+    </message>
+    <message>
+        <source>New job</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Jobs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> — {area} km² at the last preview</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{count} problems in the job form: {first}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancelled. A job already created stays on the service: see the Jobs tab.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Listing tiles…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Preview cancelled.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Listing the tiles failed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tiles: grid {grid} @ {resolution} {unit} ({count})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>map extent</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Preview the tiles first, then select one tile on the map (or the first one is used).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>tile {name}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Previewing the script on the {where}…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>preview on the {where}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The preview failed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Preview added: {name}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose a deployment.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Checking the job and listing its tiles…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>preparing the batch job</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing was sent: fix the fields marked in red.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Preparing the job failed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{count} tiles; creating the job on {deployment}…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>creating the batch job</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The service refused the job</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Created job {id}; analysing…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>analysing job {id}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The analysis failed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Job {id} analysed: {count} tiles, </source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{estimate} PU by the service's estimate. </source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Confirm to start it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> (over the PU budget)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Job {id} is analysed and waits{reason}: press “Start…” to start it, or leave it (an analysed job costs nothing).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The job is expected to cost more than your PU budget.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Starting job {id}…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>starting job {id}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Starting the job failed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Job {id}… started ({status}): follow it in the Jobs tab.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{what}: {details}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> Your form is unchanged: fix it and try again.</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Start from a preset, or from a script you saved.</source>
@@ -551,6 +783,860 @@
         <translation>Liest {bands}; Mosaikbildung {mosaicking}. Ausgaben: {outputs}.</translation>
     </message>
     <message>
+        <source>Tiles</source>
+        <translation>Kacheln</translation>
+    </message>
+    <message>
+        <source>Add the tiles this job will produce to the map, with the PU estimate.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Run the script on the map's extent (Process API) and add the result.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>One tile</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Run the script on the selected tile of the grid preview.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Create and analyse</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Send the job, analyse it, then show its cost before anything is processed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Start…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Confirm and start the analysed job.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stop waiting for what runs now (a job already created stays).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Preview:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No preview yet: Preview “Tiles”</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln tile(s)</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>PU: fix the evalscript first</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no budget</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>budget {pu:,.0f} PU</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>≈{pu:,.1f} PU expected</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Show tiles</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reprocess tile</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>That feature is no tile of a Tilewise job.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reprocess tile {name}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open outputs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Job {id}… has no delivered GeoTIFF at {url} yet.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open the outputs of job {id}…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Download</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tilewise: downloading the outputs of job {id}…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>List the outputs of job {id}…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>deleted on the service (not found)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>deleted from Tilewise</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Job {id}… deleted.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{what}: the job is {status}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the job was {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Download the outputs to</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reprocess tile (Tilewise)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open new outputs as they arrive</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>While the job is watched, each newly finished tile's outputs are added to its group.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>One mosaic per output and CRS</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tiles in several UTM zones give one VRT per zone, each in its own CRS.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>One mosaic per output, in the project's CRS</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not now: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Running…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{done} of {total} tiles done</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{failed} failed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{percent} % complete</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{pu} PU charged</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Job “{name}” ended {status}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{done}/{total} tiles</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{percent} %</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{pu} PU</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Job {status}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open the job's mosaic on the map.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Show job</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Show the job in Tilewise's Jobs tab.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>An authentication configuration of type Basic whose user name is the S3 access key and whose password is the secret key. Batch API v2 writes the outputs with them (without, with the service's own identity); Tilewise reads the tile statuses and opens the outputs with them.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>An authentication configuration of type Basic whose user name is the S3 access key and whose password is the secret key. Batch API v1 writes with the service's own identity (bucket policy); Tilewise opens the outputs with these keys (without, with the AWS credentials of this machine).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Area</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Evalscript</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A collection, or byoc-&lt;collection id&gt; for your own.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Any</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Skip scenes cloudier than this.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Data</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Collection</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>To</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Max cloud cover</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Read from the script's setup().</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cloud-optimised GeoTIFF (COG)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Which output a preview shows.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Outputs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>From setup()</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Format</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Preview output</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Preview “Tiles” lists the tiles of the area and what they cost.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tiling grid</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Grid</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Resolution</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>S3 bucket</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Local folder (Tilewise engine)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>s3://bucket/folder  or  s3://bucket/&lt;requestId&gt;/&lt;tileName&gt;/&lt;outputId&gt;.&lt;format&gt;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A folder (tiles go to &lt;folder&gt;/&lt;requestId&gt;/&lt;tileName&gt;/&lt;outputId&gt;.&lt;format&gt;) or a template with &lt;requestId&gt;, &lt;tileName&gt; or &lt;tileId&gt;, &lt;outputId&gt; (needed with several outputs) and &lt;format&gt;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A folder the engine may write to (under its output root).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Write to</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>S3 URL</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Folder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>S3 keys</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Output location</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What this job is for</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No limit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Refuse to start a job expected to cost more processing units than this.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Job</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Description</source>
+        <translation>Beschreibung</translation>
+    </message>
+    <message>
+        <source>PU budget</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Which scene comes first where scenes overlap.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Refuse areas that need more tiles than this.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>e.g. eu-central-1 (optional)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Overwrite existing files</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Skip tiles whose files exist</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Advanced</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Mosaicking order</source>
+        <translation>Mosaikreihenfolge</translation>
+    </message>
+    <message>
+        <source>Buffer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tile limit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>S3 region</source>
+        <translation>S3-Region</translation>
+    </message>
+    <message>
+        <source>{resolution} {unit}  ({pixels:,} × {pixels:,} px per tile)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>—  fix the evalscript first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>&lt;b&gt;{output}&lt;/b&gt;: %n band(s), {type}</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>A folder under the engine's output root, {root}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>&lt;b&gt;%Ln tile(s)&lt;/b&gt; of grid {grid} ({name}) at {resolution} {unit}, in {crs}</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Area {km2:,.1f} km²</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tile raster {width:,} × {height:,} px ({inner_width:,} × {inner_height:,} px plus buffer)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tile raster {width:,} × {height:,} px</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>PU estimate: fix the evalscript first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{tiles}; the details are under “Tiling grid”.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The chosen S3 authentication configuration is gone: pick another or none.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Line {line}: </source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n sample(s) per pixel (one every 3 days, as Sentinel Hub assumes)</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n sample(s) per pixel</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>{samples}; estimate (as a v1 analysis reports it) &lt;b&gt;{full:,.1f} PU&lt;/b&gt;; expected charge (batch ⅓ factor, 100 PU minimum) &lt;b&gt;{charge:,.1f} PU&lt;/b&gt;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tilewise job {id}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The S3 options of bucket {bucket} could not be set: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The Tilewise layer “{name}” ({url}) cannot be opened{detail}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Check the bucket's S3 keys and endpoint in the Tilewise settings.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Add the credentials of {deployment} in the Tilewise settings to resume watching job {id} ({reason}).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>state of job {id}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Job {id} was deleted on the service ({deployment}); the layer shows its last known state.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The state of job {id} could not be read: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no answer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No S3 access for job {id}'s bucket ({error}): its progress only is shown.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Watching job {id} was not resumed: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The S3 keys of bucket {bucket} (authentication config {auth_id}) could not be read: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The S3 keys of bucket {bucket} (authentication config {auth_id}) are not in QGIS's authentication database: its layers may not open. Enter them again in the Tilewise settings.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Job {id}… {status}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{done} done, {failed} failed of {total} tiles</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Job {id}…: no longer watched ({reason}); the map shows its last state.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tilewise: job “{name}” ({id}…)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{reason} (trying again in {seconds} s)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Watching job {id} stopped: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reading the final tile statuses of job {id} failed: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>final tile statuses of job {id}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tile id</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tile</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Failure reason</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cost (PU)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>EPSG</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Updated (UTC)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot create the folder {folder} for the job's tile layer: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The tile layer {path} was written but QGIS cannot open it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The tile layer's GeoPackage {path} cannot be opened (was it deleted?).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>writing %Ln tile status(es)</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>adding %Ln tile(s)</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The tile layer {path} could not be updated ({what}){error}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Last known state, not current: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Last known state.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>GDAL cannot create it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>GDAL cannot create its table</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>tile {id} cannot be written</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the transaction cannot be committed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot write the job's tile layer {path}: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>In progress (not delivered yet)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Other status</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{what}: {message}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln layer(s) of job {id}… added.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>(and {count} more in the log)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Downloading the outputs of job {id}… failed: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln output(s) of job {id}… in {folder}</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>(cancelled: run it again to copy the rest)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{count} left out: {first}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reprocess failed tile {name} (job {id}…)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Created</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Progress</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>PU</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ID</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Set up a deployment to list its batch jobs.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Search id, description or status</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The service searches as you type (a|b: either; a&amp;b: both).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>List the jobs again from the service.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Only jobs of this project</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Jobs created from this QGIS project (it remembers them when saved).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Load more</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>List the next, older jobs.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>User action</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Estimate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cost</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Output</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Selected tile</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Show request</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The job's request as sent, with secrets masked.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Select a job to see its request.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>jobs of {deployment}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The service answered with something that is not a job list.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No jobs of this project</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No jobs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln job(s) of this project</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln job(s)</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>on {deployment}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>matching “{search}”</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(more below)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Hide request</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{name}: {status}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>({pu} PU)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No layer: choose a polygon layer for the area.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The layer “{name}” is not a polygon layer: choose a polygon layer for the area.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The layer “{name}” has no features: add or load polygons first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{whose} has no valid CRS: set it (Layer Properties, or Project Properties for the map).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>unknown error</source>
         <translation>unbekannter Fehler</translation>
     </message>
@@ -581,6 +1667,44 @@
     <message>
         <source>The job may have been deleted: refresh the Jobs tab.</source>
         <translation>Der Job wurde womöglich gelöscht: Aktualisieren Sie den Reiter „Jobs“.</translation>
+    </message>
+    <message>
+        <source>Tile {tile}, output {output}: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{output} mosaic (EPSG:{epsg})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The {output} mosaic (EPSG:{epsg}) cannot be opened from {path}{detail}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>Tilewise: downloading %Ln output(s)</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Downloading failed unexpectedly: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Process API preview of {script}, output {output}, on the {where}, {start} to {end}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the first</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The preview is not a raster QGIS can read: {details}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no details</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Tilewise settings</source>
@@ -925,6 +2049,82 @@
     <message>
         <source>Using QGIS's proxy {host}</source>
         <translation>Proxy von QGIS: {host}</translation>
+    </message>
+    <message>
+        <source>Start batch job?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;{name}&lt;/b&gt; on {deployment} (Batch API v{version})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Batch job</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Start job</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(the grid preview counted {count:,})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>none (a Batch API v2 analysis gives none)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{pu:,.1f} PU at the full rate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no limit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Job id</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Our estimate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Service's estimate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Expected charge</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Start is refused: the expected charge is over your budget. Raise the budget in the job form, or make the job smaller.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Processing units are charged as tiles are processed. Start the job?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the service's estimate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>our estimate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A batch job is charged a third of the full rate for tiles of at least 10,000 px, and at least {minimum:,.0f} PU: {basis} of {full:,.1f} PU is expected to cost {charge:,.1f} PU</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> (the minimum).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The estimates assume a scene every 3 days ({mosaicking} mosaicking); the final charge counts the scenes actually found, often fewer.</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 </TS>

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 from qgis.core import QgsSettings
-from qgis.PyQt.QtCore import QUrl
+from qgis.PyQt.QtCore import QCoreApplication, QLocale, Qt, QUrl
 from qgis.PyQt.QtGui import QDesktopServices
 
 import tilewise
 from tilewise.ui import user_guide
-from tilewise.ui.i18n import qgis_locale, tr
+from tilewise.ui.i18n import load_translator, qgis_locale, tr
 
 PLUGIN_DIR = Path(tilewise.__file__).resolve().parent
 GERMAN = PLUGIN_DIR / "i18n" / "tilewise_de.qm"
@@ -75,7 +75,7 @@ def test_with_qgis_in_german_the_dock_speaks_german_until_the_plugin_unloads(loc
 def test_with_qgis_in_english_the_dock_stays_english(locale, plugin):
     locale("en_US")
     tilewise_plugin = plugin()
-    assert tilewise_plugin.translator is None  # English is the source: no translation to load
+    assert tilewise_plugin.translator is not None  # English is the source: only its plurals are loaded
     tilewise_plugin.action.setChecked(True)
     assert tilewise_plugin.dock.connection.help_button.toolTip() == "Open the Tilewise user guide"
 
@@ -111,3 +111,50 @@ def test_the_help_button_and_the_help_menu_open_the_built_html_guide(plugin, mon
 
 def test_without_the_built_html_the_hosted_guide_opens(tmp_path):
     assert user_guide.user_guide_url(tmp_path / "index.html") == QUrl(user_guide.HOSTED_GUIDE)
+
+
+@pytest.fixture()
+def number_locale():
+    """QLocale's default (QGIS sets it to its locale), restored afterwards."""
+    saved = QLocale()
+    yield lambda name: QLocale.setDefault(QLocale(name))
+    QLocale.setDefault(saved)
+
+
+def test_in_english_a_count_reads_as_english_with_a_thousands_separator(number_locale):
+    number_locale("en_US")
+    translator = load_translator("en_US")
+    assert translator is not None, "the English plurals are not compiled: run `make translations`"
+    try:
+        assert tr("%Ln tile(s)", None, 1) == "1 tile"
+        assert tr("%Ln tile(s)", None, 1234) == "1,234 tiles"
+        assert tr("%Ln job(s)", None, 0) == "0 jobs"
+    finally:
+        QCoreApplication.removeTranslator(translator)
+    assert tr("%Ln tile(s)", None, 2) == "2 tile(s)"  # the source, once the translator is gone
+
+
+def test_in_german_a_count_reads_as_german(number_locale):
+    number_locale("de_DE")
+    translator = load_translator("de_DE")
+    assert translator is not None, "the German translation is not compiled: run `make translations`"
+    try:
+        assert tr("%Ln tile(s)", None, 1) == "1 Kachel"
+        assert tr("%Ln tile(s)", None, 1234) == "1.234 Kacheln"
+    finally:
+        QCoreApplication.removeTranslator(translator)
+
+
+def test_the_jobs_tab_headers_follow_a_translator_installed_after_the_import(number_locale, qgis_app):
+    from tilewise.ui.jobs_panel import COLUMN_COUNT, JobsTableModel
+
+    model = JobsTableModel()
+    english = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(COLUMN_COUNT)]
+    assert english[0] == "Created"
+    translator = load_translator("de_DE")
+    assert translator is not None, "the German translation is not compiled: run `make translations`"
+    try:
+        german = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(COLUMN_COUNT)]
+    finally:
+        QCoreApplication.removeTranslator(translator)
+    assert german[0] == "Erstellt" and german != english
