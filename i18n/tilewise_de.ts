@@ -249,7 +249,7 @@
     </message>
     <message>
         <source>{output} mosaic (EPSG:{epsg}) {id}</source>
-        <translation type="unfinished"></translation>
+        <translation>{output}-Mosaik (EPSG:{epsg}) {id}</translation>
     </message>
     <message>
         <source>Cancelled.</source>
@@ -424,91 +424,91 @@
     </message>
     <message>
         <source>Choose a polygon layer, the map extent, or draw an area.</source>
-        <translation type="unfinished"></translation>
+        <translation>Wählen Sie einen Polygonlayer oder die Kartenausdehnung, oder zeichnen Sie ein Gebiet.</translation>
     </message>
     <message>
         <source>Layer</source>
-        <translation type="unfinished"></translation>
+        <translation>Layer</translation>
     </message>
     <message>
         <source>The polygons the job covers. Tilewise's own layers are not offered.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Polygone, die der Job abdeckt. Die eigenen Layer von Tilewise werden nicht angeboten.</translation>
     </message>
     <message>
         <source>Selected features only</source>
-        <translation type="unfinished"></translation>
+        <translation>Nur gewählte Objekte</translation>
     </message>
     <message>
         <source>Map extent</source>
-        <translation type="unfinished"></translation>
+        <translation>Kartenausdehnung</translation>
     </message>
     <message>
         <source>What the map shows when you press Create, in the map's CRS.</source>
-        <translation type="unfinished"></translation>
+        <translation>Was die Karte zeigt, wenn Sie „Anlegen“ drücken, im KBS der Karte.</translation>
     </message>
     <message>
         <source>Drawn</source>
-        <translation type="unfinished"></translation>
+        <translation>Gezeichnet</translation>
     </message>
     <message>
         <source>Draw rectangle</source>
-        <translation type="unfinished"></translation>
+        <translation>Rechteck zeichnen</translation>
     </message>
     <message>
         <source>Drag a rectangle on the map. Esc cancels.</source>
-        <translation type="unfinished"></translation>
+        <translation>Ziehen Sie ein Rechteck auf der Karte auf. Esc bricht ab.</translation>
     </message>
     <message>
         <source>Draw polygon</source>
-        <translation type="unfinished"></translation>
+        <translation>Polygon zeichnen</translation>
     </message>
     <message>
         <source>Click the corners on the map; a right-click or a double-click closes it. Esc cancels.</source>
-        <translation type="unfinished"></translation>
+        <translation>Klicken Sie die Ecken auf der Karte an; ein Rechts- oder Doppelklick schließt das Polygon. Esc bricht ab.</translation>
     </message>
     <message>
         <source>Selected features only ({selected:,} of {total:,})</source>
-        <translation type="unfinished"></translation>
+        <translation>Nur gewählte Objekte ({selected:,} von {total:,})</translation>
     </message>
     <message>
         <source>Map extent as the map shows it when you press Create ({crs})</source>
-        <translation type="unfinished"></translation>
+        <translation>Kartenausdehnung, wie die Karte sie beim Drücken von „Anlegen“ zeigt ({crs})</translation>
     </message>
     <message>
         <source>Drawn rectangle ({crs})</source>
-        <translation type="unfinished"></translation>
+        <translation>Gezeichnetes Rechteck ({crs})</translation>
     </message>
     <message>
         <source>Drawn polygon ({crs})</source>
-        <translation type="unfinished"></translation>
+        <translation>Gezeichnetes Polygon ({crs})</translation>
     </message>
     <message>
         <source>{layer}: {selected:,} selected polygon(s) of {total:,}</source>
-        <translation type="unfinished"></translation>
+        <translation>{layer}: {selected:,} gewählte(s) Polygon(e) von {total:,}</translation>
     </message>
     <message>
         <source>{layer}: all {total:,} polygon(s); “Selected features only” is off</source>
-        <translation type="unfinished"></translation>
+        <translation>{layer}: alle {total:,} Polygon(e); „Nur gewählte Objekte“ ist aus</translation>
     </message>
     <message>
         <source>{layer}: no selection, all {total:,} polygon(s)</source>
-        <translation type="unfinished"></translation>
+        <translation>{layer}: keine Auswahl, alle {total:,} Polygon(e)</translation>
     </message>
     <message>
         <source>The map</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Karte</translation>
     </message>
     <message>
         <source>The drawn area</source>
-        <translation type="unfinished"></translation>
+        <translation>Das gezeichnete Gebiet</translation>
     </message>
     <message>
         <source>The layer “{name}”</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Layer „{name}“</translation>
     </message>
     <message>
         <source>Draw an area first: press “Draw rectangle” or “Draw polygon”.</source>
-        <translation type="unfinished"></translation>
+        <translation>Zeichnen Sie zuerst ein Gebiet: Drücken Sie „Rechteck zeichnen“ oder „Polygon zeichnen“.</translation>
     </message>
     <message>
         <source>Where batch jobs run.</source>
@@ -548,159 +548,159 @@
     </message>
     <message>
         <source>New job</source>
-        <translation type="unfinished"></translation>
+        <translation>Neuer Job</translation>
     </message>
     <message>
         <source>Jobs</source>
-        <translation type="unfinished"></translation>
+        <translation>Jobs</translation>
     </message>
     <message>
         <source> — {area} km² at the last preview</source>
-        <translation type="unfinished"></translation>
+        <translation> — {area} km² bei der letzten Vorschau</translation>
     </message>
     <message>
         <source>{count} problems in the job form: {first}</source>
-        <translation type="unfinished"></translation>
+        <translation>{count} Probleme im Jobformular: {first}</translation>
     </message>
     <message>
         <source>Cancelled. A job already created stays on the service: see the Jobs tab.</source>
-        <translation type="unfinished"></translation>
+        <translation>Abgebrochen. Ein bereits angelegter Job bleibt auf dem Dienst: siehe Reiter „Jobs“.</translation>
     </message>
     <message>
         <source>Listing tiles…</source>
-        <translation type="unfinished"></translation>
+        <translation>Kacheln werden aufgelistet …</translation>
     </message>
     <message>
         <source>Preview cancelled.</source>
-        <translation type="unfinished"></translation>
+        <translation>Vorschau abgebrochen.</translation>
     </message>
     <message>
         <source>Listing the tiles failed.</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Auflisten der Kacheln ist fehlgeschlagen.</translation>
     </message>
     <message>
         <source>Tiles: grid {grid} @ {resolution} {unit} ({count})</source>
-        <translation type="unfinished"></translation>
+        <translation>Kacheln: Raster {grid} @ {resolution} {unit} ({count})</translation>
     </message>
     <message>
         <source>map extent</source>
-        <translation type="unfinished"></translation>
+        <translation>Kartenausdehnung</translation>
     </message>
     <message>
         <source>Preview the tiles first, then select one tile on the map (or the first one is used).</source>
-        <translation type="unfinished"></translation>
+        <translation>Zeigen Sie zuerst die Kacheln in der Vorschau an und wählen Sie dann eine Kachel auf der Karte (sonst wird die erste verwendet).</translation>
     </message>
     <message>
         <source>tile {name}</source>
-        <translation type="unfinished"></translation>
+        <translation>Kachel {name}</translation>
     </message>
     <message>
         <source>Previewing the script on the {where}…</source>
-        <translation type="unfinished"></translation>
+        <translation>Vorschau des Skripts auf {where} …</translation>
     </message>
     <message>
         <source>preview on the {where}</source>
-        <translation type="unfinished"></translation>
+        <translation>Vorschau auf {where}</translation>
     </message>
     <message>
         <source>The preview failed</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Vorschau ist fehlgeschlagen</translation>
     </message>
     <message>
         <source>Preview added: {name}</source>
-        <translation type="unfinished"></translation>
+        <translation>Vorschau hinzugefügt: {name}</translation>
     </message>
     <message>
         <source>Choose a deployment.</source>
-        <translation type="unfinished"></translation>
+        <translation>Wählen Sie eine Bereitstellung.</translation>
     </message>
     <message>
         <source>Checking the job and listing its tiles…</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Job wird geprüft und seine Kacheln werden aufgelistet …</translation>
     </message>
     <message>
         <source>preparing the batch job</source>
-        <translation type="unfinished"></translation>
+        <translation>Batch-Job wird vorbereitet</translation>
     </message>
     <message>
         <source>Nothing was sent: fix the fields marked in red.</source>
-        <translation type="unfinished"></translation>
+        <translation>Nichts wurde gesendet: Korrigieren Sie die rot markierten Felder.</translation>
     </message>
     <message>
         <source>Preparing the job failed</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Vorbereiten des Jobs ist fehlgeschlagen</translation>
     </message>
     <message>
         <source>{count} tiles; creating the job on {deployment}…</source>
-        <translation type="unfinished"></translation>
+        <translation>{count} Kacheln; der Job wird auf {deployment} angelegt …</translation>
     </message>
     <message>
         <source>creating the batch job</source>
-        <translation type="unfinished"></translation>
+        <translation>Batch-Job wird angelegt</translation>
     </message>
     <message>
         <source>The service refused the job</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Dienst hat den Job abgelehnt</translation>
     </message>
     <message>
         <source>Created job {id}; analysing…</source>
-        <translation type="unfinished"></translation>
+        <translation>Job {id} angelegt; er wird analysiert …</translation>
     </message>
     <message>
         <source>analysing job {id}</source>
-        <translation type="unfinished"></translation>
+        <translation>Job {id} wird analysiert</translation>
     </message>
     <message>
         <source>The analysis failed</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Analyse ist fehlgeschlagen</translation>
     </message>
     <message>
         <source>Job {id} analysed: {count} tiles, </source>
-        <translation type="unfinished"></translation>
+        <translation>Job {id} analysiert: {count} Kacheln, </translation>
     </message>
     <message>
         <source>{estimate} PU by the service's estimate. </source>
-        <translation type="unfinished"></translation>
+        <translation>{estimate} PU laut Schätzung des Dienstes. </translation>
     </message>
     <message>
         <source>Confirm to start it.</source>
-        <translation type="unfinished"></translation>
+        <translation>Bestätigen Sie, um ihn zu starten.</translation>
     </message>
     <message>
         <source> (over the PU budget)</source>
-        <translation type="unfinished"></translation>
+        <translation> (über dem PU-Budget)</translation>
     </message>
     <message>
         <source>Job {id} is analysed and waits{reason}: press “Start…” to start it, or leave it (an analysed job costs nothing).</source>
-        <translation type="unfinished"></translation>
+        <translation>Job {id} ist analysiert und wartet{reason}: Drücken Sie „Starten …“, um ihn zu starten, oder lassen Sie ihn (ein analysierter Job kostet nichts).</translation>
     </message>
     <message>
         <source>The job is expected to cost more than your PU budget.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Job kostet voraussichtlich mehr als Ihr PU-Budget.</translation>
     </message>
     <message>
         <source>Starting job {id}…</source>
-        <translation type="unfinished"></translation>
+        <translation>Job {id} wird gestartet …</translation>
     </message>
     <message>
         <source>starting job {id}</source>
-        <translation type="unfinished"></translation>
+        <translation>Job {id} wird gestartet</translation>
     </message>
     <message>
         <source>Starting the job failed</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Starten des Jobs ist fehlgeschlagen</translation>
     </message>
     <message>
         <source>Job {id}… started ({status}): follow it in the Jobs tab.</source>
-        <translation type="unfinished"></translation>
+        <translation>Job {id}… gestartet ({status}): Verfolgen Sie ihn im Reiter „Jobs“.</translation>
     </message>
     <message>
         <source>{what}: {details}</source>
-        <translation type="unfinished"></translation>
+        <translation>{what}: {details}</translation>
     </message>
     <message>
         <source> Your form is unchanged: fix it and try again.</source>
-        <translation type="unfinished"></translation>
+        <translation> Ihr Formular ist unverändert: Korrigieren Sie es und versuchen Sie es erneut.</translation>
     </message>
     <message>
         <source>Start from a preset, or from a script you saved.</source>
@@ -788,365 +788,366 @@
     </message>
     <message>
         <source>Add the tiles this job will produce to the map, with the PU estimate.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Kacheln, die dieser Job erzeugt, mit der PU-Schätzung zur Karte hinzufügen.</translation>
     </message>
     <message>
         <source>Run the script on the map's extent (Process API) and add the result.</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Skript auf der Kartenausdehnung ausführen (Process API) und das Ergebnis hinzufügen.</translation>
     </message>
     <message>
         <source>One tile</source>
-        <translation type="unfinished"></translation>
+        <translation>Eine Kachel</translation>
     </message>
     <message>
         <source>Run the script on the selected tile of the grid preview.</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Skript auf der gewählten Kachel der Rastervorschau ausführen.</translation>
     </message>
     <message>
         <source>Create and analyse</source>
-        <translation type="unfinished"></translation>
+        <translation>Anlegen und analysieren</translation>
     </message>
     <message>
         <source>Send the job, analyse it, then show its cost before anything is processed.</source>
-        <translation type="unfinished"></translation>
+        <translation>Den Job senden, analysieren und seine Kosten zeigen, bevor etwas verarbeitet wird.</translation>
     </message>
     <message>
         <source>Start…</source>
-        <translation type="unfinished"></translation>
+        <translation>Starten …</translation>
     </message>
     <message>
         <source>Confirm and start the analysed job.</source>
-        <translation type="unfinished"></translation>
+        <translation>Den analysierten Job bestätigen und starten.</translation>
     </message>
     <message>
         <source>Cancel</source>
-        <translation type="unfinished"></translation>
+        <translation>Abbrechen</translation>
     </message>
     <message>
         <source>Stop waiting for what runs now (a job already created stays).</source>
-        <translation type="unfinished"></translation>
+        <translation>Nicht länger auf das Laufende warten (ein bereits angelegter Job bleibt bestehen).</translation>
     </message>
     <message>
         <source>Preview:</source>
-        <translation type="unfinished"></translation>
+        <translation>Vorschau:</translation>
     </message>
     <message>
         <source>No preview yet: Preview “Tiles”</source>
-        <translation type="unfinished"></translation>
+        <translation>Noch keine Vorschau: Vorschau „Kacheln“</translation>
     </message>
     <message numerus="yes">
         <source>%Ln tile(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%Ln Kachel</numerusform>
+            <numerusform>%Ln Kacheln</numerusform>
         </translation>
     </message>
     <message>
         <source>PU: fix the evalscript first</source>
-        <translation type="unfinished"></translation>
+        <translation>PU: Korrigieren Sie zuerst das Evalscript</translation>
     </message>
     <message>
         <source>no budget</source>
-        <translation type="unfinished"></translation>
+        <translation>kein Budget</translation>
     </message>
     <message>
         <source>budget {pu:,.0f} PU</source>
-        <translation type="unfinished"></translation>
+        <translation>Budget {pu:,.0f} PU</translation>
     </message>
     <message>
         <source>≈{pu:,.1f} PU expected</source>
-        <translation type="unfinished"></translation>
+        <translation>≈{pu:,.1f} PU erwartet</translation>
     </message>
     <message>
         <source>Show tiles</source>
-        <translation type="unfinished"></translation>
+        <translation>Kacheln zeigen</translation>
     </message>
     <message>
         <source>Reprocess tile</source>
-        <translation type="unfinished"></translation>
+        <translation>Kachel neu verarbeiten</translation>
     </message>
     <message>
         <source>That feature is no tile of a Tilewise job.</source>
-        <translation type="unfinished"></translation>
+        <translation>Dieses Objekt ist keine Kachel eines Tilewise-Jobs.</translation>
     </message>
     <message>
         <source>Reprocess tile {name}</source>
-        <translation type="unfinished"></translation>
+        <translation>Kachel {name} neu verarbeiten</translation>
     </message>
     <message>
         <source>Open outputs</source>
-        <translation type="unfinished"></translation>
+        <translation>Ausgaben öffnen</translation>
     </message>
     <message>
         <source>Job {id}… has no delivered GeoTIFF at {url} yet.</source>
-        <translation type="unfinished"></translation>
+        <translation>Job {id}… hat unter {url} noch kein geliefertes GeoTIFF.</translation>
     </message>
     <message>
         <source>Open the outputs of job {id}…</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Ausgaben von Job {id}… öffnen</translation>
     </message>
     <message>
         <source>Download</source>
-        <translation type="unfinished"></translation>
+        <translation>Herunterladen</translation>
     </message>
     <message>
         <source>Tilewise: downloading the outputs of job {id}…</source>
-        <translation type="unfinished"></translation>
+        <translation>Tilewise: Die Ausgaben von Job {id}… werden heruntergeladen</translation>
     </message>
     <message>
         <source>List the outputs of job {id}…</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Ausgaben von Job {id}… auflisten</translation>
     </message>
     <message>
         <source>deleted on the service (not found)</source>
-        <translation type="unfinished"></translation>
+        <translation>auf dem Dienst gelöscht (nicht gefunden)</translation>
     </message>
     <message>
         <source>deleted from Tilewise</source>
-        <translation type="unfinished"></translation>
+        <translation>aus Tilewise gelöscht</translation>
     </message>
     <message>
         <source>Job {id}… deleted.</source>
-        <translation type="unfinished"></translation>
+        <translation>Job {id}… gelöscht.</translation>
     </message>
     <message>
         <source>{what}: the job is {status}.</source>
-        <translation type="unfinished"></translation>
+        <translation>{what}: Der Job ist {status}.</translation>
     </message>
     <message>
         <source>the job was {reason}</source>
-        <translation type="unfinished"></translation>
+        <translation>der Job wurde {reason}</translation>
     </message>
     <message>
         <source>Download the outputs to</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Ausgaben herunterladen nach</translation>
     </message>
     <message>
         <source>Reprocess tile (Tilewise)</source>
-        <translation type="unfinished"></translation>
+        <translation>Kachel neu verarbeiten (Tilewise)</translation>
     </message>
     <message>
         <source>Open new outputs as they arrive</source>
-        <translation type="unfinished"></translation>
+        <translation>Neue Ausgaben öffnen, sobald sie eintreffen</translation>
     </message>
     <message>
         <source>While the job is watched, each newly finished tile's outputs are added to its group.</source>
-        <translation type="unfinished"></translation>
+        <translation>Solange der Job beobachtet wird, werden die Ausgaben jeder neu fertigen Kachel seiner Gruppe hinzugefügt.</translation>
     </message>
     <message>
         <source>One mosaic per output and CRS</source>
-        <translation type="unfinished"></translation>
+        <translation>Ein Mosaik je Ausgabe und KBS</translation>
     </message>
     <message>
         <source>Tiles in several UTM zones give one VRT per zone, each in its own CRS.</source>
-        <translation type="unfinished"></translation>
+        <translation>Kacheln in mehreren UTM-Zonen ergeben ein VRT je Zone, jedes in seinem eigenen KBS.</translation>
     </message>
     <message>
         <source>One mosaic per output, in the project's CRS</source>
-        <translation type="unfinished"></translation>
+        <translation>Ein Mosaik je Ausgabe, im KBS des Projekts</translation>
     </message>
     <message>
         <source>Not now: {reason}</source>
-        <translation type="unfinished"></translation>
+        <translation>Nicht jetzt: {reason}</translation>
     </message>
     <message>
         <source>Running…</source>
-        <translation type="unfinished"></translation>
+        <translation>Läuft …</translation>
     </message>
     <message>
         <source>{done} of {total} tiles done</source>
-        <translation type="unfinished"></translation>
+        <translation>{done} von {total} Kacheln fertig</translation>
     </message>
     <message>
         <source>{failed} failed</source>
-        <translation type="unfinished"></translation>
+        <translation>{failed} fehlgeschlagen</translation>
     </message>
     <message>
         <source>{percent} % complete</source>
-        <translation type="unfinished"></translation>
+        <translation>{percent} % abgeschlossen</translation>
     </message>
     <message>
         <source>{pu} PU charged</source>
-        <translation type="unfinished"></translation>
+        <translation>{pu} PU berechnet</translation>
     </message>
     <message>
         <source>Job “{name}” ended {status}</source>
-        <translation type="unfinished"></translation>
+        <translation>Job „{name}“ beendet: {status}</translation>
     </message>
     <message>
         <source>{done}/{total} tiles</source>
-        <translation type="unfinished"></translation>
+        <translation>{done}/{total} Kacheln</translation>
     </message>
     <message>
         <source>{percent} %</source>
-        <translation type="unfinished"></translation>
+        <translation>{percent} %</translation>
     </message>
     <message>
         <source>{pu} PU</source>
-        <translation type="unfinished"></translation>
+        <translation>{pu} PU</translation>
     </message>
     <message>
         <source>Job {status}</source>
-        <translation type="unfinished"></translation>
+        <translation>Job {status}</translation>
     </message>
     <message>
         <source>Open the job's mosaic on the map.</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Mosaik des Jobs auf der Karte öffnen.</translation>
     </message>
     <message>
         <source>Show job</source>
-        <translation type="unfinished"></translation>
+        <translation>Job zeigen</translation>
     </message>
     <message>
         <source>Show the job in Tilewise's Jobs tab.</source>
-        <translation type="unfinished"></translation>
+        <translation>Den Job im Reiter „Jobs“ von Tilewise zeigen.</translation>
     </message>
     <message>
         <source>An authentication configuration of type Basic whose user name is the S3 access key and whose password is the secret key. Batch API v2 writes the outputs with them (without, with the service's own identity); Tilewise reads the tile statuses and opens the outputs with them.</source>
-        <translation type="unfinished"></translation>
+        <translation>Eine Authentifizierungskonfiguration vom Typ Basic mit dem S3-Zugriffsschlüssel als Benutzername und dem geheimen Schlüssel als Passwort. Batch API v2 schreibt die Ausgaben damit (ohne sie mit der eigenen Identität des Dienstes); Tilewise liest damit die Kachelstatus und öffnet die Ausgaben.</translation>
     </message>
     <message>
         <source>An authentication configuration of type Basic whose user name is the S3 access key and whose password is the secret key. Batch API v1 writes with the service's own identity (bucket policy); Tilewise opens the outputs with these keys (without, with the AWS credentials of this machine).</source>
-        <translation type="unfinished"></translation>
+        <translation>Eine Authentifizierungskonfiguration vom Typ Basic mit dem S3-Zugriffsschlüssel als Benutzername und dem geheimen Schlüssel als Passwort. Batch API v1 schreibt mit der eigenen Identität des Dienstes (Bucket-Richtlinie); Tilewise öffnet die Ausgaben mit diesen Schlüsseln (ohne sie mit den AWS-Zugangsdaten dieses Rechners).</translation>
     </message>
     <message>
         <source>Area</source>
-        <translation type="unfinished"></translation>
+        <translation>Gebiet</translation>
     </message>
     <message>
         <source>Evalscript</source>
-        <translation type="unfinished"></translation>
+        <translation>Evalscript</translation>
     </message>
     <message>
         <source>A collection, or byoc-&lt;collection id&gt; for your own.</source>
-        <translation type="unfinished"></translation>
+        <translation>Eine Collection, oder byoc-&lt;collection id&gt; für Ihre eigene.</translation>
     </message>
     <message>
         <source>Any</source>
-        <translation type="unfinished"></translation>
+        <translation>Beliebig</translation>
     </message>
     <message>
         <source>Skip scenes cloudier than this.</source>
-        <translation type="unfinished"></translation>
+        <translation>Szenen mit mehr Bewölkung überspringen.</translation>
     </message>
     <message>
         <source>Data</source>
-        <translation type="unfinished"></translation>
+        <translation>Daten</translation>
     </message>
     <message>
         <source>Collection</source>
-        <translation type="unfinished"></translation>
+        <translation>Collection</translation>
     </message>
     <message>
         <source>From</source>
-        <translation type="unfinished"></translation>
+        <translation>Von</translation>
     </message>
     <message>
         <source>To</source>
-        <translation type="unfinished"></translation>
+        <translation>Bis</translation>
     </message>
     <message>
         <source>Max cloud cover</source>
-        <translation type="unfinished"></translation>
+        <translation>Max. Bewölkung</translation>
     </message>
     <message>
         <source>Read from the script's setup().</source>
-        <translation type="unfinished"></translation>
+        <translation>Aus setup() des Skripts gelesen.</translation>
     </message>
     <message>
         <source>Cloud-optimised GeoTIFF (COG)</source>
-        <translation type="unfinished"></translation>
+        <translation>Cloud-optimiertes GeoTIFF (COG)</translation>
     </message>
     <message>
         <source>Which output a preview shows.</source>
-        <translation type="unfinished"></translation>
+        <translation>Welche Ausgabe eine Vorschau zeigt.</translation>
     </message>
     <message>
         <source>Outputs</source>
-        <translation type="unfinished"></translation>
+        <translation>Ausgaben</translation>
     </message>
     <message>
         <source>From setup()</source>
-        <translation type="unfinished"></translation>
+        <translation>Aus setup()</translation>
     </message>
     <message>
         <source>Format</source>
-        <translation type="unfinished"></translation>
+        <translation>Format</translation>
     </message>
     <message>
         <source>Preview output</source>
-        <translation type="unfinished"></translation>
+        <translation>Ausgabe der Vorschau</translation>
     </message>
     <message>
         <source>Preview “Tiles” lists the tiles of the area and what they cost.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Vorschau „Kacheln“ listet die Kacheln des Gebiets und ihre Kosten auf.</translation>
     </message>
     <message>
         <source>Tiling grid</source>
-        <translation type="unfinished"></translation>
+        <translation>Kachelraster</translation>
     </message>
     <message>
         <source>Grid</source>
-        <translation type="unfinished"></translation>
+        <translation>Raster</translation>
     </message>
     <message>
         <source>Resolution</source>
-        <translation type="unfinished"></translation>
+        <translation>Auflösung</translation>
     </message>
     <message>
         <source>S3 bucket</source>
-        <translation type="unfinished"></translation>
+        <translation>S3-Bucket</translation>
     </message>
     <message>
         <source>Local folder (Tilewise engine)</source>
-        <translation type="unfinished"></translation>
+        <translation>Lokaler Ordner (Tilewise-Engine)</translation>
     </message>
     <message>
         <source>s3://bucket/folder  or  s3://bucket/&lt;requestId&gt;/&lt;tileName&gt;/&lt;outputId&gt;.&lt;format&gt;</source>
-        <translation type="unfinished"></translation>
+        <translation>s3://bucket/ordner  oder  s3://bucket/&lt;requestId&gt;/&lt;tileName&gt;/&lt;outputId&gt;.&lt;format&gt;</translation>
     </message>
     <message>
         <source>A folder (tiles go to &lt;folder&gt;/&lt;requestId&gt;/&lt;tileName&gt;/&lt;outputId&gt;.&lt;format&gt;) or a template with &lt;requestId&gt;, &lt;tileName&gt; or &lt;tileId&gt;, &lt;outputId&gt; (needed with several outputs) and &lt;format&gt;.</source>
-        <translation type="unfinished"></translation>
+        <translation>Ein Ordner (Kacheln landen in &lt;folder&gt;/&lt;requestId&gt;/&lt;tileName&gt;/&lt;outputId&gt;.&lt;format&gt;) oder eine Vorlage mit &lt;requestId&gt;, &lt;tileName&gt; oder &lt;tileId&gt;, &lt;outputId&gt; (nötig bei mehreren Ausgaben) und &lt;format&gt;.</translation>
     </message>
     <message>
         <source>A folder the engine may write to (under its output root).</source>
-        <translation type="unfinished"></translation>
+        <translation>Ein Ordner, in den die Engine schreiben darf (unter ihrem Ausgabe-Stammordner).</translation>
     </message>
     <message>
         <source>Write to</source>
-        <translation type="unfinished"></translation>
+        <translation>Schreiben nach</translation>
     </message>
     <message>
         <source>S3 URL</source>
-        <translation type="unfinished"></translation>
+        <translation>S3-URL</translation>
     </message>
     <message>
         <source>Folder</source>
-        <translation type="unfinished"></translation>
+        <translation>Ordner</translation>
     </message>
     <message>
         <source>S3 keys</source>
-        <translation type="unfinished"></translation>
+        <translation>S3-Schlüssel</translation>
     </message>
     <message>
         <source>Output location</source>
-        <translation type="unfinished"></translation>
+        <translation>Ausgabeort</translation>
     </message>
     <message>
         <source>What this job is for</source>
-        <translation type="unfinished"></translation>
+        <translation>Wofür dieser Job ist</translation>
     </message>
     <message>
         <source>No limit</source>
-        <translation type="unfinished"></translation>
+        <translation>Keine Grenze</translation>
     </message>
     <message>
         <source>Refuse to start a job expected to cost more processing units than this.</source>
-        <translation type="unfinished"></translation>
+        <translation>Einen Job nicht starten, der voraussichtlich mehr Processing Units kostet.</translation>
     </message>
     <message>
         <source>Job</source>
-        <translation type="unfinished"></translation>
+        <translation>Job</translation>
     </message>
     <message>
         <source>Description</source>
@@ -1154,31 +1155,31 @@
     </message>
     <message>
         <source>PU budget</source>
-        <translation type="unfinished"></translation>
+        <translation>PU-Budget</translation>
     </message>
     <message>
         <source>Which scene comes first where scenes overlap.</source>
-        <translation type="unfinished"></translation>
+        <translation>Welche Szene vorne liegt, wo sich Szenen überlappen.</translation>
     </message>
     <message>
         <source>Refuse areas that need more tiles than this.</source>
-        <translation type="unfinished"></translation>
+        <translation>Gebiete ablehnen, die mehr Kacheln brauchen.</translation>
     </message>
     <message>
         <source>e.g. eu-central-1 (optional)</source>
-        <translation type="unfinished"></translation>
+        <translation>z. B. eu-central-1 (optional)</translation>
     </message>
     <message>
         <source>Overwrite existing files</source>
-        <translation type="unfinished"></translation>
+        <translation>Vorhandene Dateien überschreiben</translation>
     </message>
     <message>
         <source>Skip tiles whose files exist</source>
-        <translation type="unfinished"></translation>
+        <translation>Kacheln mit vorhandenen Dateien überspringen</translation>
     </message>
     <message>
         <source>Advanced</source>
-        <translation type="unfinished"></translation>
+        <translation>Erweitert</translation>
     </message>
     <message>
         <source>Mosaicking order</source>
@@ -1186,11 +1187,11 @@
     </message>
     <message>
         <source>Buffer</source>
-        <translation type="unfinished"></translation>
+        <translation>Puffer</translation>
     </message>
     <message>
         <source>Tile limit</source>
-        <translation type="unfinished"></translation>
+        <translation>Kachelgrenze</translation>
     </message>
     <message>
         <source>S3 region</source>
@@ -1198,443 +1199,453 @@
     </message>
     <message>
         <source>{resolution} {unit}  ({pixels:,} × {pixels:,} px per tile)</source>
-        <translation type="unfinished"></translation>
+        <translation>{resolution} {unit}  ({pixels:,} × {pixels:,} px je Kachel)</translation>
     </message>
     <message>
         <source>—  fix the evalscript first.</source>
-        <translation type="unfinished"></translation>
+        <translation>—  Korrigieren Sie zuerst das Evalscript.</translation>
     </message>
     <message numerus="yes">
         <source>&lt;b&gt;{output}&lt;/b&gt;: %n band(s), {type}</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>&lt;b&gt;{output}&lt;/b&gt;: %n Band, {type}</numerusform>
+            <numerusform>&lt;b&gt;{output}&lt;/b&gt;: %n Bänder, {type}</numerusform>
         </translation>
     </message>
     <message>
         <source>A folder under the engine's output root, {root}.</source>
-        <translation type="unfinished"></translation>
+        <translation>Ein Ordner unter dem Ausgabe-Stammordner der Engine, {root}.</translation>
     </message>
     <message numerus="yes">
         <source>&lt;b&gt;%Ln tile(s)&lt;/b&gt; of grid {grid} ({name}) at {resolution} {unit}, in {crs}</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>&lt;b&gt;%Ln Kachel&lt;/b&gt; des Rasters {grid} ({name}) bei {resolution} {unit}, in {crs}</numerusform>
+            <numerusform>&lt;b&gt;%Ln Kacheln&lt;/b&gt; des Rasters {grid} ({name}) bei {resolution} {unit}, in {crs}</numerusform>
         </translation>
     </message>
     <message>
         <source>Area {km2:,.1f} km²</source>
-        <translation type="unfinished"></translation>
+        <translation>Fläche {km2:,.1f} km²</translation>
     </message>
     <message>
         <source>Tile raster {width:,} × {height:,} px ({inner_width:,} × {inner_height:,} px plus buffer)</source>
-        <translation type="unfinished"></translation>
+        <translation>Kachelraster {width:,} × {height:,} px ({inner_width:,} × {inner_height:,} px plus Puffer)</translation>
     </message>
     <message>
         <source>Tile raster {width:,} × {height:,} px</source>
-        <translation type="unfinished"></translation>
+        <translation>Kachelraster {width:,} × {height:,} px</translation>
     </message>
     <message>
         <source>PU estimate: fix the evalscript first.</source>
-        <translation type="unfinished"></translation>
+        <translation>PU-Schätzung: Korrigieren Sie zuerst das Evalscript.</translation>
     </message>
     <message>
         <source>{tiles}; the details are under “Tiling grid”.</source>
-        <translation type="unfinished"></translation>
+        <translation>{tiles}; die Einzelheiten stehen unter „Kachelraster“.</translation>
     </message>
     <message>
         <source>The chosen S3 authentication configuration is gone: pick another or none.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die gewählte S3-Authentifizierungskonfiguration gibt es nicht mehr: Wählen Sie eine andere oder keine.</translation>
     </message>
     <message>
         <source>Line {line}: </source>
-        <translation type="unfinished"></translation>
+        <translation>Zeile {line}: </translation>
     </message>
     <message numerus="yes">
         <source>%n sample(s) per pixel (one every 3 days, as Sentinel Hub assumes)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n Aufnahme je Pixel (eine alle 3 Tage, wie Sentinel Hub annimmt)</numerusform>
+            <numerusform>%n Aufnahmen je Pixel (eine alle 3 Tage, wie Sentinel Hub annimmt)</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>%n sample(s) per pixel</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n Aufnahme je Pixel</numerusform>
+            <numerusform>%n Aufnahmen je Pixel</numerusform>
         </translation>
     </message>
     <message>
         <source>{samples}; estimate (as a v1 analysis reports it) &lt;b&gt;{full:,.1f} PU&lt;/b&gt;; expected charge (batch ⅓ factor, 100 PU minimum) &lt;b&gt;{charge:,.1f} PU&lt;/b&gt;</source>
-        <translation type="unfinished"></translation>
+        <translation>{samples}; Schätzung (wie eine v1-Analyse sie meldet) &lt;b&gt;{full:,.1f} PU&lt;/b&gt;; erwartete Abrechnung (Batch-Faktor ⅓, mindestens 100 PU) &lt;b&gt;{charge:,.1f} PU&lt;/b&gt;</translation>
     </message>
     <message>
         <source>Tilewise job {id}</source>
-        <translation type="unfinished"></translation>
+        <translation>Tilewise-Job {id}</translation>
     </message>
     <message>
         <source>The S3 options of bucket {bucket} could not be set: {error}</source>
-        <translation type="unfinished"></translation>
+        <translation>Die S3-Optionen des Buckets {bucket} konnten nicht gesetzt werden: {error}</translation>
     </message>
     <message>
         <source>The Tilewise layer “{name}” ({url}) cannot be opened{detail}.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Tilewise-Layer „{name}“ ({url}) lässt sich nicht öffnen{detail}.</translation>
     </message>
     <message>
         <source>Check the bucket's S3 keys and endpoint in the Tilewise settings.</source>
-        <translation type="unfinished"></translation>
+        <translation>Prüfen Sie die S3-Schlüssel und den Endpunkt des Buckets in den Tilewise-Einstellungen.</translation>
     </message>
     <message>
         <source>Add the credentials of {deployment} in the Tilewise settings to resume watching job {id} ({reason}).</source>
-        <translation type="unfinished"></translation>
+        <translation>Fügen Sie die Zugangsdaten von {deployment} in den Tilewise-Einstellungen hinzu, um Job {id} weiter zu beobachten ({reason}).</translation>
     </message>
     <message>
         <source>state of job {id}</source>
-        <translation type="unfinished"></translation>
+        <translation>Zustand von Job {id}</translation>
     </message>
     <message>
         <source>Job {id} was deleted on the service ({deployment}); the layer shows its last known state.</source>
-        <translation type="unfinished"></translation>
+        <translation>Job {id} wurde auf dem Dienst gelöscht ({deployment}); der Layer zeigt seinen letzten bekannten Zustand.</translation>
     </message>
     <message>
         <source>The state of job {id} could not be read: {error}</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Zustand von Job {id} konnte nicht gelesen werden: {error}</translation>
     </message>
     <message>
         <source>no answer</source>
-        <translation type="unfinished"></translation>
+        <translation>keine Antwort</translation>
     </message>
     <message>
         <source>No S3 access for job {id}'s bucket ({error}): its progress only is shown.</source>
-        <translation type="unfinished"></translation>
+        <translation>Kein S3-Zugriff auf den Bucket von Job {id} ({error}): Nur sein Fortschritt wird gezeigt.</translation>
     </message>
     <message>
         <source>Watching job {id} was not resumed: {reason}</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Beobachtung von Job {id} wurde nicht fortgesetzt: {reason}</translation>
     </message>
     <message>
         <source>The S3 keys of bucket {bucket} (authentication config {auth_id}) could not be read: {error}</source>
-        <translation type="unfinished"></translation>
+        <translation>Die S3-Schlüssel des Buckets {bucket} (Authentifizierungskonfiguration {auth_id}) konnten nicht gelesen werden: {error}</translation>
     </message>
     <message>
         <source>The S3 keys of bucket {bucket} (authentication config {auth_id}) are not in QGIS's authentication database: its layers may not open. Enter them again in the Tilewise settings.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die S3-Schlüssel des Buckets {bucket} (Authentifizierungskonfiguration {auth_id}) fehlen in der Authentifizierungsdatenbank von QGIS: Seine Layer öffnen sich womöglich nicht. Geben Sie sie in den Tilewise-Einstellungen erneut ein.</translation>
     </message>
     <message>
         <source>Job {id}… {status}</source>
-        <translation type="unfinished"></translation>
+        <translation>Job {id}… {status}</translation>
     </message>
     <message>
         <source>{done} done, {failed} failed of {total} tiles</source>
-        <translation type="unfinished"></translation>
+        <translation>{done} fertig, {failed} fehlgeschlagen von {total} Kacheln</translation>
     </message>
     <message>
         <source>Job {id}…: no longer watched ({reason}); the map shows its last state.</source>
-        <translation type="unfinished"></translation>
+        <translation>Job {id}…: nicht mehr beobachtet ({reason}); die Karte zeigt seinen letzten Zustand.</translation>
     </message>
     <message>
         <source>Tilewise: job “{name}” ({id}…)</source>
-        <translation type="unfinished"></translation>
+        <translation>Tilewise: Job „{name}“ ({id}…)</translation>
     </message>
     <message>
         <source>{reason} (trying again in {seconds} s)</source>
-        <translation type="unfinished"></translation>
+        <translation>{reason} (neuer Versuch in {seconds} s)</translation>
     </message>
     <message>
         <source>Watching job {id} stopped: {reason}</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Beobachtung von Job {id} wurde beendet: {reason}</translation>
     </message>
     <message>
         <source>Reading the final tile statuses of job {id} failed: {error}</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Lesen der endgültigen Kachelstatus von Job {id} ist fehlgeschlagen: {error}</translation>
     </message>
     <message>
         <source>final tile statuses of job {id}</source>
-        <translation type="unfinished"></translation>
+        <translation>endgültige Kachelstatus von Job {id}</translation>
     </message>
     <message>
         <source>Tile id</source>
-        <translation type="unfinished"></translation>
+        <translation>Kachel-ID</translation>
     </message>
     <message>
         <source>Tile</source>
-        <translation type="unfinished"></translation>
+        <translation>Kachel</translation>
     </message>
     <message>
         <source>Status</source>
-        <translation type="unfinished"></translation>
+        <translation>Status</translation>
     </message>
     <message>
         <source>Failure reason</source>
-        <translation type="unfinished"></translation>
+        <translation>Fehlergrund</translation>
     </message>
     <message>
         <source>Cost (PU)</source>
-        <translation type="unfinished"></translation>
+        <translation>Kosten (PU)</translation>
     </message>
     <message>
         <source>EPSG</source>
-        <translation type="unfinished"></translation>
+        <translation>EPSG</translation>
     </message>
     <message>
         <source>Updated (UTC)</source>
-        <translation type="unfinished"></translation>
+        <translation>Aktualisiert (UTC)</translation>
     </message>
     <message>
         <source>Cannot create the folder {folder} for the job's tile layer: {error}</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Ordner {folder} für den Kachellayer des Jobs lässt sich nicht anlegen: {error}</translation>
     </message>
     <message>
         <source>The tile layer {path} was written but QGIS cannot open it.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Kachellayer {path} wurde geschrieben, aber QGIS kann ihn nicht öffnen.</translation>
     </message>
     <message>
         <source>The tile layer's GeoPackage {path} cannot be opened (was it deleted?).</source>
-        <translation type="unfinished"></translation>
+        <translation>Das GeoPackage {path} des Kachellayers lässt sich nicht öffnen (wurde es gelöscht?).</translation>
     </message>
     <message numerus="yes">
         <source>writing %Ln tile status(es)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>beim Schreiben von %Ln Kachelstatus</numerusform>
+            <numerusform>beim Schreiben von %Ln Kachelstatus</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>adding %Ln tile(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>beim Hinzufügen von %Ln Kachel</numerusform>
+            <numerusform>beim Hinzufügen von %Ln Kacheln</numerusform>
         </translation>
     </message>
     <message>
         <source>The tile layer {path} could not be updated ({what}){error}.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Kachellayer {path} konnte nicht aktualisiert werden ({what}){error}.</translation>
     </message>
     <message>
         <source>Last known state, not current: {reason}</source>
-        <translation type="unfinished"></translation>
+        <translation>Letzter bekannter Zustand, nicht aktuell: {reason}</translation>
     </message>
     <message>
         <source>Last known state.</source>
-        <translation type="unfinished"></translation>
+        <translation>Letzter bekannter Zustand.</translation>
     </message>
     <message>
         <source>GDAL cannot create it</source>
-        <translation type="unfinished"></translation>
+        <translation>GDAL kann sie nicht anlegen</translation>
     </message>
     <message>
         <source>GDAL cannot create its table</source>
-        <translation type="unfinished"></translation>
+        <translation>GDAL kann ihre Tabelle nicht anlegen</translation>
     </message>
     <message>
         <source>tile {id} cannot be written</source>
-        <translation type="unfinished"></translation>
+        <translation>Kachel {id} lässt sich nicht schreiben</translation>
     </message>
     <message>
         <source>the transaction cannot be committed</source>
-        <translation type="unfinished"></translation>
+        <translation>die Transaktion lässt sich nicht abschließen</translation>
     </message>
     <message>
         <source>Cannot write the job's tile layer {path}: {error}</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Kachellayer {path} des Jobs lässt sich nicht schreiben: {error}</translation>
     </message>
     <message>
         <source>In progress (not delivered yet)</source>
-        <translation type="unfinished"></translation>
+        <translation>In Arbeit (noch nicht geliefert)</translation>
     </message>
     <message>
         <source>Other status</source>
-        <translation type="unfinished"></translation>
+        <translation>Anderer Status</translation>
     </message>
     <message>
         <source>{what}: {message}</source>
-        <translation type="unfinished"></translation>
+        <translation>{what}: {message}</translation>
     </message>
     <message numerus="yes">
         <source>%Ln layer(s) of job {id}… added.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%Ln Layer von Job {id}… hinzugefügt.</numerusform>
+            <numerusform>%Ln Layer von Job {id}… hinzugefügt.</numerusform>
         </translation>
     </message>
     <message>
         <source>(and {count} more in the log)</source>
-        <translation type="unfinished"></translation>
+        <translation>(und {count} weitere im Protokoll)</translation>
     </message>
     <message>
         <source>Downloading the outputs of job {id}… failed: {error}</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Herunterladen der Ausgaben von Job {id}… ist fehlgeschlagen: {error}</translation>
     </message>
     <message numerus="yes">
         <source>%Ln output(s) of job {id}… in {folder}</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%Ln Ausgabe von Job {id}… in {folder}</numerusform>
+            <numerusform>%Ln Ausgaben von Job {id}… in {folder}</numerusform>
         </translation>
     </message>
     <message>
         <source>(cancelled: run it again to copy the rest)</source>
-        <translation type="unfinished"></translation>
+        <translation>(abgebrochen: Führen Sie es erneut aus, um den Rest zu kopieren)</translation>
     </message>
     <message>
         <source>{count} left out: {first}</source>
-        <translation type="unfinished"></translation>
+        <translation>{count} ausgelassen: {first}</translation>
     </message>
     <message>
         <source>Reprocess failed tile {name} (job {id}…)</source>
-        <translation type="unfinished"></translation>
+        <translation>Fehlgeschlagene Kachel {name} neu verarbeiten (Job {id}…)</translation>
     </message>
     <message>
         <source>Created</source>
-        <translation type="unfinished"></translation>
+        <translation>Erstellt</translation>
     </message>
     <message>
         <source>Progress</source>
-        <translation type="unfinished"></translation>
+        <translation>Fortschritt</translation>
     </message>
     <message>
         <source>PU</source>
-        <translation type="unfinished"></translation>
+        <translation>PU</translation>
     </message>
     <message>
         <source>ID</source>
-        <translation type="unfinished"></translation>
+        <translation>ID</translation>
     </message>
     <message>
         <source>Set up a deployment to list its batch jobs.</source>
-        <translation type="unfinished"></translation>
+        <translation>Richten Sie eine Bereitstellung ein, um ihre Batch-Jobs aufzulisten.</translation>
     </message>
     <message>
         <source>Search id, description or status</source>
-        <translation type="unfinished"></translation>
+        <translation>ID, Beschreibung oder Status suchen</translation>
     </message>
     <message>
         <source>The service searches as you type (a|b: either; a&amp;b: both).</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Dienst sucht während der Eingabe (a|b: eines von beiden; a&amp;b: beide).</translation>
     </message>
     <message>
         <source>Refresh</source>
-        <translation type="unfinished"></translation>
+        <translation>Aktualisieren</translation>
     </message>
     <message>
         <source>List the jobs again from the service.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Jobs erneut vom Dienst abrufen.</translation>
     </message>
     <message>
         <source>Only jobs of this project</source>
-        <translation type="unfinished"></translation>
+        <translation>Nur Jobs dieses Projekts</translation>
     </message>
     <message>
         <source>Jobs created from this QGIS project (it remembers them when saved).</source>
-        <translation type="unfinished"></translation>
+        <translation>Aus diesem QGIS-Projekt angelegte Jobs (es merkt sie sich beim Speichern).</translation>
     </message>
     <message>
         <source>Load more</source>
-        <translation type="unfinished"></translation>
+        <translation>Mehr laden</translation>
     </message>
     <message>
         <source>List the next, older jobs.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die nächsten, älteren Jobs auflisten.</translation>
     </message>
     <message>
         <source>User action</source>
-        <translation type="unfinished"></translation>
+        <translation>Benutzeraktion</translation>
     </message>
     <message>
         <source>Estimate</source>
-        <translation type="unfinished"></translation>
+        <translation>Schätzung</translation>
     </message>
     <message>
         <source>Cost</source>
-        <translation type="unfinished"></translation>
+        <translation>Kosten</translation>
     </message>
     <message>
         <source>Error</source>
-        <translation type="unfinished"></translation>
+        <translation>Fehler</translation>
     </message>
     <message>
         <source>Output</source>
-        <translation type="unfinished"></translation>
+        <translation>Ausgabe</translation>
     </message>
     <message>
         <source>Selected tile</source>
-        <translation type="unfinished"></translation>
+        <translation>Gewählte Kachel</translation>
     </message>
     <message>
         <source>Show request</source>
-        <translation type="unfinished"></translation>
+        <translation>Anfrage zeigen</translation>
     </message>
     <message>
         <source>The job's request as sent, with secrets masked.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Anfrage des Jobs wie gesendet, Geheimnisse maskiert.</translation>
     </message>
     <message>
         <source>Select a job to see its request.</source>
-        <translation type="unfinished"></translation>
+        <translation>Wählen Sie einen Job, um seine Anfrage zu sehen.</translation>
     </message>
     <message>
         <source>jobs of {deployment}</source>
-        <translation type="unfinished"></translation>
+        <translation>Jobs von {deployment}</translation>
     </message>
     <message>
         <source>The service answered with something that is not a job list.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Dienst hat mit etwas geantwortet, das keine Jobliste ist.</translation>
     </message>
     <message>
         <source>Loading…</source>
-        <translation type="unfinished"></translation>
+        <translation>Wird geladen …</translation>
     </message>
     <message>
         <source>No jobs of this project</source>
-        <translation type="unfinished"></translation>
+        <translation>Keine Jobs dieses Projekts</translation>
     </message>
     <message>
         <source>No jobs</source>
-        <translation type="unfinished"></translation>
+        <translation>Keine Jobs</translation>
     </message>
     <message numerus="yes">
         <source>%Ln job(s) of this project</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%Ln Job dieses Projekts</numerusform>
+            <numerusform>%Ln Jobs dieses Projekts</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>%Ln job(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%Ln Job</numerusform>
+            <numerusform>%Ln Jobs</numerusform>
         </translation>
     </message>
     <message>
         <source>on {deployment}</source>
-        <translation type="unfinished"></translation>
+        <translation>auf {deployment}</translation>
     </message>
     <message>
         <source>matching “{search}”</source>
-        <translation type="unfinished"></translation>
+        <translation>passend zu „{search}“</translation>
     </message>
     <message>
         <source>(more below)</source>
-        <translation type="unfinished"></translation>
+        <translation>(weitere unten)</translation>
     </message>
     <message>
         <source>Hide request</source>
-        <translation type="unfinished"></translation>
+        <translation>Anfrage verbergen</translation>
     </message>
     <message>
         <source>{name}: {status}</source>
-        <translation type="unfinished"></translation>
+        <translation>{name}: {status}</translation>
     </message>
     <message>
         <source>({pu} PU)</source>
-        <translation type="unfinished"></translation>
+        <translation>({pu} PU)</translation>
     </message>
     <message>
         <source>No layer: choose a polygon layer for the area.</source>
-        <translation type="unfinished"></translation>
+        <translation>Kein Layer: Wählen Sie einen Polygonlayer für das Gebiet.</translation>
     </message>
     <message>
         <source>The layer “{name}” is not a polygon layer: choose a polygon layer for the area.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Layer „{name}“ ist kein Polygonlayer: Wählen Sie einen Polygonlayer für das Gebiet.</translation>
     </message>
     <message>
         <source>The layer “{name}” has no features: add or load polygons first.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Layer „{name}“ hat keine Objekte: Fügen Sie zuerst Polygone hinzu oder laden Sie welche.</translation>
     </message>
     <message>
         <source>{whose} has no valid CRS: set it (Layer Properties, or Project Properties for the map).</source>
-        <translation type="unfinished"></translation>
+        <translation>{whose} hat kein gültiges KBS: Legen Sie es fest (Layereigenschaften, oder Projekteigenschaften für die Karte).</translation>
     </message>
     <message>
         <source>unknown error</source>
@@ -1670,41 +1681,42 @@
     </message>
     <message>
         <source>Tile {tile}, output {output}: {error}</source>
-        <translation type="unfinished"></translation>
+        <translation>Kachel {tile}, Ausgabe {output}: {error}</translation>
     </message>
     <message>
         <source>{output} mosaic (EPSG:{epsg})</source>
-        <translation type="unfinished"></translation>
+        <translation>{output}-Mosaik (EPSG:{epsg})</translation>
     </message>
     <message>
         <source>The {output} mosaic (EPSG:{epsg}) cannot be opened from {path}{detail}.</source>
-        <translation type="unfinished"></translation>
+        <translation>Das {output}-Mosaik (EPSG:{epsg}) lässt sich unter {path} nicht öffnen{detail}.</translation>
     </message>
     <message numerus="yes">
         <source>Tilewise: downloading %Ln output(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Tilewise: %Ln Ausgabe wird heruntergeladen</numerusform>
+            <numerusform>Tilewise: %Ln Ausgaben werden heruntergeladen</numerusform>
         </translation>
     </message>
     <message>
         <source>Downloading failed unexpectedly: {error}</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Herunterladen ist unerwartet fehlgeschlagen: {error}</translation>
     </message>
     <message>
         <source>Process API preview of {script}, output {output}, on the {where}, {start} to {end}</source>
-        <translation type="unfinished"></translation>
+        <translation>Process-API-Vorschau von {script}, Ausgabe {output}, auf {where}, {start} bis {end}</translation>
     </message>
     <message>
         <source>the first</source>
-        <translation type="unfinished"></translation>
+        <translation>die erste</translation>
     </message>
     <message>
         <source>The preview is not a raster QGIS can read: {details}</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Vorschau ist kein Raster, das QGIS lesen kann: {details}</translation>
     </message>
     <message>
         <source>no details</source>
-        <translation type="unfinished"></translation>
+        <translation>keine Einzelheiten</translation>
     </message>
     <message>
         <source>Tilewise settings</source>
@@ -2052,79 +2064,79 @@
     </message>
     <message>
         <source>Start batch job?</source>
-        <translation type="unfinished"></translation>
+        <translation>Batch-Job starten?</translation>
     </message>
     <message>
         <source>&lt;b&gt;{name}&lt;/b&gt; on {deployment} (Batch API v{version})</source>
-        <translation type="unfinished"></translation>
+        <translation>&lt;b&gt;{name}&lt;/b&gt; auf {deployment} (Batch API v{version})</translation>
     </message>
     <message>
         <source>Batch job</source>
-        <translation type="unfinished"></translation>
+        <translation>Batch-Job</translation>
     </message>
     <message>
         <source>Start job</source>
-        <translation type="unfinished"></translation>
+        <translation>Job starten</translation>
     </message>
     <message>
         <source>(the grid preview counted {count:,})</source>
-        <translation type="unfinished"></translation>
+        <translation>(die Rastervorschau zählte {count:,})</translation>
     </message>
     <message>
         <source>none (a Batch API v2 analysis gives none)</source>
-        <translation type="unfinished"></translation>
+        <translation>keine (eine Analyse mit Batch API v2 liefert keine)</translation>
     </message>
     <message>
         <source>{pu:,.1f} PU at the full rate</source>
-        <translation type="unfinished"></translation>
+        <translation>{pu:,.1f} PU zum vollen Satz</translation>
     </message>
     <message>
         <source>no limit</source>
-        <translation type="unfinished"></translation>
+        <translation>keine Grenze</translation>
     </message>
     <message>
         <source>Job id</source>
-        <translation type="unfinished"></translation>
+        <translation>Job-ID</translation>
     </message>
     <message>
         <source>Our estimate</source>
-        <translation type="unfinished"></translation>
+        <translation>Unsere Schätzung</translation>
     </message>
     <message>
         <source>Service's estimate</source>
-        <translation type="unfinished"></translation>
+        <translation>Schätzung des Dienstes</translation>
     </message>
     <message>
         <source>Expected charge</source>
-        <translation type="unfinished"></translation>
+        <translation>Erwartete Abrechnung</translation>
     </message>
     <message>
         <source>Start is refused: the expected charge is over your budget. Raise the budget in the job form, or make the job smaller.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Start wird verweigert: Die erwartete Abrechnung liegt über Ihrem Budget. Erhöhen Sie das Budget im Jobformular oder verkleinern Sie den Job.</translation>
     </message>
     <message>
         <source>Processing units are charged as tiles are processed. Start the job?</source>
-        <translation type="unfinished"></translation>
+        <translation>Processing Units werden abgerechnet, während die Kacheln verarbeitet werden. Den Job starten?</translation>
     </message>
     <message>
         <source>the service's estimate</source>
-        <translation type="unfinished"></translation>
+        <translation>die Schätzung des Dienstes</translation>
     </message>
     <message>
         <source>our estimate</source>
-        <translation type="unfinished"></translation>
+        <translation>unsere Schätzung</translation>
     </message>
     <message>
         <source>A batch job is charged a third of the full rate for tiles of at least 10,000 px, and at least {minimum:,.0f} PU: {basis} of {full:,.1f} PU is expected to cost {charge:,.1f} PU</source>
-        <translation type="unfinished"></translation>
+        <translation>Ein Batch-Job wird für Kacheln ab 10.000 px mit einem Drittel des vollen Satzes abgerechnet, mindestens aber mit {minimum:,.0f} PU: {basis} von {full:,.1f} PU kostet voraussichtlich {charge:,.1f} PU</translation>
     </message>
     <message>
         <source> (the minimum).</source>
-        <translation type="unfinished"></translation>
+        <translation> (das Minimum).</translation>
     </message>
     <message>
         <source>The estimates assume a scene every 3 days ({mosaicking} mosaicking); the final charge counts the scenes actually found, often fewer.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Schätzungen nehmen alle 3 Tage eine Szene an (Mosaikbildung {mosaicking}); die endgültige Abrechnung zählt die tatsächlich gefundenen Szenen, oft weniger.</translation>
     </message>
 </context>
 </TS>
