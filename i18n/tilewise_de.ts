@@ -423,6 +423,79 @@
         <translation>Tilewise: Jobs der Sentinel Hub Batch API (Sentinel Hub, CDSE, eine Tilewise-Engine)</translation>
     </message>
     <message>
+        <source>Show tiles</source>
+        <translation>Kacheln</translation>
+    </message>
+    <message>
+        <source>Show the job's tiles on the map, coloured by status, and follow them while it runs.</source>
+        <translation>Die Kacheln des Jobs nach Status eingefärbt auf der Karte zeigen und verfolgen, solange er läuft.</translation>
+    </message>
+    <message>
+        <source>Start</source>
+        <translation>Starten</translation>
+    </message>
+    <message>
+        <source>Start processing (a STOPPED v2 job carries on with its unfinished tiles). Spends processing units.</source>
+        <translation>Die Verarbeitung starten (ein angehaltener v2-Job macht mit seinen unfertigen Kacheln weiter). Verbraucht Processing Units.</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>Anhalten</translation>
+    </message>
+    <message>
+        <source>Stop the job: tiles already running finish and count; start it again later to carry on.</source>
+        <translation>Den Job anhalten: Bereits laufende Kacheln werden fertig und zählen; starten Sie ihn später erneut, um weiterzumachen.</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Cancel the job: running and delivered tiles are charged, the rest are not processed. A cancelled v1 job cannot go on.</source>
+        <translation>Den Job abbrechen: Laufende und gelieferte Kacheln werden abgerechnet, die übrigen nicht verarbeitet. Ein abgebrochener v1-Job kann nicht weitermachen.</translation>
+    </message>
+    <message>
+        <source>Restart failed</source>
+        <translation>Wiederholen</translation>
+    </message>
+    <message>
+        <source>Process the FAILED tiles of a PARTIAL job again (restartpartial). Spends PU.</source>
+        <translation>Die fehlgeschlagenen Kacheln (FAILED) eines PARTIAL-Jobs erneut verarbeiten (restartpartial). Verbraucht PU.</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>Löschen</translation>
+    </message>
+    <message>
+        <source>Delete the job on the service; its outputs stay in the bucket.</source>
+        <translation>Den Job auf dem Dienst löschen; seine Ausgaben bleiben im Bucket.</translation>
+    </message>
+    <message>
+        <source>Open outputs</source>
+        <comment>a button of the Jobs tab, next to Delete and Open as mosaic</comment>
+        <translation>Öffnen</translation>
+    </message>
+    <message>
+        <source>Add each delivered GeoTIFF as a raster layer, grouped per output (opened in place).</source>
+        <translation>Jedes gelieferte GeoTIFF als Rasterlayer hinzufügen, nach Ausgabe gruppiert (am Ort geöffnet).</translation>
+    </message>
+    <message>
+        <source>Open as mosaic</source>
+        <translation>Mosaik öffnen</translation>
+    </message>
+    <message>
+        <source>One virtual mosaic (VRT) per output and CRS of the delivered tiles.</source>
+        <translation>Ein virtuelles Mosaik (VRT) je Ausgabe und KBS der gelieferten Kacheln.</translation>
+    </message>
+    <message>
+        <source>Download…</source>
+        <translation>Herunterladen …</translation>
+    </message>
+    <message>
+        <source>Copy the delivered GeoTIFFs to a local folder.</source>
+        <translation>Die gelieferten GeoTIFFs in einen lokalen Ordner kopieren.</translation>
+    </message>
+    <message>
         <source>Choose a polygon layer, the map extent, or draw an area.</source>
         <translation>Wählen Sie einen Polygonlayer oder die Kartenausdehnung, oder zeichnen Sie ein Gebiet.</translation>
     </message>
@@ -452,19 +525,19 @@
     </message>
     <message>
         <source>Draw rectangle</source>
-        <translation>Rechteck zeichnen</translation>
+        <translation>Rechteck</translation>
     </message>
     <message>
         <source>Drag a rectangle on the map. Esc cancels.</source>
-        <translation>Ziehen Sie ein Rechteck auf der Karte auf. Esc bricht ab.</translation>
+        <translation>Ein Rechteck zeichnen: Ziehen Sie es auf der Karte auf. Esc bricht ab.</translation>
     </message>
     <message>
         <source>Draw polygon</source>
-        <translation>Polygon zeichnen</translation>
+        <translation>Polygon</translation>
     </message>
     <message>
         <source>Click the corners on the map; a right-click or a double-click closes it. Esc cancels.</source>
-        <translation>Klicken Sie die Ecken auf der Karte an; ein Rechts- oder Doppelklick schließt das Polygon. Esc bricht ab.</translation>
+        <translation>Ein Polygon zeichnen: Klicken Sie die Ecken auf der Karte an; ein Rechts- oder Doppelklick schließt es. Esc bricht ab.</translation>
     </message>
     <message>
         <source>Selected features only ({selected:,} of {total:,})</source>
@@ -508,7 +581,7 @@
     </message>
     <message>
         <source>Draw an area first: press “Draw rectangle” or “Draw polygon”.</source>
-        <translation>Zeichnen Sie zuerst ein Gebiet: Drücken Sie „Rechteck zeichnen“ oder „Polygon zeichnen“.</translation>
+        <translation>Zeichnen Sie zuerst ein Gebiet: Drücken Sie „Rechteck“ oder „Polygon“.</translation>
     </message>
     <message>
         <source>Where batch jobs run.</source>
@@ -715,10 +788,6 @@
         <translation>Dieses Skript als eigene Vorlage speichern.</translation>
     </message>
     <message>
-        <source>Delete</source>
-        <translation>Löschen</translation>
-    </message>
-    <message>
         <source>Delete the selected preset of your own.</source>
         <translation>Die gewählte eigene Vorlage löschen.</translation>
     </message>
@@ -819,10 +888,6 @@
         <translation>Den analysierten Job bestätigen und starten.</translation>
     </message>
     <message>
-        <source>Cancel</source>
-        <translation>Abbrechen</translation>
-    </message>
-    <message>
         <source>Stop waiting for what runs now (a job already created stays).</source>
         <translation>Nicht länger auf das Laufende warten (ein bereits angelegter Job bleibt bestehen).</translation>
     </message>
@@ -858,8 +923,8 @@
         <translation>≈{pu:,.1f} PU erwartet</translation>
     </message>
     <message>
-        <source>Show tiles</source>
-        <translation>Kacheln zeigen</translation>
+        <source>{action} job {id}…</source>
+        <translation>{action}: Job {id}…</translation>
     </message>
     <message>
         <source>Reprocess tile</source>

@@ -158,3 +158,30 @@ def test_the_jobs_tab_headers_follow_a_translator_installed_after_the_import(num
     finally:
         QCoreApplication.removeTranslator(translator)
     assert german[0] == "Erstellt" and german != english
+
+
+def test_every_jobs_tab_action_text_of_core_has_its_tr_literal():
+    from tilewise.core.job_actions import Action, label_of
+    from tilewise.ui.action_texts import translated_texts
+
+    english = {
+        text for v in (1, 2) for a in Action for text in (label_of(a, v).label, label_of(a, v).tooltip)
+    }
+    assert sorted(english - set(translated_texts())) == []
+
+
+def test_the_jobs_tab_action_buttons_speak_german(qgis_app):
+    from tilewise.core.job_actions import Action
+    from tilewise.ui.action_texts import action_text
+
+    translator = load_translator("de_DE")
+    assert translator is not None, "the German translation is not compiled: run `make translations`"
+    try:
+        assert action_text(Action.STOP, 2).label == "Anhalten"
+        assert action_text(Action.STOP, 1).label == "Abbrechen"
+        assert (
+            action_text(Action.DOWNLOAD, 2).tooltip
+            == "Die gelieferten GeoTIFFs in einen lokalen Ordner kopieren."
+        )
+    finally:
+        QCoreApplication.removeTranslator(translator)
