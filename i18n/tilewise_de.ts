@@ -72,10 +72,6 @@
         <translation>Kacheln mit vorhandenen Ausgaben überspringen</translation>
     </message>
     <message>
-        <source>Description</source>
-        <translation>Beschreibung</translation>
-    </message>
-    <message>
         <source>Tiles (Tilewise's count)</source>
         <translation>Kacheln (Zählung von Tilewise)</translation>
     </message>
@@ -184,10 +180,6 @@
         <translation>Fehlgeschlagene Kacheln</translation>
     </message>
     <message>
-        <source>Tiles</source>
-        <translation>Kacheln</translation>
-    </message>
-    <message>
         <source>Job {id}: {status}</source>
         <translation>Job {id}: {status}</translation>
     </message>
@@ -256,6 +248,10 @@
         <translation>Die Ausgaben von Job {id} unter {url} werden aufgelistet …</translation>
     </message>
     <message>
+        <source>{output} mosaic (EPSG:{epsg}) {id}</source>
+        <translation>{output}-Mosaik (EPSG:{epsg}) {id}</translation>
+    </message>
+    <message>
         <source>Cancelled.</source>
         <translation>Abgebrochen.</translation>
     </message>
@@ -268,10 +264,10 @@
         <translation>Job {id} ({status}) hat unter {url} keine Ausgabe, die sich öffnen lässt.</translation>
     </message>
     <message numerus="yes">
-        <source>%n layer(s): {names}</source>
+        <source>%Ln layer(s): {names}</source>
         <translation>
-            <numerusform>%n Layer: {names}</numerusform>
-            <numerusform>%n Layer: {names}</numerusform>
+            <numerusform>%Ln Layer: {names}</numerusform>
+            <numerusform>%Ln Layer: {names}</numerusform>
         </translation>
     </message>
     <message>
@@ -335,10 +331,6 @@
         <translation>S3-Schlüssel (eine Basic-Authentifizierungskonfiguration: Access Key / Secret Key)</translation>
     </message>
     <message>
-        <source>S3 region</source>
-        <translation>S3-Region</translation>
-    </message>
-    <message>
         <source>{name} does not offer the Batch API v{version}: choose {versions}.</source>
         <translation>{name} bietet die Batch API v{version} nicht an: Wählen Sie {versions}.</translation>
     </message>
@@ -381,10 +373,6 @@
     <message>
         <source>Maximum cloud cover (%)</source>
         <translation>Maximale Wolkenbedeckung (%)</translation>
-    </message>
-    <message>
-        <source>Mosaicking order</source>
-        <translation>Mosaikreihenfolge</translation>
     </message>
     <message>
         <source>Give the evalscript once: as text or as a file, not both.</source>
@@ -435,6 +423,167 @@
         <translation>Tilewise: Jobs der Sentinel Hub Batch API (Sentinel Hub, CDSE, eine Tilewise-Engine)</translation>
     </message>
     <message>
+        <source>Show tiles</source>
+        <translation>Kacheln</translation>
+    </message>
+    <message>
+        <source>Show the job's tiles on the map, coloured by status, and follow them while it runs.</source>
+        <translation>Die Kacheln des Jobs nach Status eingefärbt auf der Karte zeigen und verfolgen, solange er läuft.</translation>
+    </message>
+    <message>
+        <source>Start</source>
+        <translation>Starten</translation>
+    </message>
+    <message>
+        <source>Start processing (a STOPPED v2 job carries on with its unfinished tiles). Spends processing units.</source>
+        <translation>Die Verarbeitung starten (ein angehaltener v2-Job macht mit seinen unfertigen Kacheln weiter). Verbraucht Processing Units.</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>Anhalten</translation>
+    </message>
+    <message>
+        <source>Stop the job: tiles already running finish and count; start it again later to carry on.</source>
+        <translation>Den Job anhalten: Bereits laufende Kacheln werden fertig und zählen; starten Sie ihn später erneut, um weiterzumachen.</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Cancel the job: running and delivered tiles are charged, the rest are not processed. A cancelled v1 job cannot go on.</source>
+        <translation>Den Job abbrechen: Laufende und gelieferte Kacheln werden abgerechnet, die übrigen nicht verarbeitet. Ein abgebrochener v1-Job kann nicht weitermachen.</translation>
+    </message>
+    <message>
+        <source>Restart failed</source>
+        <translation>Wiederholen</translation>
+    </message>
+    <message>
+        <source>Process the FAILED tiles of a PARTIAL job again (restartpartial). Spends PU.</source>
+        <translation>Die fehlgeschlagenen Kacheln (FAILED) eines PARTIAL-Jobs erneut verarbeiten (restartpartial). Verbraucht PU.</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>Löschen</translation>
+    </message>
+    <message>
+        <source>Delete the job on the service; its outputs stay in the bucket.</source>
+        <translation>Den Job auf dem Dienst löschen; seine Ausgaben bleiben im Bucket.</translation>
+    </message>
+    <message>
+        <source>Open outputs</source>
+        <comment>a button of the Jobs tab, next to Delete and Open as mosaic</comment>
+        <translation>Öffnen</translation>
+    </message>
+    <message>
+        <source>Add each delivered GeoTIFF as a raster layer, grouped per output (opened in place).</source>
+        <translation>Jedes gelieferte GeoTIFF als Rasterlayer hinzufügen, nach Ausgabe gruppiert (am Ort geöffnet).</translation>
+    </message>
+    <message>
+        <source>Open as mosaic</source>
+        <translation>Mosaik öffnen</translation>
+    </message>
+    <message>
+        <source>One virtual mosaic (VRT) per output and CRS of the delivered tiles.</source>
+        <translation>Ein virtuelles Mosaik (VRT) je Ausgabe und KBS der gelieferten Kacheln.</translation>
+    </message>
+    <message>
+        <source>Download…</source>
+        <translation>Herunterladen …</translation>
+    </message>
+    <message>
+        <source>Copy the delivered GeoTIFFs to a local folder.</source>
+        <translation>Die gelieferten GeoTIFFs in einen lokalen Ordner kopieren.</translation>
+    </message>
+    <message>
+        <source>Choose a polygon layer, the map extent, or draw an area.</source>
+        <translation>Wählen Sie einen Polygonlayer oder die Kartenausdehnung, oder zeichnen Sie ein Gebiet.</translation>
+    </message>
+    <message>
+        <source>Layer</source>
+        <translation>Layer</translation>
+    </message>
+    <message>
+        <source>The polygons the job covers. Tilewise's own layers are not offered.</source>
+        <translation>Die Polygone, die der Job abdeckt. Die eigenen Layer von Tilewise werden nicht angeboten.</translation>
+    </message>
+    <message>
+        <source>Selected features only</source>
+        <translation>Nur gewählte Objekte</translation>
+    </message>
+    <message>
+        <source>Map extent</source>
+        <translation>Kartenausdehnung</translation>
+    </message>
+    <message>
+        <source>What the map shows when you press Create, in the map's CRS.</source>
+        <translation>Was die Karte zeigt, wenn Sie „Anlegen“ drücken, im KBS der Karte.</translation>
+    </message>
+    <message>
+        <source>Drawn</source>
+        <translation>Gezeichnet</translation>
+    </message>
+    <message>
+        <source>Draw rectangle</source>
+        <translation>Rechteck</translation>
+    </message>
+    <message>
+        <source>Drag a rectangle on the map. Esc cancels.</source>
+        <translation>Ein Rechteck zeichnen: Ziehen Sie es auf der Karte auf. Esc bricht ab.</translation>
+    </message>
+    <message>
+        <source>Draw polygon</source>
+        <translation>Polygon</translation>
+    </message>
+    <message>
+        <source>Click the corners on the map; a right-click or a double-click closes it. Esc cancels.</source>
+        <translation>Ein Polygon zeichnen: Klicken Sie die Ecken auf der Karte an; ein Rechts- oder Doppelklick schließt es. Esc bricht ab.</translation>
+    </message>
+    <message>
+        <source>Selected features only ({selected:,} of {total:,})</source>
+        <translation>Nur gewählte Objekte ({selected:,} von {total:,})</translation>
+    </message>
+    <message>
+        <source>Map extent as the map shows it when you press Create ({crs})</source>
+        <translation>Kartenausdehnung, wie die Karte sie beim Drücken von „Anlegen“ zeigt ({crs})</translation>
+    </message>
+    <message>
+        <source>Drawn rectangle ({crs})</source>
+        <translation>Gezeichnetes Rechteck ({crs})</translation>
+    </message>
+    <message>
+        <source>Drawn polygon ({crs})</source>
+        <translation>Gezeichnetes Polygon ({crs})</translation>
+    </message>
+    <message>
+        <source>{layer}: {selected:,} selected polygon(s) of {total:,}</source>
+        <translation>{layer}: {selected:,} gewählte(s) Polygon(e) von {total:,}</translation>
+    </message>
+    <message>
+        <source>{layer}: all {total:,} polygon(s); “Selected features only” is off</source>
+        <translation>{layer}: alle {total:,} Polygon(e); „Nur gewählte Objekte“ ist aus</translation>
+    </message>
+    <message>
+        <source>{layer}: no selection, all {total:,} polygon(s)</source>
+        <translation>{layer}: keine Auswahl, alle {total:,} Polygon(e)</translation>
+    </message>
+    <message>
+        <source>The map</source>
+        <translation>Die Karte</translation>
+    </message>
+    <message>
+        <source>The drawn area</source>
+        <translation>Das gezeichnete Gebiet</translation>
+    </message>
+    <message>
+        <source>The layer “{name}”</source>
+        <translation>Der Layer „{name}“</translation>
+    </message>
+    <message>
+        <source>Draw an area first: press “Draw rectangle” or “Draw polygon”.</source>
+        <translation>Zeichnen Sie zuerst ein Gebiet: Drücken Sie „Rechteck“ oder „Polygon“.</translation>
+    </message>
+    <message>
         <source>Where batch jobs run.</source>
         <translation>Wo Batch-Jobs laufen.</translation>
     </message>
@@ -471,6 +620,162 @@
         <translation>{connection}: Engine {version} auf dem Katalog {catalog}, Worker: {workers}</translation>
     </message>
     <message>
+        <source>New job</source>
+        <translation>Neuer Job</translation>
+    </message>
+    <message>
+        <source>Jobs</source>
+        <translation>Jobs</translation>
+    </message>
+    <message>
+        <source> — {area} km² at the last preview</source>
+        <translation> — {area} km² bei der letzten Vorschau</translation>
+    </message>
+    <message>
+        <source>{count} problems in the job form: {first}</source>
+        <translation>{count} Probleme im Jobformular: {first}</translation>
+    </message>
+    <message>
+        <source>Cancelled. A job already created stays on the service: see the Jobs tab.</source>
+        <translation>Abgebrochen. Ein bereits angelegter Job bleibt auf dem Dienst: siehe Reiter „Jobs“.</translation>
+    </message>
+    <message>
+        <source>Listing tiles…</source>
+        <translation>Kacheln werden aufgelistet …</translation>
+    </message>
+    <message>
+        <source>Preview cancelled.</source>
+        <translation>Vorschau abgebrochen.</translation>
+    </message>
+    <message>
+        <source>Listing the tiles failed.</source>
+        <translation>Das Auflisten der Kacheln ist fehlgeschlagen.</translation>
+    </message>
+    <message>
+        <source>Tiles: grid {grid} @ {resolution} {unit} ({count})</source>
+        <translation>Kacheln: Raster {grid} @ {resolution} {unit} ({count})</translation>
+    </message>
+    <message>
+        <source>map extent</source>
+        <translation>Kartenausdehnung</translation>
+    </message>
+    <message>
+        <source>Preview the tiles first, then select one tile on the map (or the first one is used).</source>
+        <translation>Zeigen Sie zuerst die Kacheln in der Vorschau an und wählen Sie dann eine Kachel auf der Karte (sonst wird die erste verwendet).</translation>
+    </message>
+    <message>
+        <source>tile {name}</source>
+        <translation>Kachel {name}</translation>
+    </message>
+    <message>
+        <source>Previewing the script on the {where}…</source>
+        <translation>Vorschau des Skripts auf {where} …</translation>
+    </message>
+    <message>
+        <source>preview on the {where}</source>
+        <translation>Vorschau auf {where}</translation>
+    </message>
+    <message>
+        <source>The preview failed</source>
+        <translation>Die Vorschau ist fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>Preview added: {name}</source>
+        <translation>Vorschau hinzugefügt: {name}</translation>
+    </message>
+    <message>
+        <source>Choose a deployment.</source>
+        <translation>Wählen Sie eine Bereitstellung.</translation>
+    </message>
+    <message>
+        <source>Checking the job and listing its tiles…</source>
+        <translation>Der Job wird geprüft und seine Kacheln werden aufgelistet …</translation>
+    </message>
+    <message>
+        <source>preparing the batch job</source>
+        <translation>Batch-Job wird vorbereitet</translation>
+    </message>
+    <message>
+        <source>Nothing was sent: fix the fields marked in red.</source>
+        <translation>Nichts wurde gesendet: Korrigieren Sie die rot markierten Felder.</translation>
+    </message>
+    <message>
+        <source>Preparing the job failed</source>
+        <translation>Das Vorbereiten des Jobs ist fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>{count} tiles; creating the job on {deployment}…</source>
+        <translation>{count} Kacheln; der Job wird auf {deployment} angelegt …</translation>
+    </message>
+    <message>
+        <source>creating the batch job</source>
+        <translation>Batch-Job wird angelegt</translation>
+    </message>
+    <message>
+        <source>The service refused the job</source>
+        <translation>Der Dienst hat den Job abgelehnt</translation>
+    </message>
+    <message>
+        <source>Created job {id}; analysing…</source>
+        <translation>Job {id} angelegt; er wird analysiert …</translation>
+    </message>
+    <message>
+        <source>analysing job {id}</source>
+        <translation>Job {id} wird analysiert</translation>
+    </message>
+    <message>
+        <source>The analysis failed</source>
+        <translation>Die Analyse ist fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>Job {id} analysed: {count} tiles, </source>
+        <translation>Job {id} analysiert: {count} Kacheln, </translation>
+    </message>
+    <message>
+        <source>{estimate} PU by the service's estimate. </source>
+        <translation>{estimate} PU laut Schätzung des Dienstes. </translation>
+    </message>
+    <message>
+        <source>Confirm to start it.</source>
+        <translation>Bestätigen Sie, um ihn zu starten.</translation>
+    </message>
+    <message>
+        <source> (over the PU budget)</source>
+        <translation> (über dem PU-Budget)</translation>
+    </message>
+    <message>
+        <source>Job {id} is analysed and waits{reason}: press “Start…” to start it, or leave it (an analysed job costs nothing).</source>
+        <translation>Job {id} ist analysiert und wartet{reason}: Drücken Sie „Starten …“, um ihn zu starten, oder lassen Sie ihn (ein analysierter Job kostet nichts).</translation>
+    </message>
+    <message>
+        <source>The job is expected to cost more than your PU budget.</source>
+        <translation>Der Job kostet voraussichtlich mehr als Ihr PU-Budget.</translation>
+    </message>
+    <message>
+        <source>Starting job {id}…</source>
+        <translation>Job {id} wird gestartet …</translation>
+    </message>
+    <message>
+        <source>starting job {id}</source>
+        <translation>Job {id} wird gestartet</translation>
+    </message>
+    <message>
+        <source>Starting the job failed</source>
+        <translation>Das Starten des Jobs ist fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>Job {id}… started ({status}): follow it in the Jobs tab.</source>
+        <translation>Job {id}… gestartet ({status}): Verfolgen Sie ihn im Reiter „Jobs“.</translation>
+    </message>
+    <message>
+        <source>{what}: {details}</source>
+        <translation>{what}: {details}</translation>
+    </message>
+    <message>
+        <source> Your form is unchanged: fix it and try again.</source>
+        <translation> Ihr Formular ist unverändert: Korrigieren Sie es und versuchen Sie es erneut.</translation>
+    </message>
+    <message>
         <source>Start from a preset, or from a script you saved.</source>
         <translation>Beginnen Sie mit einer Vorlage oder einem Skript, das Sie gespeichert haben.</translation>
     </message>
@@ -481,10 +786,6 @@
     <message>
         <source>Save this script as a preset of your own.</source>
         <translation>Dieses Skript als eigene Vorlage speichern.</translation>
-    </message>
-    <message>
-        <source>Delete</source>
-        <translation>Löschen</translation>
     </message>
     <message>
         <source>Delete the selected preset of your own.</source>
@@ -551,6 +852,867 @@
         <translation>Liest {bands}; Mosaikbildung {mosaicking}. Ausgaben: {outputs}.</translation>
     </message>
     <message>
+        <source>Tiles</source>
+        <translation>Kacheln</translation>
+    </message>
+    <message>
+        <source>Add the tiles this job will produce to the map, with the PU estimate.</source>
+        <translation>Die Kacheln, die dieser Job erzeugt, mit der PU-Schätzung zur Karte hinzufügen.</translation>
+    </message>
+    <message>
+        <source>Run the script on the map's extent (Process API) and add the result.</source>
+        <translation>Das Skript auf der Kartenausdehnung ausführen (Process API) und das Ergebnis hinzufügen.</translation>
+    </message>
+    <message>
+        <source>One tile</source>
+        <translation>Eine Kachel</translation>
+    </message>
+    <message>
+        <source>Run the script on the selected tile of the grid preview.</source>
+        <translation>Das Skript auf der gewählten Kachel der Rastervorschau ausführen.</translation>
+    </message>
+    <message>
+        <source>Create and analyse</source>
+        <translation>Anlegen und analysieren</translation>
+    </message>
+    <message>
+        <source>Send the job, analyse it, then show its cost before anything is processed.</source>
+        <translation>Den Job senden, analysieren und seine Kosten zeigen, bevor etwas verarbeitet wird.</translation>
+    </message>
+    <message>
+        <source>Start…</source>
+        <translation>Starten …</translation>
+    </message>
+    <message>
+        <source>Confirm and start the analysed job.</source>
+        <translation>Den analysierten Job bestätigen und starten.</translation>
+    </message>
+    <message>
+        <source>Stop waiting for what runs now (a job already created stays).</source>
+        <translation>Nicht länger auf das Laufende warten (ein bereits angelegter Job bleibt bestehen).</translation>
+    </message>
+    <message>
+        <source>Preview:</source>
+        <translation>Vorschau:</translation>
+    </message>
+    <message>
+        <source>No preview yet: Preview “Tiles”</source>
+        <translation>Noch keine Vorschau: Vorschau „Kacheln“</translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln tile(s)</source>
+        <translation>
+            <numerusform>%Ln Kachel</numerusform>
+            <numerusform>%Ln Kacheln</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>PU: fix the evalscript first</source>
+        <translation>PU: Korrigieren Sie zuerst das Evalscript</translation>
+    </message>
+    <message>
+        <source>no budget</source>
+        <translation>kein Budget</translation>
+    </message>
+    <message>
+        <source>budget {pu:,.0f} PU</source>
+        <translation>Budget {pu:,.0f} PU</translation>
+    </message>
+    <message>
+        <source>≈{pu:,.1f} PU expected</source>
+        <translation>≈{pu:,.1f} PU erwartet</translation>
+    </message>
+    <message>
+        <source>{action} job {id}…</source>
+        <translation>{action}: Job {id}…</translation>
+    </message>
+    <message>
+        <source>Reprocess tile</source>
+        <translation>Kachel neu verarbeiten</translation>
+    </message>
+    <message>
+        <source>That feature is no tile of a Tilewise job.</source>
+        <translation>Dieses Objekt ist keine Kachel eines Tilewise-Jobs.</translation>
+    </message>
+    <message>
+        <source>Reprocess tile {name}</source>
+        <translation>Kachel {name} neu verarbeiten</translation>
+    </message>
+    <message>
+        <source>Open outputs</source>
+        <translation>Ausgaben öffnen</translation>
+    </message>
+    <message>
+        <source>Job {id}… has no delivered GeoTIFF at {url} yet.</source>
+        <translation>Job {id}… hat unter {url} noch kein geliefertes GeoTIFF.</translation>
+    </message>
+    <message>
+        <source>Open the outputs of job {id}…</source>
+        <translation>Die Ausgaben von Job {id}… öffnen</translation>
+    </message>
+    <message>
+        <source>Download</source>
+        <translation>Herunterladen</translation>
+    </message>
+    <message>
+        <source>Tilewise: downloading the outputs of job {id}…</source>
+        <translation>Tilewise: Die Ausgaben von Job {id}… werden heruntergeladen</translation>
+    </message>
+    <message>
+        <source>List the outputs of job {id}…</source>
+        <translation>Die Ausgaben von Job {id}… auflisten</translation>
+    </message>
+    <message>
+        <source>deleted on the service (not found)</source>
+        <translation>auf dem Dienst gelöscht (nicht gefunden)</translation>
+    </message>
+    <message>
+        <source>deleted from Tilewise</source>
+        <translation>aus Tilewise gelöscht</translation>
+    </message>
+    <message>
+        <source>Job {id}… deleted.</source>
+        <translation>Job {id}… gelöscht.</translation>
+    </message>
+    <message>
+        <source>{what}: the job is {status}.</source>
+        <translation>{what}: Der Job ist {status}.</translation>
+    </message>
+    <message>
+        <source>the job was {reason}</source>
+        <translation>der Job wurde {reason}</translation>
+    </message>
+    <message>
+        <source>Download the outputs to</source>
+        <translation>Die Ausgaben herunterladen nach</translation>
+    </message>
+    <message>
+        <source>Reprocess tile (Tilewise)</source>
+        <translation>Kachel neu verarbeiten (Tilewise)</translation>
+    </message>
+    <message>
+        <source>Open new outputs as they arrive</source>
+        <translation>Neue Ausgaben öffnen, sobald sie eintreffen</translation>
+    </message>
+    <message>
+        <source>While the job is watched, each newly finished tile's outputs are added to its group.</source>
+        <translation>Solange der Job beobachtet wird, werden die Ausgaben jeder neu fertigen Kachel seiner Gruppe hinzugefügt.</translation>
+    </message>
+    <message>
+        <source>One mosaic per output and CRS</source>
+        <translation>Ein Mosaik je Ausgabe und KBS</translation>
+    </message>
+    <message>
+        <source>Tiles in several UTM zones give one VRT per zone, each in its own CRS.</source>
+        <translation>Kacheln in mehreren UTM-Zonen ergeben ein VRT je Zone, jedes in seinem eigenen KBS.</translation>
+    </message>
+    <message>
+        <source>One mosaic per output, in the project's CRS</source>
+        <translation>Ein Mosaik je Ausgabe, im KBS des Projekts</translation>
+    </message>
+    <message>
+        <source>Not now: {reason}</source>
+        <translation>Nicht jetzt: {reason}</translation>
+    </message>
+    <message>
+        <source>Running…</source>
+        <translation>Läuft …</translation>
+    </message>
+    <message>
+        <source>{done} of {total} tiles done</source>
+        <translation>{done} von {total} Kacheln fertig</translation>
+    </message>
+    <message>
+        <source>{failed} failed</source>
+        <translation>{failed} fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>{percent} % complete</source>
+        <translation>{percent} % abgeschlossen</translation>
+    </message>
+    <message>
+        <source>{pu} PU charged</source>
+        <translation>{pu} PU berechnet</translation>
+    </message>
+    <message>
+        <source>Job “{name}” ended {status}</source>
+        <translation>Job „{name}“ beendet: {status}</translation>
+    </message>
+    <message>
+        <source>{done}/{total} tiles</source>
+        <translation>{done}/{total} Kacheln</translation>
+    </message>
+    <message>
+        <source>{percent} %</source>
+        <translation>{percent} %</translation>
+    </message>
+    <message>
+        <source>{pu} PU</source>
+        <translation>{pu} PU</translation>
+    </message>
+    <message>
+        <source>Job {status}</source>
+        <translation>Job {status}</translation>
+    </message>
+    <message>
+        <source>Open the job's mosaic on the map.</source>
+        <translation>Das Mosaik des Jobs auf der Karte öffnen.</translation>
+    </message>
+    <message>
+        <source>Show job</source>
+        <translation>Job zeigen</translation>
+    </message>
+    <message>
+        <source>Show the job in Tilewise's Jobs tab.</source>
+        <translation>Den Job im Reiter „Jobs“ von Tilewise zeigen.</translation>
+    </message>
+    <message>
+        <source>An authentication configuration of type Basic whose user name is the S3 access key and whose password is the secret key. Batch API v2 writes the outputs with them (without, with the service's own identity); Tilewise reads the tile statuses and opens the outputs with them.</source>
+        <translation>Eine Authentifizierungskonfiguration vom Typ Basic mit dem S3-Zugriffsschlüssel als Benutzername und dem geheimen Schlüssel als Passwort. Batch API v2 schreibt die Ausgaben damit (ohne sie mit der eigenen Identität des Dienstes); Tilewise liest damit die Kachelstatus und öffnet die Ausgaben.</translation>
+    </message>
+    <message>
+        <source>An authentication configuration of type Basic whose user name is the S3 access key and whose password is the secret key. Batch API v1 writes with the service's own identity (bucket policy); Tilewise opens the outputs with these keys (without, with the AWS credentials of this machine).</source>
+        <translation>Eine Authentifizierungskonfiguration vom Typ Basic mit dem S3-Zugriffsschlüssel als Benutzername und dem geheimen Schlüssel als Passwort. Batch API v1 schreibt mit der eigenen Identität des Dienstes (Bucket-Richtlinie); Tilewise öffnet die Ausgaben mit diesen Schlüsseln (ohne sie mit den AWS-Zugangsdaten dieses Rechners).</translation>
+    </message>
+    <message>
+        <source>Area</source>
+        <translation>Gebiet</translation>
+    </message>
+    <message>
+        <source>Evalscript</source>
+        <translation>Evalscript</translation>
+    </message>
+    <message>
+        <source>A collection, or byoc-&lt;collection id&gt; for your own.</source>
+        <translation>Eine Collection, oder byoc-&lt;collection id&gt; für Ihre eigene.</translation>
+    </message>
+    <message>
+        <source>Any</source>
+        <translation>Beliebig</translation>
+    </message>
+    <message>
+        <source>Skip scenes cloudier than this.</source>
+        <translation>Szenen mit mehr Bewölkung überspringen.</translation>
+    </message>
+    <message>
+        <source>Data</source>
+        <translation>Daten</translation>
+    </message>
+    <message>
+        <source>Collection</source>
+        <translation>Collection</translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation>Von</translation>
+    </message>
+    <message>
+        <source>To</source>
+        <translation>Bis</translation>
+    </message>
+    <message>
+        <source>Max cloud cover</source>
+        <translation>Max. Bewölkung</translation>
+    </message>
+    <message>
+        <source>Read from the script's setup().</source>
+        <translation>Aus setup() des Skripts gelesen.</translation>
+    </message>
+    <message>
+        <source>Cloud-optimised GeoTIFF (COG)</source>
+        <translation>Cloud-optimiertes GeoTIFF (COG)</translation>
+    </message>
+    <message>
+        <source>Which output a preview shows.</source>
+        <translation>Welche Ausgabe eine Vorschau zeigt.</translation>
+    </message>
+    <message>
+        <source>Outputs</source>
+        <translation>Ausgaben</translation>
+    </message>
+    <message>
+        <source>From setup()</source>
+        <translation>Aus setup()</translation>
+    </message>
+    <message>
+        <source>Format</source>
+        <translation>Format</translation>
+    </message>
+    <message>
+        <source>Preview output</source>
+        <translation>Ausgabe der Vorschau</translation>
+    </message>
+    <message>
+        <source>Preview “Tiles” lists the tiles of the area and what they cost.</source>
+        <translation>Die Vorschau „Kacheln“ listet die Kacheln des Gebiets und ihre Kosten auf.</translation>
+    </message>
+    <message>
+        <source>Tiling grid</source>
+        <translation>Kachelraster</translation>
+    </message>
+    <message>
+        <source>Grid</source>
+        <translation>Raster</translation>
+    </message>
+    <message>
+        <source>Resolution</source>
+        <translation>Auflösung</translation>
+    </message>
+    <message>
+        <source>S3 bucket</source>
+        <translation>S3-Bucket</translation>
+    </message>
+    <message>
+        <source>Local folder (Tilewise engine)</source>
+        <translation>Lokaler Ordner (Tilewise-Engine)</translation>
+    </message>
+    <message>
+        <source>s3://bucket/folder  or  s3://bucket/&lt;requestId&gt;/&lt;tileName&gt;/&lt;outputId&gt;.&lt;format&gt;</source>
+        <translation>s3://bucket/ordner  oder  s3://bucket/&lt;requestId&gt;/&lt;tileName&gt;/&lt;outputId&gt;.&lt;format&gt;</translation>
+    </message>
+    <message>
+        <source>A folder (tiles go to &lt;folder&gt;/&lt;requestId&gt;/&lt;tileName&gt;/&lt;outputId&gt;.&lt;format&gt;) or a template with &lt;requestId&gt;, &lt;tileName&gt; or &lt;tileId&gt;, &lt;outputId&gt; (needed with several outputs) and &lt;format&gt;.</source>
+        <translation>Ein Ordner (Kacheln landen in &lt;folder&gt;/&lt;requestId&gt;/&lt;tileName&gt;/&lt;outputId&gt;.&lt;format&gt;) oder eine Vorlage mit &lt;requestId&gt;, &lt;tileName&gt; oder &lt;tileId&gt;, &lt;outputId&gt; (nötig bei mehreren Ausgaben) und &lt;format&gt;.</translation>
+    </message>
+    <message>
+        <source>A folder the engine may write to (under its output root).</source>
+        <translation>Ein Ordner, in den die Engine schreiben darf (unter ihrem Ausgabe-Stammordner).</translation>
+    </message>
+    <message>
+        <source>Write to</source>
+        <translation>Schreiben nach</translation>
+    </message>
+    <message>
+        <source>S3 URL</source>
+        <translation>S3-URL</translation>
+    </message>
+    <message>
+        <source>Folder</source>
+        <translation>Ordner</translation>
+    </message>
+    <message>
+        <source>S3 keys</source>
+        <translation>S3-Schlüssel</translation>
+    </message>
+    <message>
+        <source>Output location</source>
+        <translation>Ausgabeort</translation>
+    </message>
+    <message>
+        <source>What this job is for</source>
+        <translation>Wofür dieser Job ist</translation>
+    </message>
+    <message>
+        <source>No limit</source>
+        <translation>Keine Grenze</translation>
+    </message>
+    <message>
+        <source>Refuse to start a job expected to cost more processing units than this.</source>
+        <translation>Einen Job nicht starten, der voraussichtlich mehr Processing Units kostet.</translation>
+    </message>
+    <message>
+        <source>Job</source>
+        <translation>Job</translation>
+    </message>
+    <message>
+        <source>Description</source>
+        <translation>Beschreibung</translation>
+    </message>
+    <message>
+        <source>PU budget</source>
+        <translation>PU-Budget</translation>
+    </message>
+    <message>
+        <source>Which scene comes first where scenes overlap.</source>
+        <translation>Welche Szene vorne liegt, wo sich Szenen überlappen.</translation>
+    </message>
+    <message>
+        <source>Refuse areas that need more tiles than this.</source>
+        <translation>Gebiete ablehnen, die mehr Kacheln brauchen.</translation>
+    </message>
+    <message>
+        <source>e.g. eu-central-1 (optional)</source>
+        <translation>z. B. eu-central-1 (optional)</translation>
+    </message>
+    <message>
+        <source>Overwrite existing files</source>
+        <translation>Vorhandene Dateien überschreiben</translation>
+    </message>
+    <message>
+        <source>Skip tiles whose files exist</source>
+        <translation>Kacheln mit vorhandenen Dateien überspringen</translation>
+    </message>
+    <message>
+        <source>Advanced</source>
+        <translation>Erweitert</translation>
+    </message>
+    <message>
+        <source>Mosaicking order</source>
+        <translation>Mosaikreihenfolge</translation>
+    </message>
+    <message>
+        <source>Buffer</source>
+        <translation>Puffer</translation>
+    </message>
+    <message>
+        <source>Tile limit</source>
+        <translation>Kachelgrenze</translation>
+    </message>
+    <message>
+        <source>S3 region</source>
+        <translation>S3-Region</translation>
+    </message>
+    <message>
+        <source>{resolution} {unit}  ({pixels:,} × {pixels:,} px per tile)</source>
+        <translation>{resolution} {unit}  ({pixels:,} × {pixels:,} px je Kachel)</translation>
+    </message>
+    <message>
+        <source>—  fix the evalscript first.</source>
+        <translation>—  Korrigieren Sie zuerst das Evalscript.</translation>
+    </message>
+    <message numerus="yes">
+        <source>&lt;b&gt;{output}&lt;/b&gt;: %n band(s), {type}</source>
+        <translation>
+            <numerusform>&lt;b&gt;{output}&lt;/b&gt;: %n Band, {type}</numerusform>
+            <numerusform>&lt;b&gt;{output}&lt;/b&gt;: %n Bänder, {type}</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>A folder under the engine's output root, {root}.</source>
+        <translation>Ein Ordner unter dem Ausgabe-Stammordner der Engine, {root}.</translation>
+    </message>
+    <message numerus="yes">
+        <source>&lt;b&gt;%Ln tile(s)&lt;/b&gt; of grid {grid} ({name}) at {resolution} {unit}, in {crs}</source>
+        <translation>
+            <numerusform>&lt;b&gt;%Ln Kachel&lt;/b&gt; des Rasters {grid} ({name}) bei {resolution} {unit}, in {crs}</numerusform>
+            <numerusform>&lt;b&gt;%Ln Kacheln&lt;/b&gt; des Rasters {grid} ({name}) bei {resolution} {unit}, in {crs}</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Area {km2:,.1f} km²</source>
+        <translation>Fläche {km2:,.1f} km²</translation>
+    </message>
+    <message>
+        <source>Tile raster {width:,} × {height:,} px ({inner_width:,} × {inner_height:,} px plus buffer)</source>
+        <translation>Kachelraster {width:,} × {height:,} px ({inner_width:,} × {inner_height:,} px plus Puffer)</translation>
+    </message>
+    <message>
+        <source>Tile raster {width:,} × {height:,} px</source>
+        <translation>Kachelraster {width:,} × {height:,} px</translation>
+    </message>
+    <message>
+        <source>PU estimate: fix the evalscript first.</source>
+        <translation>PU-Schätzung: Korrigieren Sie zuerst das Evalscript.</translation>
+    </message>
+    <message>
+        <source>{tiles}; the details are under “Tiling grid”.</source>
+        <translation>{tiles}; die Einzelheiten stehen unter „Kachelraster“.</translation>
+    </message>
+    <message>
+        <source>The chosen S3 authentication configuration is gone: pick another or none.</source>
+        <translation>Die gewählte S3-Authentifizierungskonfiguration gibt es nicht mehr: Wählen Sie eine andere oder keine.</translation>
+    </message>
+    <message>
+        <source>Line {line}: </source>
+        <translation>Zeile {line}: </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n sample(s) per pixel (one every 3 days, as Sentinel Hub assumes)</source>
+        <translation>
+            <numerusform>%n Aufnahme je Pixel (eine alle 3 Tage, wie Sentinel Hub annimmt)</numerusform>
+            <numerusform>%n Aufnahmen je Pixel (eine alle 3 Tage, wie Sentinel Hub annimmt)</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n sample(s) per pixel</source>
+        <translation>
+            <numerusform>%n Aufnahme je Pixel</numerusform>
+            <numerusform>%n Aufnahmen je Pixel</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>{samples}; estimate (as a v1 analysis reports it) &lt;b&gt;{full:,.1f} PU&lt;/b&gt;; expected charge (batch ⅓ factor, 100 PU minimum) &lt;b&gt;{charge:,.1f} PU&lt;/b&gt;</source>
+        <translation>{samples}; Schätzung (wie eine v1-Analyse sie meldet) &lt;b&gt;{full:,.1f} PU&lt;/b&gt;; erwartete Abrechnung (Batch-Faktor ⅓, mindestens 100 PU) &lt;b&gt;{charge:,.1f} PU&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>Tilewise job {id}</source>
+        <translation>Tilewise-Job {id}</translation>
+    </message>
+    <message>
+        <source>The S3 options of bucket {bucket} could not be set: {error}</source>
+        <translation>Die S3-Optionen des Buckets {bucket} konnten nicht gesetzt werden: {error}</translation>
+    </message>
+    <message>
+        <source>The Tilewise layer “{name}” ({url}) cannot be opened{detail}.</source>
+        <translation>Der Tilewise-Layer „{name}“ ({url}) lässt sich nicht öffnen{detail}.</translation>
+    </message>
+    <message>
+        <source>Check the bucket's S3 keys and endpoint in the Tilewise settings.</source>
+        <translation>Prüfen Sie die S3-Schlüssel und den Endpunkt des Buckets in den Tilewise-Einstellungen.</translation>
+    </message>
+    <message>
+        <source>Add the credentials of {deployment} in the Tilewise settings to resume watching job {id} ({reason}).</source>
+        <translation>Fügen Sie die Zugangsdaten von {deployment} in den Tilewise-Einstellungen hinzu, um Job {id} weiter zu beobachten ({reason}).</translation>
+    </message>
+    <message>
+        <source>state of job {id}</source>
+        <translation>Zustand von Job {id}</translation>
+    </message>
+    <message>
+        <source>Job {id} was deleted on the service ({deployment}); the layer shows its last known state.</source>
+        <translation>Job {id} wurde auf dem Dienst gelöscht ({deployment}); der Layer zeigt seinen letzten bekannten Zustand.</translation>
+    </message>
+    <message>
+        <source>The state of job {id} could not be read: {error}</source>
+        <translation>Der Zustand von Job {id} konnte nicht gelesen werden: {error}</translation>
+    </message>
+    <message>
+        <source>no answer</source>
+        <translation>keine Antwort</translation>
+    </message>
+    <message>
+        <source>No S3 access for job {id}'s bucket ({error}): its progress only is shown.</source>
+        <translation>Kein S3-Zugriff auf den Bucket von Job {id} ({error}): Nur sein Fortschritt wird gezeigt.</translation>
+    </message>
+    <message>
+        <source>Watching job {id} was not resumed: {reason}</source>
+        <translation>Die Beobachtung von Job {id} wurde nicht fortgesetzt: {reason}</translation>
+    </message>
+    <message>
+        <source>The S3 keys of bucket {bucket} (authentication config {auth_id}) could not be read: {error}</source>
+        <translation>Die S3-Schlüssel des Buckets {bucket} (Authentifizierungskonfiguration {auth_id}) konnten nicht gelesen werden: {error}</translation>
+    </message>
+    <message>
+        <source>The S3 keys of bucket {bucket} (authentication config {auth_id}) are not in QGIS's authentication database: its layers may not open. Enter them again in the Tilewise settings.</source>
+        <translation>Die S3-Schlüssel des Buckets {bucket} (Authentifizierungskonfiguration {auth_id}) fehlen in der Authentifizierungsdatenbank von QGIS: Seine Layer öffnen sich womöglich nicht. Geben Sie sie in den Tilewise-Einstellungen erneut ein.</translation>
+    </message>
+    <message>
+        <source>Job {id}… {status}</source>
+        <translation>Job {id}… {status}</translation>
+    </message>
+    <message>
+        <source>{done} done, {failed} failed of {total} tiles</source>
+        <translation>{done} fertig, {failed} fehlgeschlagen von {total} Kacheln</translation>
+    </message>
+    <message>
+        <source>Job {id}…: no longer watched ({reason}); the map shows its last state.</source>
+        <translation>Job {id}…: nicht mehr beobachtet ({reason}); die Karte zeigt seinen letzten Zustand.</translation>
+    </message>
+    <message>
+        <source>Tilewise: job “{name}” ({id}…)</source>
+        <translation>Tilewise: Job „{name}“ ({id}…)</translation>
+    </message>
+    <message>
+        <source>{reason} (trying again in {seconds} s)</source>
+        <translation>{reason} (neuer Versuch in {seconds} s)</translation>
+    </message>
+    <message>
+        <source>Watching job {id} stopped: {reason}</source>
+        <translation>Die Beobachtung von Job {id} wurde beendet: {reason}</translation>
+    </message>
+    <message>
+        <source>Reading the final tile statuses of job {id} failed: {error}</source>
+        <translation>Das Lesen der endgültigen Kachelstatus von Job {id} ist fehlgeschlagen: {error}</translation>
+    </message>
+    <message>
+        <source>final tile statuses of job {id}</source>
+        <translation>endgültige Kachelstatus von Job {id}</translation>
+    </message>
+    <message>
+        <source>Tile id</source>
+        <translation>Kachel-ID</translation>
+    </message>
+    <message>
+        <source>Tile</source>
+        <translation>Kachel</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Failure reason</source>
+        <translation>Fehlergrund</translation>
+    </message>
+    <message>
+        <source>Cost (PU)</source>
+        <translation>Kosten (PU)</translation>
+    </message>
+    <message>
+        <source>EPSG</source>
+        <translation>EPSG</translation>
+    </message>
+    <message>
+        <source>Updated (UTC)</source>
+        <translation>Aktualisiert (UTC)</translation>
+    </message>
+    <message>
+        <source>Cannot create the folder {folder} for the job's tile layer: {error}</source>
+        <translation>Der Ordner {folder} für den Kachellayer des Jobs lässt sich nicht anlegen: {error}</translation>
+    </message>
+    <message>
+        <source>The tile layer {path} was written but QGIS cannot open it.</source>
+        <translation>Der Kachellayer {path} wurde geschrieben, aber QGIS kann ihn nicht öffnen.</translation>
+    </message>
+    <message>
+        <source>The tile layer's GeoPackage {path} cannot be opened (was it deleted?).</source>
+        <translation>Das GeoPackage {path} des Kachellayers lässt sich nicht öffnen (wurde es gelöscht?).</translation>
+    </message>
+    <message numerus="yes">
+        <source>writing %Ln tile status(es)</source>
+        <translation>
+            <numerusform>beim Schreiben von %Ln Kachelstatus</numerusform>
+            <numerusform>beim Schreiben von %Ln Kachelstatus</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>adding %Ln tile(s)</source>
+        <translation>
+            <numerusform>beim Hinzufügen von %Ln Kachel</numerusform>
+            <numerusform>beim Hinzufügen von %Ln Kacheln</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The tile layer {path} could not be updated ({what}){error}.</source>
+        <translation>Der Kachellayer {path} konnte nicht aktualisiert werden ({what}){error}.</translation>
+    </message>
+    <message>
+        <source>Last known state, not current: {reason}</source>
+        <translation>Letzter bekannter Zustand, nicht aktuell: {reason}</translation>
+    </message>
+    <message>
+        <source>Last known state.</source>
+        <translation>Letzter bekannter Zustand.</translation>
+    </message>
+    <message>
+        <source>GDAL cannot create it</source>
+        <translation>GDAL kann sie nicht anlegen</translation>
+    </message>
+    <message>
+        <source>GDAL cannot create its table</source>
+        <translation>GDAL kann ihre Tabelle nicht anlegen</translation>
+    </message>
+    <message>
+        <source>tile {id} cannot be written</source>
+        <translation>Kachel {id} lässt sich nicht schreiben</translation>
+    </message>
+    <message>
+        <source>the transaction cannot be committed</source>
+        <translation>die Transaktion lässt sich nicht abschließen</translation>
+    </message>
+    <message>
+        <source>Cannot write the job's tile layer {path}: {error}</source>
+        <translation>Der Kachellayer {path} des Jobs lässt sich nicht schreiben: {error}</translation>
+    </message>
+    <message>
+        <source>In progress (not delivered yet)</source>
+        <translation>In Arbeit (noch nicht geliefert)</translation>
+    </message>
+    <message>
+        <source>Other status</source>
+        <translation>Anderer Status</translation>
+    </message>
+    <message>
+        <source>{what}: {message}</source>
+        <translation>{what}: {message}</translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln layer(s) of job {id}… added.</source>
+        <translation>
+            <numerusform>%Ln Layer von Job {id}… hinzugefügt.</numerusform>
+            <numerusform>%Ln Layer von Job {id}… hinzugefügt.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>(and {count} more in the log)</source>
+        <translation>(und {count} weitere im Protokoll)</translation>
+    </message>
+    <message>
+        <source>Downloading the outputs of job {id}… failed: {error}</source>
+        <translation>Das Herunterladen der Ausgaben von Job {id}… ist fehlgeschlagen: {error}</translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln output(s) of job {id}… in {folder}</source>
+        <translation>
+            <numerusform>%Ln Ausgabe von Job {id}… in {folder}</numerusform>
+            <numerusform>%Ln Ausgaben von Job {id}… in {folder}</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>(cancelled: run it again to copy the rest)</source>
+        <translation>(abgebrochen: Führen Sie es erneut aus, um den Rest zu kopieren)</translation>
+    </message>
+    <message>
+        <source>{count} left out: {first}</source>
+        <translation>{count} ausgelassen: {first}</translation>
+    </message>
+    <message>
+        <source>Reprocess failed tile {name} (job {id}…)</source>
+        <translation>Fehlgeschlagene Kachel {name} neu verarbeiten (Job {id}…)</translation>
+    </message>
+    <message>
+        <source>Created</source>
+        <translation>Erstellt</translation>
+    </message>
+    <message>
+        <source>Progress</source>
+        <translation>Fortschritt</translation>
+    </message>
+    <message>
+        <source>PU</source>
+        <translation>PU</translation>
+    </message>
+    <message>
+        <source>ID</source>
+        <translation>ID</translation>
+    </message>
+    <message>
+        <source>Set up a deployment to list its batch jobs.</source>
+        <translation>Richten Sie eine Bereitstellung ein, um ihre Batch-Jobs aufzulisten.</translation>
+    </message>
+    <message>
+        <source>Search id, description or status</source>
+        <translation>ID, Beschreibung oder Status suchen</translation>
+    </message>
+    <message>
+        <source>The service searches as you type (a|b: either; a&amp;b: both).</source>
+        <translation>Der Dienst sucht während der Eingabe (a|b: eines von beiden; a&amp;b: beide).</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>Aktualisieren</translation>
+    </message>
+    <message>
+        <source>List the jobs again from the service.</source>
+        <translation>Die Jobs erneut vom Dienst abrufen.</translation>
+    </message>
+    <message>
+        <source>Only jobs of this project</source>
+        <translation>Nur Jobs dieses Projekts</translation>
+    </message>
+    <message>
+        <source>Jobs created from this QGIS project (it remembers them when saved).</source>
+        <translation>Aus diesem QGIS-Projekt angelegte Jobs (es merkt sie sich beim Speichern).</translation>
+    </message>
+    <message>
+        <source>Load more</source>
+        <translation>Mehr laden</translation>
+    </message>
+    <message>
+        <source>List the next, older jobs.</source>
+        <translation>Die nächsten, älteren Jobs auflisten.</translation>
+    </message>
+    <message>
+        <source>User action</source>
+        <translation>Benutzeraktion</translation>
+    </message>
+    <message>
+        <source>Estimate</source>
+        <translation>Schätzung</translation>
+    </message>
+    <message>
+        <source>Cost</source>
+        <translation>Kosten</translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation>Fehler</translation>
+    </message>
+    <message>
+        <source>Output</source>
+        <translation>Ausgabe</translation>
+    </message>
+    <message>
+        <source>Selected tile</source>
+        <translation>Gewählte Kachel</translation>
+    </message>
+    <message>
+        <source>Show request</source>
+        <translation>Anfrage zeigen</translation>
+    </message>
+    <message>
+        <source>The job's request as sent, with secrets masked.</source>
+        <translation>Die Anfrage des Jobs wie gesendet, Geheimnisse maskiert.</translation>
+    </message>
+    <message>
+        <source>Select a job to see its request.</source>
+        <translation>Wählen Sie einen Job, um seine Anfrage zu sehen.</translation>
+    </message>
+    <message>
+        <source>jobs of {deployment}</source>
+        <translation>Jobs von {deployment}</translation>
+    </message>
+    <message>
+        <source>The service answered with something that is not a job list.</source>
+        <translation>Der Dienst hat mit etwas geantwortet, das keine Jobliste ist.</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>Wird geladen …</translation>
+    </message>
+    <message>
+        <source>No jobs of this project</source>
+        <translation>Keine Jobs dieses Projekts</translation>
+    </message>
+    <message>
+        <source>No jobs</source>
+        <translation>Keine Jobs</translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln job(s) of this project</source>
+        <translation>
+            <numerusform>%Ln Job dieses Projekts</numerusform>
+            <numerusform>%Ln Jobs dieses Projekts</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln job(s)</source>
+        <translation>
+            <numerusform>%Ln Job</numerusform>
+            <numerusform>%Ln Jobs</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>on {deployment}</source>
+        <translation>auf {deployment}</translation>
+    </message>
+    <message>
+        <source>matching “{search}”</source>
+        <translation>passend zu „{search}“</translation>
+    </message>
+    <message>
+        <source>(more below)</source>
+        <translation>(weitere unten)</translation>
+    </message>
+    <message>
+        <source>Hide request</source>
+        <translation>Anfrage verbergen</translation>
+    </message>
+    <message>
+        <source>{name}: {status}</source>
+        <translation>{name}: {status}</translation>
+    </message>
+    <message>
+        <source>({pu} PU)</source>
+        <translation>({pu} PU)</translation>
+    </message>
+    <message>
+        <source>No layer: choose a polygon layer for the area.</source>
+        <translation>Kein Layer: Wählen Sie einen Polygonlayer für das Gebiet.</translation>
+    </message>
+    <message>
+        <source>The layer “{name}” is not a polygon layer: choose a polygon layer for the area.</source>
+        <translation>Der Layer „{name}“ ist kein Polygonlayer: Wählen Sie einen Polygonlayer für das Gebiet.</translation>
+    </message>
+    <message>
+        <source>The layer “{name}” has no features: add or load polygons first.</source>
+        <translation>Der Layer „{name}“ hat keine Objekte: Fügen Sie zuerst Polygone hinzu oder laden Sie welche.</translation>
+    </message>
+    <message>
+        <source>{whose} has no valid CRS: set it (Layer Properties, or Project Properties for the map).</source>
+        <translation>{whose} hat kein gültiges KBS: Legen Sie es fest (Layereigenschaften, oder Projekteigenschaften für die Karte).</translation>
+    </message>
+    <message>
         <source>unknown error</source>
         <translation>unbekannter Fehler</translation>
     </message>
@@ -581,6 +1743,45 @@
     <message>
         <source>The job may have been deleted: refresh the Jobs tab.</source>
         <translation>Der Job wurde womöglich gelöscht: Aktualisieren Sie den Reiter „Jobs“.</translation>
+    </message>
+    <message>
+        <source>Tile {tile}, output {output}: {error}</source>
+        <translation>Kachel {tile}, Ausgabe {output}: {error}</translation>
+    </message>
+    <message>
+        <source>{output} mosaic (EPSG:{epsg})</source>
+        <translation>{output}-Mosaik (EPSG:{epsg})</translation>
+    </message>
+    <message>
+        <source>The {output} mosaic (EPSG:{epsg}) cannot be opened from {path}{detail}.</source>
+        <translation>Das {output}-Mosaik (EPSG:{epsg}) lässt sich unter {path} nicht öffnen{detail}.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Tilewise: downloading %Ln output(s)</source>
+        <translation>
+            <numerusform>Tilewise: %Ln Ausgabe wird heruntergeladen</numerusform>
+            <numerusform>Tilewise: %Ln Ausgaben werden heruntergeladen</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Downloading failed unexpectedly: {error}</source>
+        <translation>Das Herunterladen ist unerwartet fehlgeschlagen: {error}</translation>
+    </message>
+    <message>
+        <source>Process API preview of {script}, output {output}, on the {where}, {start} to {end}</source>
+        <translation>Process-API-Vorschau von {script}, Ausgabe {output}, auf {where}, {start} bis {end}</translation>
+    </message>
+    <message>
+        <source>the first</source>
+        <translation>die erste</translation>
+    </message>
+    <message>
+        <source>The preview is not a raster QGIS can read: {details}</source>
+        <translation>Die Vorschau ist kein Raster, das QGIS lesen kann: {details}</translation>
+    </message>
+    <message>
+        <source>no details</source>
+        <translation>keine Einzelheiten</translation>
     </message>
     <message>
         <source>Tilewise settings</source>
@@ -925,6 +2126,82 @@
     <message>
         <source>Using QGIS's proxy {host}</source>
         <translation>Proxy von QGIS: {host}</translation>
+    </message>
+    <message>
+        <source>Start batch job?</source>
+        <translation>Batch-Job starten?</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;{name}&lt;/b&gt; on {deployment} (Batch API v{version})</source>
+        <translation>&lt;b&gt;{name}&lt;/b&gt; auf {deployment} (Batch API v{version})</translation>
+    </message>
+    <message>
+        <source>Batch job</source>
+        <translation>Batch-Job</translation>
+    </message>
+    <message>
+        <source>Start job</source>
+        <translation>Job starten</translation>
+    </message>
+    <message>
+        <source>(the grid preview counted {count:,})</source>
+        <translation>(die Rastervorschau zählte {count:,})</translation>
+    </message>
+    <message>
+        <source>none (a Batch API v2 analysis gives none)</source>
+        <translation>keine (eine Analyse mit Batch API v2 liefert keine)</translation>
+    </message>
+    <message>
+        <source>{pu:,.1f} PU at the full rate</source>
+        <translation>{pu:,.1f} PU zum vollen Satz</translation>
+    </message>
+    <message>
+        <source>no limit</source>
+        <translation>keine Grenze</translation>
+    </message>
+    <message>
+        <source>Job id</source>
+        <translation>Job-ID</translation>
+    </message>
+    <message>
+        <source>Our estimate</source>
+        <translation>Unsere Schätzung</translation>
+    </message>
+    <message>
+        <source>Service's estimate</source>
+        <translation>Schätzung des Dienstes</translation>
+    </message>
+    <message>
+        <source>Expected charge</source>
+        <translation>Erwartete Abrechnung</translation>
+    </message>
+    <message>
+        <source>Start is refused: the expected charge is over your budget. Raise the budget in the job form, or make the job smaller.</source>
+        <translation>Der Start wird verweigert: Die erwartete Abrechnung liegt über Ihrem Budget. Erhöhen Sie das Budget im Jobformular oder verkleinern Sie den Job.</translation>
+    </message>
+    <message>
+        <source>Processing units are charged as tiles are processed. Start the job?</source>
+        <translation>Processing Units werden abgerechnet, während die Kacheln verarbeitet werden. Den Job starten?</translation>
+    </message>
+    <message>
+        <source>the service's estimate</source>
+        <translation>die Schätzung des Dienstes</translation>
+    </message>
+    <message>
+        <source>our estimate</source>
+        <translation>unsere Schätzung</translation>
+    </message>
+    <message>
+        <source>A batch job is charged a third of the full rate for tiles of at least 10,000 px, and at least {minimum:,.0f} PU: {basis} of {full:,.1f} PU is expected to cost {charge:,.1f} PU</source>
+        <translation>Ein Batch-Job wird für Kacheln ab 10.000 px mit einem Drittel des vollen Satzes abgerechnet, mindestens aber mit {minimum:,.0f} PU: {basis} von {full:,.1f} PU kostet voraussichtlich {charge:,.1f} PU</translation>
+    </message>
+    <message>
+        <source> (the minimum).</source>
+        <translation> (das Minimum).</translation>
+    </message>
+    <message>
+        <source>The estimates assume a scene every 3 days ({mosaicking} mosaicking); the final charge counts the scenes actually found, often fewer.</source>
+        <translation>Die Schätzungen nehmen alle 3 Tage eine Szene an (Mosaikbildung {mosaicking}); die endgültige Abrechnung zählt die tatsächlich gefundenen Szenen, oft weniger.</translation>
     </message>
 </context>
 </TS>

@@ -545,7 +545,9 @@ class LoadBatchOutputs(JobAlgorithm):
                 mosaics = build_mosaics(outputs, folder, access, cancel=cancel)
                 problems += mosaics.problems
                 for mosaic in mosaics:
-                    name = f"{mosaic.output_id} mosaic (EPSG:{mosaic.epsg}) {job_id[:8]}"
+                    name = tr("{output} mosaic (EPSG:{epsg}) {id}").format(
+                        output=mosaic.output_id, epsg=mosaic.epsg, id=job_id[:8]
+                    )
                     layers.append((str(mosaic.path), name, mosaic.raster, None))
             else:
                 from ..core.outputs import merged_ranges
@@ -572,7 +574,7 @@ class LoadBatchOutputs(JobAlgorithm):
             self.load_on_completion(layers, context, feedback)
         feedback.setProgress(100)
         feedback.pushInfo(
-            tr("%n layer(s): {names}", None, len(layers)).format(
+            tr("%Ln layer(s): {names}", None, len(layers)).format(
                 names=", ".join(name for _, name, _, _ in layers)
             )
         )

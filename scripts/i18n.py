@@ -5,8 +5,9 @@ Debian 12 and 13 and for Qt6, and knows our one context).
 context "Tilewise"; `tr("...", None, n)` or `n=` is a plural) into each `i18n/tilewise_<lang>.ts`: existing
 translations are kept, new texts are added as unfinished, texts no longer in the sources are kept as obsolete
 when translated (dropped otherwise). `--check` changes nothing and fails when a `.ts` is out of date with the
-sources, or when a `tr()` gets anything but a string literal (an f-string, a variable, a concatenation), naming
-file and line. `make translations` runs it, then `lrelease` into `.qm` files (build output, not committed).
+sources, or when a `tr()` gets anything but a string literal (an f-string, a variable, a concatenation) or runs
+at import (module or class level, a default argument), naming file and line. `i18n/tilewise_en.ts` holds only
+the plurals, their English forms derived from the source ("%Ln tile(s)" → "%Ln tile", "%Ln tiles"). `make translations` runs it, then `lrelease` into `.qm` files (build output, not committed).
 
 The `.ts` carries no line numbers on purpose: an unrelated edit must not make it stale.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import re
 import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -25,7 +27,12 @@ ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ("plugin.py", "ui", "processing_provider", "core")
 I18N_DIR = ROOT / "i18n"
 CONTEXT = "Tilewise"
-LANGUAGES = ("de",)
+LANGUAGES = ("de", "en")
+# English is the sources' language: its .ts holds only the plurals, so that "%n tile(s)" reads "1 tile" and
+# "2 tiles"; their forms are derived from the source, never written by hand
+SOURCE_LANGUAGE = "en"
+# "tile(s)" → tile / tiles, "status(es)" → status / statuses, "entry(ies)" → entry / entries
+PLURAL_SUFFIX = re.compile(r"(\w*)\((s|es|ies)\)")
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,7 @@ def extract(files: list[Path], root: Path) -> Extraction:
     for path in files:
         name = path.relative_to(root).as_posix()
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=name)
+        in_a_body = calls_in_function_bodies(tree)
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call):
                 continue
@@ -75,6 +83,13 @@ def extract(files: list[Path], root: Path) -> Extraction:
                 continue
             if not (isinstance(node.func, ast.Name) and node.func.id == "tr"):
                 continue
+            if node not in in_a_body:
+                result.problems.append(
+                    f"{where}: tr() runs at import (module or class level, or a default argument), maybe before "
+                    "the translator is installed and never again after a change of language: call it in a "
+                    "function"
+                )
+                continue
             key, problem = read_call(node)
             if problem:
                 result.problems.append(f"{where}: {problem}")
@@ -83,6 +98,22 @@ def extract(files: list[Path], root: Path) -> Extraction:
                 result.messages.append(Found(key, where))
     result.messages.sort(key=lambda found: order_of(found.where))
     return result
+
+
+def calls_in_function_bodies(tree: ast.AST) -> set[ast.Call]:
+    """The calls that run only when a function (or lambda) runs: in its body, not in its default arguments,
+    decorators or annotations, which are evaluated when the module or class is."""
+    found: set[ast.Call] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            bodies: list[ast.AST] = list(node.body)
+        elif isinstance(node, ast.Lambda):
+            bodies = [node.body]
+        else:
+            continue
+        for body in bodies:
+            found.update(n for n in ast.walk(body) if isinstance(n, ast.Call))
+    return found
 
 
 def order_of(where: str) -> tuple[str, int]:
@@ -203,17 +234,58 @@ def update(root: Path, folder: Path, languages: tuple[str, ...], check: bool) ->
     for language in languages:
         path = ts_path(folder, language)
         _, existing = read_ts(path)
-        entries = merge(extraction.messages, existing)
+        if language == SOURCE_LANGUAGE:
+            entries, underivable = english_plurals(extraction.messages)
+            problems += underivable
+        else:
+            entries = merge(extraction.messages, existing)
         text = write_ts(entries, language)
         old_text = path.read_text(encoding="utf-8") if path.exists() else ""
         if text == old_text:
             continue
-        if check:
+        if check and language == SOURCE_LANGUAGE:
+            problems.append(f"{path.name} does not hold the sources' plurals (run `make translations`)")
+        elif check:
             problems.extend(stale_reasons(path, extraction.messages, existing, root))
         else:
             folder.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
     return problems
+
+
+def english_plurals(found: list[Found]) -> tuple[list[Entry], list[str]]:
+    """The plural messages with their English singular and plural forms, and the ones whose forms cannot be
+    derived from the source."""
+    entries, problems = [], []
+    for item in found:
+        if not item.key.plural:
+            continue
+        forms = english_forms(item.key.source)
+        if forms is None:
+            problems.append(
+                f"{item.where}: no English plural can be derived from {item.key.source!r}: write the plural "
+                'part as "tile(s)", "status(es)" or "entry(ies)"'
+            )
+        else:
+            entries.append(Entry(item.key, list(forms), finished=True))
+    return entries, problems
+
+
+def english_forms(source: str) -> Optional[tuple[str, str]]:
+    """(singular, plural) of a source such as "%n tile(s)"; None when it has no "(s)"-style part."""
+    if not PLURAL_SUFFIX.search(source):
+        return None
+
+    def singular(match: re.Match) -> str:
+        return match.group(1)
+
+    def plural(match: re.Match) -> str:
+        stem, suffix = match.group(1), match.group(2)
+        return stem[:-1] + "ies" if suffix == "ies" and stem.endswith("y") else stem + suffix
+
+    if any(m.group(2) == "ies" and not m.group(1).endswith("y") for m in PLURAL_SUFFIX.finditer(source)):
+        return None
+    return PLURAL_SUFFIX.sub(singular, source), PLURAL_SUFFIX.sub(plural, source)
 
 
 def stale_reasons(path: Path, found: list[Found], existing: dict[Key, Entry], root: Path) -> list[str]:

@@ -36,6 +36,7 @@ from ..core.tasks import ClientCallTask, TileEnumerationTask, TilingRequest
 from .area_picker import AreaPicker
 from .connection_bar import ConnectionBar
 from .form_footer import page_with_footer
+from .i18n import tr
 from .job_form_widget import JobFormWidget
 from .jobs_controller import JobsController
 from .jobs_panel import JobsPanel
@@ -100,9 +101,9 @@ class TilewiseDock(QgsDockWidget):
         column.addWidget(self.connection)
         self.tabs = QTabWidget(body)
         self.form = JobFormWidget(self.tabs)
-        self.tabs.addTab(page_with_footer(self.form, self.form.footer, self.tabs), "New job")
+        self.tabs.addTab(page_with_footer(self.form, self.form.footer, self.tabs), tr("New job"))
         self.jobs_panel = JobsPanel(self.tabs)
-        self.tabs.addTab(self.jobs_panel, "Jobs")
+        self.tabs.addTab(self.jobs_panel, tr("Jobs"))
         column.addWidget(self.tabs, 1)
         self.setWidget(body)
 
@@ -152,7 +153,7 @@ class TilewiseDock(QgsDockWidget):
             self.form.area_label.setText(str(exc))
             return
         if self.selection is not None and self.area_km2:
-            text += f" — {self.area_km2:,.1f} km² at the last preview"
+            text += tr(" — {area} km² at the last preview").format(area=f"{self.area_km2:,.1f}")
         self.form.area_label.setText(text)
 
     def collect_request(self) -> TilingRequest:
@@ -168,8 +169,8 @@ class TilewiseDock(QgsDockWidget):
         """Mark each field at fault, focus the first, list every problem under the buttons, and say so."""
         lines = self.form.show_problems(problems, {"credentials": self.connection.connection_label})
         if lines:
-            self._report(lines[0] if len(lines) == 1 else f"{len(lines)} problems in the job form: {lines[0]}",
-                         Qgis.MessageLevel.Warning)  # fmt: skip
+            many = tr("{count} problems in the job form: {first}").format(count=len(lines), first=lines[0])
+            self._report(lines[0] if len(lines) == 1 else many, Qgis.MessageLevel.Warning)
 
     def clear_problems(self) -> None:
         self.form.clear_problems()
@@ -181,12 +182,12 @@ class TilewiseDock(QgsDockWidget):
 
     def cancel_running(self) -> None:
         self.runner.cancel(keep=("engine",))
-        self.form.show_result("Cancelled. A job already created stays on the service: see the Jobs tab.")
+        self.form.show_result(tr("Cancelled. A job already created stays on the service: see the Jobs tab."))
 
     def _need_client(self) -> Optional[BatchClient]:
         if self.client is None:
             self.show_problems(
-                (FieldProblem("credentials", self.connection.client_problem or "Choose a deployment."),)
+                (FieldProblem("credentials", self.connection.client_problem or tr("Choose a deployment.")),)
             )
         return self.client
 
@@ -204,7 +205,7 @@ class TilewiseDock(QgsDockWidget):
             self.previewFinished.emit(None)
             return
         self.save_settings()
-        self.form.show_result("Listing tiles…")
+        self.form.show_result(tr("Listing tiles…"))
         self.runner.start("tiles", TileEnumerationTask(request, self._preview_done))
 
     def cancel_preview(self) -> None:
@@ -217,10 +218,10 @@ class TilewiseDock(QgsDockWidget):
             return
         if task.result is None:
             if task.isCanceled():
-                self.form.show_result("Preview cancelled.")
+                self.form.show_result(tr("Preview cancelled."))
             else:
                 self.form.show_result(task.error or "")
-                self._report(task.error or "Listing the tiles failed.", Qgis.MessageLevel.Warning)
+                self._report(task.error or tr("Listing the tiles failed."), Qgis.MessageLevel.Warning)
             self.previewFinished.emit(None)
             return
         layer = self._show_tiles(task.result.selection, task.result.footprint_wkb, task.result.area)
@@ -231,7 +232,12 @@ class TilewiseDock(QgsDockWidget):
     ) -> QgsVectorLayer:
         grid = selection.grid
         tile_metres = grid.tile_size * (METRES_PER_DEGREE if grid.unit == "DEGREE" else 1)
-        name = f"Tiles: grid {grid.id} @ {selection.resolution:g} {grid.unit_symbol} ({len(selection):,})"
+        name = tr("Tiles: grid {grid} @ {resolution} {unit} ({count})").format(
+            grid=grid.id,
+            resolution=f"{selection.resolution:g}",
+            unit=grid.unit_symbol,
+            count=f"{len(selection):,}",
+        )
         layer = build_tile_layer(name, selection.tiles, footprint_wkb, "PREVIEW", tile_metres)
         if self.layer is not None:  # one grid preview at a time: the new one replaces the last
             with contextlib.suppress(RuntimeError):  # already removed by the user
@@ -252,17 +258,19 @@ class TilewiseDock(QgsDockWidget):
     # === Process API previews ==========================================================================
 
     def preview_map_extent(self) -> None:
-        self._raster_preview(*canvas_extent(self.iface.mapCanvas()), "map extent")
+        self._raster_preview(*canvas_extent(self.iface.mapCanvas()), tr("map extent"))
 
     def preview_tile(self) -> None:
         tile = self.chosen_tile()
         if tile is None:
-            message = "Preview the tiles first, then select one tile on the map (or the first one is used)."
+            message = tr(
+                "Preview the tiles first, then select one tile on the map (or the first one is used)."
+            )
             self._report(message, Qgis.MessageLevel.Warning)
             self.rasterPreviewFinished.emit(None)
             return
         self._raster_preview(tile.buffered_bounds, tile.epsg, tile.buffered_width, tile.buffered_height,
-                             f"tile {tile.name}")  # fmt: skip
+                             tr("tile {name}").format(name=tile.name))  # fmt: skip
 
     def chosen_tile(self) -> Optional[GridTile]:
         if self.selection is None or not self.selection.tiles:
@@ -300,13 +308,13 @@ class TilewiseDock(QgsDockWidget):
                 return exc
             return client.preview(request, cancel)
 
-        self.form.show_result(f"Previewing the script on the {where}…")
+        self.form.show_result(tr("Previewing the script on the {where}…").format(where=where))
         name = preview_names(
             self.form.script_editor.preset_name(), output_id, where, draft.time_from, draft.time_to
         )
         self.runner.run(
             "raster_preview",
-            f"preview on the {where}",
+            tr("preview on the {where}").format(where=where),
             run,
             lambda task: self._raster_preview_done(task, name),
         )
@@ -317,7 +325,7 @@ class TilewiseDock(QgsDockWidget):
             self.rasterPreviewFinished.emit(None)
             return
         if task.result is None:
-            self._service_failed("The preview failed", task)
+            self._service_failed(tr("The preview failed"), task)
             self.rasterPreviewFinished.emit(None)
             return
         try:
@@ -326,7 +334,7 @@ class TilewiseDock(QgsDockWidget):
             self._report(str(exc), Qgis.MessageLevel.Critical)
             self.rasterPreviewFinished.emit(None)
             return
-        self.form.show_result(f"Preview added: {layer.name()}")
+        self.form.show_result(tr("Preview added: {name}").format(name=layer.name()))
         self.rasterPreviewFinished.emit(layer)
 
     # === create, analyse, confirm, start ===============================================================
@@ -349,7 +357,7 @@ class TilewiseDock(QgsDockWidget):
         client = self.client
         if client is None:
             problems.append(
-                FieldProblem("credentials", self.connection.client_problem or "Choose a deployment.")
+                FieldProblem("credentials", self.connection.client_problem or tr("Choose a deployment."))
             )
         if problems:
             self.show_problems(tuple(problems))
@@ -366,44 +374,49 @@ class TilewiseDock(QgsDockWidget):
             except FormInvalid as exc:
                 return exc
 
-        self.form.show_result("Checking the job and listing its tiles…")
+        self.form.show_result(tr("Checking the job and listing its tiles…"))
         self.runner.run(
-            "prepare", "preparing the batch job", prepare, lambda task: self._prepared(task, client)
+            "prepare", tr("preparing the batch job"), prepare, lambda task: self._prepared(task, client)
         )
 
     def _prepared(self, task: ClientCallTask, client: BatchClient) -> None:
         outcome = task.result
         if isinstance(outcome, FormInvalid):
             self.show_problems(outcome.problems)
-            self.form.show_result("Nothing was sent: fix the fields marked in red.")
+            self.form.show_result(tr("Nothing was sent: fix the fields marked in red."))
             self.jobStageChanged.emit("invalid", None)
             return
         if not isinstance(outcome, submission.PreparedJob):
-            self._service_failed("Preparing the job failed", task)
+            self._service_failed(tr("Preparing the job failed"), task)
             return
         self._show_tiles(outcome.selection, outcome.footprint_wkb, outcome.area)
         self.form.show_result(
-            f"{len(outcome.selection):,} tiles; creating the job on {client.deployment.name}…"
+            tr("{count} tiles; creating the job on {deployment}…").format(
+                count=f"{len(outcome.selection):,}", deployment=client.deployment.name
+            )
         )
         create = functools.partial(submission.create, client, outcome)
         self.runner.run(
-            "create", "creating the batch job", create, lambda t: self._created(t, client, outcome)
+            "create", tr("creating the batch job"), create, lambda t: self._created(t, client, outcome)
         )
 
     def _created(self, task: ClientCallTask, client: BatchClient, prepared: submission.PreparedJob) -> None:
-        job = self._job_of(task, "The service refused the job")
+        job = self._job_of(task, tr("The service refused the job"))
         if job is None:
             return
         project_jobs.remember(job)
         self.jobStageChanged.emit("created", job)
-        self.form.show_result(f"Created job {job.id}; analysing…")
+        self.form.show_result(tr("Created job {id}; analysing…").format(id=job.id))
         analyse = functools.partial(submission.analyse, client, job)
         self.runner.run(
-            "analyse", f"analysing job {job.id}", analyse, lambda t: self._analysed(t, client, prepared)
+            "analyse",
+            tr("analysing job {id}").format(id=job.id),
+            analyse,
+            lambda t: self._analysed(t, client, prepared),
         )
 
     def _analysed(self, task: ClientCallTask, client: BatchClient, prepared: submission.PreparedJob) -> None:
-        job = self._job_of(task, "The analysis failed")
+        job = self._job_of(task, tr("The analysis failed"))
         if job is None:
             return
         try:
@@ -417,13 +430,13 @@ class TilewiseDock(QgsDockWidget):
         self.pending_job, self.pending_summary = job, summary
         self._update_busy()
         self.form.show_result(
-            f"Job {job.id} analysed: {summary.tile_count:,} tiles, "
+            tr("Job {id} analysed: {count} tiles, ").format(id=job.id, count=f"{summary.tile_count:,}")
             + (
-                f"{job.value_estimate:,.1f} PU by the service's estimate. "
+                tr("{estimate} PU by the service's estimate. ").format(estimate=f"{job.value_estimate:,.1f}")
                 if job.value_estimate is not None
                 else ""
             )
-            + "Confirm to start it."
+            + tr("Confirm to start it.")
         )
         self.jobStageChanged.emit("analysed", job)
         self.confirm_start()
@@ -443,10 +456,14 @@ class TilewiseDock(QgsDockWidget):
         job = self.pending_job
         if job is None:
             return
-        reason = " (over the PU budget)" if self.pending_summary and self.pending_summary.over_budget else ""
+        reason = (
+            tr(" (over the PU budget)") if self.pending_summary and self.pending_summary.over_budget else ""
+        )
         self.form.show_result(
-            f"Job {job.id} is analysed and waits{reason}: press “Start…” to start it, or leave it (an analysed "
-            "job costs nothing)."
+            tr(
+                "Job {id} is analysed and waits{reason}: press “Start…” to start it, or leave it (an analysed job "
+                "costs nothing)."
+            ).format(id=job.id, reason=reason)
         )
         self.jobStageChanged.emit("declined", job)
 
@@ -456,7 +473,7 @@ class TilewiseDock(QgsDockWidget):
             return
         if self.pending_summary is not None and self.pending_summary.over_budget:
             self.show_problems(
-                (FieldProblem("budget", "The job is expected to cost more than your PU budget."),)
+                (FieldProblem("budget", tr("The job is expected to cost more than your PU budget.")),)
             )
             return
 
@@ -464,17 +481,19 @@ class TilewiseDock(QgsDockWidget):
             client.start(job.id, cancel)
             return client.get(job.id, cancel)
 
-        self.form.show_result(f"Starting job {job.id}…")
-        self.runner.run("start", f"starting job {job.id}", start, self._started)
+        self.form.show_result(tr("Starting job {id}…").format(id=job.id))
+        self.runner.run("start", tr("starting job {id}").format(id=job.id), start, self._started)
 
     def _started(self, task: ClientCallTask) -> None:
-        job = self._job_of(task, "Starting the job failed")
+        job = self._job_of(task, tr("Starting the job failed"))
         if job is None:
             return
         self.pending_job, self.pending_summary = None, None
         self._update_busy()
         project_jobs.remember(job)
-        message = f"Job {job.id[:8]}… started ({job.status}): follow it in the Jobs tab."
+        message = tr("Job {id}… started ({status}): follow it in the Jobs tab.").format(
+            id=job.id[:8], status=job.status
+        )
         self.form.show_result(message)
         self.iface.messageBar().pushMessage("Tilewise", message, level=Qgis.MessageLevel.Success, duration=8)
         self.jobStageChanged.emit("started", job)
@@ -516,9 +535,9 @@ class TilewiseDock(QgsDockWidget):
         return task.result
 
     def _service_failed(self, what: str, task: ClientCallTask) -> None:
-        message = f"{what}: {with_hint(task)}"
+        message = tr("{what}: {details}").format(what=what, details=with_hint(task))
         self._report(message, Qgis.MessageLevel.Critical)
-        self.form.show_result(message + " Your form is unchanged: fix it and try again.")
+        self.form.show_result(message + tr(" Your form is unchanged: fix it and try again."))
         self._point_at_script_line(task.error or "")
         self.jobStageChanged.emit("failed", None)
 

@@ -138,7 +138,7 @@ class FormFooter(QWidget):
         if tiles is None:
             parts = [tr("No preview yet: Preview “Tiles”")]
         else:
-            parts = [tr("%n tile(s)", None, tiles)]
+            parts = [tr("%Ln tile(s)", None, tiles)]
             parts.append(tr("PU: fix the evalscript first") if charge_pu is None else format_pu(charge_pu))
         parts.append(tr("no budget") if budget_pu is None else tr("budget {pu:,.0f} PU").format(pu=budget_pu))
         over = charge_pu is not None and budget_pu is not None and charge_pu > budget_pu

@@ -38,7 +38,6 @@ from ..core.http import Cancel, NotFoundError
 from ..core.job_actions import (
     Action,
     confirmation,
-    label_of,
     perform,
     reprocess,
     reprocess_confirmation,
@@ -52,6 +51,7 @@ from ..core.outputs import Results, list_outputs, prepare_outputs
 from ..core.statuses import V2
 from ..core.storage import S3Access
 from ..core.tasks import ClientCallTask
+from .action_texts import action_text
 from .i18n import tr
 from .job_monitor import JobMonitor, progress_counts, project_layers_folder
 from .job_tile_layer import PROP_API, PROP_DEPLOYMENT, PROP_JOB, JobTileLayer
@@ -127,7 +127,7 @@ class JobActions(QObject):
             return False
         reason = why_not(job, action)
         if reason is not None:
-            self.actionFailed.emit(label_of(action, job.api_version).label, reason)
+            self.actionFailed.emit(action_text(action, job.api_version).label, reason)
             return False
         if action == Action.SHOW_TILES:
             return self.watch(job)
@@ -140,7 +140,9 @@ class JobActions(QObject):
         question = confirmation(job, action)
         if question is not None and not self.ask(question):
             return False
-        what = f"{label_of(action, job.api_version).label} job {job.id[:8]}…"
+        what = tr("{action} job {id}…").format(
+            action=action_text(action, job.api_version).label, id=job.id[:8]
+        )
         return self._call(
             job,
             action.value,
@@ -154,7 +156,7 @@ class JobActions(QObject):
         try:
             client = self.client_for(job)
         except Exception as exc:  # no credentials for that deployment any more
-            self.actionFailed.emit("Show tiles", str(exc))
+            self.actionFailed.emit(tr("Show tiles"), str(exc))
             return False
         self.monitor.watch(client, job, self.access_for(job))
         return True

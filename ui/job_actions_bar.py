@@ -19,8 +19,9 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
-from ..core.job_actions import Action, label_of, why_not
+from ..core.job_actions import Action, why_not
 from ..core.jobs import BatchJob
+from .action_texts import action_text
 from .i18n import tr
 from .job_actions import REPROJECTED, JobActions
 
@@ -94,7 +95,7 @@ class JobActionsBar(QWidget):
         job = self.job
         version = job.api_version if job is not None else 2
         for action, button in self.buttons.items():
-            text = label_of(action, version)
+            text = action_text(action, version)
             button.setText(text.label)
             reason = why_not(job, action)
             busy = job is not None and any(

@@ -324,7 +324,7 @@ class JobFormWidget(QgsScrollArea):
             self._show_summary()
             return
         lines = [
-            tr("<b>%n tile(s)</b> of grid {grid} ({name}) at {resolution} {unit}, in {crs}", None, len(selection))
+            tr("<b>%Ln tile(s)</b> of grid {grid} ({name}) at {resolution} {unit}, in {crs}", None, len(selection))
             .format(grid=selection.grid.id, name=selection.grid.name, resolution=f"{selection.resolution:g}",
                     unit=selection.grid.unit_symbol,
                     crs=", ".join(f"EPSG:{code}" for code in selection.epsg_codes)),

@@ -207,7 +207,9 @@ class JobHistory(QObject):
                 _clear_gdal_cache(f"/vsis3/{bucket}")  # a failed look before the options stays cached
             except Exception as exc:  # never break the project's read
                 QgsMessageLog.logMessage(
-                    f"The S3 options of bucket {bucket} could not be set: {access.scrub(str(exc))}",
+                    tr("The S3 options of bucket {bucket} could not be set: {error}").format(
+                        bucket=bucket, error=access.scrub(str(exc))
+                    ),
                     LOG_TAG,
                     Qgis.MessageLevel.Warning,
                 )

@@ -314,12 +314,12 @@ class JobTileLayer:
             if provider.changeAttributeValues(changes):
                 changed += len(changes)
             else:
-                self._failed(f"writing {len(changes)} tile statuses")
+                self._failed(tr("writing %Ln tile status(es)", None, len(changes)))
                 self._reload_state()
         if new and self.error is None:
             added = self._add(list(new.values()), now)
             if added < 0:
-                self._failed(f"adding {len(new)} tiles")
+                self._failed(tr("adding %Ln tile(s)", None, len(new)))
             else:
                 changed += added
         if changed:
@@ -434,7 +434,7 @@ def _write_gpkg(path: Path, job: BatchJob, tiles: Sequence[Tile]) -> None:
         now = _now()
         source = ogr.GetDriverByName("GPKG").CreateDataSource(str(partial))
         if source is None:
-            raise RuntimeError(gdal.GetLastErrorMsg() or "GDAL cannot create it")
+            raise RuntimeError(gdal.GetLastErrorMsg() or tr("GDAL cannot create it"))
         srs = osr.SpatialReference()
         srs.ImportFromEPSG(WGS84)
         options = [
@@ -446,7 +446,7 @@ def _write_gpkg(path: Path, job: BatchJob, tiles: Sequence[Tile]) -> None:
         ]
         layer = source.CreateLayer(TABLE, srs, ogr.wkbPolygon, options)
         if layer is None:
-            raise RuntimeError(gdal.GetLastErrorMsg() or "GDAL cannot create its table")
+            raise RuntimeError(gdal.GetLastErrorMsg() or tr("GDAL cannot create its table"))
         kinds = (ogr.OFTInteger64, ogr.OFTString, ogr.OFTString, ogr.OFTString, ogr.OFTReal, ogr.OFTInteger)
         for name, kind in zip(FIELDS, (*kinds, ogr.OFTString)):
             layer.CreateField(ogr.FieldDefn(name, kind))
@@ -468,9 +468,11 @@ def _write_gpkg(path: Path, job: BatchJob, tiles: Sequence[Tile]) -> None:
             if wkb is not None:
                 feature.SetGeometryDirectly(ogr.CreateGeometryFromWkb(wkb))
             if layer.CreateFeature(feature) != ogr.OGRERR_NONE:
-                raise RuntimeError(gdal.GetLastErrorMsg() or f"tile {tile.id} cannot be written")
+                raise RuntimeError(
+                    gdal.GetLastErrorMsg() or tr("tile {id} cannot be written").format(id=tile.id)
+                )
         if source.CommitTransaction() != ogr.OGRERR_NONE:
-            raise RuntimeError(gdal.GetLastErrorMsg() or "the transaction cannot be committed")
+            raise RuntimeError(gdal.GetLastErrorMsg() or tr("the transaction cannot be committed"))
         layer = None
         source = None  # closed: on disk
         os.replace(partial, path)

@@ -160,7 +160,7 @@ class JobsController(QObject):
         if layers:
             self.iface.messageBar().pushMessage(
                 "Tilewise",
-                tr("%n layer(s) of job {id}… added.", None, len(layers)).format(id=job.id[:8]),
+                tr("%Ln layer(s) of job {id}… added.", None, len(layers)).format(id=job.id[:8]),
                 level=Qgis.MessageLevel.Success,
                 duration=5,
             )
@@ -188,7 +188,7 @@ class JobsController(QObject):
             )
             return
         problems = task.result.problems if task.result is not None else []
-        message = tr("%n output(s) of job {id}… in {folder}", None, copied).format(
+        message = tr("%Ln output(s) of job {id}… in {folder}", None, copied).format(
             id=job.id[:8], folder=task.folder
         )
         if task.error == "Cancelled.":

@@ -52,11 +52,10 @@ log = logging.getLogger(__name__)
 PAGE_SIZE = 50
 SEARCH_DELAY_MS = 400
 NO_VALUE = "—"
-NO_CLIENT_TEXT = tr("Set up a deployment to list its batch jobs.")
 SECRET_MASK = "••••••"
 
-COLUMNS = (tr("Created"), tr("Status"), tr("Progress"), tr("PU"), tr("Tiles"), tr("Description"), tr("ID"))
-CREATED, STATUS, PROGRESS, PU, TILES, DESCRIPTION, ID = range(len(COLUMNS))
+COLUMN_COUNT = 7
+CREATED, STATUS, PROGRESS, PU, TILES, DESCRIPTION, ID = range(COLUMN_COUNT)
 NUMERIC_COLUMNS = (PROGRESS, PU, TILES)
 REQUEST_LINES = 14  # the request view's height when shown
 WIDE_ENOUGH_FOR_TILES, WIDE_ENOUGH_FOR_ID = 560, 820  # px of the panel (the dock is 440 at least)
@@ -75,6 +74,18 @@ STATUS_COLOURS = {
 
 # Tasks stay referenced here from their start to their end, whatever happens to the panel meanwhile.
 _LIVE_TASKS: set[ClientCallTask] = set()
+
+
+# --- texts: looked up when shown, so the translator installed at that time (not at import) answers ---------
+
+
+def column_titles() -> tuple[str, ...]:
+    """The table's headers, in the order of CREATED … ID."""
+    return (tr("Created"), tr("Status"), tr("Progress"), tr("PU"), tr("Tiles"), tr("Description"), tr("ID"))
+
+
+def no_client_text() -> str:
+    return tr("Set up a deployment to list its batch jobs.")
 
 
 # --- formatting ------------------------------------------------------------------------------------------
@@ -151,15 +162,15 @@ class JobsTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._jobs)
 
     def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
+        return 0 if parent.isValid() else COLUMN_COUNT
 
     def headerData(self, section: int, orientation: int, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if (
             orientation == Qt.Orientation.Horizontal
             and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(COLUMNS)
+            and 0 <= section < COLUMN_COUNT
         ):
-            return COLUMNS[section]
+            return column_titles()[section]
         return None
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -239,7 +250,7 @@ class JobsTableModel(QAbstractTableModel):
         row = self.row_of(job.id)
         if row is not None:
             self._jobs[row] = job
-            self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+            self.dataChanged.emit(self.index(row, 0), self.index(row, COLUMN_COUNT - 1))
             return row
         created = parse_timestamp(job.created)
         row = 0
@@ -563,7 +574,9 @@ class JobsPanel(QWidget):
             def function(cancel: Cancel) -> tuple[list[BatchJob], Optional[str]]:
                 return client.jobs_page(search or None, token, count, cancel)
 
-        task = ClientCallTask(f"jobs of {self._deployment_name}", function, self._on_page)
+        task = ClientCallTask(
+            tr("jobs of {deployment}").format(deployment=self._deployment_name), function, self._on_page
+        )
         self._task, self._task_appends = task, append
         if not append:
             self._added_during_load = {}
@@ -668,9 +681,9 @@ class JobsPanel(QWidget):
         if not count:
             text = tr("No jobs of this project") if self.project_only_check.isChecked() else tr("No jobs")
         elif self.project_only_check.isChecked():
-            text = tr("%n job(s) of this project", None, count)
+            text = tr("%Ln job(s) of this project", None, count)
         else:
-            text = tr("%n job(s)", None, count)
+            text = tr("%Ln job(s)", None, count)
         if self._deployment_name:
             text += " " + tr("on {deployment}").format(deployment=self._deployment_name)
         search = self.search_edit.text().strip()
@@ -685,7 +698,7 @@ class JobsPanel(QWidget):
         self._next_token = None
         self.load_more_button.hide()
         self.refresh_button.setEnabled(False)
-        self.status_label.setText(NO_CLIENT_TEXT)
+        self.status_label.setText(no_client_text())
         self._selection_changed()
 
     def _show_error(self, message: str) -> None:

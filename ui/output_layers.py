@@ -389,7 +389,9 @@ class DownloadTask(CancellableTask):
         on_done: Callable[[DownloadTask], None],
         description: Optional[str] = None,
     ):
-        super().__init__(description or tr("Tilewise: downloading %n output(s)", None, len(outputs)), on_done)
+        super().__init__(
+            description or tr("Tilewise: downloading %Ln output(s)", None, len(outputs)), on_done
+        )
         self.outputs = list(outputs)
         self.folder = Path(folder)
         self.access = access

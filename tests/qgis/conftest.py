@@ -150,3 +150,20 @@ def plugin_iface(qgis_iface, monkeypatch):
     monkeypatch.setattr(qgis_iface, "shortcut_actions", shortcut_actions, raising=False)
     yield qgis_iface
     help_menu.deleteLater()
+
+
+@pytest.fixture()
+def english_plurals(qgis_app):
+    """QGIS in US English as the plugin loads it: the English plurals (i18n/tilewise_en.qm, `make
+    translations`) and the locale's number format; both removed afterwards."""
+    from qgis.PyQt.QtCore import QLocale
+
+    from tilewise.ui.i18n import I18N_DIR, load_translator
+
+    saved = QLocale()
+    QLocale.setDefault(QLocale("en_US"))
+    translator = load_translator("en_US")
+    assert translator is not None, f"no English plurals in {I18N_DIR}: run `make translations`"
+    yield translator
+    QCoreApplication.removeTranslator(translator)
+    QLocale.setDefault(saved)

@@ -48,7 +48,9 @@ def preview_layers():
     return [] if group is None else [node.layer() for node in group.findLayers()]
 
 
-def test_preview_adds_a_styled_labelled_layer_for_the_selected_polygon(dock, tutorial_layer, qgis_iface):
+def test_preview_adds_a_styled_labelled_layer_for_the_selected_polygon(
+    dock, tutorial_layer, qgis_iface, english_plurals
+):
     tutorial_layer.selectByIds([1])  # the entire area only
     dock.refresh_area_summary()
     assert "1 selected polygon" in dock.form.area_label.text()
@@ -68,7 +70,7 @@ def test_preview_adds_a_styled_labelled_layer_for_the_selected_polygon(dock, tut
     # a view of the form: QGIS does not ask on quit whether its features may be lost
     assert int(layer.customProperty("skipMemoryLayersCheck")) == 1
     text = dock.form.preview_details_label.text()
-    assert f"{len(expected)} tile(s)" in text and "1,100 × 1,100 px" in text and "PU" in text
+    assert f"{len(expected):,} tiles" in text and "1,100 × 1,100 px" in text and "PU" in text
     assert not qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Warning)
 
 

@@ -105,7 +105,7 @@ def test_the_footer_buttons_follow_the_busy_state(qgis_app):
     footer.deleteLater()
 
 
-def test_the_summary_follows_the_tiles_preview_and_the_budget(window, tutorial_layer):
+def test_the_summary_follows_the_tiles_preview_and_the_budget(window, tutorial_layer, english_plurals):
     _main, dock = window
     footer = dock.form.footer
     dock.form.grid_combo.setCurrentIndex(dock.form.grid_combo.findData(1))
@@ -119,7 +119,7 @@ def test_the_summary_follows_the_tiles_preview_and_the_budget(window, tutorial_l
     charge = estimate(
         dock.form.cost_draft(), dock.form.script_editor.info, dock.selection.tiles
     ).expected_charge
-    assert footer.summary_label.full_text == f"{tiles} tile(s) · ≈{charge:,.1f} PU expected · no budget"
+    assert footer.summary_label.full_text == f"{tiles:,} tiles · ≈{charge:,.1f} PU expected · no budget"
     assert footer.summary_label.toolTip() == footer.summary_label.full_text
     assert footer.summary_label.styleSheet() == ""
     assert "the details are under “Tiling grid”" in footer.result_label.text()
@@ -132,7 +132,7 @@ def test_the_summary_follows_the_tiles_preview_and_the_budget(window, tutorial_l
     assert footer.summary_label.styleSheet() == ""
 
 
-def test_a_long_summary_is_elided_to_the_width_with_the_whole_text_as_tooltip(qgis_app):
+def test_a_long_summary_is_elided_to_the_width_with_the_whole_text_as_tooltip(qgis_app, english_plurals):
     footer = FormFooter()
     footer.show_summary(123_456, 98_765_432.1, 500)
     label = footer.summary_label
@@ -143,7 +143,7 @@ def test_a_long_summary_is_elided_to_the_width_with_the_whole_text_as_tooltip(qg
     assert label.text() != label.full_text and label.text().endswith("…")
     assert label.fontMetrics().horizontalAdvance(label.text()) <= label.contentsRect().width()
     assert label.toolTip() == label.full_text
-    assert label.full_text == "123456 tile(s) · ≈98,765,432.1 PU expected · budget 500 PU"
+    assert label.full_text == "123,456 tiles · ≈98,765,432.1 PU expected · budget 500 PU"
     label.close()
     label.deleteLater()
     footer.deleteLater()

@@ -22,11 +22,10 @@ from tilewise.core.jobs import BatchJob
 from tilewise.core.project_jobs import RememberedJob, parse_timestamp
 from tilewise.core.statuses import V1, V2
 from tilewise.ui.jobs_panel import (
-    COLUMNS,
+    COLUMN_COUNT,
     CREATED,
     DESCRIPTION,
     ID,
-    NO_CLIENT_TEXT,
     PROGRESS,
     PU,
     STATUS,
@@ -121,7 +120,7 @@ def load_more_shown(panel: JobsPanel) -> bool:
 
 def test_without_a_deployment_the_panel_says_what_to_do(panel):
     panel.set_client(None, "", "")
-    assert panel.status_label.text() == NO_CLIENT_TEXT
+    assert panel.status_label.text() == "Set up a deployment to list its batch jobs."
     assert panel.model.rowCount() == 0 and not panel.refresh_button.isEnabled() and not load_more_shown(panel)
     assert not panel.is_loading()
 
@@ -133,7 +132,7 @@ def test_the_newest_job_comes_first_with_readable_columns(panel, engine, bucket)
     assert ids(panel)[:2] == [newest.id, older.id]
     created = [parse_timestamp(job.created) for job in panel.model.jobs()]
     assert all(created) and created == sorted(created, reverse=True)
-    assert [panel.model.headerData(c, 1) for c in range(len(COLUMNS))] == [
+    assert [panel.model.headerData(c, 1) for c in range(COLUMN_COUNT)] == [
         "Created", "Status", "Progress", "PU", "Tiles", "Description", "ID",
     ]  # fmt: skip
     local = parse_timestamp(newest.created).astimezone().strftime("%Y-%m-%d %H:%M")

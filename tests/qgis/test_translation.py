@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 from qgis.core import QgsSettings
-from qgis.PyQt.QtCore import QUrl
+from qgis.PyQt.QtCore import QCoreApplication, QLocale, Qt, QUrl
 from qgis.PyQt.QtGui import QDesktopServices
 
 import tilewise
 from tilewise.ui import user_guide
-from tilewise.ui.i18n import qgis_locale, tr
+from tilewise.ui.i18n import load_translator, qgis_locale, tr
 
 PLUGIN_DIR = Path(tilewise.__file__).resolve().parent
 GERMAN = PLUGIN_DIR / "i18n" / "tilewise_de.qm"
@@ -75,7 +75,7 @@ def test_with_qgis_in_german_the_dock_speaks_german_until_the_plugin_unloads(loc
 def test_with_qgis_in_english_the_dock_stays_english(locale, plugin):
     locale("en_US")
     tilewise_plugin = plugin()
-    assert tilewise_plugin.translator is None  # English is the source: no translation to load
+    assert tilewise_plugin.translator is not None  # English is the source: only its plurals are loaded
     tilewise_plugin.action.setChecked(True)
     assert tilewise_plugin.dock.connection.help_button.toolTip() == "Open the Tilewise user guide"
 
@@ -111,3 +111,72 @@ def test_the_help_button_and_the_help_menu_open_the_built_html_guide(plugin, mon
 
 def test_without_the_built_html_the_hosted_guide_opens(tmp_path):
     assert user_guide.user_guide_url(tmp_path / "index.html") == QUrl(user_guide.HOSTED_GUIDE)
+
+
+@pytest.fixture()
+def speak():
+    """speak("de_DE"): the plugin's translator for that locale installed and its number format QLocale's default
+    (as QGIS sets it); both undone afterwards."""
+    saved, installed = QLocale(), []
+
+    def install(locale: str) -> None:
+        QLocale.setDefault(QLocale(locale))
+        translator = load_translator(locale)
+        assert translator is not None, f"no translation for {locale} is compiled: run `make translations`"
+        installed.append(translator)
+
+    yield install
+    for translator in installed:
+        QCoreApplication.removeTranslator(translator)
+    QLocale.setDefault(saved)
+
+
+def test_in_english_a_count_reads_as_english_with_a_thousands_separator(speak):
+    speak("en_US")
+    assert tr("%Ln tile(s)", None, 1) == "1 tile"
+    assert tr("%Ln tile(s)", None, 1234) == "1,234 tiles"
+    assert tr("%Ln job(s)", None, 0) == "0 jobs"
+
+
+def test_without_the_english_plurals_the_source_shows():
+    assert tr("%Ln tile(s)", None, 2).endswith(" tile(s)")
+
+
+def test_in_german_a_count_reads_as_german(speak):
+    speak("de_DE")
+    assert tr("%Ln tile(s)", None, 1) == "1 Kachel"
+    assert tr("%Ln tile(s)", None, 1234) == "1.234 Kacheln"
+
+
+def test_the_jobs_tab_headers_follow_a_translator_installed_after_the_import(speak, qgis_app):
+    from tilewise.ui.jobs_panel import COLUMN_COUNT, JobsTableModel
+
+    model = JobsTableModel()
+    english = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(COLUMN_COUNT)]
+    assert english[0] == "Created"
+    speak("de_DE")
+    german = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(COLUMN_COUNT)]
+    assert german[0] == "Erstellt" and german != english
+
+
+def test_every_jobs_tab_action_text_of_core_has_its_tr_literal():
+    from tilewise.core.job_actions import Action, label_of
+    from tilewise.ui.action_texts import translated_texts
+
+    english = {
+        text for v in (1, 2) for a in Action for text in (label_of(a, v).label, label_of(a, v).tooltip)
+    }
+    assert sorted(english - set(translated_texts())) == []
+
+
+def test_the_jobs_tab_action_buttons_speak_german(speak):
+    from tilewise.core.job_actions import Action
+    from tilewise.ui.action_texts import action_text
+
+    speak("de_DE")
+    assert action_text(Action.STOP, 2).label == "Anhalten"
+    assert action_text(Action.STOP, 1).label == "Abbrechen"
+    assert (
+        action_text(Action.DOWNLOAD, 2).tooltip
+        == "Die gelieferten GeoTIFFs in einen lokalen Ordner kopieren."
+    )
