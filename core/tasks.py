@@ -14,7 +14,7 @@ from typing import Callable, Optional
 from urllib.parse import quote
 
 import shapely
-from qgis.core import QgsTask
+from qgis.core import QgsFeature, QgsTask
 from qgis.PyQt.QtCore import pyqtSignal
 
 from .area import AreaError, AreaOfInterest
@@ -23,6 +23,7 @@ from .grids import GridError, TileSelection, tiles_for_area
 from .http import Cancel, Cancelled, ConnectionFailure, RateLimitError, ServerError, ServiceError
 from .monitor import JobWatcher
 from .storage import StorageError
+from .tile_features import tile_features
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ class TilingRequest:
 class TilingResult:
     area: AreaOfInterest
     selection: TileSelection
-    footprint_wkb: list[bytes]  # prepared off the main thread for fast layer building
+    features: list[QgsFeature]  # the tile layer's, made off the main thread (core/tile_features.py)
 
 
 class TileEnumerationTask(QgsTask):
@@ -75,7 +76,7 @@ class TileEnumerationTask(QgsTask):
             if self.isCanceled():
                 return False
             wkb = shapely.to_wkb([t.footprint for t in selection.tiles]).tolist()
-            self.result = TilingResult(area, selection, wkb)
+            self.result = TilingResult(area, selection, tile_features(selection.tiles, wkb, "PREVIEW"))
             return True
         except (AreaError, GridError, CrsError) as exc:
             self.error = str(exc)

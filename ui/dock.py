@@ -15,7 +15,7 @@ import functools
 import re
 from typing import Optional
 
-from qgis.core import Qgis, QgsProject, QgsVectorLayer
+from qgis.core import Qgis, QgsFeature, QgsProject, QgsVectorLayer
 from qgis.gui import QgsDockWidget
 from qgis.PyQt.QtCore import pyqtSignal
 from qgis.PyQt.QtWidgets import QTabWidget, QVBoxLayout, QWidget
@@ -33,6 +33,7 @@ from ..core.statuses import V1, V2
 from ..core.storage import S3Access
 from ..core.submission import StartSummary
 from ..core.tasks import ClientCallTask, TileEnumerationTask, TilingRequest
+from ..core.tile_features import tile_features
 from .area_picker import AreaPicker
 from .connection_bar import ConnectionBar
 from .form_footer import page_with_footer
@@ -224,11 +225,11 @@ class TilewiseDock(QgsDockWidget):
                 self._report(task.error or tr("Listing the tiles failed."), Qgis.MessageLevel.Warning)
             self.previewFinished.emit(None)
             return
-        layer = self._show_tiles(task.result.selection, task.result.footprint_wkb, task.result.area)
+        layer = self._show_tiles(task.result.selection, task.result.features, task.result.area)
         self.previewFinished.emit(layer)
 
     def _show_tiles(
-        self, selection: TileSelection, footprint_wkb: list[bytes], area: AreaOfInterest
+        self, selection: TileSelection, features: list[QgsFeature], area: AreaOfInterest
     ) -> QgsVectorLayer:
         grid = selection.grid
         tile_metres = grid.tile_size * (METRES_PER_DEGREE if grid.unit == "DEGREE" else 1)
@@ -238,7 +239,7 @@ class TilewiseDock(QgsDockWidget):
             unit=grid.unit_symbol,
             count=f"{len(selection):,}",
         )
-        layer = build_tile_layer(name, selection.tiles, footprint_wkb, "PREVIEW", tile_metres)
+        layer = build_tile_layer(name, features, tile_metres)
         if self.layer is not None:  # one grid preview at a time: the new one replaces the last
             with contextlib.suppress(RuntimeError):  # already removed by the user
                 QgsProject.instance().removeMapLayer(self.layer.id())
@@ -370,9 +371,10 @@ class TilewiseDock(QgsDockWidget):
 
         def prepare(_cancel: Cancel):
             try:
-                return submission.prepare(draft, geometries, crs, version, engine, max_tiles)
+                prepared = submission.prepare(draft, geometries, crs, version, engine, max_tiles)
             except FormInvalid as exc:
                 return exc
+            return prepared, tile_features(prepared.selection.tiles, prepared.footprint_wkb, "PREVIEW")
 
         self.form.show_result(tr("Checking the job and listing its tiles…"))
         self.runner.run(
@@ -386,10 +388,11 @@ class TilewiseDock(QgsDockWidget):
             self.form.show_result(tr("Nothing was sent: fix the fields marked in red."))
             self.jobStageChanged.emit("invalid", None)
             return
-        if not isinstance(outcome, submission.PreparedJob):
+        if not isinstance(outcome, tuple):
             self._service_failed(tr("Preparing the job failed"), task)
             return
-        self._show_tiles(outcome.selection, outcome.footprint_wkb, outcome.area)
+        outcome, features = outcome  # the PreparedJob and its tile features, made in the task
+        self._show_tiles(outcome.selection, features, outcome.area)
         self.form.show_result(
             tr("{count} tiles; creating the job on {deployment}…").format(
                 count=f"{len(outcome.selection):,}", deployment=client.deployment.name

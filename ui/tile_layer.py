@@ -9,7 +9,6 @@ from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsFeature,
     QgsFillSymbol,
-    QgsGeometry,
     QgsLayerTreeGroup,
     QgsPalLayerSettings,
     QgsProject,
@@ -21,20 +20,10 @@ from qgis.core import (
 )
 from qgis.PyQt.QtGui import QColor, QFont
 
-from ..core.grids import GridTile
+from ..core.tile_features import TILE_FIELDS
 from ..core.tile_status import STATUS_STYLES
 from .layer_roles import GRID_PREVIEW, mark_tilewise_layer
 from .qgis_compat import LABEL_OVER_POINT, field
-
-TILE_FIELDS = (
-    ("tile_id", "int64"),
-    ("name", "string"),
-    ("status", "string"),
-    ("epsg", "int"),
-    ("width_px", "int"),
-    ("height_px", "int"),
-)
-
 
 GRID_PREVIEW_GROUP = "Tilewise grid preview"  # the dock's preview of the tiles a job would have
 LABEL_SCALE_PER_METRE = 60.0  # tile names shown below 1:600,000 for 10 km tiles
@@ -74,10 +63,9 @@ def name_labels(max_scale_denominator: float) -> QgsVectorLayerSimpleLabeling:
     return QgsVectorLayerSimpleLabeling(settings)
 
 
-def build_tile_layer(
-    name: str, tiles: Sequence[GridTile], footprint_wkb: Sequence[bytes], status: str, tile_size_m: float
-) -> QgsVectorLayer:
-    """A styled in-memory layer (EPSG:4326) with one feature per tile.
+def build_tile_layer(name: str, features: Sequence[QgsFeature], tile_size_m: float) -> QgsVectorLayer:
+    """A styled in-memory layer (EPSG:4326) of tile features (`core/tile_features.tile_features`, made in the
+    task that listed the tiles).
 
     It is a view of the form (made again by the next preview), so QGIS does not ask on quit or on closing the
     project whether its features may be lost."""
@@ -88,15 +76,6 @@ def build_tile_layer(
     provider = layer.dataProvider()
     provider.addAttributes([field(name, kind) for name, kind in TILE_FIELDS])
     layer.updateFields()
-    fields = layer.fields()
-    features = []
-    for tile, wkb in zip(tiles, footprint_wkb):
-        feature = QgsFeature(fields)
-        geometry = QgsGeometry()
-        geometry.fromWkb(wkb)
-        feature.setGeometry(geometry)
-        feature.setAttributes([tile.id, tile.name, status, tile.epsg, tile.width, tile.height])
-        features.append(feature)
     provider.addFeatures(features)
     layer.updateExtents()
     layer.setRenderer(status_renderer())

@@ -101,7 +101,7 @@ def test_tilewise_layers_grid_preview_job_tiles_outputs_are_never_offered_nor_ta
     picker, qgis_iface, tmp_path
 ):
     fields = polygon_layer(SQUARES, name="fields")
-    preview = build_tile_layer("Tiles: grid 1", [], [], "PREVIEW", 10_000)
+    preview = build_tile_layer("Tiles: grid 1", [], 10_000)
     add_to_group(preview, "Tilewise grid preview")
     job = BatchJob("0123456789abcdef", V1, "local-engine", "ANALYSIS_DONE", description="fields")
     square = {"type": "Polygon", "coordinates": [[[300000, 3990000], [310000, 3990000], [310000, 4000000],
