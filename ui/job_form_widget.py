@@ -198,6 +198,7 @@ class JobFormWidget(QgsScrollArea):
         self.budget_spin.setSpecialValueText(tr("No limit"))
         self.budget_spin.setClearValue(0)
         self.budget_spin.setSuffix(" PU")
+        self.budget_spin.setGroupSeparatorShown(True)  # 1,000 PU as the start dialog writes it
         self.budget_spin.setToolTip(
             tr("Refuse to start a job expected to cost more processing units than this.")
         )
@@ -224,6 +225,7 @@ class JobFormWidget(QgsScrollArea):
         self.max_tiles.setRange(1, 10_000_000)
         self.max_tiles.setSingleStep(1000)
         self.max_tiles.setValue(DEFAULT_MAX_TILES)
+        self.max_tiles.setGroupSeparatorShown(True)
         self.max_tiles.setToolTip(tr("Refuse areas that need more tiles than this."))
         self.s3_region_edit = QLineEdit(form)
         self.s3_region_edit.setPlaceholderText(tr("e.g. eu-central-1 (optional)"))
