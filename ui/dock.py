@@ -17,7 +17,7 @@ from typing import Optional
 
 from qgis.core import Qgis, QgsFeature, QgsProject, QgsVectorLayer
 from qgis.gui import QgsDockWidget
-from qgis.PyQt.QtCore import pyqtSignal
+from qgis.PyQt.QtCore import QTimer, pyqtSignal
 from qgis.PyQt.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from ..core import project_jobs, submission
@@ -80,7 +80,12 @@ class TilewiseDock(QgsDockWidget):
         self.form.set_area_widget(self.area)
         self.area.changed.connect(self.refresh_area_summary)
         self.refresh_area_summary()
-        self.connection.reload_deployments()
+        # the deployment is connected (credentials from QgsAuthManager, the engine's status task) at the next turn
+        # of the event loop: done here, it doubled the time QGIS froze while the dock opened (bench_dock)
+        self.connect_timer = QTimer(self)  # the dock's child: gone with it, so never fires on a deleted dock
+        self.connect_timer.setSingleShot(True)
+        self.connect_timer.timeout.connect(self.connection.reload_deployments)
+        self.connect_timer.start(0)
         # jobs once created: the Jobs tab, the actions on them, the map of a running job's tiles (its progress
         # shown under the form), the jobs a project remembers
         self.jobs = JobsController(
@@ -561,6 +566,7 @@ class TilewiseDock(QgsDockWidget):
         super().closeEvent(event)
 
     def unload(self) -> None:
+        self.connect_timer.stop()
         self.save_settings()
         self.runner.close()
         self.form.unload()

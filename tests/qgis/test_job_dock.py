@@ -415,6 +415,28 @@ def test_the_form_survives_a_new_dock(v1_dock, qgis_iface, engine, tmp_path):
         other.deleteLater()
 
 
+def test_the_dock_connects_after_it_shows_and_not_at_all_when_closed_first(qgis_iface, tmp_path, slow_server):
+    """Opening the dock does not wait for QgsAuthManager and the engine: it connects at the next turn of the
+    event loop; a dock closed before that never connects."""
+    from qgis.core import QgsApplication
+
+    store = make_store(tmp_path, slow_server, V1)
+    closed = TilewiseDock(qgis_iface, store=store)
+    assert closed.client is None and "engine" not in closed.runner.tasks
+    closed.unload()
+    closed.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    for _ in range(5):
+        QgsApplication.processEvents()
+
+    dock = TilewiseDock(qgis_iface, store=store)
+    try:
+        wait_until(lambda: dock.client is not None, 10)
+    finally:
+        dock.unload()
+        dock.deleteLater()
+
+
 def test_closing_the_dock_while_a_call_runs_is_harmless(
     qgis_iface, qgis_new_project, tmp_path, caplog, slow_server
 ):
@@ -424,7 +446,7 @@ def test_closing_the_dock_while_a_call_runs_is_harmless(
 
     QgsSettings().remove("tilewise")
     dock = TilewiseDock(qgis_iface, store=make_store(tmp_path, slow_server, V1))
-    assert "engine" in dock.runner.tasks  # the engine's status is being read
+    wait_until(lambda: "engine" in dock.runner.tasks, 10)  # the engine's status is being read
     task = dock.runner.tasks["engine"]
     dock.unload()
     dock.deleteLater()
