@@ -35,10 +35,12 @@ def qgis_locale() -> str:
 
 
 def load_translator(locale: str, folder: Path = I18N_DIR) -> Optional[QTranslator]:
-    """A translator installed on the application for `locale` ("de_AT" falls back to "de"); None when the
-    plugin has no translation for it. Remove it with `QCoreApplication.removeTranslator` on unload."""
+    """A translator installed on the application for `locale` ("de_AT" falls back to "de"); a language the
+    plugin has no translation for (and "C") gets English, the source language, for its plural forms ("1 tile",
+    "2 tiles"); None when not even that is compiled. Remove it with `QCoreApplication.removeTranslator` on
+    unload."""
     language = locale.replace("-", "_")
-    for name in dict.fromkeys((language, language.split("_")[0])):
+    for name in dict.fromkeys((language, language.split("_")[0], "en")):
         path = folder / f"tilewise_{name}.qm"
         if path.exists():
             translator = QTranslator()

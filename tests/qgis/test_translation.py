@@ -138,6 +138,12 @@ def test_in_english_a_count_reads_as_english_with_a_thousands_separator(speak):
     assert tr("%Ln job(s)", None, 0) == "0 jobs"
 
 
+def test_a_language_without_a_translation_gets_english_plurals(speak):
+    speak("fr_FR")  # and QGIS's "C" locale alike: the plugin speaks English there
+    assert tr("%Ln tile(s)", None, 2) == "2 tiles"
+    assert tr("Preview cancelled.") == "Preview cancelled."
+
+
 def test_without_the_english_plurals_the_source_shows():
     assert tr("%Ln tile(s)", None, 2).endswith(" tile(s)")
 
