@@ -167,3 +167,17 @@ def english_plurals(qgis_app):
     yield translator
     QCoreApplication.removeTranslator(translator)
     QLocale.setDefault(saved)
+
+
+@pytest.fixture
+def undo_after():
+    """undo_after(thing, undo) → thing: undo(thing) runs when the test ends, the newest first."""
+    undos = []
+
+    def register(thing, undo):
+        undos.append((thing, undo))
+        return thing
+
+    yield register
+    for thing, undo in reversed(undos):
+        undo(thing)

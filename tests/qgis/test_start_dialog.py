@@ -30,19 +30,18 @@ def summary(
 
 
 @pytest.fixture
-def open_dialog(qgis_app):
-    dialogs = []
-
+def open_dialog(qgis_app, undo_after):
     def make(start_summary: StartSummary) -> StartJobDialog:
-        dialog = StartJobDialog(start_summary)
+        dialog = undo_after(StartJobDialog(start_summary), close)
         dialog.show()
-        dialogs.append(dialog)
         return dialog
 
-    yield make
-    for dialog in dialogs:
-        dialog.close()
-        dialog.deleteLater()
+    return make
+
+
+def close(dialog: StartJobDialog) -> None:
+    dialog.close()
+    dialog.deleteLater()
 
 
 def texts(dialog: StartJobDialog) -> dict[str, str]:

@@ -39,18 +39,13 @@ def locale():
 
 
 @pytest.fixture()
-def plugin(plugin_iface):
-    loaded = []
-
+def plugin(plugin_iface, undo_after):
     def start():
         instance = importlib.import_module("tilewise").classFactory(plugin_iface)
         instance.initGui()
-        loaded.append(instance)
-        return instance
+        return undo_after(instance, lambda loaded: loaded.unload())
 
-    yield start
-    for instance in loaded:
-        instance.unload()
+    return start
 
 
 def test_with_qgis_in_german_the_dock_speaks_german_until_the_plugin_unloads(locale, plugin):
