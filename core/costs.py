@@ -30,16 +30,20 @@ MOSAICKINGS = ("SIMPLE", "ORBIT", "TILE")
 @dataclass(frozen=True)
 class CostEstimate:
     value_estimate: float  # what a v1 analysis reports: full rate, no minimum
-    expected_charge: float  # with the batch 1/3 factor and the 100 PU minimum
+    discounted: float  # with the batch 1/3 factor (tiles of at least 10,000 px), before the minimum
     samples: int
     band_factor: float
     output_factor: float
     tile_count: int
-    discounted: float  # with the batch 1/3 factor, before the minimum
 
     @property
     def charge(self) -> BatchCharge:
-        return BatchCharge(self.value_estimate, self.discounted, self.expected_charge)
+        return BatchCharge(self.value_estimate, self.discounted)
+
+    @property
+    def expected_charge(self) -> float:
+        """With the batch 1/3 factor and the 100 PU minimum."""
+        return self.charge.expected
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,11 @@ class BatchCharge:
 
     full_rate: float  # what an analysis reports (no batch factor, no minimum)
     discounted: float  # with the batch 1/3 factor
-    expected: float  # at least the batch minimum
+
+    @property
+    def expected(self) -> float:
+        """At least the batch minimum."""
+        return max(BATCH_MINIMUM_PU, self.discounted)
 
     @property
     def minimum_applies(self) -> bool:
@@ -58,8 +66,7 @@ class BatchCharge:
 def batch_charge(full_rate: float) -> BatchCharge:
     """The charge of a service's full-rate estimate: its tiles are batch tiles (well over 10,000 px), so the
     whole estimate gets the 1/3 factor."""
-    discounted = full_rate * BATCH_DISCOUNT
-    return BatchCharge(full_rate, discounted, max(BATCH_MINIMUM_PU, discounted))
+    return BatchCharge(full_rate, full_rate * BATCH_DISCOUNT)
 
 
 def input_band_factor(bands: Iterable[str]) -> float:
@@ -121,15 +128,9 @@ def estimate_batch_cost(
         discounted += pu * BATCH_DISCOUNT if width * height >= BATCH_DISCOUNT_MIN_PIXELS else pu
     return CostEstimate(
         value_estimate=full,
-        expected_charge=max(BATCH_MINIMUM_PU, discounted),
+        discounted=discounted,
         samples=samples,
         band_factor=band_factor,
         output_factor=out_factor,
         tile_count=len(tile_sizes),
-        discounted=discounted,
     )
-
-
-def expected_charge_of(value_estimate: float) -> float:
-    """What a batch job with a service's full-rate estimate is expected to cost: ⅓ of it, at least 100 PU."""
-    return batch_charge(value_estimate).expected

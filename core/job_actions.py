@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Optional
 
-from .costs import expected_charge_of
+from .costs import batch_charge
 from .http import Cancel
 from .jobs import BatchJob
 from .statuses import ANALYSED, V2, WITH_OUTPUTS, RequestStatus
@@ -202,7 +202,7 @@ def reprocess(client, job: BatchJob, tile_id: int, cancel: Optional[Cancel] = No
 def _cost_sentence(job: BatchJob) -> str:
     if job.value_estimate is None:
         return " It spends processing units (the service's estimate is not known yet)."
-    charge = expected_charge_of(job.value_estimate)
+    charge = batch_charge(job.value_estimate).expected
     return (
         f" The service estimates {job.value_estimate:,.0f} PU at the full rate; the expected charge is "
         f"≈ {charge:,.0f} PU."

@@ -52,7 +52,7 @@ from tilewise.core.area import AreaOfInterest  # noqa: E402
 from tilewise.core.auth import ClientCredentials  # noqa: E402
 from tilewise.core.batch_models import TilingGridSpec  # noqa: E402
 from tilewise.core.client import BatchClient  # noqa: E402
-from tilewise.core.costs import expected_charge_of  # noqa: E402
+from tilewise.core.costs import batch_charge  # noqa: E402
 from tilewise.core.crs import WGS84  # noqa: E402
 from tilewise.core.deployments import custom_deployment  # noqa: E402
 from tilewise.core.http import Cancel, ServiceError  # noqa: E402
@@ -259,13 +259,13 @@ class Demo:
             raise DemoFailed(str(exc)) from None
         service = job.value_estimate
         log(f"analysed: {job.tile_count} tiles; the engine's estimate "
-            + (f"{service:,.1f} PU (expected charge {expected_charge_of(service):,.1f} PU)" if service is not None
+            + (f"{service:,.1f} PU (expected charge {batch_charge(service).expected:,.1f} PU)" if service is not None
                else "(none)"))  # fmt: skip
         self.summary.update(
             tiles=job.tile_count,
             our_tiles=len(selection.tiles),
             service_estimate=service,
-            service_charge=expected_charge_of(service) if service is not None else None,
+            service_charge=batch_charge(service).expected if service is not None else None,
             our_estimate=ours.value_estimate,
             our_charge=ours.expected_charge,
         )

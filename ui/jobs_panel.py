@@ -37,7 +37,7 @@ from qgis.PyQt.QtWidgets import (
 
 from ..core import project_jobs
 from ..core.client import BatchClient
-from ..core.costs import expected_charge_of
+from ..core.costs import batch_charge
 from ..core.http import Cancel, Cancelled, NotFoundError
 from ..core.jobs import BatchJob
 from ..core.project_jobs import parse_timestamp
@@ -117,7 +117,7 @@ def format_cost(job: BatchJob) -> str:
     if spent is not None and (spent > 0 or job.is_terminal or job.value_estimate is None):
         return format_pu(spent)
     if job.value_estimate is not None:
-        return f"≈ {format_pu(expected_charge_of(job.value_estimate))}"
+        return f"≈ {format_pu(batch_charge(job.value_estimate).expected)}"
     return NO_VALUE
 
 

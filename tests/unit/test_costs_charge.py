@@ -3,7 +3,7 @@ minimum, from the service's estimate when the analysis gave one and from ours ot
 
 import pytest
 
-from tilewise.core.costs import BATCH_MINIMUM_PU, batch_charge, estimate_batch_cost, expected_charge_of
+from tilewise.core.costs import BATCH_MINIMUM_PU, batch_charge, estimate_batch_cost
 from tilewise.core.jobs import BatchJob
 from tilewise.core.submission import StartSummary
 
@@ -20,7 +20,6 @@ def test_a_full_rate_estimate_is_charged_a_third_when_over_the_minimum():
     charge = batch_charge(305.1)
     assert (charge.full_rate, charge.discounted, charge.expected) == pytest.approx((305.1, 101.7, 101.7))
     assert not charge.minimum_applies
-    assert expected_charge_of(305.1) == pytest.approx(101.7)
 
 
 def test_a_small_job_is_charged_the_batch_minimum():
