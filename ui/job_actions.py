@@ -54,7 +54,7 @@ from ..core.tasks import ClientCallTask
 from .action_texts import action_text
 from .i18n import tr
 from .job_monitor import JobMonitor, progress_counts, project_layers_folder
-from .job_tile_layer import PROP_API, PROP_DEPLOYMENT, PROP_JOB, JobTileLayer
+from .job_tile_layer import PROP_API, PROP_DEPLOYMENT, PROP_JOB, JobTileLayer, is_job_tile_layer
 from .messages import with_hint
 from .output_layers import DownloadTask, add_mosaic_layers, add_output_layers
 from .qgis_compat import LayerAction
@@ -442,12 +442,7 @@ def _project_epsg() -> Optional[int]:
 
 
 def _is_v1_tile_layer(layer: Optional[QgsMapLayer]) -> bool:
-    return (
-        layer is not None
-        and layer.type() == QgsMapLayer.LayerType.VectorLayer
-        and bool(layer.customProperty(PROP_JOB))
-        and str(layer.customProperty(PROP_API) or "") == "1"
-    )
+    return is_job_tile_layer(layer) and str(layer.customProperty(PROP_API)) == "1"
 
 
 class ReprocessTileAction(LayerAction):

@@ -45,6 +45,7 @@ from qgis.core import (
     QgsFeature,
     QgsFeatureRequest,
     QgsGeometry,
+    QgsMapLayer,
     QgsMessageLog,
     QgsProject,
     QgsProviderRegistry,
@@ -641,6 +642,16 @@ def _tile_size_m(tiles: Sequence[Tile]) -> float:
 
 
 # --- the project ------------------------------------------------------------------------------------------
+
+
+def is_job_tile_layer(layer: Optional[QgsMapLayer]) -> bool:
+    """A job's tile layer (this module's GeoPackage layer, in this session or read from a project): it carries
+    the job id and the API version; a job's output layers carry the job id only."""
+    return (
+        isinstance(layer, QgsVectorLayer)
+        and bool(layer.customProperty(PROP_JOB))
+        and layer.customProperty(PROP_API) is not None
+    )
 
 
 def _job_layers(job_id: str, project: QgsProject) -> list[QgsVectorLayer]:

@@ -15,7 +15,6 @@ from qgis.core import (
     QgsMessageLog,
     QgsProject,
     QgsRectangle,
-    QgsVectorLayer,
 )
 from qgis.PyQt import sip
 from qgis.PyQt.QtCore import QObject
@@ -32,7 +31,7 @@ from .job_actions_bar import JobActionsBar
 from .job_end_notice import push_end_notice
 from .job_history import JobHistory, remember_bucket_access
 from .job_monitor import JobMonitor, project_layers_folder
-from .job_tile_layer import PROP_API, PROP_JOB, JobTileLayer
+from .job_tile_layer import PROP_JOB, JobTileLayer, is_job_tile_layer
 from .jobs_panel import JobsPanel
 
 AccessFor = Callable[[BatchJob], Optional[S3Access]]
@@ -118,12 +117,7 @@ class JobsController(QObject):
 
     def _follow_tile_selection(self, layers) -> None:
         for layer in layers:
-            if (
-                isinstance(layer, QgsVectorLayer)
-                and layer.customProperty(PROP_JOB)
-                and layer.customProperty(PROP_API) is not None
-                and layer.id() not in self._tile_layers
-            ):
+            if is_job_tile_layer(layer) and layer.id() not in self._tile_layers:
                 self._tile_layers.add(layer.id())
                 layer.selectionChanged.connect(lambda *_, lyr=layer: self._tile_selected(lyr))
 
@@ -226,7 +220,7 @@ class JobsController(QObject):
             return
         menu.addSeparator()
         for layer, feature_id, name in found[:5]:
-            job_id = str(layer.customProperty("tilewise/job_id") or "")
+            job_id = str(layer.customProperty(PROP_JOB) or "")
             action = menu.addAction(
                 tr("Reprocess failed tile {name} (job {id}…)").format(name=name, id=job_id[:8])
             )
