@@ -139,7 +139,9 @@ class FormFooter(QWidget):
             parts = [tr("No preview yet: Preview “Tiles”")]
         else:
             parts = [tr("%Ln tile(s)", None, tiles)]
-            parts.append(tr("PU: fix the evalscript first") if charge_pu is None else format_pu(charge_pu))
+            parts.append(
+                tr("PU: fix the evalscript first") if charge_pu is None else expected_pu_text(charge_pu)
+            )
         parts.append(tr("no budget") if budget_pu is None else tr("budget {pu:,.0f} PU").format(pu=budget_pu))
         over = charge_pu is not None and budget_pu is not None and charge_pu > budget_pu
         self.summary_label.setStyleSheet(text_style("error") if over else "")
@@ -153,7 +155,7 @@ class FormFooter(QWidget):
         self.problems_label.show_message("<br>".join(lines))
 
 
-def format_pu(charge_pu: float) -> str:
+def expected_pu_text(charge_pu: float) -> str:
     return tr("≈{pu:,.1f} PU expected").format(pu=charge_pu)
 
 
