@@ -79,3 +79,14 @@ class SampleStack:
                 raise ValueError(f"band {name} has shape {array.shape}, expected {shape}")
         if self.data_mask.shape != shape:
             raise ValueError(f"dataMask has shape {self.data_mask.shape}, expected {shape}")
+
+    def take(self, pixels: np.ndarray) -> SampleStack:
+        """The given pixels (flat indices, row by row) as a stack one row high, in that order."""
+        count = len(pixels)
+
+        def row(array: np.ndarray) -> np.ndarray:
+            flat = array.reshape(len(self.samples), self.height * self.width)
+            return flat[:, pixels].reshape(len(self.samples), 1, count)
+
+        bands = {name: row(array) for name, array in self.bands.items()}
+        return SampleStack(self.samples, bands, row(self.data_mask), 1, count)

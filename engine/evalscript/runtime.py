@@ -12,9 +12,10 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import json
+import logging
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Optional
 
@@ -30,10 +31,13 @@ from ...core.evalscript.problems import (
     missing_functions_message,
 )
 from ..samples import Mosaicking, Sample, SampleStack
+from .compiler import LOOPS_NAME, Compilation, compile_kernel
 from .convert import DTYPES, convert, final_type
 from .errors import EvalscriptError, from_parse_error, from_runtime_error
 from .js import PRELUDE, RETURN_MARKER, driver, loops
 from .setup import DATA_MASK, HOOKS, OutputSpec, ScriptSetup, parse_setup
+
+log = logging.getLogger(__name__)
 
 SERVICE_VERSION = "tilewise-1.0"
 NORMALIZATION_FACTOR = 0.0001  # REFLECTANCE = DN × 0.0001 for Sentinel-2
@@ -49,6 +53,9 @@ class Limits:
     chunk_pixels: int = 262_144  # pixels per call into JS: bounds memory whatever the tile size
     # set for the checks at create and analysis, whose time limit is a short cap of the engine's, not the tile's
     checking: bool = False
+    # evaluate with the compiled pixel loop where the script allows it (docs/evalscript.md, "Compiled evaluation")
+    compile: bool = True
+    check_pixels: int = 1024  # pixels of every compiled tile also evaluated per pixel and compared, bit for bit
 
     def time_message(self, during: str = "") -> str:
         running = f" while running {during}" if during else ""
@@ -95,11 +102,20 @@ class OutputRaster:
     nodata_value: Optional[float]
 
 
+class Evaluation:
+    """How a tile's pixels were evaluated (TileResult.evaluation; counted in the engine's status)."""
+
+    COMPILED = "compiled"
+    PER_PIXEL = "per-pixel"
+    CHECK_FAILED = "per-pixel after a failed check"  # compiled, differed from the per-pixel sample: redone
+
+
 @dataclass
 class TileResult:
     outputs: dict[str, OutputRaster]
     userdata: Any = None
     warnings: list[str] = field(default_factory=list)
+    evaluation: str = Evaluation.PER_PIXEL
 
 
 class _Context:
@@ -253,6 +269,16 @@ def _final_array(output: OutputSpec, height: int, width: int) -> np.ndarray:
     return np.empty((output.bands, height, width), DTYPES[final_type(output.sample_type)])
 
 
+def _differing(got: np.ndarray, want: np.ndarray) -> int:
+    """How many values differ in their bits (NaNs are equal whatever their payload)."""
+    if got.shape != want.shape or got.dtype != want.dtype:
+        return max(got.size, want.size)
+    same = got.view(f"u{got.itemsize}") == want.view(f"u{want.itemsize}")
+    if got.dtype.kind == "f":
+        same |= np.isnan(got) & np.isnan(want)
+    return int(got.size - np.count_nonzero(same))
+
+
 def _iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -290,6 +316,12 @@ class EvalscriptRuntime:
         self.source = source
         self.limits = limits
         self.setup = compile_script(source, self.limits)
+        self.compilation = (
+            compile_kernel(source, self.setup) if limits.compile else Compilation(False, "the compiler is off")
+        )
+        if limits.compile and not limits.checking and not self.compilation.compiled:
+            log.info("The evalscript runs per pixel: %s.", self.compilation.reason)
+        self._reference: Optional[EvalscriptRuntime] = None  # the per-pixel path, for the sample check
         self._ctx: Optional[_Context] = None
         self._driver_outputs: Optional[tuple[OutputSpec, ...]] = None
         self._buffers: Optional[tuple[int, int]] = None  # (pixels, samples) the JS buffers hold
@@ -304,6 +336,8 @@ class EvalscriptRuntime:
         self.close()
 
     def close(self) -> None:
+        if self._reference is not None:
+            self._reference.close()
         if self._ctx is not None:
             self._ctx.close()
         self._ctx = None
@@ -358,7 +392,52 @@ class EvalscriptRuntime:
     def evaluate(
         self, stack: SampleStack, *, time_from=None, time_to=None, custom_data: Optional[dict] = None
     ) -> TileResult:
-        return self._guarded(lambda: self._evaluate(stack, time_from, time_to, custom_data))
+        if not self.compilation.compiled:
+            return self._guarded(lambda: self._evaluate(stack, time_from, time_to, custom_data))
+        try:
+            result = self._guarded(lambda: self._evaluate(stack, time_from, time_to, custom_data))
+        except EvalscriptError as error:
+            if error.kind == "limit":
+                raise
+            # the error as the per-pixel path raises it: its line and column are the script's, not the kernel's
+            return self._per_pixel().evaluate(stack, time_from=time_from, time_to=time_to, custom_data=custom_data)
+        result.evaluation = Evaluation.COMPILED
+        difference = self._check(stack, result, time_from, time_to, custom_data)
+        if difference is None:
+            return result
+        # never wrong, only slower: this script runs per pixel from now on, starting with this tile again
+        log.warning("The compiled evalscript differed from the per-pixel path (%s): it runs per pixel now.", difference)
+        self.compilation = Compilation(False, f"the sample check found a difference: {difference}")
+        self.close()  # fresh contexts: the redone tile must not see what the compiled pass changed
+        result = self._guarded(lambda: self._evaluate(stack, time_from, time_to, custom_data))
+        result.evaluation = Evaluation.CHECK_FAILED
+        return result
+
+    def _per_pixel(self) -> EvalscriptRuntime:
+        if self._reference is None:
+            self._reference = EvalscriptRuntime(self.source, replace(self.limits, compile=False))
+        return self._reference
+
+    def _check(self, stack: SampleStack, result: TileResult, time_from, time_to, custom_data) -> Optional[str]:
+        """Evaluates a fixed sample of the tile's pixels per pixel; returns what differs, or None."""
+        pixels = stack.height * stack.width
+        count = min(self.limits.check_pixels, pixels)
+        if count <= 0:
+            return None
+        chosen = np.sort(np.random.default_rng(pixels).choice(pixels, count, replace=False))
+        try:
+            expected = self._per_pixel().evaluate(
+                stack.take(chosen), time_from=time_from, time_to=time_to, custom_data=custom_data
+            )
+        except EvalscriptError as error:
+            return f"the per-pixel path failed on the checked pixels: {error}"
+        for output_id, raster in result.outputs.items():
+            want = expected.outputs[output_id].data.reshape(raster.data.shape[0], -1)
+            got = raster.data.reshape(raster.data.shape[0], -1)[:, chosen]
+            differing = _differing(got, want)
+            if differing:
+                return f"output {output_id!r}, {differing} of {got.size} checked values"
+        return None
 
     def _outputs(self, bands: Any) -> tuple[OutputSpec, ...]:
         """The outputs after updateOutput (`bands`: its band count per output id, or None)."""
@@ -382,9 +461,14 @@ class EvalscriptRuntime:
             self._driver_outputs = outputs
             self._loops = set()
             self._buffers = None
-        key = ns if ns <= 32 or self.setup.mosaicking == Mosaicking.SIMPLE else 33
+        if self.compilation.compiled:
+            key, name = -1, LOOPS_NAME  # one compiled loop for every sample count
+            code = self.compilation.loops(self.setup, outputs)
+        else:
+            key = ns if ns <= 32 or self.setup.mosaicking == Mosaicking.SIMPLE else 33
+            name, code = f"__tw_loops_{key}", loops(self.setup.bands, outputs, self.setup.mosaicking, key)
         if key not in self._loops:
-            context.eval(loops(self.setup.bands, outputs, self.setup.mosaicking, key), "the engine driver")
+            context.eval(code, "the engine driver")
             self._loops.add(key)
         if self._buffers != (capacity, ns):
             context.eval(f"__tw_alloc({capacity}, {ns})", "buffer allocation")
@@ -397,7 +481,7 @@ class EvalscriptRuntime:
                 for j, output in enumerate(outputs)
             ]
             self._buffers = (capacity, ns)
-        return f"__tw_loops_{key}"
+        return name
 
     def _evaluate(self, stack: SampleStack, time_from, time_to, custom_data) -> TileResult:
         setup = self.setup

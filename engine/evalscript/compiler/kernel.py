@@ -1,0 +1,85 @@
+"""The compiled pixel loop: the specialised evaluatePixel called over a chunk of band planes.
+
+It has the per-pixel loops' contract (engine/evalscript/js.py `loops`): `__tw_loops_c` holds the
+array-return and the object-return loop, each evaluating pixels i..n-1 of the chunk and returning where
+it stopped, with the same output store, so returns, types and errors are handled by the same code.
+"""
+
+from __future__ import annotations
+
+import json
+
+from ..js import _store
+from ..setup import OutputSpec
+from .specialise import Specialised
+
+LOOPS_NAME = "__tw_loops_c"
+
+
+def _helpers(bands: tuple[str, ...], simple: bool) -> str:
+    planes = "".join(f"var __tw_i{k} = null;" for k in range(len(bands)))
+    bind = "".join(f"__tw_i{k} = __tw_in[{k}];" for k in range(len(bands)))
+    readers = "".join(
+        f"function __tw_b{k}(r) {{ return typeof r === 'number' ? __tw_i{k}[r * __tw_n + __tw_p]"
+        f" : __tw_real(r, {json.dumps(band)}); }}\n"
+        for k, band in enumerate(bands)
+    )
+    every = "return __tw_obj(0);" if simple else "var a = []; for (var s = 0; s < __tw_ns; s++) a.push(__tw_obj(s)); return a;"
+    return f"""
+var __tw_p = 0, __tw_n = 0, __tw_ns = 0;
+{planes}
+var __tw_names = {json.dumps(list(bands))};
+var __tw_index = new Map(__tw_names.map(function (b, k) {{ return [b, k]; }}));
+function __tw_bind(n, ns) {{ __tw_n = n; __tw_ns = ns; {bind} }}
+// the real sample objects of the current pixel, as the per-pixel loop builds them: only for odd uses
+function __tw_obj(s) {{
+  var o = {{}};
+  for (var k = 0; k < __tw_names.length; k++) o[__tw_names[k]] = __tw_in[k][s * __tw_n + __tw_p];
+  return o;
+}}
+function __tw_samplesAt() {{ {every} }}
+function __tw_ref(e) {{
+  if (typeof e === 'number' && (e >>> 0) === e && e < __tw_ns) return e;
+  return {{v: __tw_samplesAt()[e]}};
+}}
+function __tw_real(r, key) {{
+  var v = typeof r === 'number' ? __tw_obj(r) : r === undefined ? undefined : r.v;
+  return v[key];
+}}
+function __tw_dyn(r, key) {{
+  if (typeof r === 'number' && typeof key === 'string') {{
+    var k = __tw_index.get(key);
+    if (k !== undefined) return __tw_in[k][r * __tw_n + __tw_p];
+  }}
+  return __tw_real(r, key);
+}}
+{readers}"""
+
+
+def kernel_loops(
+    specialised: Specialised, bands: tuple[str, ...], outputs: tuple[OutputSpec, ...], simple: bool, strict: bool
+) -> str:
+    """`__tw_loops_c`: [array-return loop, object-return loop] running the specialised evaluatePixel."""
+    outs = "".join(f"var o{j} = __tw_out[{j}];" for j in range(len(outputs)))
+    loops = []
+    for keyed in (False, True):
+        loops.append(
+            f"""function (i, n, ns) {{
+  __tw_bind(n, ns);
+  {outs}
+  var sc = __tw_scenes, md = __tw_inputMetadata, cd = __tw_customData, om = __tw_outputMetadata;
+  for (; i < n; i++) {{
+    __tw_p = i;
+    var r = {specialised.evaluate_pixel}(undefined, sc, md, cd, om);
+    {_store(outputs, keyed)}
+  }}
+  return n;
+}}"""
+        )
+    directive = '"use strict";' if strict else ""
+    return (
+        f"var {LOOPS_NAME} = (function () {{ {directive}\n"
+        + _helpers(bands, simple)
+        + specialised.code
+        + f"\nreturn [{loops[0]}, {loops[1]}];\n}})();"
+    )

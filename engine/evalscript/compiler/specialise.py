@@ -1,0 +1,370 @@
+"""Rewrites evaluatePixel (and the script's functions it hands samples to) to read band planes directly.
+
+The per-pixel path builds, for every pixel, an object per sample ({B04: …, B08: …}) in an array and calls
+evaluatePixel with it. The specialised copy never builds them: `samples[i].B04` reads the Float32Array of
+B04 at (i × pixels + pixel), `samples.length` is the sample count, and a sample handed to the script's
+own function (`isValid(samples[i])`) travels as its index into a copy of that function rewritten the same
+way. Everything else in the script's text is kept character for character, so its numerics, Dates, arrays
+and side effects are V8's own, in the same order: the result is the per-pixel path's, bit for bit.
+
+A value that stands for a sample ("a sample reference") is its index, a number, when the index is in
+range; for any other index the reference wraps what the per-pixel array would hold there (`{v: …}`), and
+reading it goes through the real sample objects, so errors and odd indices behave as before. A reference
+may only be read (`.B04`, `[band]`), handed to a function that is specialised in turn, or kept in a local
+that is never reassigned: any other use (compared, returned, stored, used in a nested function, a method
+called on it, …) makes the whole script fall back to the per-pixel path, and `Unsupported` names it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Optional
+
+from .syntax import FUNCTIONS, Node, Splicer, declared_names, is_reference, line, walk
+
+ARRAY, REF = "samples", "sample"  # what a tracked name holds: the samples array, or one sample
+WRITES = ("AssignmentExpression", "UpdateExpression")
+
+
+class Unsupported(Exception):
+    """A construct the specialiser does not handle; the script runs per pixel. The message names it."""
+
+    def __init__(self, construct: str, node: Optional[Node] = None):
+        where = f" (line {line(node)})" if node is not None and line(node) else ""
+        super().__init__(f"{construct}{where}")
+
+
+@dataclass
+class _Function:
+    """A top-level function of the script: a declaration, or a `var/let/const` bound to a function."""
+
+    name: str
+    node: Node  # the FunctionDeclaration, FunctionExpression or ArrowFunctionExpression
+
+
+@dataclass
+class Program:
+    """What the specialiser needs to know about the whole script."""
+
+    tree: Node
+    functions: dict[str, _Function]
+    written: set[str]  # names assigned anywhere (over-approximated: any scope)
+    strict: bool
+
+    @classmethod
+    def of(cls, tree: Node) -> Program:
+        functions: dict[str, list[_Function]] = {}
+        top_names: dict[str, int] = {}
+        for statement in tree["body"]:
+            if statement["type"] == "FunctionDeclaration":
+                name = statement["id"]["name"]
+                functions.setdefault(name, []).append(_Function(name, statement))
+                top_names[name] = top_names.get(name, 0) + 1
+            elif statement["type"] == "VariableDeclaration":
+                for declarator in statement["declarations"]:
+                    if declarator["id"]["type"] != "Identifier":
+                        continue
+                    name = declarator["id"]["name"]
+                    top_names[name] = top_names.get(name, 0) + 1
+                    init = declarator.get("init")
+                    if init is not None and init["type"] in FUNCTIONS:
+                        functions.setdefault(name, []).append(_Function(name, init))
+        written: set[str] = set()
+        for node, _ in walk(tree):
+            kind = node["type"]
+            if kind == "WithStatement":
+                raise Unsupported("a with statement", node)
+            if kind == "Identifier" and node["name"] == "eval":
+                raise Unsupported("eval", node)
+            target = None
+            if kind == "AssignmentExpression":
+                target = node["left"]
+            elif kind == "UpdateExpression":
+                target = node["argument"]
+            elif kind in ("ForInStatement", "ForOfStatement") and node["left"]["type"] == "Identifier":
+                target = node["left"]
+            if target is not None and target["type"] == "Identifier":
+                written.add(target["name"])
+        # a name declared once at the top level, bound to a function and never assigned: its calls are its own
+        unique = {
+            name: found[0]
+            for name, found in functions.items()
+            if len(found) == 1 and top_names.get(name) == 1 and name not in written
+        }
+        body = tree["body"]
+        strict = bool(body) and body[0].get("directive") == "use strict"
+        return cls(tree, unique, written, strict)
+
+
+@dataclass
+class Specialised:
+    """The rewritten functions, as JavaScript to evaluate inside the kernel's closure."""
+
+    evaluate_pixel: str  # the name of the specialised evaluatePixel in `code`
+    code: str
+    functions: list[str] = field(default_factory=list)  # the script's functions that were specialised
+
+
+class Specialiser:
+    def __init__(self, source: str, program: Program, bands: tuple[str, ...], simple: bool):
+        self.splicer = Splicer(source)
+        self.program = program
+        self.bands = {band: index for index, band in enumerate(bands)}
+        self.simple = simple
+        self._done: dict[tuple[str, tuple[tuple[int, str], ...]], str] = {}
+        self._code: list[str] = []
+        self._names: list[str] = []
+
+    def run(self) -> Specialised:
+        evaluate = self.program.functions.get("evaluatePixel")
+        if evaluate is None:
+            raise Unsupported("evaluatePixel is not a function declared once at the top level and never reassigned")
+        params = evaluate.node["params"]
+        if params and params[0]["type"] != "Identifier":
+            raise Unsupported("samples destructured in evaluatePixel's parameters", evaluate.node)
+        tracked = {0: REF if self.simple else ARRAY} if params else {}
+        name = self._specialise(evaluate, tracked, entry=True)
+        return Specialised(name, "\n".join(self._code), self._names)
+
+    # --- one function ------------------------------------------------------------------------------------
+
+    def _specialise(self, function: _Function, tracked: dict[int, str], entry: bool = False) -> str:
+        key = (function.name, tuple(sorted(tracked.items())))
+        if key in self._done:
+            return self._done[key]
+        name = f"__tw_s{len(self._done)}_{function.name}"
+        self._done[key] = name  # before the body: recursion calls the specialised copy
+        node = function.node
+        if node.get("async") or node.get("generator"):
+            raise Unsupported(f"{function.name} is async or a generator", node)
+        params = node["params"]
+        names: dict[str, str] = {}
+        for index, kind in tracked.items():
+            if index >= len(params):
+                raise Unsupported(f"a sample passed to {function.name} beyond its parameters", node)
+            param = params[index]
+            if param["type"] != "Identifier":
+                raise Unsupported(f"a sample bound to a pattern or default in {function.name}'s parameters", param)
+            names[param["name"]] = kind
+        # the SIMPLE sample in evaluatePixel itself is sample 0: rewritten to the constant
+        constant = {params[0]["name"]} if entry and self.simple and params else set()
+        self._rewrite(function, names, constant)
+        if node["type"] == "FunctionDeclaration":
+            header_end = node["id"]["end"]
+            head = self.splicer.text(node["start"], node["id"]["start"])
+            text = head + name + self.splicer.render(header_end, node["end"])
+            self._code.append(text)
+        else:
+            self._code.append(f"var {name} = {self.splicer.render_node(node)};")
+        if not entry:
+            self._names.append(function.name)
+        return name
+
+    def _rewrite(self, function: _Function, names: dict[str, str], constant: set[str]) -> None:
+        node = function.node
+        if not names:
+            return
+        aliases = self._aliases(node, names)
+        tracked = {**names, **{alias: REF for alias in aliases}}
+        # a parameter declared again in the body may be another variable in some block
+        again = declared_names({"params": [], "body": node["body"]}) & set(names)
+        if again:
+            raise Unsupported(f"{sorted(again)[0]!r} declared again in {function.name}", node)
+        for current, parent in walk(node["body"], node):
+            kind = current["type"]
+            if kind == "Identifier" and current["name"] == "arguments" and is_reference(current, parent):
+                raise Unsupported(f"arguments in {function.name}, which receives samples", current)
+            if current is not node and kind in FUNCTIONS:
+                inner = declared_names(current)
+                for used, used_parent in walk(current["body"], current):
+                    if (
+                        used["type"] == "Identifier"
+                        and used["name"] in tracked
+                        and used["name"] not in inner
+                        and is_reference(used, used_parent)
+                    ):
+                        raise Unsupported(f"{used['name']!r} used inside a nested function", used)
+        self._visit(node["body"], node, tracked, constant, function.name)
+
+    def _aliases(self, node: Node, names: dict[str, str]) -> set[str]:
+        """Locals that only ever hold a sample: every declarator of theirs reads one, and nothing assigns them."""
+        declarators: dict[str, list[Node]] = {}
+        for current, _ in walk(node["body"], node):
+            if current["type"] == "VariableDeclarator" and current["id"]["type"] == "Identifier":
+                declarators.setdefault(current["id"]["name"], []).append(current)
+        aliases: set[str] = set()
+        changed = True
+        while changed:
+            changed = False
+            tracked = {**names, **{alias: REF for alias in aliases}}
+            for name, found in declarators.items():
+                if name in aliases or name in names or name in self.program.written:
+                    continue
+                if all(d.get("init") is not None and self._sample_of(d["init"], tracked) for d in found):
+                    aliases.add(name)
+                    changed = True
+        return aliases
+
+    def _sample_of(self, expression: Node, tracked: dict[str, str]) -> bool:
+        """Whether an expression is one sample: `samples[e]`, or a name that holds one."""
+        if expression["type"] == "Identifier":
+            return tracked.get(expression["name"]) == REF
+        return (
+            expression["type"] == "MemberExpression"
+            and expression["computed"]
+            and not expression.get("optional")
+            and expression["object"]["type"] == "Identifier"
+            and tracked.get(expression["object"]["name"]) == ARRAY
+        )
+
+    # --- references ----------------------------------------------------------------------------------------
+
+    def _visit(self, body: Node, function: Node, tracked: dict[str, str], constant: set[str], where: str) -> None:
+        for current, parent in walk(body, function):
+            if current["type"] != "Identifier" or current["name"] not in tracked or not is_reference(current, parent):
+                continue
+            if self._inside_nested(current, function):
+                continue  # refused above unless shadowed there
+            kind = tracked[current["name"]]
+            parents = self._parents(function, current)
+            if kind == ARRAY:
+                self._array_use(current, parents, tracked, constant, where)
+            else:
+                self._sample_use(current, parents, tracked, constant, where, self._ref_text(current, constant))
+
+    def _inside_nested(self, node: Node, function: Node) -> bool:
+        for current, _ in walk(function["body"], function):
+            if current["type"] in FUNCTIONS and current["start"] <= node["start"] and node["end"] <= current["end"]:
+                return True
+        return False
+
+    def _parents(self, root: Node, target: Node) -> list[Node]:
+        """The chain of nodes from `target`'s parent up to `root`."""
+        chain: dict[int, Optional[Node]] = {}
+        for current, parent in walk(root):
+            chain[id(current)] = parent
+            if current is target:
+                break
+        out, at = [], chain.get(id(target))
+        while at is not None:
+            out.append(at)
+            at = chain.get(id(at))
+        return out
+
+    def _ref_text(self, node: Node, constant: set[str]) -> str:
+        return "0" if node["type"] == "Identifier" and node["name"] in constant else node["name"]
+
+    def _array_use(self, node: Node, parents: list[Node], tracked, constant, where: str) -> None:
+        parent = parents[0]
+        name = node["name"]
+        if parent["type"] == "MemberExpression" and parent["object"] is node and not parent.get("optional"):
+            if self._written(parent, parents[1:]):
+                raise Unsupported(f"{name} modified", parent)
+            if not parent["computed"]:
+                prop = parent["property"]["name"]
+                if prop == "length" and not self._called(parent, parents[1:]):
+                    self.splicer.replace(parent, "__tw_ns")
+                    return
+                raise Unsupported(f"{name}.{prop}", parent)
+            # samples[e]: one sample
+            self._sample_use(parent, parents[1:], tracked, constant, where, None)
+            return
+        if parent["type"] in ("CallExpression", "NewExpression") and node in parent.get("arguments", []):
+            self._passed(node, parent, tracked, constant, name)
+            return
+        raise Unsupported(f"{name} used as a value ({_describe(parent)})", parent)
+
+    def _sample_use(self, node: Node, parents: list[Node], tracked, constant, where: str, text) -> None:
+        """`node` evaluates to one sample: an Identifier that holds one, or `samples[e]`."""
+        parent = parents[0]
+        label = "a sample" if text is None else repr(node["name"]) if node["type"] == "Identifier" else "a sample"
+        ref = [text] if text is not None else ["__tw_ref(", node["property"], ")"]
+        if parent["type"] == "MemberExpression" and parent["object"] is node and not parent.get("optional"):
+            if self._written(parent, parents[1:]) or self._called(parent, parents[1:]):
+                raise Unsupported(f"{label}'s property modified or called as a method", parent)
+            if not parent["computed"]:
+                band = parent["property"]["name"]
+                index = self.bands.get(band)
+                if index is None:
+                    self.splicer.replace(parent, "__tw_real(", *ref, f", {json.dumps(band)})")
+                elif ref == ["0"]:
+                    self.splicer.replace(parent, f"__tw_i{index}[__tw_p]")
+                else:
+                    self.splicer.replace(parent, f"__tw_b{index}(", *ref, ")")
+            else:
+                self.splicer.replace(parent, "__tw_dyn(", *ref, ", ", parent["property"], ")")
+            return
+        if parent["type"] == "VariableDeclarator" and parent.get("init") is node:
+            if tracked.get(parent["id"]["name"]) == REF:  # an alias
+                if text is None or text == "0":
+                    self.splicer.replace(node, *ref)
+                return
+        if parent["type"] in ("CallExpression", "NewExpression") and node in parent.get("arguments", []):
+            self._passed(node, parent, tracked, constant, label)
+            return
+        raise Unsupported(f"{label} used as a value ({_describe(parent)})", parent)
+
+    def _passed(self, node: Node, call: Node, tracked: dict[str, str], constant: set[str], label: str) -> None:
+        """A sample (or the samples) handed to a function: to its specialised copy, when it has one."""
+        callee = call["callee"]
+        if call["type"] != "CallExpression" or callee["type"] != "Identifier":
+            raise Unsupported(f"{label} passed to {_describe(callee)}", call)
+        function = self.program.functions.get(callee["name"])
+        if function is None:
+            raise Unsupported(f"{label} passed to {callee['name']}, not a function of the script's own", call)
+        kinds: dict[int, str] = {}
+        for index, argument in enumerate(call["arguments"]):
+            if argument["type"] == "SpreadElement":
+                raise Unsupported(f"spread arguments in a call of {callee['name']}", call)
+            if argument["type"] == "Identifier" and argument["name"] in tracked:
+                kinds[index] = tracked[argument["name"]]
+                if argument["name"] in constant:
+                    self.splicer.replace(argument, "0")
+            elif self._sample_of(argument, tracked):
+                kinds[index] = REF
+                self.splicer.replace(argument, "__tw_ref(", argument["property"], ")")
+        self.splicer.replace(callee, self._specialise(function, kinds))
+
+    def _written(self, member: Node, parents: list[Node]) -> bool:
+        if not parents:
+            return False
+        up = parents[0]
+        if up["type"] == "AssignmentExpression" and up["left"] is member:
+            return True
+        if up["type"] == "UpdateExpression":
+            return True
+        if up["type"] == "UnaryExpression" and up["operator"] == "delete":
+            return True
+        if up["type"] in ("ForInStatement", "ForOfStatement") and up["left"] is member:
+            return True
+        return False
+
+    def _called(self, member: Node, parents: list[Node]) -> bool:
+        return bool(parents) and parents[0]["type"] in ("CallExpression", "NewExpression", "TaggedTemplateExpression") and (
+            parents[0].get("callee") is member or parents[0].get("tag") is member
+        )
+
+
+def _describe(node: Node) -> str:
+    kind = node["type"]
+    if kind == "Identifier":
+        return node["name"]
+    if kind == "MemberExpression" and not node["computed"] and node["property"]["type"] == "Identifier":
+        return f"{_describe(node['object'])}.{node['property']['name']}"
+    return {
+        "BinaryExpression": "an operator",
+        "LogicalExpression": "a logical operator",
+        "ReturnStatement": "returned",
+        "ArrayExpression": "put in an array",
+        "ObjectExpression": "put in an object",
+        "Property": "put in an object",
+        "AssignmentExpression": "assigned",
+        "IfStatement": "tested",
+        "ConditionalExpression": "tested",
+        "UnaryExpression": "an operator",
+        "SpreadElement": "spread",
+        "ForOfStatement": "iterated with for…of",
+        "ForInStatement": "iterated with for…in",
+        "SequenceExpression": "a comma expression",
+    }.get(kind, kind)
