@@ -260,6 +260,14 @@ def test_default_visualizer_stretches_linearly_without_compression():
     )
 
 
+def test_nan_reaches_no_stop_and_gets_the_last_colour_or_value():
+    nan = float("nan")
+    expect("new ColorRampVisualizer([[0, 0xff0000], [1, 0x0000ff]]).process(v)", {nan: [0, 0, 1]})
+    expect("new ColorMapVisualizer([[0, 0xff0000], [1, 0x0000ff]]).process(v)", {nan: [0, 0, 1]})
+    expect(f"valueInterpolate(v, {STOPS})", {nan: 1000})
+    expect("valueMap(v, [1, 3], [10, 30])", {nan: 30})
+
+
 def test_identity_wraps_a_number_and_passes_an_array():
     expect("new Identity().process(v)", {3: 3, -0.5: -0.5})
     expect("new Identity().process(v)", {(1, 2): [1, 2]})
