@@ -10,8 +10,8 @@ from datetime import datetime, timedelta, timezone
 
 import numpy as np
 import pytest
+from testkit import shared_file
 
-from tests.testkit import shared_file
 from tilewise.core.evalscript import inspect_evalscript
 from tilewise.core.evalscript.utilities import UTILITY_NAMES
 from tilewise.engine.evalscript import EvalscriptError, EvalscriptRuntime, Limits, compile_script
