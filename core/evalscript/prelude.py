@@ -1,13 +1,15 @@
 """The JavaScript every evalscript context starts with: Evalscript V3's constants, the sandbox and the
 accounting of typed arrays.
 
-The engine adds its scenes and pixel loop (engine/evalscript/js.py); the form's check adds stand-ins for
-Sentinel Hub's utilities (INSPECTION).
+Both the engine (engine/evalscript/js.py, which adds its scenes and pixel loop) and the form's check
+(INSPECTION) add Sentinel Hub's utility functions (utilities.py).
 """
 
 from __future__ import annotations
 
 import json
+
+from .utilities import UTILITIES
 
 MEMORY_MARKER = "TILEWISE_MEMORY:"  # starts the message of a typed array refused by the accounting
 
@@ -96,30 +98,5 @@ def typed_array_limit(megabytes: int) -> str:
 
 INSPECTION_TYPED_ARRAYS_MB = 64  # setup() only returns settings: a small cap
 
-# For reading setup() only: evaluatePixel is never called, so the utilities are stand-ins.
-_STAND_INS = r"""
-(function () {
-  function nothing() {}
-  globalThis.console = {log: nothing, info: nothing, warn: nothing, error: nothing, debug: nothing,
-                        trace: nothing, dir: nothing, table: nothing};
-  // Sentinel Hub's utility functions and visualizers, as stand-ins: top-level code that builds a
-  // visualizer must run; setup() never depends on what they compute.
-  function Visualizer() { this.process = function () { return [0, 0, 0]; }; }
-  function visualizerClass() {
-    return new Proxy(Visualizer, {get: function (target, key) {
-      return key in target ? target[key] : function () { return new Visualizer(); };  // createDefault...
-    }});
-  }
-  ["ColorMapVisualizer", "ColorRampVisualizer", "ColorGradientVisualizer", "HighlightCompressVisualizer",
-   "HighlightCompressVisualizerSingle", "DefaultVisualizer", "Identity"].forEach(function (name) {
-    globalThis[name] = visualizerClass();
-  });
-  globalThis.index = function (a, b) { return (a - b) / (a + b); };
-  globalThis.inverse = function (x) { return 1 / x; };
-  globalThis.combine = function () { return [0, 0, 0]; };
-  globalThis.colorBlend = function () { return [0, 0, 0]; };
-  globalThis.valueInterpolate = function () { return 0; };
-})();
-"""
-
-INSPECTION = CONSTANTS + SANDBOX + TYPED_ARRAYS + typed_array_limit(INSPECTION_TYPED_ARRAYS_MB) + _STAND_INS
+# Top-level code that builds a visualizer or calls a utility runs before setup() can be read.
+INSPECTION = CONSTANTS + SANDBOX + TYPED_ARRAYS + typed_array_limit(INSPECTION_TYPED_ARRAYS_MB) + UTILITIES

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 
 from ...core.evalscript.prelude import CONSTANTS, SANDBOX, TYPED_ARRAYS
+from ...core.evalscript.utilities import UTILITIES
 from ..samples import Mosaicking
 from .setup import OutputSpec
 
@@ -23,6 +24,7 @@ PRELUDE = (
     CONSTANTS
     + SANDBOX
     + TYPED_ARRAYS
+    + UTILITIES
     + r"""
 var __tw_scenes = [], __tw_collection = null, __tw_in = [], __tw_out = [], __tw_mismatch = [], __tw_r;
 var __tw_ids = [], __tw_sizes = [], __tw_mode = 0, __tw_nbands = 0;

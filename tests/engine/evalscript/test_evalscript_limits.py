@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tilewise.core.evalscript.utilities import UTILITY_NAMES
 from tilewise.engine.evalscript import EvalscriptError, EvalscriptRuntime, Limits, compile_script
 
 SETUP = 'function setup() { return {input: ["B04"], output: {bands: 1, sampleType: "FLOAT32"}}; }\n'
@@ -247,7 +248,7 @@ def test_the_global_object_holds_only_standard_javascript(kit):
         "setTimeout",
         "clearTimeout",
         "__timer_manager",
-    }
+    } | set(UTILITY_NAMES)
     source = (
         "//VERSION=3\nvar names = Object.getOwnPropertyNames(globalThis).filter(function (n) {"
         " return n.indexOf('__tw_') != 0; });\n"
