@@ -21,7 +21,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Optional
 
-from .syntax import FUNCTIONS, Node, Splicer, declared_names, is_reference, line, walk
+from .syntax import FUNCTIONS, Node, Splicer, declared_names, is_reference, line, pattern_names, walk
 
 ARRAY, REF = "samples", "sample"  # what a tracked name holds: the samples array, or one sample
 WRITES = ("AssignmentExpression", "UpdateExpression")
@@ -190,16 +190,27 @@ class Specialiser:
     def _aliases(self, node: Node, names: dict[str, str]) -> set[str]:
         """Locals that only ever hold a sample: every declarator of theirs reads one, and nothing assigns them."""
         declarators: dict[str, list[Node]] = {}
+        written: set[str] = set()  # assigned in this function (nested functions that do so are refused)
         for current, _ in walk(node["body"], node):
-            if current["type"] == "VariableDeclarator" and current["id"]["type"] == "Identifier":
+            kind = current["type"]
+            if kind == "VariableDeclarator" and current["id"]["type"] == "Identifier":
                 declarators.setdefault(current["id"]["name"], []).append(current)
+            target = None
+            if kind == "AssignmentExpression":
+                target = current["left"]
+            elif kind == "UpdateExpression":
+                target = current["argument"]
+            elif kind in ("ForInStatement", "ForOfStatement"):
+                target = current["left"]
+            if target is not None:
+                written.update(pattern_names(target) if target["type"] != "MemberExpression" else [])
         aliases: set[str] = set()
         changed = True
         while changed:
             changed = False
             tracked = {**names, **{alias: REF for alias in aliases}}
             for name, found in declarators.items():
-                if name in aliases or name in names or name in self.program.written:
+                if name in aliases or name in names or name in written:
                     continue
                 if all(d.get("init") is not None and self._sample_of(d["init"], tracked) for d in found):
                     aliases.add(name)
@@ -224,6 +235,8 @@ class Specialiser:
         for current, parent in walk(body, function):
             if current["type"] != "Identifier" or current["name"] not in tracked or not is_reference(current, parent):
                 continue
+            if parent is not None and parent["type"] == "VariableDeclarator" and parent["id"] is current:
+                continue  # an alias's own declaration: its initial value is checked as a use of the sample
             if self._inside_nested(current, function):
                 continue  # refused above unless shadowed there
             kind = tracked[current["name"]]
@@ -263,10 +276,13 @@ class Specialiser:
                 raise Unsupported(f"{name} modified", parent)
             if not parent["computed"]:
                 prop = parent["property"]["name"]
-                if prop == "length" and not self._called(parent, parents[1:]):
+                if self._called(parent, parents[1:]):
+                    raise Unsupported(f"{name}.{prop}()", parent)
+                if prop == "length":
                     self.splicer.replace(parent, "__tw_ns")
-                    return
-                raise Unsupported(f"{name}.{prop}", parent)
+                else:  # another property of the array (a script's slip, e.g. samples.SCL): read it from a real one
+                    self.splicer.replace(parent, f"__tw_samplesAt()[{json.dumps(prop)}]")
+                return
             # samples[e]: one sample
             self._sample_use(parent, parents[1:], tracked, constant, where, None)
             return
