@@ -1,0 +1,190 @@
+"""The compiled pixel loop: the per-pixel path's results bit for bit, or a named fallback."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+
+from tilewise.engine.evalscript import EvalscriptError, EvalscriptRuntime, Limits
+
+ORBIT_HEAD = """//VERSION=3
+function setup() { return {input: ["B04", "B08", "CLM"], output: {bands: 2, sampleType: "FLOAT32"}, mosaicking: "ORBIT"}; }
+"""
+
+
+def orbit_stack(kit, rng, samples: int = 4, size=(7, 9)):
+    shape = (samples, *size)
+    bands = {
+        "B04": rng.uniform(0.01, 0.5, shape),
+        "B08": rng.uniform(0.01, 0.6, shape),
+        "CLM": (rng.random(shape) < 0.3).astype(np.float32),
+    }
+    return kit.stack(bands, [kit.orbit(1 + 3 * k) for k in range(samples)][::-1])
+
+
+def both(source: str, stack):
+    """(compiled runtime's result, per-pixel result, compilation); errors come back as strings."""
+    results = []
+    for compile in (True, False):
+        with EvalscriptRuntime(source, Limits(compile=compile)) as runtime:
+            try:
+                results.append(runtime.evaluate(stack))
+            except EvalscriptError as error:
+                results.append(str(error))
+            if compile:
+                compilation = runtime.compilation
+    return results[0], results[1], compilation
+
+
+def assert_identical(compiled, per_pixel) -> None:
+    if isinstance(per_pixel, str):
+        assert compiled == per_pixel
+        return
+    for output_id, raster in per_pixel.outputs.items():
+        assert compiled.outputs[output_id].data.tobytes() == raster.data.tobytes()
+    assert compiled.warnings == per_pixel.warnings
+
+
+def test_simple_ndvi_compiles_and_equals_the_per_pixel_path_bit_for_bit(kit, rng):
+    source = """//VERSION=3
+function setup() { return {input: ["B04", "B08"], output: {bands: 1, sampleType: "FLOAT32"}}; }
+function evaluatePixel(s) { return [(s.B08 - s.B04) / (s.B08 + s.B04)]; }"""
+    red, nir = rng.uniform(0, 0.5, (30, 40)), rng.uniform(0, 0.6, (30, 40))
+    red[0, :5] = nir[0, :5] = 0  # 0/0: NaN both ways
+    compiled, per_pixel, compilation = both(source, kit.simple({"B04": red, "B08": nir}))
+    assert compilation.compiled and compiled.evaluation == "compiled"
+    assert_identical(compiled, per_pixel)
+
+
+def test_samples_handed_to_the_scripts_functions_and_kept_in_locals_compile(kit, rng):
+    source = ORBIT_HEAD + """
+function clear(sample) { return sample.CLM === 0; }
+function ndvi(s) { var t = s; return (t.B08 - t.B04) / (t.B08 + t.B04); }
+function evaluatePixel(samples) {
+  var best = -1, count = 0;
+  for (var i = samples.length - 1; i >= 0; i--) {
+    var sample = samples[i];
+    if (!clear(sample)) continue;
+    count++;
+    best = Math.max(best, ndvi(samples[i]));
+  }
+  return [best, count + samples[0]["B04"]];
+}"""
+    compiled, per_pixel, compilation = both(source, orbit_stack(kit, rng))
+    assert compilation.compiled, compilation.reason
+    assert_identical(compiled, per_pixel)
+
+
+@pytest.mark.parametrize(
+    "index",
+    ['"1"', "1.0", "-0", "samples.length - 1", "samples.length", "-1", "0.5", '"length"', "undefined"],
+)
+def test_odd_sample_indices_behave_as_on_the_per_pixel_path(kit, rng, index):
+    source = ORBIT_HEAD + f"""
+function evaluatePixel(samples) {{
+  var s = samples[{index}];
+  return [s === undefined ? -7 : 1, samples[{index}].B04];
+}}"""
+    compiled, per_pixel, compilation = both(source, orbit_stack(kit, rng))
+    # `s === undefined` compares a sample: the script runs per pixel; the plain read alone compiles
+    assert not compilation.compiled and "used as a value" in compilation.reason
+    assert_identical(compiled, per_pixel)
+    source = ORBIT_HEAD + f"function evaluatePixel(samples) {{ return [samples[{index}].B04, samples.B04]; }}"
+    compiled, per_pixel, compilation = both(source, orbit_stack(kit, rng))
+    assert compilation.compiled
+    assert_identical(compiled, per_pixel)  # values, or the same TypeError at the same place
+
+
+def test_bands_read_by_name_and_bands_the_script_did_not_ask_for(kit, rng):
+    source = ORBIT_HEAD + """
+var NAMES = ["B04", "B08", "B99", "toString"];
+function evaluatePixel(samples) {
+  var total = 0;
+  for (var i = 0; i < samples.length; i++) total += samples[i][NAMES[i % 2]];
+  return [total, String(samples[0][NAMES[2]]) + typeof samples[1][NAMES[3]] === "undefinedfunction" ? 1 : 0];
+}"""
+    compiled, per_pixel, compilation = both(source, orbit_stack(kit, rng))
+    assert compilation.compiled, compilation.reason
+    assert_identical(compiled, per_pixel)
+
+
+@pytest.mark.parametrize(
+    ("body", "construct"),
+    [
+        ("return [samples.map(function (s) { return s.B04; })[0], 0];", "samples.map() (line 4)"),
+        ("var f = function () { return samples[0].B04; }; return [f(), 0];", "used inside a nested function"),
+        ("return [samples[0] === samples[1] ? 1 : 0, 0];", "used as a value (an operator)"),
+        ("samples[0].B04 = 1; return [0, 0];", "modified or called"),
+        ("return [arguments.length, 0];", "arguments in evaluatePixel"),
+        ("return [eval('1'), 0];", "eval"),
+        ("var samples = 1; return [samples, 0];", "'samples' declared again"),
+        ("return [Math.max.apply(null, [samples[0]]), 0];", "used as a value (put in an array)"),
+    ],
+)
+def test_what_the_compiler_does_not_handle_runs_per_pixel_and_is_named(kit, rng, body, construct, caplog):
+    source = ORBIT_HEAD + "function evaluatePixel(samples) {\n  " + body + "\n}"
+    with caplog.at_level(logging.INFO, logger="tilewise.engine.evalscript.runtime"):
+        compiled, per_pixel, compilation = both(source, orbit_stack(kit, rng))
+    assert not compilation.compiled and construct in compilation.reason
+    assert any(construct in record.getMessage() for record in caplog.records)  # one log line names it
+    assert_identical(compiled, per_pixel)
+
+
+def test_an_evaluate_pixel_reassigned_by_the_script_is_not_compiled(kit, rng):
+    source = ORBIT_HEAD + """
+function evaluatePixel(samples) { return [1, 1]; }
+function other(samples) { return [2, samples[0].B04]; }
+evaluatePixel = other;"""
+    compiled, per_pixel, compilation = both(source, orbit_stack(kit, rng))
+    assert not compilation.compiled and "evaluatePixel" in compilation.reason
+    assert_identical(compiled, per_pixel)
+
+
+def test_a_strict_script_stays_strict(kit, rng):
+    source = '"use strict";\n' + ORBIT_HEAD.replace("//VERSION=3\n", "") + """
+function evaluatePixel(samples) { undeclared = samples[0].B04; return [undeclared, 0]; }"""
+    source = "//VERSION=3\n" + source
+    compiled, per_pixel, compilation = both(source, orbit_stack(kit, rng))
+    assert compilation.compiled
+    assert isinstance(per_pixel, str) and "ReferenceError" in per_pixel
+    assert_identical(compiled, per_pixel)
+
+
+def test_an_error_in_a_compiled_script_has_the_scripts_line_and_column(kit, rng):
+    source = ORBIT_HEAD + """
+function evaluatePixel(samples) {
+  if (samples[0].B04 > 0.3) return [samples[0].B04.nothing.here, 0];
+  return [0, 0];
+}"""
+    errors = []
+    for compile in (True, False):
+        with EvalscriptRuntime(source, Limits(compile=compile)) as runtime:
+            assert runtime.compilation.compiled == compile
+            with pytest.raises(EvalscriptError) as info:
+                runtime.evaluate(orbit_stack(kit, rng))
+            errors.append((str(info.value), info.value.line, info.value.column))
+    assert errors[0] == errors[1] and errors[0][1] == 5  # line 5 of the script, not of the compiled loop
+
+
+def test_a_script_whose_pixels_depend_on_earlier_pixels_fails_the_check_and_is_redone_per_pixel(kit):
+    counter = """//VERSION=3
+var n = 0;
+function setup() { return {input: ["B04"], output: {bands: 1, sampleType: "FLOAT32"}}; }
+function evaluatePixel(s) { n++; return [n + s.B04]; }"""
+    stack = kit.simple({"B04": np.zeros((40, 50))})
+    with EvalscriptRuntime(counter, Limits()) as runtime:
+        assert runtime.compilation.compiled
+        first = runtime.evaluate(stack)
+        assert first.evaluation == "per-pixel after a failed check"
+        np.testing.assert_array_equal(first.outputs["default"].data[0].ravel(), np.arange(1, 2001))
+        assert not runtime.compilation.compiled and "sample check" in runtime.compilation.reason
+        assert runtime.evaluate(stack).evaluation == "per-pixel"
+
+
+def test_the_compiler_can_be_switched_off(kit, rng):
+    source = ORBIT_HEAD + "function evaluatePixel(samples) { return [samples[0].B04, 0]; }"
+    with EvalscriptRuntime(source, Limits(compile=False)) as runtime:
+        assert not runtime.compilation.compiled and runtime.compilation.reason == "the compiler is off"
+        assert runtime.evaluate(orbit_stack(kit, rng)).evaluation == "per-pixel"
