@@ -55,7 +55,8 @@ def main() -> None:
                 counts[(mode, "fails")] += 1
                 continue
             same = all(
-                compiled.outputs[k].data.tobytes() == raster.data.tobytes() for k, raster in plain.outputs.items()
+                compiled.outputs[k].data.tobytes() == raster.data.tobytes()
+                for k, raster in plain.outputs.items()
             )
             state = "compiled" if verdict.compiled and compiled.evaluation == "compiled" else "per pixel"
             counts[(mode, state)] += 1

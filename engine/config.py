@@ -39,6 +39,9 @@ class Settings:
     tile_retries: int = 2  # a failed tile is tried again this many times before it is FAILED
     tile_time_limit_s: float = 600.0  # evalscript time per tile
     script_heap_mb: int = 1024  # V8 heap per evalscript context
+    evalscript_compiler: bool = (
+        True  # TILEWISE_EVALSCRIPT_COMPILER: the compiled pixel loop where a script allows it
+    )
     execution_db_interval_s: float = 30.0  # v2: how often the execution database is uploaded while processing
     stop_restart_wait_s: float = 0.0  # v2: Sentinel Hub makes a stopped request wait 30 min; 0 = no wait
     executor: str = "local"  # local (process pool), dask-local (LocalCluster), dask://host:port (a scheduler)
@@ -70,7 +73,9 @@ class Settings:
     @property
     def script_limits(self) -> Limits:
         """V8 limits of a tile or a preview: TILEWISE_TILE_TIME_LIMIT and TILEWISE_SCRIPT_HEAP_MB."""
-        return Limits(time_limit_s=self.tile_time_limit_s, heap_mb=self.script_heap_mb)
+        return Limits(
+            time_limit_s=self.tile_time_limit_s, heap_mb=self.script_heap_mb, compile=self.evalscript_compiler
+        )
 
     @property
     def check_limits(self) -> Limits:
@@ -99,6 +104,16 @@ class Settings:
                 raise ConfigError(f"{name} must be at least {minimum} (got {value}).")
             return value
 
+        def switch(name: str, default: bool) -> bool:
+            raw = (env.get(name) or "").strip().lower()
+            if raw == "":
+                return default
+            if raw in ("1", "on", "true", "yes"):
+                return True
+            if raw in ("0", "off", "false", "no"):
+                return False
+            raise ConfigError(f"{name}={env.get(name)!r}: use on or off.")
+
         executor = (env.get("TILEWISE_EXECUTOR") or "local").strip()
         if executor not in ("local", "dask-local") and not (
             executor.startswith(("dask://", "dask+tls://")) and ":" in executor.split("://", 1)[1]
@@ -124,6 +139,7 @@ class Settings:
             tile_retries=number("TILEWISE_TILE_RETRIES", 2, 0),
             tile_time_limit_s=float(number("TILEWISE_TILE_TIME_LIMIT", 600)),
             script_heap_mb=number("TILEWISE_SCRIPT_HEAP_MB", 1024, 16),
+            evalscript_compiler=switch("TILEWISE_EVALSCRIPT_COMPILER", True),
             execution_db_interval_s=float(number("TILEWISE_EXECUTION_DB_INTERVAL", 30)),
             stop_restart_wait_s=float(number("TILEWISE_STOP_RESTART_WAIT", 0, 0)),
             executor=executor,

@@ -181,6 +181,7 @@ def _process(job: TileJob, started: float) -> TileOutcome:
         warnings=list(result.warnings),
         seconds=time.monotonic() - started,
         timings=watch.timings,
+        evaluation=result.evaluation,
     )
 
 

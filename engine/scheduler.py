@@ -18,14 +18,15 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Callable, Optional, Sequence
 
 from ..core.statuses import V2, RequestStatus
 from ..core.tile_status import TileStatus
-from .evalscript import ScriptCancelled
+from .evalscript import Evaluation, ScriptCancelled
 from .outage import Outage
 from .store import IN_FLIGHT, UNFINISHED, JobStore, RequestRecord, TileRecord
 from .tile_work import TileJob, TileOutcome
@@ -48,6 +49,34 @@ Analyse = Callable[[RequestRecord], AnalysisResult]
 # The work of each (tile, resume) of one request: the request is read once for all its tiles.
 MakeJobs = Callable[[RequestRecord, Sequence[tuple[TileRecord, bool]]], list[TileJob]]
 Report = Callable[[RequestRecord, bool], None]  # v2 progress (execution database); final or periodic
+
+
+@dataclass
+class EvaluationTally:
+    """How the engine's tiles ran their evalscripts since it started (GET /api/v1/engine/status)."""
+
+    tiles: Counter = field(default_factory=Counter)  # Evaluation value -> tiles
+    per_pixel_requests: set[str] = field(default_factory=set)  # a compiled tile differed: the rest per pixel
+
+    def record(self, outcome: TileOutcome) -> None:
+        if outcome.evaluation:
+            self.tiles[outcome.evaluation] += 1
+        if outcome.evaluation == Evaluation.CHECK_FAILED:
+            self.per_pixel_requests.add(outcome.request_id)
+
+    def job_for(self, job: TileJob) -> TileJob:
+        """The job as it is sent: per pixel for a request whose compiled tile failed the check."""
+        if job.request_id not in self.per_pixel_requests or not job.engine.limits.compile:
+            return job
+        return replace(job, engine=replace(job.engine, limits=replace(job.engine.limits, compile=False)))
+
+    def status(self) -> dict:
+        return {
+            "compiledTiles": self.tiles[Evaluation.COMPILED],
+            "perPixelTiles": self.tiles[Evaluation.PER_PIXEL],
+            "checkFailedTiles": self.tiles[Evaluation.CHECK_FAILED],
+            "perPixelRequests": sorted(self.per_pixel_requests),
+        }
 
 
 class Scheduler:
@@ -78,6 +107,7 @@ class Scheduler:
         self._outages: dict[str, Outage] = {}  # request id -> its unreachable storage (tiles)
         self._analysis_outages: dict[str, Outage] = {}  # request id -> its unreachable storage (analysis)
         self._sent_at: dict[tuple[str, int], float] = {}  # when a running tile was sent (time.monotonic)
+        self.evaluations = EvaluationTally()
 
     # --- lifecycle ---------------------------------------------------------------------------------------
 
@@ -236,7 +266,7 @@ class Scheduler:
             jobs = self._make_jobs(record, [(tile, (record.id, tile.id) in self._resume) for tile in pending])
             for tile, job in zip(pending, jobs):
                 key = (record.id, tile.id)
-                future = self.executor.submit(job)
+                future = self.executor.submit(self.evaluations.job_for(job))
                 future.add_done_callback(
                     lambda _: self._wake.set()
                 )  # record the outcome now, not at the next tick
@@ -298,6 +328,7 @@ class Scheduler:
 
     def _record(self, outcome: TileOutcome, sent_at: float = 0.0) -> None:
         key = (outcome.request_id, outcome.tile_id)
+        self.evaluations.record(outcome)
         tile = self.store.tile(*key)
         if tile is None:  # the request was deleted meanwhile
             return

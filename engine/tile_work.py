@@ -75,6 +75,7 @@ class TileOutcome:
     timings: dict = field(default_factory=dict)  # seconds per stage: search, read, evaluate, write, deliver
     outputs_exist: bool = False  # refused before any work: outputs of the tile were there (and not ours)
     transient: bool = False  # failed because the storage was unreachable: worth trying again later
+    evaluation: str = ""  # how the evalscript ran (engine.evalscript.Evaluation), when it ran
 
     @property
     def ok(self) -> bool:

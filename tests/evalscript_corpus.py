@@ -34,7 +34,11 @@ def corpus_scripts() -> list[CorpusScript]:
     with open(MANIFEST, encoding="utf-8", newline="") as manifest:
         rows = list(csv.DictReader(manifest, delimiter="\t"))
     return [
-        CorpusScript(row["file"], row["mosaicking"].split()[0], (MANIFEST.parent / row["file"]).read_text(encoding="utf-8"))
+        CorpusScript(
+            row["file"],
+            row["mosaicking"].split()[0],
+            (MANIFEST.parent / row["file"]).read_text(encoding="utf-8"),
+        )
         for row in rows
     ]
 
@@ -66,7 +70,9 @@ def samples_for(mosaicking: Mosaicking, count: int = 6) -> list[Sample]:
     return out
 
 
-def band_values(rng: np.random.Generator, band: str, unit: Optional[Units], shape: tuple[int, ...]) -> np.ndarray:
+def band_values(
+    rng: np.random.Generator, band: str, unit: Optional[Units], shape: tuple[int, ...]
+) -> np.ndarray:
     if band == "SCL":
         return rng.integers(0, 12, shape).astype(np.float32)
     if band in ("CLM",):
@@ -90,7 +96,9 @@ def generated_stack(runtime: EvalscriptRuntime, seed: int, height: int = 24, wid
     rng = np.random.default_rng(seed)
     shape = (len(samples), height, width)
     bands = {
-        band: band_values(rng, band, setup.units.get(band), shape) for band in setup.bands if band != "dataMask"
+        band: band_values(rng, band, setup.units.get(band), shape)
+        for band in setup.bands
+        if band != "dataMask"
     }
     mask = (rng.random(shape) >= 0.05).astype(np.uint8)
     for plane in bands.values():

@@ -27,4 +27,5 @@ def engine_status(request: Request, settings: EngineSettings, scheduler: TileSch
         **executor_status(scheduler.executor),
         "outputRoot": str(settings.outputs),
         "s3EndpointUrl": settings.s3_endpoint_url,
+        "evalscript": {"compiler": settings.evalscript_compiler, **scheduler.evaluations.status()},
     }

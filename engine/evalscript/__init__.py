@@ -3,6 +3,7 @@
 from .errors import EvalscriptError
 from .runtime import (
     EvalscriptRuntime,
+    Evaluation,
     Limits,
     OutputRaster,
     ScriptCancelled,
@@ -14,6 +15,7 @@ from .setup import OutputSpec, ScriptSetup
 
 __all__ = [
     "EvalscriptError",
+    "Evaluation",
     "EvalscriptRuntime",
     "Limits",
     "OutputRaster",

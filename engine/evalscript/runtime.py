@@ -55,7 +55,9 @@ class Limits:
     checking: bool = False
     # evaluate with the compiled pixel loop where the script allows it (docs/evalscript.md, "Compiled evaluation")
     compile: bool = True
-    check_pixels: int = 1024  # pixels of every compiled tile also evaluated per pixel and compared, bit for bit
+    check_pixels: int = (
+        1024  # pixels of every compiled tile also evaluated per pixel and compared, bit for bit
+    )
 
     def time_message(self, during: str = "") -> str:
         running = f" while running {during}" if during else ""
@@ -317,7 +319,9 @@ class EvalscriptRuntime:
         self.limits = limits
         self.setup = compile_script(source, self.limits)
         self.compilation = (
-            compile_kernel(source, self.setup) if limits.compile else Compilation(False, "the compiler is off")
+            compile_kernel(source, self.setup)
+            if limits.compile
+            else Compilation(False, "the compiler is off")
         )
         if limits.compile and not limits.checking and not self.compilation.compiled:
             log.info("The evalscript runs per pixel: %s.", self.compilation.reason)
@@ -400,13 +404,18 @@ class EvalscriptRuntime:
             if error.kind == "limit":
                 raise
             # the error as the per-pixel path raises it: its line and column are the script's, not the kernel's
-            return self._per_pixel().evaluate(stack, time_from=time_from, time_to=time_to, custom_data=custom_data)
+            return self._per_pixel().evaluate(
+                stack, time_from=time_from, time_to=time_to, custom_data=custom_data
+            )
         result.evaluation = Evaluation.COMPILED
         difference = self._check(stack, result, time_from, time_to, custom_data)
         if difference is None:
             return result
         # never wrong, only slower: this script runs per pixel from now on, starting with this tile again
-        log.warning("The compiled evalscript differed from the per-pixel path (%s): it runs per pixel now.", difference)
+        log.warning(
+            "The compiled evalscript differed from the per-pixel path (%s): it runs per pixel now.",
+            difference,
+        )
         self.compilation = Compilation(False, f"the sample check found a difference: {difference}")
         self.close()  # fresh contexts: the redone tile must not see what the compiled pass changed
         result = self._guarded(lambda: self._evaluate(stack, time_from, time_to, custom_data))
@@ -418,7 +427,9 @@ class EvalscriptRuntime:
             self._reference = EvalscriptRuntime(self.source, replace(self.limits, compile=False))
         return self._reference
 
-    def _check(self, stack: SampleStack, result: TileResult, time_from, time_to, custom_data) -> Optional[str]:
+    def _check(
+        self, stack: SampleStack, result: TileResult, time_from, time_to, custom_data
+    ) -> Optional[str]:
         """Evaluates a fixed sample of the tile's pixels per pixel; returns what differs, or None."""
         pixels = stack.height * stack.width
         count = min(self.limits.check_pixels, pixels)

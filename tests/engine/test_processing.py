@@ -371,3 +371,61 @@ function evaluatePixel(s) { return [s.dataMask ? s.NDVI : 0]; }"""
     window = gdal.Warp("", delivered, format="MEM", outputBounds=BYOC_BOUNDS, width=100, height=100)
     # SIMPLE, most recent first: the 11 July scene everywhere it has data
     np.testing.assert_array_equal(window.ReadAsArray(), planes["S2_20230711T184521"])
+
+
+# --- compiled evaluation ----------------------------------------------------------------------------------
+
+COUNTER_SCRIPT = """//VERSION=3
+var n = 0;
+function setup() { return {input: ["B04"], output: {bands: 1, sampleType: "FLOAT32"}}; }
+function evaluatePixel(s) { n++; return [n + s.B04]; }"""
+
+
+def test_the_status_counts_compiled_tiles_and_a_request_whose_check_failed_runs_per_pixel(
+    engine_factory, small_catalog
+):
+    engine = engine_factory(small_catalog)
+    folder = f"file://{engine.output_root}"
+    plain = create(
+        engine,
+        request_body(folder + "/ndvi/<tileName>/<outputId>.tif", NDVI_WITH_MASK, responses=("ndvi", "mask")),
+    )
+    act(engine, plain, "start")
+    assert engine.wait_for(plain, {"DONE", "PARTIAL", "FAILED"})["status"] == "DONE"
+    status = engine.call("GET", "/api/v1/engine/status").json()["evalscript"]
+    assert status == {
+        "compiler": True,
+        "compiledTiles": 2,
+        "perPixelTiles": 0,
+        "checkFailedTiles": 0,
+        "perPixelRequests": [],
+    }
+    # each pixel depends on the ones before it: the 1,024-pixel check sees a difference, the tile is redone
+    counter = create(engine, request_body(folder + "/counter/<tileName>/<outputId>.tif", COUNTER_SCRIPT))
+    act(engine, counter, "start")
+    assert engine.wait_for(counter, {"DONE", "PARTIAL", "FAILED"})["status"] == "DONE"
+    status = engine.call("GET", "/api/v1/engine/status").json()["evalscript"]
+    assert status["compiledTiles"] == 2 and status["perPixelRequests"] == [counter]
+    assert status["checkFailedTiles"] >= 1 and status["checkFailedTiles"] + status["perPixelTiles"] == 2
+    firsts = []
+    for tile in ("11SKV_9_0", "11SLV_0_0"):  # per-pixel order within each tile: n counts up by one
+        counts = np.floor(gdal.Open(str(engine.output_root / "counter" / tile / "default.tif")).ReadAsArray())
+        assert np.all(np.diff(counts.ravel()) == 1)
+        firsts.append(counts.ravel()[0])
+    assert 1 in firsts  # the redone tile ran in a fresh context, as a per-pixel runtime's first tile does
+
+
+def test_the_compiler_is_switched_off_with_an_environment_variable(engine_factory, small_catalog):
+    engine = engine_factory(small_catalog, TILEWISE_EVALSCRIPT_COMPILER="off")
+    request_id = create(
+        engine,
+        request_body(
+            f"file://{engine.output_root}/<tileName>/<outputId>.tif",
+            NDVI_WITH_MASK,
+            responses=("ndvi", "mask"),
+        ),
+    )
+    act(engine, request_id, "start")
+    assert engine.wait_for(request_id, {"DONE", "PARTIAL", "FAILED"})["status"] == "DONE"
+    status = engine.call("GET", "/api/v1/engine/status").json()["evalscript"]
+    assert status["compiler"] is False and status["perPixelTiles"] == 2 and status["compiledTiles"] == 0

@@ -24,7 +24,11 @@ def _helpers(bands: tuple[str, ...], simple: bool) -> str:
         f" : __tw_real(r, {json.dumps(band)}); }}\n"
         for k, band in enumerate(bands)
     )
-    every = "return __tw_obj(0);" if simple else "var a = []; for (var s = 0; s < __tw_ns; s++) a.push(__tw_obj(s)); return a;"
+    every = (
+        "return __tw_obj(0);"
+        if simple
+        else "var a = []; for (var s = 0; s < __tw_ns; s++) a.push(__tw_obj(s)); return a;"
+    )
     return f"""
 var __tw_p = 0, __tw_n = 0, __tw_ns = 0;
 {planes}
@@ -57,7 +61,11 @@ function __tw_dyn(r, key) {{
 
 
 def kernel_loops(
-    specialised: Specialised, bands: tuple[str, ...], outputs: tuple[OutputSpec, ...], simple: bool, strict: bool
+    specialised: Specialised,
+    bands: tuple[str, ...],
+    outputs: tuple[OutputSpec, ...],
+    simple: bool,
+    strict: bool,
 ) -> str:
     """`__tw_loops_c`: [array-return loop, object-return loop] running the specialised evaluatePixel."""
     outs = "".join(f"var o{j} = __tw_out[{j}];" for j in range(len(outputs)))

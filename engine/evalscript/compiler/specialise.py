@@ -119,7 +119,9 @@ class Specialiser:
     def run(self) -> Specialised:
         evaluate = self.program.functions.get("evaluatePixel")
         if evaluate is None:
-            raise Unsupported("evaluatePixel is not a function declared once at the top level and never reassigned")
+            raise Unsupported(
+                "evaluatePixel is not a function declared once at the top level and never reassigned"
+            )
         params = evaluate.node["params"]
         if params and params[0]["type"] != "Identifier":
             raise Unsupported("samples destructured in evaluatePixel's parameters", evaluate.node)
@@ -145,7 +147,9 @@ class Specialiser:
                 raise Unsupported(f"a sample passed to {function.name} beyond its parameters", node)
             param = params[index]
             if param["type"] != "Identifier":
-                raise Unsupported(f"a sample bound to a pattern or default in {function.name}'s parameters", param)
+                raise Unsupported(
+                    f"a sample bound to a pattern or default in {function.name}'s parameters", param
+                )
             names[param["name"]] = kind
         # the SIMPLE sample in evaluatePixel itself is sample 0: rewritten to the constant
         constant = {params[0]["name"]} if entry and self.simple and params else set()
@@ -185,7 +189,7 @@ class Specialiser:
                         and is_reference(used, used_parent)
                     ):
                         raise Unsupported(f"{used['name']!r} used inside a nested function", used)
-        self._visit(node["body"], node, tracked, constant, function.name)
+        self._visit(node["body"], node, tracked, constant)
 
     def _aliases(self, node: Node, names: dict[str, str]) -> set[str]:
         """Locals that only ever hold a sample: every declarator of theirs reads one, and nothing assigns them."""
@@ -231,9 +235,13 @@ class Specialiser:
 
     # --- references ----------------------------------------------------------------------------------------
 
-    def _visit(self, body: Node, function: Node, tracked: dict[str, str], constant: set[str], where: str) -> None:
+    def _visit(self, body: Node, function: Node, tracked: dict[str, str], constant: set[str]) -> None:
         for current, parent in walk(body, function):
-            if current["type"] != "Identifier" or current["name"] not in tracked or not is_reference(current, parent):
+            if (
+                current["type"] != "Identifier"
+                or current["name"] not in tracked
+                or not is_reference(current, parent)
+            ):
                 continue
             if parent is not None and parent["type"] == "VariableDeclarator" and parent["id"] is current:
                 continue  # an alias's own declaration: its initial value is checked as a use of the sample
@@ -242,13 +250,17 @@ class Specialiser:
             kind = tracked[current["name"]]
             parents = self._parents(function, current)
             if kind == ARRAY:
-                self._array_use(current, parents, tracked, constant, where)
+                self._array_use(current, parents, tracked, constant)
             else:
-                self._sample_use(current, parents, tracked, constant, where, self._ref_text(current, constant))
+                self._sample_use(current, parents, tracked, constant, self._ref_text(current, constant))
 
     def _inside_nested(self, node: Node, function: Node) -> bool:
         for current, _ in walk(function["body"], function):
-            if current["type"] in FUNCTIONS and current["start"] <= node["start"] and node["end"] <= current["end"]:
+            if (
+                current["type"] in FUNCTIONS
+                and current["start"] <= node["start"]
+                and node["end"] <= current["end"]
+            ):
                 return True
         return False
 
@@ -268,7 +280,7 @@ class Specialiser:
     def _ref_text(self, node: Node, constant: set[str]) -> str:
         return "0" if node["type"] == "Identifier" and node["name"] in constant else node["name"]
 
-    def _array_use(self, node: Node, parents: list[Node], tracked, constant, where: str) -> None:
+    def _array_use(self, node: Node, parents: list[Node], tracked, constant) -> None:
         parent = parents[0]
         name = node["name"]
         if parent["type"] == "MemberExpression" and parent["object"] is node and not parent.get("optional"):
@@ -284,17 +296,17 @@ class Specialiser:
                     self.splicer.replace(parent, f"__tw_samplesAt()[{json.dumps(prop)}]")
                 return
             # samples[e]: one sample
-            self._sample_use(parent, parents[1:], tracked, constant, where, None)
+            self._sample_use(parent, parents[1:], tracked, constant, None)
             return
         if parent["type"] in ("CallExpression", "NewExpression") and node in parent.get("arguments", []):
             self._passed(node, parent, tracked, constant, name)
             return
         raise Unsupported(f"{name} used as a value ({_describe(parent)})", parent)
 
-    def _sample_use(self, node: Node, parents: list[Node], tracked, constant, where: str, text) -> None:
+    def _sample_use(self, node: Node, parents: list[Node], tracked, constant, text) -> None:
         """`node` evaluates to one sample: an Identifier that holds one, or `samples[e]`."""
         parent = parents[0]
-        label = "a sample" if text is None else repr(node["name"]) if node["type"] == "Identifier" else "a sample"
+        label = repr(node["name"]) if node["type"] == "Identifier" else "a sample"
         ref = [text] if text is not None else ["__tw_ref(", node["property"], ")"]
         if parent["type"] == "MemberExpression" and parent["object"] is node and not parent.get("optional"):
             if self._written(parent, parents[1:]) or self._called(parent, parents[1:]):
@@ -311,17 +323,19 @@ class Specialiser:
             else:
                 self.splicer.replace(parent, "__tw_dyn(", *ref, ", ", parent["property"], ")")
             return
-        if parent["type"] == "VariableDeclarator" and parent.get("init") is node:
-            if tracked.get(parent["id"]["name"]) == REF:  # an alias
-                if text is None or text == "0":
-                    self.splicer.replace(node, *ref)
-                return
+        alias = parent["type"] == "VariableDeclarator" and parent.get("init") is node
+        if alias and tracked.get(parent["id"]["name"]) == REF:
+            if text is None or text == "0":
+                self.splicer.replace(node, *ref)
+            return
         if parent["type"] in ("CallExpression", "NewExpression") and node in parent.get("arguments", []):
             self._passed(node, parent, tracked, constant, label)
             return
         raise Unsupported(f"{label} used as a value ({_describe(parent)})", parent)
 
-    def _passed(self, node: Node, call: Node, tracked: dict[str, str], constant: set[str], label: str) -> None:
+    def _passed(
+        self, node: Node, call: Node, tracked: dict[str, str], constant: set[str], label: str
+    ) -> None:
         """A sample (or the samples) handed to a function: to its specialised copy, when it has one."""
         callee = call["callee"]
         if call["type"] != "CallExpression" or callee["type"] != "Identifier":
@@ -346,19 +360,18 @@ class Specialiser:
         if not parents:
             return False
         up = parents[0]
-        if up["type"] == "AssignmentExpression" and up["left"] is member:
-            return True
-        if up["type"] == "UpdateExpression":
-            return True
-        if up["type"] == "UnaryExpression" and up["operator"] == "delete":
-            return True
-        if up["type"] in ("ForInStatement", "ForOfStatement") and up["left"] is member:
-            return True
-        return False
+        kind = up["type"]
+        return (
+            (kind in ("AssignmentExpression", "ForInStatement", "ForOfStatement") and up["left"] is member)
+            or kind == "UpdateExpression"
+            or (kind == "UnaryExpression" and up["operator"] == "delete")
+        )
 
     def _called(self, member: Node, parents: list[Node]) -> bool:
-        return bool(parents) and parents[0]["type"] in ("CallExpression", "NewExpression", "TaggedTemplateExpression") and (
-            parents[0].get("callee") is member or parents[0].get("tag") is member
+        return (
+            bool(parents)
+            and parents[0]["type"] in ("CallExpression", "NewExpression", "TaggedTemplateExpression")
+            and (parents[0].get("callee") is member or parents[0].get("tag") is member)
         )
 
 

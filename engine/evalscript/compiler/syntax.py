@@ -90,11 +90,7 @@ def is_reference(node: Node, parent: Optional[Node]) -> bool:
         return False
     if kind in ("Property", "MethodDefinition", "PropertyDefinition") and parent["key"] is node:
         return bool(parent.get("computed")) or bool(parent.get("shorthand"))
-    if kind in ("LabeledStatement", "BreakStatement", "ContinueStatement"):
-        return False
-    if kind in ("MetaProperty",):
-        return False
-    return True
+    return kind not in ("LabeledStatement", "BreakStatement", "ContinueStatement", "MetaProperty")
 
 
 @dataclass

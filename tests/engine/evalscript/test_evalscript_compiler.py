@@ -59,7 +59,9 @@ function evaluatePixel(s) { return [(s.B08 - s.B04) / (s.B08 + s.B04)]; }"""
 
 
 def test_samples_handed_to_the_scripts_functions_and_kept_in_locals_compile(kit, rng):
-    source = ORBIT_HEAD + """
+    source = (
+        ORBIT_HEAD
+        + """
 function clear(sample) { return sample.CLM === 0; }
 function ndvi(s) { var t = s; return (t.B08 - t.B04) / (t.B08 + t.B04); }
 function evaluatePixel(samples) {
@@ -72,6 +74,7 @@ function evaluatePixel(samples) {
   }
   return [best, count + samples[0]["B04"]];
 }"""
+    )
     compiled, per_pixel, compilation = both(source, orbit_stack(kit, rng))
     assert compilation.compiled, compilation.reason
     assert_identical(compiled, per_pixel)
@@ -82,11 +85,14 @@ function evaluatePixel(samples) {
     ['"1"', "1.0", "-0", "samples.length - 1", "samples.length", "-1", "0.5", '"length"', "undefined"],
 )
 def test_odd_sample_indices_behave_as_on_the_per_pixel_path(kit, rng, index):
-    source = ORBIT_HEAD + f"""
+    source = (
+        ORBIT_HEAD
+        + f"""
 function evaluatePixel(samples) {{
   var s = samples[{index}];
   return [s === undefined ? -7 : 1, samples[{index}].B04];
 }}"""
+    )
     compiled, per_pixel, compilation = both(source, orbit_stack(kit, rng))
     # `s === undefined` compares a sample: the script runs per pixel; the plain read alone compiles
     assert not compilation.compiled and "used as a value" in compilation.reason
@@ -98,13 +104,16 @@ function evaluatePixel(samples) {{
 
 
 def test_bands_read_by_name_and_bands_the_script_did_not_ask_for(kit, rng):
-    source = ORBIT_HEAD + """
+    source = (
+        ORBIT_HEAD
+        + """
 var NAMES = ["B04", "B08", "B99", "toString"];
 function evaluatePixel(samples) {
   var total = 0;
   for (var i = 0; i < samples.length; i++) total += samples[i][NAMES[i % 2]];
   return [total, String(samples[0][NAMES[2]]) + typeof samples[1][NAMES[3]] === "undefinedfunction" ? 1 : 0];
 }"""
+    )
     compiled, per_pixel, compilation = both(source, orbit_stack(kit, rng))
     assert compilation.compiled, compilation.reason
     assert_identical(compiled, per_pixel)
@@ -133,18 +142,25 @@ def test_what_the_compiler_does_not_handle_runs_per_pixel_and_is_named(kit, rng,
 
 
 def test_an_evaluate_pixel_reassigned_by_the_script_is_not_compiled(kit, rng):
-    source = ORBIT_HEAD + """
+    source = (
+        ORBIT_HEAD
+        + """
 function evaluatePixel(samples) { return [1, 1]; }
 function other(samples) { return [2, samples[0].B04]; }
 evaluatePixel = other;"""
+    )
     compiled, per_pixel, compilation = both(source, orbit_stack(kit, rng))
     assert not compilation.compiled and "evaluatePixel" in compilation.reason
     assert_identical(compiled, per_pixel)
 
 
 def test_a_strict_script_stays_strict(kit, rng):
-    source = '"use strict";\n' + ORBIT_HEAD.replace("//VERSION=3\n", "") + """
+    source = (
+        '"use strict";\n'
+        + ORBIT_HEAD.replace("//VERSION=3\n", "")
+        + """
 function evaluatePixel(samples) { undeclared = samples[0].B04; return [undeclared, 0]; }"""
+    )
     source = "//VERSION=3\n" + source
     compiled, per_pixel, compilation = both(source, orbit_stack(kit, rng))
     assert compilation.compiled
@@ -153,11 +169,14 @@ function evaluatePixel(samples) { undeclared = samples[0].B04; return [undeclare
 
 
 def test_an_error_in_a_compiled_script_has_the_scripts_line_and_column(kit, rng):
-    source = ORBIT_HEAD + """
+    source = (
+        ORBIT_HEAD
+        + """
 function evaluatePixel(samples) {
   if (samples[0].B04 > 0.3) return [samples[0].B04.nothing.here, 0];
   return [0, 0];
 }"""
+    )
     errors = []
     for compile in (True, False):
         with EvalscriptRuntime(source, Limits(compile=compile)) as runtime:
