@@ -26,6 +26,9 @@ PRELUDE = (
     + TYPED_ARRAYS
     + UTILITIES
     + r"""
+// Date's conversion as the script found it, for the compiled operators (compiler/kernel.py __tw_prim)
+var __tw_toPrimitiveKey = Symbol.toPrimitive, __tw_dateToPrimitive = Date.prototype[Symbol.toPrimitive];
+var __tw_dateValueOf = Date.prototype.valueOf, __tw_timeOf = Function.prototype.call.bind(Date.prototype.getTime);
 var __tw_scenes = [], __tw_collection = null, __tw_in = [], __tw_out = [], __tw_mismatch = [], __tw_r;
 var __tw_ids = [], __tw_sizes = [], __tw_mode = 0, __tw_nbands = 0;
 var __tw_inputMetadata = {}, __tw_customData = {}, __tw_outputMetadata = {userData: undefined};

@@ -57,7 +57,22 @@ function __tw_dyn(r, key) {{
   }}
   return __tw_real(r, key);
 }}
-{readers}"""
+{readers}
+function __tw_prim(x) {{
+  return typeof x === 'object' && x !== null && x[__tw_toPrimitiveKey] === __tw_dateToPrimitive
+    && x.valueOf === __tw_dateValueOf ? __tw_timeOf(x) : x;
+}}
+function __tw_lt(a, b) {{ return typeof a === 'number' && typeof b === 'number' ? a < b : __tw_prim(a) < __tw_prim(b); }}
+function __tw_le(a, b) {{ return typeof a === 'number' && typeof b === 'number' ? a <= b : __tw_prim(a) <= __tw_prim(b); }}
+function __tw_gt(a, b) {{ return typeof a === 'number' && typeof b === 'number' ? a > b : __tw_prim(a) > __tw_prim(b); }}
+function __tw_ge(a, b) {{ return typeof a === 'number' && typeof b === 'number' ? a >= b : __tw_prim(a) >= __tw_prim(b); }}
+function __tw_sub(a, b) {{ return typeof a === 'number' && typeof b === 'number' ? a - b : __tw_prim(a) - __tw_prim(b); }}
+function __tw_mul(a, b) {{ return typeof a === 'number' && typeof b === 'number' ? a * b : __tw_prim(a) * __tw_prim(b); }}
+function __tw_div(a, b) {{ return typeof a === 'number' && typeof b === 'number' ? a / b : __tw_prim(a) / __tw_prim(b); }}
+function __tw_mod(a, b) {{ return typeof a === 'number' && typeof b === 'number' ? a % b : __tw_prim(a) % __tw_prim(b); }}
+function __tw_neg(a) {{ return typeof a === 'number' ? -a : -__tw_prim(a); }}
+function __tw_pos(a) {{ return typeof a === 'number' ? a : +__tw_prim(a); }}
+"""
 
 
 def kernel_loops(
