@@ -35,7 +35,8 @@ def _context() -> MiniRacer:
         racer.eval(
             "function __parse(source) {"
             "  try { return JSON.stringify(acorn.parse(source, {ecmaVersion: 'latest', sourceType: 'script',"
-            "                                                  locations: true})); }"
+            "                                                  locations: true}),"
+            "                              function (key, value) { return typeof value === 'bigint' ? String(value) : value; }); }"
             "  catch (e) { return JSON.stringify({error: String(e && e.message || e)}); } }"
         )
         _racer = racer

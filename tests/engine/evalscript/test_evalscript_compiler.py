@@ -207,3 +207,66 @@ def test_the_compiler_can_be_switched_off(kit, rng):
     with EvalscriptRuntime(source, Limits(compile=False)) as runtime:
         assert not runtime.compilation.compiled and runtime.compilation.reason == "the compiler is off"
         assert runtime.evaluate(orbit_stack(kit, rng)).evaluation == "per-pixel"
+
+
+@pytest.mark.parametrize(
+    "prelude",
+    [
+        "",
+        "Date.prototype.valueOf = function () { return 42; };",
+        "Date.prototype[Symbol.toPrimitive] = function (hint) { return hint === 'number' ? 7 : 'x'; };",
+        "Date.prototype.getTime = function () { return -1; };",
+        "Function.prototype.call = function () { return 3; };",
+    ],
+)
+def test_operators_on_dates_and_other_values_give_the_per_pixel_results(kit, rng, prelude):
+    source = (
+        ORBIT_HEAD
+        + prelude
+        + """
+var SPLIT = new Date(Date.UTC(2023, 6, 8));
+class Stamp extends Date {}
+var odd = {valueOf: function () { return 0.25; }};
+var strings = ["a", "b"];
+function day(scene) { var d = new Date(scene.date); d.setUTCHours(0, 0, 0, 0); return d; }
+function evaluatePixel(samples, scenes) {
+  var late = 0, span = 0, x = samples[0].B04;
+  for (var i = 0; i < samples.length; i++) {
+    var d = day(scenes[i]);
+    if (d >= SPLIT) late += 1;
+    if (new Stamp(d) < SPLIT) late += 10;
+    span += (d - SPLIT) / 86400000 * x - -d % 7 + +d / 1e12;
+  }
+  var mixed = (odd < x ? 1 : 0) + (strings[0] < strings[1] ? 2 : 0) + ("10" < "9" ? 4 : 0) + (null >= 0 ? 8 : 0);
+  return [late + mixed + (undefined < 1 ? 100 : 0), span];
+}"""
+    )
+    compiled, per_pixel, compilation = both(source, orbit_stack(kit, rng))
+    assert compilation.compiled, compilation.reason
+    assert_identical(compiled, per_pixel)
+
+
+def test_a_date_compared_with_a_bigint_throws_the_same_error(kit, rng):
+    source = (
+        ORBIT_HEAD
+        + """
+function evaluatePixel(samples, scenes) { return [scenes[0].date - 1n, 0]; }"""
+    )
+    compiled, per_pixel, compilation = both(source, orbit_stack(kit, rng))
+    assert compilation.compiled and isinstance(per_pixel, str) and "BigInt" in per_pixel
+    assert_identical(compiled, per_pixel)
+
+
+@pytest.mark.parametrize(
+    ("code", "construct"),
+    [
+        ("var o = {get v() { return 1; }};", "a getter or setter"),
+        ("var p = new Proxy({}, {});", "Proxy"),
+        ("Object.defineProperty(Date.prototype, 'x', {value: 1});", "defineProperty"),
+    ],
+)
+def test_scripts_that_may_define_getters_run_per_pixel(kit, rng, code, construct):
+    source = ORBIT_HEAD + code + "\nfunction evaluatePixel(samples) { return [samples[0].B04, 0]; }"
+    compiled, per_pixel, compilation = both(source, orbit_stack(kit, rng))
+    assert not compilation.compiled and construct in compilation.reason
+    assert_identical(compiled, per_pixel)
