@@ -40,11 +40,7 @@ S3_KEYS = ("AWS_S3_ENDPOINT", "AWS_HTTPS", "AWS_VIRTUAL_HOSTING", "AWS_REQUEST_P
 
 
 def configure_gdal(extra: Optional[dict] = None) -> None:
-    options = {
-        **dict.fromkeys(S3_KEYS),
-        **GDAL_CONFIG,
-        **(extra or {}),
-    }  # unset what this source does not need
+    options = {**dict.fromkeys(S3_KEYS), **GDAL_CONFIG, **(extra or {})}  # unset what this source does not need
     for key, value in options.items():
         gdal.SetConfigOption(key, value)
 
@@ -107,9 +103,7 @@ def clm_from_scl(scl: np.ndarray) -> np.ndarray:
 class SceneReader:
     """Reads the bands of a list of samples onto a grid and builds the SampleStack."""
 
-    def __init__(
-        self, grid: TargetGrid, upsampling: str, downsampling: str, harmonize: bool, max_parallel: int
-    ):
+    def __init__(self, grid: TargetGrid, upsampling: str, downsampling: str, harmonize: bool, max_parallel: int):
         for name in (upsampling, downsampling):
             if name not in RESAMPLING:
                 raise DataError(f"Unknown resampling {name!r}: use {', '.join(RESAMPLING)}.")
@@ -128,9 +122,7 @@ class SceneReader:
         for band in bands:
             if band == "CLM" and self._asset(scene, "CLM") is None:
                 if self._asset(scene, "SCL") is None:
-                    raise DataError(
-                        f"Scene {scene.item_id} has neither a CLM nor an SCL asset to derive CLM from."
-                    )
+                    raise DataError(f"Scene {scene.item_id} has neither a CLM nor an SCL asset to derive CLM from.")
                 reads.append("SCL")
                 continue
             if self._asset(scene, band) is None:
@@ -165,13 +157,10 @@ class SceneReader:
                 (i, scene.item_id, band): pool.submit(self._read_one, scene, band) for i, scene, band in jobs
             }
             arrays = {key: future.result() for key, future in futures.items()}
-
         for index, sample in enumerate(samples):
             for scene in sample.scenes:
                 if "CLM" in bands and self._asset(scene, "CLM") is None:
-                    arrays[(index, scene.item_id, "CLM")] = clm_from_scl(
-                        arrays[(index, scene.item_id, "SCL")]
-                    )
+                    arrays[(index, scene.item_id, "CLM")] = clm_from_scl(arrays[(index, scene.item_id, "SCL")])
 
         def conversion(scene: Scene, band: str, unit: Units) -> UnitConversion:
             if band == "CLM" and self._asset(scene, "CLM") is None:
@@ -182,18 +171,13 @@ class SceneReader:
             band: [tuple(conversion(scene, band, unit) for scene in sample.scenes) for sample in samples]
             for band, unit in bands.items()
         }
-        dtypes = {
-            band: np.result_type(
-                np.uint8,
-                *(
-                    arrays[(i, scene.item_id, band)]
-                    for i, sample in enumerate(samples)
-                    for scene in sample.scenes
-                ),
-            )
-            for band in bands
-        }
-        raw = {band: np.zeros(shape, dtypes[band]) for band in bands}
+
+        def dtype_of(band: str) -> np.dtype:
+            """Wide enough for every scene's read of the band (uint16 for Sentinel-2, uint8 for a derived CLM)."""
+            reads = [arrays[(i, scene.item_id, band)] for i, sample in enumerate(samples) for scene in sample.scenes]
+            return np.result_type(np.uint8, *reads)
+
+        raw = {band: np.zeros(shape, dtype_of(band)) for band in bands}
         mixed = any(len(set(per_scene)) > 1 for per_band in conversions.values() for per_scene in per_band)
         scene_index = np.zeros(shape, np.uint16) if mixed else None
         for index, sample in enumerate(samples):
