@@ -293,6 +293,7 @@ class Analyser:
                 output_root=str(self.settings.outputs),
                 s3_endpoint_url=self.settings.s3_endpoint_url,
                 limits=self.settings.script_limits,
+                compression=self.settings.gtiff_compression,
             ),
             credentials=credentials,
             resume=resume,

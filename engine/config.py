@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Mapping, Optional
 
 from .evalscript.runtime import Limits
+from .output.writer import DEFAULT_COMPRESSION, CompressionError, GeoTiffCompression
 
 DEFAULT_PORT = 8765
 DEFAULT_CLIENT_ID = "tilewise"
@@ -49,6 +50,8 @@ class Settings:
     max_body_mb: int = 10  # largest request body the API reads
     # tiles wait this long for unreachable storage (S3 down, 5xx) without using attempts; 0 = no waiting
     storage_outage_window_s: float = 900.0
+    # output GeoTIFFs: TILEWISE_GTIFF_COMPRESSION and TILEWISE_GTIFF_LEVEL
+    gtiff_compression: GeoTiffCompression = DEFAULT_COMPRESSION
 
     def __post_init__(self) -> None:
         # checked here rather than in from_env, so that no way of building settings can skip it
@@ -123,6 +126,7 @@ class Settings:
                 "(dask+tls://host:port with TLS)."
             )
         data_dir = Path(env.get("TILEWISE_DATA_DIR") or "data/engine").expanduser()
+        compression = gtiff_compression(env)
         output_root = env.get("TILEWISE_OUTPUT_ROOT")
         return cls(
             host=env.get("TILEWISE_HOST") or "127.0.0.1",
@@ -146,11 +150,31 @@ class Settings:
             dask_timeout_s=float(number("TILEWISE_DASK_TIMEOUT", 600, 0)),
             max_body_mb=number("TILEWISE_MAX_BODY_MB", 10),
             storage_outage_window_s=float(number("TILEWISE_STORAGE_OUTAGE_WINDOW", 900, 0)),
+            gtiff_compression=compression,
         )
 
     @property
     def uses_default_secret(self) -> bool:
         return self.client_secret == DEFAULT_CLIENT_SECRET
+
+
+def gtiff_compression(env: Mapping[str, str]) -> GeoTiffCompression:
+    """TILEWISE_GTIFF_COMPRESSION (DEFLATE, ZSTD, LZW or NONE) and TILEWISE_GTIFF_LEVEL; the default level
+    is 1 for DEFLATE, the codec's own for the others."""
+    codec = (env.get("TILEWISE_GTIFF_COMPRESSION") or DEFAULT_COMPRESSION.codec).strip().upper()
+    raw_level = (env.get("TILEWISE_GTIFF_LEVEL") or "").strip()
+    if not raw_level:
+        level = DEFAULT_COMPRESSION.level if codec == DEFAULT_COMPRESSION.codec else None
+    elif raw_level.isdigit():
+        level = int(raw_level)
+    else:
+        raise ConfigError(f"TILEWISE_GTIFF_LEVEL={raw_level!r} is not a whole number.")
+    try:
+        return GeoTiffCompression(codec, level)
+    except CompressionError as exc:
+        raise ConfigError(
+            f"TILEWISE_GTIFF_COMPRESSION={codec}, TILEWISE_GTIFF_LEVEL={raw_level or '(unset)'}: {exc}"
+        ) from None
 
 
 def is_loopback(host: str) -> bool:

@@ -409,8 +409,7 @@ def clip(stack: SampleStack, inside: np.ndarray) -> None:
     outside = inside == 0
     if not outside.any():
         return
-    for plane in (*stack.bands.values(), stack.data_mask):
-        plane[:, outside] = 0
+    stack.blank(outside)
 
 
 def encode_responses(

@@ -31,7 +31,14 @@ from ..core.output_paths import TilePathTemplate
 from .data import DataError, DataSource, TargetGrid, open_source
 from .evalscript import EvalscriptError, EvalscriptRuntime, Limits, TileResult
 from .output.delivery import Delivery, DeliveryError, delivery_for
-from .output.writer import CogParameters, RasterPlacement, TiffMetadata, write_geotiff, write_userdata
+from .output.writer import (
+    CogParameters,
+    GeoTiffCompression,
+    RasterPlacement,
+    TiffMetadata,
+    write_geotiff,
+    write_userdata,
+)
 from .samples import Mosaicking
 from .tile_work import TileJob, TileOutcome
 
@@ -165,7 +172,9 @@ def _process(job: TileJob, started: float) -> TileOutcome:
         synthetic=synthetic,
     )
     with tempfile.TemporaryDirectory(prefix="tilewise-tile-") as scratch:
-        files = _write_outputs(Path(scratch), planned, result, placement, metadata, cog)
+        files = _write_outputs(
+            Path(scratch), planned, result, placement, metadata, cog, job.engine.compression
+        )
         watch.lap("write")
         _deliver(delivery, files)
         watch.lap("deliver")
@@ -208,6 +217,7 @@ def _write_outputs(
     placement: RasterPlacement,
     metadata: TiffMetadata,
     cog: Optional[CogParameters],
+    compression: GeoTiffCompression,
 ) -> list[tuple[PlannedOutput, Path]]:
     files = []
     for index, output in enumerate(planned):
@@ -218,7 +228,14 @@ def _write_outputs(
         else:
             raster = result.outputs[output.identifier]
             write_geotiff(
-                path, raster.data, raster.sample_type, raster.nodata_value, placement, metadata, cog
+                path,
+                raster.data,
+                raster.sample_type,
+                raster.nodata_value,
+                placement,
+                metadata,
+                cog,
+                compression,
             )
         files.append((output, path))
     return files

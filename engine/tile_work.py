@@ -12,6 +12,7 @@ from typing import Optional
 from ..core.batch_models import ProcessRequest, RasterOutput
 from ..core.s3 import S3Credentials
 from .evalscript.runtime import Limits
+from .output.writer import DEFAULT_COMPRESSION, GeoTiffCompression
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class EngineContext:
     output_root: str
     limits: Limits  # the engine's V8 limits (Settings.script_limits)
     s3_endpoint_url: Optional[str] = None
+    compression: GeoTiffCompression = DEFAULT_COMPRESSION  # of output GeoTIFFs (Settings.gtiff_compression)
 
 
 @dataclass(frozen=True)

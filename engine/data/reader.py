@@ -14,7 +14,7 @@ from typing import Optional
 import numpy as np
 from osgeo import gdal
 
-from ..samples import Sample, SampleStack, Scene, Units
+from ..samples import NO_CONVERSION, RawBand, Sample, SampleStack, Scene, UnitConversion, Units
 from .bands import CLM_NO_DATA, OPTICAL, SCL_CLOUD, SPECIAL_SCALE
 from .catalog import ASSETS
 from .model import DataError, TargetGrid
@@ -84,20 +84,20 @@ def _choose_resampling(href: str, grid: TargetGrid, upsampling: str, downsamplin
     return RESAMPLING[downsampling if grid.resolution[0] > source_res * 1.0001 else upsampling]
 
 
-def to_units(band: str, dn: np.ndarray, unit: Units, offset: float, harmonize: bool) -> np.ndarray:
-    """DN as stored → the unit the script asked for (engine-notes §2.2, reference §4)."""
-    values = dn.astype(np.float32)
+def unit_conversion(band: str, unit: Units, offset: float, harmonize: bool) -> UnitConversion:
+    """How DN as stored become the unit the script asked for (engine-notes §2.2, reference §4)."""
     if band in OPTICAL:
         if unit == Units.REFLECTANCE:
-            values = (values + np.float32(offset)) / np.float32(10000.0)
-            return np.maximum(values, 0, out=values) if harmonize else values
-        if harmonize:
-            values = values + np.float32(offset)
-            return np.maximum(values, 0, out=values)
-        return values
+            return UnitConversion(offset=offset, divisor=10000.0, floor_at_zero=harmonize)
+        return UnitConversion(offset=offset, floor_at_zero=True) if harmonize else NO_CONVERSION
     if band in SPECIAL_SCALE and unit != Units.DN:
-        return values * np.float32(SPECIAL_SCALE[band])
-    return values
+        return UnitConversion(scale=SPECIAL_SCALE[band])
+    return NO_CONVERSION
+
+
+def clm_from_scl(scl: np.ndarray) -> np.ndarray:
+    """Sentinel Hub's CLM from a scene's SCL: 1 cloud, 0 clear, CLM_NO_DATA where SCL has no data."""
+    return np.where(np.isin(scl, SCL_CLOUD), 1, np.where(scl == 0, CLM_NO_DATA, 0)).astype(np.uint8)
 
 
 class SceneReader:
@@ -143,9 +143,9 @@ class SceneReader:
         return list(dict.fromkeys(reads)), reference
 
     def read(self, samples: list[Sample], bands: dict[str, Units]) -> SampleStack:
+        """The samples' bands as read (DN), mosaicked per sample in scene order, with their unit conversions."""
         grid = self.grid
         shape = (len(samples), grid.height, grid.width)
-        out = {band: np.zeros(shape, np.float32) for band in bands}
         mask = np.zeros(shape, np.uint8)
         jobs = []
         for index, sample in enumerate(samples):
@@ -158,23 +158,48 @@ class SceneReader:
             }
             arrays = {key: future.result() for key, future in futures.items()}
         for index, sample in enumerate(samples):
-            filled = mask[index]
             for scene in sample.scenes:
+                if "CLM" in bands and self._asset(scene, "CLM") is None:
+                    arrays[(index, scene.item_id, "CLM")] = clm_from_scl(arrays[(index, scene.item_id, "SCL")])
+
+        def conversion(scene: Scene, band: str, unit: Units) -> UnitConversion:
+            if band == "CLM" and self._asset(scene, "CLM") is None:
+                return NO_CONVERSION
+            return unit_conversion(band, unit, self._asset(scene, band)["offset_dn"], self.harmonize)
+
+        conversions = {
+            band: [tuple(conversion(scene, band, unit) for scene in sample.scenes) for sample in samples]
+            for band, unit in bands.items()
+        }
+
+        def dtype_of(band: str) -> np.dtype:
+            """Wide enough for every scene's read of the band (uint16 for Sentinel-2, uint8 for a derived CLM)."""
+            reads = [arrays[(i, scene.item_id, band)] for i, sample in enumerate(samples) for scene in sample.scenes]
+            return np.result_type(np.uint8, *reads)
+
+        raw = {band: np.zeros(shape, dtype_of(band)) for band in bands}
+        mixed = any(len(set(per_scene)) > 1 for per_band in conversions.values() for per_scene in per_band)
+        scene_index = np.zeros(shape, np.uint16) if mixed else None
+        for index, sample in enumerate(samples):
+            filled = mask[index]
+            for position, scene in enumerate(sample.scenes):
                 reference = self._plan(scene, bands)[1]
-                valid = arrays[(index, scene.item_id, reference)] != 0
-                take = valid & (filled == 0)
+                take = (arrays[(index, scene.item_id, reference)] != 0) & (filled == 0)
                 if not take.any():
                     continue
-                for band, unit in bands.items():
-                    if band == "CLM" and self._asset(scene, "CLM") is None:
-                        scl = arrays[(index, scene.item_id, "SCL")]
-                        values = np.where(np.isin(scl, SCL_CLOUD), 1, np.where(scl == 0, CLM_NO_DATA, 0)).astype(np.float32)
-                    else:
-                        dn = arrays[(index, scene.item_id, band)]
-                        values = to_units(band, dn, unit, self._asset(scene, band)["offset_dn"], self.harmonize)
-                    out[band][index][take] = values[take]
+                for band in bands:
+                    raw[band][index][take] = arrays[(index, scene.item_id, band)][take]
+                if scene_index is not None:
+                    scene_index[index][take] = position
                 filled[take] = 1
-        return SampleStack(samples=samples, bands=out, data_mask=mask, height=grid.height, width=grid.width)
+        return SampleStack(
+            samples=samples,
+            bands={band: RawBand(raw[band], conversions[band]) for band in bands},
+            data_mask=mask,
+            height=grid.height,
+            width=grid.width,
+            scene_index=scene_index,
+        )
 
     def _read_one(self, scene: Scene, band: str) -> np.ndarray:
         href = self._asset(scene, band)["href"]

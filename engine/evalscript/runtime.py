@@ -525,14 +525,17 @@ class EvalscriptRuntime:
         loops_name = self._prepare(context, outputs, rows * width, ns)
         # final arrays only: each chunk is converted as it leaves JS, so no float32 copy of the tile is kept
         finals = [_final_array(o, height, width) for o in outputs]
-        planes = [stack.data_mask if band == DATA_MASK else stack.bands[band] for band in setup.bands]
         finish: Any = None
         for row in range(0, height, rows):
             end = min(height, row + rows)
             n = (end - row) * width
             if ns:
-                for view, plane in zip(self._inputs, planes):
-                    view[: ns * n].reshape(ns, end - row, width)[...] = plane[:, row:end, :]
+                for view, band in zip(self._inputs, setup.bands):
+                    rows_of_view = view[: ns * n].reshape(ns, end - row, width)
+                    if band == DATA_MASK:
+                        rows_of_view[...] = stack.data_mask[:, row:end, :]
+                    else:  # converted to the script's units row by row, not as a whole float32 tile
+                        stack.fill_rows(band, row, end, rows_of_view)
             last = end >= height
             answer = context.eval(
                 f"{prefix}__tw_run({n}, {ns}, {loops_name}, {'true' if last else 'false'})",

@@ -1,6 +1,7 @@
 """GeoTIFF writing: one file per tile and output, in the tile's CRS with its buffer.
 
-Plain outputs are tiled, DEFLATE-compressed GeoTIFFs. With `cogOutput` the file
+Plain outputs are tiled, compressed GeoTIFFs (`GeoTiffCompression`: DEFLATE level 1 with a
+predictor unless TILEWISE_GTIFF_COMPRESSION / TILEWISE_GTIFF_LEVEL say otherwise). With `cogOutput` the file
 is a Cloud Optimized GeoTIFF built the classic way (overviews on an in-memory
 copy, then GTiff with COPY_SRC_OVERVIEWS), which is what honours Sentinel Hub's
 `cogParameters`, including non-square blocks that GDAL's COG driver refuses.
@@ -50,6 +51,67 @@ RESAMPLINGS = {
 
 class CogParameterError(ValueError):
     pass
+
+
+class CompressionError(ValueError):
+    pass
+
+
+# Codecs and their level ranges; DEFLATE and LZW are in every libtiff, so every QGIS reads them (docs/engine.md).
+CODEC_LEVELS: dict[str, Optional[tuple[str, int, int]]] = {
+    "DEFLATE": ("ZLEVEL", 1, 9),
+    "ZSTD": ("ZSTD_LEVEL", 1, 22),
+    "LZW": None,
+    "NONE": None,
+}
+
+
+@dataclass(frozen=True)
+class GeoTiffCompression:
+    """How output GeoTIFFs are compressed. Level 1 of DEFLATE: 3-4x faster than GDAL's default 6 for files
+    about a tenth larger (docs/benchmarks.md, "GeoTIFF compression (issue 25)")."""
+
+    codec: str = "DEFLATE"
+    level: Optional[int] = 1  # None: the codec's own default
+    predictor: bool = True  # horizontal differencing (2) for integers, floating point (3) for FLOAT32
+    threads: str = "ALL_CPUS"
+
+    def __post_init__(self) -> None:
+        if self.codec not in CODEC_LEVELS:
+            raise CompressionError(
+                f"GeoTIFF compression {self.codec!r} is not one of {', '.join(CODEC_LEVELS)}."
+            )
+        levels = CODEC_LEVELS[self.codec]
+        if self.level is not None:
+            if levels is None:
+                raise CompressionError(f"GeoTIFF compression {self.codec} takes no level.")
+            if not levels[1] <= self.level <= levels[2]:
+                raise CompressionError(
+                    f"GeoTIFF compression level {self.level} is outside {levels[1]}–{levels[2]} for {self.codec}."
+                )
+        if self.codec != "NONE" and not gdal_writes(self.codec):
+            raise CompressionError(
+                f"This GDAL {gdal.__version__} cannot write {self.codec}-compressed GeoTIFFs."
+            )
+
+    def options(self, sample_type: str, predictor: Optional[bool] = None) -> list[str]:
+        """GTiff creation options; `predictor` overrides the setting's (cogParameters.usePredictor)."""
+        options = [f"COMPRESS={self.codec}", f"NUM_THREADS={self.threads}"]
+        levels = CODEC_LEVELS[self.codec]
+        if levels is not None and self.level is not None:
+            options.append(f"{levels[0]}={self.level}")
+        if self.codec != "NONE" and (self.predictor if predictor is None else predictor):
+            options.append(f"PREDICTOR={3 if sample_type == 'FLOAT32' else 2}")
+        return options
+
+
+def gdal_writes(codec: str) -> bool:
+    """Whether this GDAL's GTiff driver was built with `codec` (ZSTD needs libzstd)."""
+    creation_options = gdal.GetDriverByName("GTiff").GetMetadataItem("DMD_CREATIONOPTIONLIST") or ""
+    return f"<Value>{codec}</Value>" in creation_options
+
+
+DEFAULT_COMPRESSION = GeoTiffCompression()
 
 
 @dataclass(frozen=True)
@@ -137,6 +199,7 @@ def write_geotiff(
     placement: RasterPlacement,
     metadata: TiffMetadata,
     cog: Optional[CogParameters] = None,
+    compression: GeoTiffCompression = DEFAULT_COMPRESSION,
 ) -> None:
     """Write `data` (bands, height, width) as a GeoTIFF at `path`."""
     bands, height, width = data.shape
@@ -164,19 +227,17 @@ def write_geotiff(
         items["TIFFTAG_IMAGEDESCRIPTION"] = "SYNTHETIC DATA (Tilewise demo catalog): not a real observation"
     memory.SetMetadata(items)
 
-    options = ["COMPRESS=DEFLATE", "TILED=YES", "BIGTIFF=IF_SAFER", "NUM_THREADS=ALL_CPUS"]
+    options = ["TILED=YES", "BIGTIFF=IF_SAFER"]
     if signed_byte:
         options.append("PIXELTYPE=SIGNEDBYTE")
-    predictor = "3" if sample_type == "FLOAT32" else "2"
     if cog is None:
-        options += ["BLOCKXSIZE=256", "BLOCKYSIZE=256", f"PREDICTOR={predictor}"]
+        options += ["BLOCKXSIZE=256", "BLOCKYSIZE=256", *compression.options(sample_type)]
     else:
         levels = cog.levels_for(width, height)
         if levels:
             memory.BuildOverviews(cog.resampling, levels)
         options += [f"BLOCKXSIZE={cog.block_x}", f"BLOCKYSIZE={cog.block_y}", "COPY_SRC_OVERVIEWS=YES"]
-        if cog.use_predictor:
-            options.append(f"PREDICTOR={predictor}")
+        options += compression.options(sample_type, predictor=cog.use_predictor)
     gdal.GetDriverByName("GTiff").CreateCopy(str(path), memory, strict=0, options=options)
     memory = None
 

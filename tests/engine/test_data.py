@@ -139,7 +139,7 @@ def test_no_scene_in_the_time_range_gives_empty_samples_and_no_data(small_catalo
     assert source.search(TEST_BBOX, *august) == []
     grid = TargetGrid(32611, (290000, 3990000, 290200, 3990100), 20, 10)
     empty = source.read(source.samples([], Mosaicking.ORBIT), {"B04": Units.DN}, grid)
-    assert empty.bands["B04"].shape == (0, 10, 20)
+    assert empty.plane("B04").shape == (0, 10, 20)
     (mosaic,) = source.samples([], Mosaicking.SIMPLE)
     stack = source.read([mosaic], {"B04": Units.DN}, grid)
     assert stack.data_mask.shape == (1, 10, 20) and not stack.data_mask.any()
@@ -181,7 +181,7 @@ def test_units_apply_the_baseline_offset_and_harmonise(unit_catalog, unit, harmo
     stack = source.read(
         source.samples(raw, Mosaicking.TILE), {"B04": unit}, GRID_1x6, harmonize_values=harmonize
     )
-    np.testing.assert_allclose(stack.bands["B04"][0, 0], expected, atol=1e-6)
+    np.testing.assert_allclose(stack.plane("B04")[0, 0], expected, atol=1e-6)
     assert stack.data_mask[0, 0].tolist() == [0, 1, 1, 1, 1, 1]
 
 
@@ -189,7 +189,7 @@ def test_items_already_harmonised_are_not_offset_twice(unit_catalog):
     source = open_source(unit_catalog, "sentinel-2-l2a")
     harmonised = [s for s in source.search((-180, -90, 180, 90), *JULY) if s.item_id == "harmonised"]
     stack = source.read(source.samples(harmonised, Mosaicking.TILE), {"B04": Units.REFLECTANCE}, GRID_1x6)
-    np.testing.assert_allclose(stack.bands["B04"][0, 0], [0, 0.05, 0.1, 0.15, 1.1, 0.3], atol=1e-6)
+    np.testing.assert_allclose(stack.plane("B04")[0, 0], [0, 0.05, 0.1, 0.15, 1.1, 0.3], atol=1e-6)
 
 
 def test_clm_is_derived_from_scl_cloud_classes(tmp_path):
@@ -200,8 +200,8 @@ def test_clm_is_derived_from_scl_cloud_classes(tmp_path):
     scenes = source.search((-180, -90, 180, 90), *JULY)
     grid = TargetGrid(32611, (0, 0, 70, 10), 7, 1)
     stack = source.read(source.samples(scenes, Mosaicking.TILE), {"CLM": Units.DN, "SCL": Units.DN}, grid)
-    assert stack.bands["CLM"][0, 0].tolist() == [255, 0, 0, 1, 1, 1, 0]
-    assert stack.bands["SCL"][0, 0].tolist() == [0, 3, 4, 8, 9, 10, 11]
+    assert stack.plane("CLM")[0, 0].tolist() == [255, 0, 0, 1, 1, 1, 0]
+    assert stack.plane("SCL")[0, 0].tolist() == [0, 3, 4, 8, 9, 10, 11]
 
 
 # --- resampling and reprojection --------------------------------------------------------------------------
@@ -227,7 +227,7 @@ def read_ramp(catalog, grid, **kwargs):
 
 def test_nearest_upsampling_repeats_source_pixels(ramp_catalog):
     grid = TargetGrid(32611, (300400, 3999000, 300600, 3999200), 20, 20)  # 10 m
-    row = read_ramp(ramp_catalog, grid).bands["B05"][0, 5]
+    row = read_ramp(ramp_catalog, grid).plane("B05")[0, 5]
     x = 300400 + 5 + 10 * np.arange(20)
     expected = 1000 + (np.floor((x - 300000) / 20) * 20 + 10)
     np.testing.assert_array_equal(row, expected)
@@ -236,15 +236,15 @@ def test_nearest_upsampling_repeats_source_pixels(ramp_catalog):
 @pytest.mark.parametrize("method", ["BILINEAR", "BICUBIC"])
 def test_bilinear_and_bicubic_upsampling_reproduce_a_linear_ramp(ramp_catalog, method):
     grid = TargetGrid(32611, (300400, 3999000, 300600, 3999200), 20, 20)
-    row = read_ramp(ramp_catalog, grid, upsampling=method).bands["B05"][0, 5]
+    row = read_ramp(ramp_catalog, grid, upsampling=method).plane("B05")[0, 5]
     x = 300400 + 5 + 10 * np.arange(20)
     np.testing.assert_allclose(row, np.round(1000 + (x - 300000)), atol=1)  # DN are stored as integers
 
 
 def test_downsampling_uses_its_own_method(ramp_catalog):
     grid = TargetGrid(32611, (300400, 3999000, 300800, 3999400), 5, 5)  # 80 m
-    nearest = read_ramp(ramp_catalog, grid).bands["B05"][0, 2]
-    average = read_ramp(ramp_catalog, grid, downsampling="BILINEAR").bands["B05"][0, 2]
+    nearest = read_ramp(ramp_catalog, grid).plane("B05")[0, 2]
+    average = read_ramp(ramp_catalog, grid, downsampling="BILINEAR").plane("B05")[0, 2]
     centres = 300400 + 40 + 80 * np.arange(5)
     np.testing.assert_allclose(average, 1000 + (centres - 300000), atol=1)
     assert not np.allclose(nearest, average)
@@ -274,7 +274,7 @@ def test_a_zone_11_tile_reads_a_zone_10_scene(tmp_path):
     centres = np.array([(x0 + 5 + 10 * c, y0 + 400 - 5 - 10 * r) for r in range(40) for c in range(40)])
     z10 = transform_points(centres, 32611, 32610)
     expected = (1000 + np.floor((z10[:, 0] - bx0) / 10)).reshape(40, 40)
-    np.testing.assert_array_equal(values.bands["B04"][0], expected)
+    np.testing.assert_array_equal(values.plane("B04")[0], expected)
     assert values.data_mask.all()
 
 
@@ -300,7 +300,7 @@ def test_a_static_catalog_on_s3_is_read_with_range_requests(small_catalog, s3_se
     from_disk = local.read(local.samples(local.search(TEST_BBOX, *JULY), Mosaicking.ORBIT), bands, grid)
     assert from_s3.samples[0].scenes[0].properties["tilewise:assets"]["B04"]["href"].startswith("/vsis3/")
     for band in bands:
-        np.testing.assert_array_equal(from_s3.bands[band], from_disk.bands[band])
+        np.testing.assert_array_equal(from_s3.plane(band), from_disk.plane(band))
     np.testing.assert_array_equal(from_s3.data_mask, from_disk.data_mask)
 
 
@@ -465,7 +465,7 @@ def test_a_folder_of_cogs_is_a_byoc_collection_with_custom_bands(tmp_path):
     grid = TargetGrid(32611, BYOC_BOUNDS, 100, 100)
     stack = source.read(source.samples(scenes, Mosaicking.ORBIT), {"NDVI": Units.DN}, grid)
     for index, name in enumerate(("2023-07-06", "S2_20230711T184521")):
-        np.testing.assert_array_equal(stack.bands["NDVI"][index], planes[name].astype(np.float32))
+        np.testing.assert_array_equal(stack.plane("NDVI")[index], planes[name].astype(np.float32))
         np.testing.assert_array_equal(stack.data_mask[index], (planes[name] != 0).astype(np.uint8))
 
 
@@ -485,7 +485,7 @@ def test_a_byoc_folder_on_s3_reads_the_same_pixels(tmp_path, s3_server, monkeypa
     grid = TargetGrid(32611, BYOC_BOUNDS, 100, 100)
     stack = source.read(source.samples(scenes, Mosaicking.SIMPLE), {"NDVI": Units.DN}, grid)
     # SIMPLE: the most recent scene wins where it has data (both have none along the top)
-    np.testing.assert_array_equal(stack.bands["NDVI"][0], planes["S2_20230711T184521"].astype(np.float32))
+    np.testing.assert_array_equal(stack.plane("NDVI")[0], planes["S2_20230711T184521"].astype(np.float32))
     np.testing.assert_array_equal(stack.data_mask[0][:10], 0)
     assert scenes[0].properties["tilewise:assets"]["NDVI"]["href"].startswith(f"/vsis3/{bucket}/byoc/fields/")
 
