@@ -102,8 +102,8 @@ def _inputs(raw: Any) -> tuple[tuple[str, ...], dict[str, Units], tuple[str, ...
                 bands.append(name)
             if name == DATA_MASK:
                 continue
-            try:
-                units[name] = Units(unit)
+            try:  # any case: Sentinel Hub runs its published bare_soil_detector with units "reflectance"
+                units[name] = Units(unit.upper() if isinstance(unit, str) else unit)
             except ValueError:
                 raise EvalscriptError(
                     f"Unknown units {unit!r} for band {name}: use {', '.join(u.value for u in Units)}.",
