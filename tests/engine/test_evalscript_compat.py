@@ -14,6 +14,7 @@ from testkit import shared_file
 
 from tilewise.core.evalscript.inspect import inspect_evalscript
 from tilewise.core.evalscript.problems import VERSION_MESSAGE, EvalscriptProblem
+from tilewise.core.evalscript.setup import UNITS
 from tilewise.engine.evalscript import EvalscriptError, EvalscriptRuntime, Limits, compile_script
 from tilewise.engine.evalscript.setup import ScriptSetup
 from tilewise.engine.samples import Mosaicking, Sample, SampleStack, Scene, Units
@@ -201,3 +202,31 @@ def test_the_corpus_script_returning_a_bare_number_is_refused_at_its_return():
         evaluate_corpus_script("ndvi__raw.js")
     assert "(a number) for output 'default'" in raised.value.message
     assert "return an array of numbers" in raised.value.message
+
+
+def test_the_form_knows_the_units_the_engine_knows():
+    assert tuple(unit.value for unit in Units) == UNITS
+
+
+@pytest.mark.parametrize(
+    "units",
+    ['"radiance"', '["DN"]', '["DN", "DN", "DN"]', '["DN", 3]'],
+    ids=["unknown", "too-few", "too-many", "not-a-string"],
+)
+def test_units_the_engine_refuses_are_refused_by_the_form_with_the_same_message(units):
+    source = (
+        '//VERSION=3\nfunction setup() {\n  return {input: [{bands: ["B04", "B08"], units: UNITS}], output: {bands: 1}};\n}\n'
+        "function evaluatePixel(s) { return [s.B04]; }\n"
+    ).replace("UNITS", units)
+    message = engine_verdict(source)
+    assert message != "accepted" and "units" in message
+    assert form_verdict(source) == message
+
+
+def test_a_units_list_may_leave_out_data_mask_in_form_and_engine():
+    source = (
+        '//VERSION=3\nfunction setup() {\n  return {input: [{bands: ["B04", "dataMask"], units: ["dn"]}], output: {bands: 1}};\n}\n'
+        "function evaluatePixel(s) { return [s.B04]; }\n"
+    )
+    assert engine_verdict(source) == form_verdict(source) == "accepted"
+    assert compile_script(source, Limits()).units == {"B04": Units.DN}
