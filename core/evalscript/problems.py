@@ -31,13 +31,29 @@ class EvalscriptProblem(ValueError):
         return f"{self.message} (line {self.line})" if self.line is not None else self.message
 
 
+# Sentinel Hub's clients test `evalscript.startsWith("//VERSION=3")` and its converter writes
+# "//VERSION=3 (auto-converted from 1)": the marker starts the script, any text after it on that line is a comment.
+_VERSION_MARKER = re.compile(r"//\s*VERSION\s*=\s*3(?:\s.*)?")
+VERSION_MESSAGE = "The evalscript must be Evalscript V3: add //VERSION=3 as the first line."
+
+
 def check_version(script: str) -> None:
-    """Evalscript V3 only: the first non-blank line must be //VERSION=3 (spaces allowed)."""
-    first = next(line for line in script.splitlines() if line.strip())
-    if "".join(first.lstrip("\ufeff").split()) != "//VERSION=3":
+    """Evalscript V3 only: the first non-blank line is //VERSION=3 (spaces allowed), optionally followed by
+    whitespace and any text. A marker below other lines is refused (Sentinel Hub's clients would not read that
+    script as V3); the message says where it is, the problem is on line 1 where it belongs."""
+    lines = script.lstrip("\ufeff").splitlines()
+    first = next((line for line in lines if line.strip()), "")
+    if _VERSION_MARKER.fullmatch(first.strip()):
+        return
+    later = next((n for n, line in enumerate(lines, 1) if _VERSION_MARKER.fullmatch(line.strip())), None)
+    if later is not None:
         raise EvalscriptProblem(
-            "The evalscript must be Evalscript V3: add //VERSION=3 as the first line.", line=1, column=1
+            f"The evalscript must start with //VERSION=3: move it from line {later} to the first line "
+            "(only blank lines may come before it).",
+            line=1,
+            column=1,
         )
+    raise EvalscriptProblem(VERSION_MESSAGE, line=1, column=1)
 
 
 def parse_problem(text: str, source: str) -> EvalscriptProblem:

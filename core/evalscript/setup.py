@@ -15,6 +15,7 @@ from .problems import EvalscriptProblem
 
 SAMPLE_TYPES = ("AUTO", "UINT8", "UINT16", "INT8", "INT16", "FLOAT32")
 MOSAICKINGS = ("SIMPLE", "TILE", "ORBIT")
+UNITS = ("DN", "REFLECTANCE", "OPTICAL_DEPTH", "PERCENT", "DEGREES")  # the engine's samples.Units, in order
 DEFAULT_OUTPUT_ID = "default"
 DATA_MASK = "dataMask"
 
@@ -59,6 +60,34 @@ def band_problem(bands: Iterable[str], collection: str, available: Iterable[str]
         f"The evalscript asks for {', '.join(missing)}, which {collection} does not have: "
         f"use bands among {', '.join(available)}."
     )
+
+
+def units_per_band(units: Any, names: list[str]) -> Optional[list]:
+    """setup().input's `units` as one unit per band of `names`: a string for all bands, or a list per band that may
+    leave out dataMask (it has no unit); None when a list does not match the bands."""
+    if isinstance(units, str):
+        return [units] * len(names)
+    real = [name for name in names if name != DATA_MASK]
+    if isinstance(units, list) and len(units) == len(real) != len(names):
+        return [units[real.index(name)] if name != DATA_MASK else "DN" for name in names]
+    return units if isinstance(units, list) and len(units) == len(names) else None
+
+
+def units_count_message(units: Any, names: list[str]) -> str:
+    return (
+        f"setup().input units {units!r} for bands {names}: give one unit for all bands "
+        "or a list with one unit per band."
+    )
+
+
+def known_units(unit: Any) -> Optional[str]:
+    """The unit as UNITS spells it, or None. Any case: Sentinel Hub runs its published bare_soil_detector
+    script, which asks for units "reflectance"."""
+    return unit.upper() if isinstance(unit, str) and unit.upper() in UNITS else None
+
+
+def unknown_units_message(unit: Any, band: str) -> str:
+    return f"Unknown units {unit!r} for band {band}: use {', '.join(UNITS)}."
 
 
 def describe(value: Any) -> str:
@@ -156,7 +185,18 @@ def _input_bands(raw: dict, line_of: LineOf) -> tuple[str, ...]:
             listed = seen.setdefault(source, [])
             if name not in listed:
                 listed.append(name)
+        if isinstance(entry, dict) and "units" in entry:
+            _check_units(entry["units"], names, line_of((*where[:2], "units")))
     return tuple(name for names in seen.values() for name in names)
+
+
+def _check_units(units: Any, names: list[str], line: Optional[int]) -> None:
+    per_band = units_per_band(units, names)
+    if per_band is None:
+        raise EvalscriptProblem(units_count_message(units, names), line)
+    for name, unit in zip(names, per_band):
+        if name != DATA_MASK and known_units(unit) is None:
+            raise EvalscriptProblem(unknown_units_message(unit, name), line)
 
 
 def _outputs(raw: dict, line_of: LineOf) -> tuple[ScriptOutput, ...]:

@@ -5,7 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from ...core.evalscript.setup import DATA_MASK, MOSAICKINGS, SAMPLE_TYPES
+from ...core.evalscript.setup import (
+    DATA_MASK,
+    MOSAICKINGS,
+    SAMPLE_TYPES,
+    known_units,
+    units_count_message,
+    units_per_band,
+    unknown_units_message,
+)
 from ...core.output_paths import UnsafeNameError, check_safe_name
 from ..samples import Mosaicking, Units
 from .errors import EvalscriptError
@@ -84,31 +92,18 @@ def _inputs(raw: Any) -> tuple[tuple[str, ...], dict[str, Units], tuple[str, ...
             raise EvalscriptError(
                 "setup().input bands must be a non-empty list of band names (strings).", "setup"
             )
-        entry_units = entry.get("units", DEFAULT_UNITS.value)
-        if isinstance(entry_units, str):
-            entry_units = [entry_units] * len(names)
-        real = [name for name in names if name != DATA_MASK]
-        if isinstance(entry_units, list) and len(entry_units) == len(real) != len(names):
-            # a per-band list that leaves out dataMask (it has no unit)
-            entry_units = [entry_units[real.index(n)] if n != DATA_MASK else "DN" for n in names]
-        if not isinstance(entry_units, list) or len(entry_units) != len(names):
-            raise EvalscriptError(
-                f"setup().input units {entry_units!r} for bands {names}: give one unit for all bands "
-                "or a list with one unit per band.",
-                "setup",
-            )
+        entry_units = units_per_band(entry.get("units", DEFAULT_UNITS.value), names)
+        if entry_units is None:
+            raise EvalscriptError(units_count_message(entry.get("units"), names), "setup")
         for name, unit in zip(names, entry_units):
             if name not in bands:
                 bands.append(name)
             if name == DATA_MASK:
                 continue
-            try:
-                units[name] = Units(unit)
-            except ValueError:
-                raise EvalscriptError(
-                    f"Unknown units {unit!r} for band {name}: use {', '.join(u.value for u in Units)}.",
-                    "setup",
-                ) from None
+            spelled = known_units(unit)
+            if spelled is None:
+                raise EvalscriptError(unknown_units_message(unit, name), "setup")
+            units[name] = Units(spelled)
         for item in entry.get("metadata", []) or []:
             if item not in metadata:
                 metadata.append(str(item))
