@@ -321,23 +321,14 @@ function evaluatePixel(sample) { return viz.process(sample.B04); }
 
 # --- the corpus ------------------------------------------------------------------------------------------
 
-VERSION_SUFFIX = ("//VERSION=3 (auto-converted from 1)", "//VERSION=3")
-
 # Scripts that use a helper but fail here for a reason of their own: the error they give, and, where there is
 # one, the smallest change to the script that sets that reason aside (so their helpers are still exercised).
 NOT_RUNNABLE: dict[str, tuple[str, tuple[str, str] | None]] = {
     "agriculture_growth_stage__quarterly_mosaics.js": ("reading 'length'", None),  # data fusion (Q1/Q2/Q3)
-    "bare_soil_detector__script.js": (
-        "Unknown units 'reflectance'",
-        ('units: "reflectance"', 'units: "REFLECTANCE"'),
-    ),
-    "fire_boundary__script.js": ("must be Evalscript V3", VERSION_SUFFIX),
-    "ndsi__raw.js": ("must be Evalscript V3", VERSION_SUFFIX),
     "ndvi__raw.js": (  # returns index(...) itself; the helper has run by then
         r"returned -?[0-9.e-]+ \(a number\)",
         ("return index(samples.B08, samples.B04)", "return [index(samples.B08, samples.B04)]"),
     ),
-    "ndvi_anomaly_detection__script.js": ("must be Evalscript V3", VERSION_SUFFIX),
 }
 CATEGORICAL = {"SCL": 12, "CLM": 2}  # band -> number of classes; the others get reflectances
 
