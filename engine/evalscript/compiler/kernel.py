@@ -50,12 +50,15 @@ function __tw_real(r, key) {{
   var v = typeof r === 'number' ? __tw_obj(r) : r === undefined ? undefined : r.v;
   return v[key];
 }}
+// a sample object's and the samples array's properties besides bands, indices and length are their prototypes
+var __tw_anObject = {{}}, __tw_anArray = [];
+function __tw_other(r, key) {{ return typeof r === 'number' ? __tw_anObject[key] : __tw_real(r, key); }}
 function __tw_dyn(r, key) {{
   if (typeof r === 'number' && typeof key === 'string') {{
     var k = __tw_index.get(key);
     if (k !== undefined) return __tw_in[k][r * __tw_n + __tw_p];
   }}
-  return __tw_real(r, key);
+  return typeof r === 'number' && typeof key === 'string' ? __tw_anObject[key] : __tw_real(r, key);
 }}
 {readers}
 function __tw_prim(x) {{

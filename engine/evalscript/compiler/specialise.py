@@ -239,16 +239,22 @@ class Specialiser:
             kind = current["type"]
             if kind == "BinaryExpression" and current["operator"] in BINARY_HELPERS:
                 left, right = current["left"], current["right"]
-                if _number_literal(left) and _number_literal(right):
-                    continue
+                if self._plain_number(left) or self._plain_number(right):
+                    continue  # a Date against a number literal or a band is rare: not worth the helper there
                 helper = BINARY_HELPERS[current["operator"]]
                 self.splicer.replace(current, f"{helper}(", left, ", ", right, ")")
             elif kind == "UnaryExpression" and current["operator"] in UNARY_HELPERS:
-                if _number_literal(current["argument"]):
+                if self._plain_number(current["argument"]):
                     continue
                 self.splicer.replace(
                     current, f"{UNARY_HELPERS[current['operator']]}(", current["argument"], ")"
                 )
+
+    def _plain_number(self, node: Node) -> bool:
+        """A number literal, or a band read from the planes (what the specialiser rewrote a sample read into)."""
+        if _number_literal(node):
+            return True
+        return node["type"] == "MemberExpression" and (node["start"], node["end"]) in self.splicer.edits
 
     def _calls(self, function: Node) -> None:
         """Calls of the script's own functions go to their compiled copies (operators rewritten there too)."""
@@ -370,32 +376,43 @@ class Specialiser:
                     raise Unsupported(f"{name}.{prop}()", parent)
                 if prop == "length":
                     self.splicer.replace(parent, "__tw_ns")
-                else:  # another property of the array (a script's slip, e.g. samples.SCL): read it from a real one
-                    self.splicer.replace(parent, f"__tw_samplesAt()[{json.dumps(prop)}]")
+                else:  # another property (a script's slip, e.g. samples.SCL): what any array has under that name
+                    self.splicer.replace(parent, f"__tw_anArray[{json.dumps(prop)}]")
                 return
-            # samples[e]: one sample
-            self._sample_use(parent, parents[1:], tracked, constant, None)
+            # samples[e]: one sample; by its index itself when a loop over the samples keeps that in range
+            index = parent["property"]
+            if index["type"] == "Identifier" and _loop_keeps_in_range(index["name"], name, parents[1:]):
+                self._sample_use(parent, parents[1:], tracked, constant, None, in_range=index["name"])
+            else:
+                self._sample_use(parent, parents[1:], tracked, constant, None)
             return
         if parent["type"] in ("CallExpression", "NewExpression") and node in parent.get("arguments", []):
             self._passed(node, parent, tracked, constant, name)
             return
         raise Unsupported(f"{name} used as a value ({_describe(parent)})", parent)
 
-    def _sample_use(self, node: Node, parents: list[Node], tracked, constant, text) -> None:
+    def _sample_use(
+        self, node: Node, parents: list[Node], tracked, constant, text, in_range: Optional[str] = None
+    ) -> None:
         """`node` evaluates to one sample: an Identifier that holds one, or `samples[e]`."""
         parent = parents[0]
         label = repr(node["name"]) if node["type"] == "Identifier" else "a sample"
-        ref = [text] if text is not None else ["__tw_ref(", node["property"], ")"]
+        if in_range is not None:
+            ref = [in_range]
+        else:
+            ref = [text] if text is not None else ["__tw_ref(", node["property"], ")"]
         if parent["type"] == "MemberExpression" and parent["object"] is node and not parent.get("optional"):
             if self._written(parent, parents[1:]) or self._called(parent, parents[1:]):
                 raise Unsupported(f"{label}'s property modified or called as a method", parent)
             if not parent["computed"]:
                 band = parent["property"]["name"]
                 index = self.bands.get(band)
-                if index is None:
-                    self.splicer.replace(parent, "__tw_real(", *ref, f", {json.dumps(band)})")
+                if index is None:  # not an input band: what any sample object has under that name
+                    self.splicer.replace(parent, "__tw_other(", *ref, f", {json.dumps(band)})")
                 elif ref == ["0"]:
                     self.splicer.replace(parent, f"__tw_i{index}[__tw_p]")
+                elif in_range is not None:
+                    self.splicer.replace(parent, f"__tw_i{index}[{in_range} * __tw_n + __tw_p]")
                 else:
                     self.splicer.replace(parent, f"__tw_b{index}(", *ref, ")")
             else:
@@ -451,6 +468,90 @@ class Specialiser:
             and parents[0]["type"] in ("CallExpression", "NewExpression", "TaggedTemplateExpression")
             and (parents[0].get("callee") is member or parents[0].get("tag") is member)
         )
+
+
+def _loop_keeps_in_range(index: str, samples: str, parents: list[Node]) -> bool:
+    """Whether `samples[index]` sits in the body of `for (var index = 0; index < samples.length; index++)` or
+    `for (var index = samples.length - 1; index >= 0; index--)`, whose body never writes `index`: then it is
+    an integer in [0, samples.length) there."""
+    child = None
+    for up in parents:
+        if up["type"] in FUNCTIONS:
+            return False
+        if up["type"] == "ForStatement" and child is up["body"] and _canonical_loop(up, index, samples):
+            return True
+        child = up
+    return False
+
+
+def _canonical_loop(loop: Node, index: str, samples: str) -> bool:
+    init, test, update = loop.get("init"), loop.get("test"), loop.get("update")
+    if init is None or test is None or update is None or init["type"] != "VariableDeclaration":
+        return False
+    declarations = init["declarations"]
+    mine = [d for d in declarations if d["id"]["type"] == "Identifier" and d["id"]["name"] == index]
+    if len(mine) != 1 or mine[0].get("init") is None:
+        return False
+    start = mine[0]["init"]
+    if update["type"] != "UpdateExpression" or not _is_name(update["argument"], index):
+        return False
+    counting_up = update["operator"] == "++"
+    if counting_up:
+        ok = (
+            _number_literal(start)
+            and start["value"] == 0
+            and test["type"] == "BinaryExpression"
+            and test["operator"] == "<"
+            and _is_name(test["left"], index)
+            and _is_length(test["right"], samples)
+        )
+    else:
+        ok = (
+            start["type"] == "BinaryExpression"
+            and start["operator"] == "-"
+            and _is_length(start["left"], samples)
+            and _number_literal(start["right"])
+            and start["right"]["value"] == 1
+            and test["type"] == "BinaryExpression"
+            and test["operator"] == ">="
+            and _is_name(test["left"], index)
+            and _number_literal(test["right"])
+            and test["right"]["value"] == 0
+        )
+    if not ok:
+        return False
+    for node, _ in walk(loop["body"], loop):  # nothing in the body writes the index, nor captures it
+        kind = node["type"]
+        if kind in FUNCTIONS and any(
+            used["type"] == "Identifier" and used["name"] == index for used, _ in walk(node)
+        ):
+            return False
+        target = None
+        if kind == "AssignmentExpression":
+            target = node["left"]
+        elif kind == "UpdateExpression":
+            target = node["argument"]
+        elif kind in ("ForInStatement", "ForOfStatement"):
+            target = node["left"]
+        elif kind == "VariableDeclarator":
+            target = node["id"]
+        if target is not None and index in pattern_names(target):
+            return False
+    return True
+
+
+def _is_name(node: Node, name: str) -> bool:
+    return node["type"] == "Identifier" and node["name"] == name
+
+
+def _is_length(node: Node, samples: str) -> bool:
+    return (
+        node["type"] == "MemberExpression"
+        and not node["computed"]
+        and _is_name(node["object"], samples)
+        and node["property"]["type"] == "Identifier"
+        and node["property"]["name"] == "length"
+    )
 
 
 def _number_literal(node: Node) -> bool:
