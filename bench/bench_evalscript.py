@@ -80,8 +80,12 @@ def bare_ndvi_loop(red: np.ndarray, nir: np.ndarray) -> float:
 
 
 def per_pixel_and_compiled(source: str, data: SampleStack) -> tuple[float, float, SampleStack]:
-    """Best times of the per-pixel path and the compiled loop, measured alternately; checks they agree."""
-    plain, compiled = EvalscriptRuntime(source, Limits(compile=False)), EvalscriptRuntime(source, Limits())
+    """Best times of the per-pixel path and the compiled loop reading band planes (a script without Dates
+    only compiles in that mode), measured alternately; checks they agree."""
+    plain, compiled = (
+        EvalscriptRuntime(source, Limits(compile=False)),
+        EvalscriptRuntime(source, Limits(planes=True)),
+    )
     assert compiled.compilation.compiled, compiled.compilation.reason
     times = {False: [], True: []}
     for _ in range(6):
@@ -120,7 +124,7 @@ def orbit_max(rng) -> None:
     got = result.outputs["default"].data[0]
     t_numpy = best_of(lambda: ((nir - red) / (nir + red)).max(axis=0))
     assert np.allclose(got, ((nir - red) / (nir + red)).max(axis=0), rtol=1e-6)
-    print(f"ORBIT max NDVI, 6 samples, 1 Mpx: per pixel {1 / t_runtime:.1f} Mpx/s, compiled {1 / t_compiled:.1f} Mpx/s "
+    print(f"ORBIT max NDVI, 6 samples, 1 Mpx: per pixel {1 / t_runtime:.1f} Mpx/s, compiled (planes) {1 / t_compiled:.1f} Mpx/s "
           f"(target >= 50); numpy float32 {1 / t_numpy:.1f} Mpx/s")  # fmt: skip
 
 

@@ -1,6 +1,6 @@
 """Sentinel Hub's public evalscripts through the compiler: which compile, why the others do not, and speed.
 
-    .venv/bin/python bench/bench_evalscript_corpus.py [--size 512]
+    .venv/bin/python bench/bench_evalscript_corpus.py [--size 512] [--planes]
 
 For each script of ../shared/data/evalscript-corpus: the compiler's verdict (or the construct that keeps it
 per pixel), whether the compiled outputs equal the per-pixel outputs bit for bit, and the time of one
@@ -32,7 +32,9 @@ def timed(runtime: EvalscriptRuntime, stack) -> tuple[float, object]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--size", type=int, default=512)
-    size = parser.parse_args().size
+    parser.add_argument("--planes", action="store_true", help="compile sample reads to band planes too")
+    arguments = parser.parse_args()
+    size, planes = arguments.size, arguments.planes
     rows, counts = [], Counter()
     for script in corpus_scripts():
         mode = script.mosaicking
@@ -42,7 +44,7 @@ def main() -> None:
             rows.append((script.name, mode, "refused by the engine", str(refused).split(":")[0], "", ""))
             counts[(mode, "refused")] += 1
             continue
-        compiled_rt = EvalscriptRuntime(script.source, Limits())
+        compiled_rt = EvalscriptRuntime(script.source, Limits(planes=planes))
         plain_rt = EvalscriptRuntime(script.source, Limits(compile=False))
         try:
             stack = generated_stack(plain_rt, 7, size, size)
@@ -73,7 +75,8 @@ def main() -> None:
         finally:
             compiled_rt.close()
             plain_rt.close()
-    print(f"{size} × {size} px per tile\n")
+    mode = "band planes" if planes else "sample objects (the default)"
+    print(f"{size} × {size} px per tile, compiled with {mode}\n")
     print("| script | mosaicking | evaluation | why not compiled | identical | per pixel → compiled |")
     print("|---|---|---|---|---|---|")
     for row in rows:

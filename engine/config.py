@@ -77,7 +77,10 @@ class Settings:
     def script_limits(self) -> Limits:
         """V8 limits of a tile or a preview: TILEWISE_TILE_TIME_LIMIT and TILEWISE_SCRIPT_HEAP_MB."""
         return Limits(
-            time_limit_s=self.tile_time_limit_s, heap_mb=self.script_heap_mb, compile=self.evalscript_compiler
+            time_limit_s=self.tile_time_limit_s,
+            heap_mb=self.script_heap_mb,
+            compile=self.evalscript_compiler != "off",
+            planes=self.evalscript_compiler == "planes",
         )
 
     @property
@@ -107,15 +110,13 @@ class Settings:
                 raise ConfigError(f"{name} must be at least {minimum} (got {value}).")
             return value
 
-        def switch(name: str, default: bool) -> bool:
-            raw = (env.get(name) or "").strip().lower()
-            if raw == "":
-                return default
-            if raw in ("1", "on", "true", "yes"):
-                return True
-            if raw in ("0", "off", "false", "no"):
-                return False
-            raise ConfigError(f"{name}={env.get(name)!r}: use on or off.")
+        def choice(name: str, default: str, allowed: tuple[str, ...]) -> str:
+            raw = (env.get(name) or "").strip().lower() or default
+            if raw not in allowed:
+                raise ConfigError(
+                    f"{name}={env.get(name)!r}: use {', '.join(allowed[:-1])} or {allowed[-1]}."
+                )
+            return raw
 
         executor = (env.get("TILEWISE_EXECUTOR") or "local").strip()
         if executor not in ("local", "dask-local") and not (
@@ -143,7 +144,7 @@ class Settings:
             tile_retries=number("TILEWISE_TILE_RETRIES", 2, 0),
             tile_time_limit_s=float(number("TILEWISE_TILE_TIME_LIMIT", 600)),
             script_heap_mb=number("TILEWISE_SCRIPT_HEAP_MB", 1024, 16),
-            evalscript_compiler=switch("TILEWISE_EVALSCRIPT_COMPILER", True),
+            evalscript_compiler=choice("TILEWISE_EVALSCRIPT_COMPILER", "on", ("on", "planes", "off")),
             execution_db_interval_s=float(number("TILEWISE_EXECUTION_DB_INTERVAL", 30)),
             stop_restart_wait_s=float(number("TILEWISE_STOP_RESTART_WAIT", 0, 0)),
             executor=executor,

@@ -112,9 +112,9 @@ class Run:
     error: Optional[str] = None
 
 
-def run(source: str, compile: bool, seed: int = 7) -> tuple[EvalscriptRuntime, Run]:
+def run(source: str, compile: bool, seed: int = 7, planes: bool = False) -> tuple[EvalscriptRuntime, Run]:
     """Evaluates a generated tile; the runtime is returned closed, with its compilation verdict."""
-    runtime = EvalscriptRuntime(source, Limits(compile=compile))
+    runtime = EvalscriptRuntime(source, Limits(compile=compile, planes=planes))
     try:
         stack = generated_stack(runtime, seed)
         return runtime, Run(runtime.evaluate(stack, time_from=TIME_FROM, time_to=TIME_TO))

@@ -199,8 +199,16 @@ def _store(outputs: tuple[OutputSpec, ...], keyed: bool) -> str:
     )
 
 
-def loops(bands: tuple[str, ...], outputs: tuple[OutputSpec, ...], mosaicking: Mosaicking, ns: int) -> str:
-    """`__tw_loops_<ns>`: [array-return loop, object-return loop] for tiles with `ns` samples.
+def loops(
+    bands: tuple[str, ...],
+    outputs: tuple[OutputSpec, ...],
+    mosaicking: Mosaicking,
+    ns: int,
+    callee: str = "evaluatePixel",
+    variable: str = "",
+) -> str:
+    """`__tw_loops_<ns>` (or `variable`): [array-return loop, object-return loop] for tiles with `ns` samples,
+    calling `callee` (the script's evaluatePixel, or its compiled copy).
 
     Each loop evaluates pixels i..n-1 of the chunk and returns where it stopped: n, or the pixel whose
     return value (left in __tw_r) needs the slow path. With a fixed sample count the samples array is a
@@ -234,13 +242,13 @@ def loops(bands: tuple[str, ...], outputs: tuple[OutputSpec, ...], mosaicking: M
   var sc = __tw_scenes, md = __tw_inputMetadata, cd = __tw_customData, om = __tw_outputMetadata;
   for (; i < n; i++) {{
     {make}
-    var r = evaluatePixel(samples, sc, md, cd, om);
+    var r = {callee}(samples, sc, md, cd, om);
     {_store(outputs, keyed)}
   }}
   return n;
 }}"""
         )
-    return f"var __tw_loops_{ns} = [{functions[0]}, {functions[1]}];"
+    return f"var {variable or f'__tw_loops_{ns}'} = [{functions[0]}, {functions[1]}];"
 
 
 def driver(bands: tuple[str, ...], outputs: tuple[OutputSpec, ...]) -> str:

@@ -31,7 +31,7 @@ from ...core.evalscript.problems import (
     missing_functions_message,
 )
 from ..samples import Mosaicking, Sample, SampleStack
-from .compiler import LOOPS_NAME, Compilation, compile_kernel
+from .compiler import Compilation, compile_kernel
 from .convert import DTYPES, convert, final_type
 from .errors import EvalscriptError, from_parse_error, from_runtime_error
 from .js import PRELUDE, RETURN_MARKER, driver, loops
@@ -55,6 +55,9 @@ class Limits:
     checking: bool = False
     # evaluate with the compiled pixel loop where the script allows it (docs/evalscript.md, "Compiled evaluation")
     compile: bool = True
+    planes: bool = (
+        False  # compiled sample reads go straight to the band planes (TILEWISE_EVALSCRIPT_COMPILER=planes)
+    )
     check_pixels: int = (
         1024  # pixels of every compiled tile also evaluated per pixel and compared, bit for bit
     )
@@ -319,7 +322,7 @@ class EvalscriptRuntime:
         self.limits = limits
         self.setup = compile_script(source, self.limits)
         self.compilation = (
-            compile_kernel(source, self.setup)
+            compile_kernel(source, self.setup, planes=limits.planes)
             if limits.compile
             else Compilation(False, "the compiler is off")
         )
@@ -472,11 +475,10 @@ class EvalscriptRuntime:
             self._driver_outputs = outputs
             self._loops = set()
             self._buffers = None
+        key = ns if ns <= 32 or self.setup.mosaicking == Mosaicking.SIMPLE else 33
         if self.compilation.compiled:
-            key, name = -1, LOOPS_NAME  # one compiled loop for every sample count
-            code = self.compilation.loops(self.setup, outputs)
+            key, name, code = self.compilation.loops(self.setup, outputs, key)
         else:
-            key = ns if ns <= 32 or self.setup.mosaicking == Mosaicking.SIMPLE else 33
             name, code = f"__tw_loops_{key}", loops(self.setup.bands, outputs, self.setup.mosaicking, key)
         if key not in self._loops:
             context.eval(code, "the engine driver")

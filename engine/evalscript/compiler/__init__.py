@@ -11,7 +11,7 @@ from typing import Optional
 
 from ...samples import Mosaicking
 from ..setup import OutputSpec, ScriptSetup
-from .kernel import LOOPS_NAME, kernel_loops
+from .kernel import LOOPS_NAME, kernel_loops, object_loops
 from .parser import ParseFailure, parse
 from .specialise import Program, Specialised, Specialiser, Unsupported
 
@@ -27,26 +27,42 @@ class Compilation:
     specialised: Optional[Specialised] = None
     strict: bool = False
 
-    def loops(self, setup: ScriptSetup, outputs: tuple[OutputSpec, ...]) -> str:
+    def loops(self, setup: ScriptSetup, outputs: tuple[OutputSpec, ...], ns_key: int) -> tuple[int, str, str]:
+        """(cache key, name, code) of the compiled loops for tiles with `ns_key` samples (js.loops' keys)."""
         assert self.specialised is not None
+        if not self.specialised.samples:
+            name, code = object_loops(
+                self.specialised, setup.bands, outputs, setup.mosaicking, ns_key, self.strict
+            )
+            return ns_key, name, code
         simple = setup.mosaicking == Mosaicking.SIMPLE
-        return kernel_loops(self.specialised, setup.bands, outputs, simple, self.strict)
+        return -1, LOOPS_NAME, kernel_loops(self.specialised, setup.bands, outputs, simple, self.strict)
 
 
 def per_pixel(reason: str) -> Compilation:
     return Compilation(False, reason)
 
 
-def compile_kernel(source: str, setup: ScriptSetup) -> Compilation:
+def compile_kernel(source: str, setup: ScriptSetup, planes: bool = False) -> Compilation:
+    """Compiles evaluatePixel and the script's functions it calls.
+
+    By default evaluatePixel still gets the sample objects the per-pixel loop builds (V8 optimises those
+    away) and the compiled copies differ in their operators on Dates: a script without Dates gains nothing
+    and stays per pixel. With `planes`, sample reads go straight to the band planes as well (measured no
+    faster on V8 today: docs/evalscript.md).
+    """
     try:
         tree = parse(source)
     except ParseFailure as failure:
         return per_pixel(f"the parser refused the script: {failure}")
     try:
         program = Program.of(tree)
-        specialised = Specialiser(source, program, setup.bands, setup.mosaicking == Mosaicking.SIMPLE).run()
+        simple = setup.mosaicking == Mosaicking.SIMPLE
+        specialised = Specialiser(source, program, setup.bands, simple, planes).run()
     except Unsupported as unsupported:
         return per_pixel(str(unsupported))
     except RecursionError:
         return per_pixel("a script nested too deeply for the compiler")
+    if not planes and not program.uses_dates:
+        return per_pixel("no Dates: the per-pixel loop already runs this script as fast as a compiled copy")
     return Compilation(True, None, specialised, program.strict)

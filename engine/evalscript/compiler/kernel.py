@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 
-from ..js import _store
+from ...samples import Mosaicking
+from ..js import _store, loops
 from ..setup import OutputSpec
 from .specialise import Specialised
 
@@ -109,3 +110,29 @@ def kernel_loops(
         + specialised.code
         + f"\nreturn [{loops[0]}, {loops[1]}];\n}})();"
     )
+
+
+def object_loops(
+    specialised: Specialised,
+    bands: tuple[str, ...],
+    outputs: tuple[OutputSpec, ...],
+    mosaicking: Mosaicking,
+    ns_key: int,
+    strict: bool,
+) -> tuple[str, str]:
+    """The per-pixel loops, sample objects and all, calling the compiled evaluatePixel: (name, code).
+
+    The compiled functions are defined once per context (`__tw_compiled_ep`); each sample count gets its loops.
+    """
+    directive = '"use strict";' if strict else ""
+    name = f"__tw_cloops_{ns_key}"
+    code = (
+        "if (typeof __tw_compiled_ep === 'undefined') var __tw_compiled_ep = (function () { "
+        + directive
+        + "\n"
+        + _helpers(bands, mosaicking == Mosaicking.SIMPLE)
+        + specialised.code
+        + f"\nreturn {specialised.evaluate_pixel};\n}})();\n"
+        + loops(bands, outputs, mosaicking, ns_key, callee="__tw_compiled_ep", variable=name)
+    )
+    return name, code

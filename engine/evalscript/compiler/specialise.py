@@ -138,14 +138,18 @@ class Specialised:
     evaluate_pixel: str  # the name of the specialised evaluatePixel in `code`
     code: str
     functions: list[str] = field(default_factory=list)  # the script's functions that were specialised
+    samples: bool = True  # sample reads specialised to band planes; else evaluatePixel gets sample objects
 
 
 class Specialiser:
-    def __init__(self, source: str, program: Program, bands: tuple[str, ...], simple: bool):
+    def __init__(
+        self, source: str, program: Program, bands: tuple[str, ...], simple: bool, samples: bool = True
+    ):
         self.splicer = Splicer(source)
         self.program = program
         self.bands = {band: index for index, band in enumerate(bands)}
         self.simple = simple
+        self.samples = samples  # read band planes for samples (else evaluatePixel gets the sample objects)
         self._done: dict[tuple[str, tuple[tuple[int, str], ...]], str] = {}
         self._code: list[str] = []
         self._names: list[str] = []
@@ -159,9 +163,9 @@ class Specialiser:
         params = evaluate.node["params"]
         if params and params[0]["type"] != "Identifier":
             raise Unsupported("samples destructured in evaluatePixel's parameters", evaluate.node)
-        tracked = {0: REF if self.simple else ARRAY} if params else {}
+        tracked = {0: REF if self.simple else ARRAY} if params and self.samples else {}
         name = self._specialise(evaluate, tracked, entry=True)
-        return Specialised(name, "\n".join(self._code), self._names)
+        return Specialised(name, "\n".join(self._code), self._names, self.samples)
 
     # --- one function ------------------------------------------------------------------------------------
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from tilewise.engine.evalscript import EvalscriptError, EvalscriptRuntime, Limits
 
+ROOT = Path(__file__).resolve().parents[3]
 ORBIT_HEAD = """//VERSION=3
 function setup() { return {input: ["B04", "B08", "CLM"], output: {bands: 2, sampleType: "FLOAT32"}, mosaicking: "ORBIT"}; }
 """
@@ -24,11 +26,12 @@ def orbit_stack(kit, rng, samples: int = 4, size=(7, 9)):
     return kit.stack(bands, [kit.orbit(1 + 3 * k) for k in range(samples)][::-1])
 
 
-def both(source: str, stack):
-    """(compiled runtime's result, per-pixel result, compilation); errors come back as strings."""
+def both(source: str, stack, planes: bool = True):
+    """(compiled runtime's result, per-pixel result, compilation); errors come back as strings. Compiled with
+    sample reads on the band planes unless `planes` is False (the engine's default)."""
     results = []
     for compile in (True, False):
-        with EvalscriptRuntime(source, Limits(compile=compile)) as runtime:
+        with EvalscriptRuntime(source, Limits(compile=compile, planes=planes)) as runtime:
             try:
                 results.append(runtime.evaluate(stack))
             except EvalscriptError as error:
@@ -179,7 +182,7 @@ function evaluatePixel(samples) {
     )
     errors = []
     for compile in (True, False):
-        with EvalscriptRuntime(source, Limits(compile=compile)) as runtime:
+        with EvalscriptRuntime(source, Limits(compile=compile, planes=True)) as runtime:
             assert runtime.compilation.compiled == compile
             with pytest.raises(EvalscriptError) as info:
                 runtime.evaluate(orbit_stack(kit, rng))
@@ -193,7 +196,7 @@ var n = 0;
 function setup() { return {input: ["B04"], output: {bands: 1, sampleType: "FLOAT32"}}; }
 function evaluatePixel(s) { n++; return [n + s.B04]; }"""
     stack = kit.simple({"B04": np.zeros((40, 50))})
-    with EvalscriptRuntime(counter, Limits()) as runtime:
+    with EvalscriptRuntime(counter, Limits(planes=True)) as runtime:
         assert runtime.compilation.compiled
         first = runtime.evaluate(stack)
         assert first.evaluation == "per-pixel after a failed check"
@@ -219,7 +222,8 @@ def test_the_compiler_can_be_switched_off(kit, rng):
         "Function.prototype.call = function () { return 3; };",
     ],
 )
-def test_operators_on_dates_and_other_values_give_the_per_pixel_results(kit, rng, prelude):
+@pytest.mark.parametrize("planes", [False, True], ids=["sample objects", "band planes"])
+def test_operators_on_dates_and_other_values_give_the_per_pixel_results(kit, rng, prelude, planes):
     source = (
         ORBIT_HEAD
         + prelude
@@ -269,4 +273,26 @@ def test_scripts_that_may_define_getters_run_per_pixel(kit, rng, code, construct
     source = ORBIT_HEAD + code + "\nfunction evaluatePixel(samples) { return [samples[0].B04, 0]; }"
     compiled, per_pixel, compilation = both(source, orbit_stack(kit, rng))
     assert not compilation.compiled and construct in compilation.reason
+    assert_identical(compiled, per_pixel)
+
+
+def test_by_default_a_script_without_dates_stays_per_pixel_and_says_why(kit, rng):
+    source = ORBIT_HEAD + "function evaluatePixel(samples) { return [samples[0].B04 * 2, samples.length]; }"
+    with EvalscriptRuntime(source, Limits()) as runtime:
+        assert not runtime.compilation.compiled and "no Dates" in runtime.compilation.reason
+        assert runtime.evaluate(orbit_stack(kit, rng)).evaluation == "per-pixel"
+
+
+def test_by_default_the_tutorial_script_compiles_with_its_sample_objects_and_gives_the_same_outputs(kit, rng):
+    source = (ROOT / "resources" / "evalscripts" / "04_ndvi_interpolation_tutorial.js").read_text()
+    shape = (6, 12, 17)
+    bands = {
+        "B04": np.round(rng.uniform(300, 3000, shape)),
+        "B08": np.round(rng.uniform(300, 5000, shape)),
+        "CLM": (rng.random(shape) < 0.2).astype(np.float32),
+    }
+    stack = kit.stack(bands, [kit.orbit(1 + 5 * k) for k in range(6)][::-1])
+    compiled, per_pixel, compilation = both(source, stack, planes=False)
+    assert compilation.compiled and not compilation.specialised.samples
+    assert compiled.evaluation == "compiled"
     assert_identical(compiled, per_pixel)

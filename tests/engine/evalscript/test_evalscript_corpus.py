@@ -14,13 +14,14 @@ def test_the_corpus_is_there():
     assert len(SCRIPTS) == 40
 
 
+@pytest.mark.parametrize("planes", [False, True], ids=["sample objects", "band planes"])
 @pytest.mark.parametrize("script", SCRIPTS, ids=[s.name for s in SCRIPTS])
-def test_a_corpus_script_gives_the_per_pixel_outputs_bit_for_bit_or_runs_per_pixel(script):
+def test_a_corpus_script_gives_the_per_pixel_outputs_bit_for_bit_or_runs_per_pixel(script, planes):
     try:
         compile_script(script.source, Limits())
     except EvalscriptError as refused:
         pytest.skip(f"refused by the engine before any pixel: {refused}")
-    compiled_runtime, compiled = run(script.source, compile=True)
+    compiled_runtime, compiled = run(script.source, compile=True, planes=planes)
     _, per_pixel = run(script.source, compile=False)
     verdict = compiled_runtime.compilation
     assert verdict.compiled or verdict.reason  # a fallback always names its construct
