@@ -111,7 +111,7 @@ def simple_ndvi(rng) -> None:
     )
     assert np.allclose(got, (nir - red) / (nir + red), rtol=1e-6)
     t_bare = bare_ndvi_loop(red, nir)
-    print(f"SIMPLE NDVI, 1 Mpx: per pixel {t_runtime * 1e3:.2f} ms = {1 / t_runtime:.0f} Mpx/s, compiled "
+    print(f"SIMPLE NDVI, 1 Mpx: per pixel {t_runtime * 1e3:.2f} ms = {1 / t_runtime:.0f} Mpx/s, compiled (planes) "
           f"{t_compiled * 1e3:.2f} ms = {1 / t_compiled:.0f} Mpx/s; numpy float32 {1 / t_numpy:.0f} Mpx/s -> compiled at "
           f"{100 * t_numpy / t_compiled:.1f}% of numpy (target >= 60%); numpy float64 as JavaScript computes it "
           f"{1 / t_numpy64:.0f} Mpx/s; bare V8 typed-array loop {1 / t_bare:.0f} Mpx/s")  # fmt: skip
