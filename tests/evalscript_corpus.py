@@ -28,6 +28,7 @@ class CorpusScript:
     name: str
     mosaicking: str  # as the manifest declares it
     source: str
+    uses_helpers: bool  # calls Sentinel Hub's utility functions (the manifest's helper_functions)
 
 
 def corpus_scripts() -> list[CorpusScript]:
@@ -38,6 +39,7 @@ def corpus_scripts() -> list[CorpusScript]:
             row["file"],
             row["mosaicking"].split()[0],
             (MANIFEST.parent / row["file"]).read_text(encoding="utf-8"),
+            row["helper_functions"] not in ("", "-"),
         )
         for row in rows
     ]

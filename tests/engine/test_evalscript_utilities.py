@@ -4,12 +4,12 @@ Functions.md) and against the real scripts of the evalscript corpus that use the
 
 from __future__ import annotations
 
-import csv
 import json
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
 import pytest
+from evalscript_corpus import corpus_scripts
 from testkit import shared_file
 
 from tilewise.core.evalscript import inspect_evalscript
@@ -334,13 +334,7 @@ CATEGORICAL = {"SCL": 12, "CLM": 2}  # band -> number of classes; the others get
 
 
 def corpus_scripts_using_helpers() -> list[str]:
-    manifest = shared_file("data/evalscript-corpus/MANIFEST.tsv")
-    with manifest.open(newline="") as rows:
-        return [
-            row["file"]
-            for row in csv.DictReader(rows, delimiter="\t")
-            if row["helper_functions"] not in ("", "-")
-        ]
+    return [script.name for script in corpus_scripts() if script.uses_helpers]
 
 
 def generated_stack(setup, rng: np.random.Generator) -> SampleStack:

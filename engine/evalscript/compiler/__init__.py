@@ -1,4 +1,4 @@
-"""The evalscript compiler: evaluatePixel specialised to read band planes, never sample objects.
+"""The evalscript compiler: evaluatePixel and the script's functions it calls, as compiled copies.
 
 `compile_kernel` either returns the code of the compiled pixel loops or says, in one line, which construct
 keeps the script on the per-pixel path (docs/evalscript.md, "Compiled evaluation").

@@ -1,6 +1,7 @@
-"""The compiled pixel loop: the specialised evaluatePixel called over a chunk of band planes.
+"""The compiled pixel loops: the compiled evaluatePixel called over a chunk, with sample objects (the default)
+or reading the band planes (`planes`).
 
-It has the per-pixel loops' contract (engine/evalscript/js.py `loops`): `__tw_loops_c` holds the
+Both have the per-pixel loops' contract (engine/evalscript/js.py `loops`): `__tw_loops_c` holds the
 array-return and the object-return loop, each evaluating pixels i..n-1 of the chunk and returning where
 it stopped, with the same output store, so returns, types and errors are handled by the same code.
 """
@@ -12,12 +13,33 @@ import json
 from ...samples import Mosaicking
 from ..js import _store, loops
 from ..setup import OutputSpec
-from .specialise import Specialised
+from .specialise import BINARY_HELPERS, UNARY_HELPERS, Specialised
 
 LOOPS_NAME = "__tw_loops_c"
 
+# The compiled copies' operators (specialise.py BINARY_HELPERS, UNARY_HELPERS): numbers at once; a Date with
+# its original conversion gives its time value, as ToPrimitive would; everything else is left to the operator.
+OPERATORS = (
+    """
+function __tw_prim(x) {
+  return typeof x === 'object' && x !== null && x[__tw_toPrimitiveKey] === __tw_dateToPrimitive
+    && x.valueOf === __tw_dateValueOf ? __tw_timeOf(x) : x;
+}
+"""
+    + "".join(
+        f"function {name}(a, b) {{ return typeof a === 'number' && typeof b === 'number'"
+        f" ? a {operator} b : __tw_prim(a) {operator} __tw_prim(b); }}\n"
+        for operator, name in BINARY_HELPERS.items()
+    )
+    + "".join(
+        f"function {name}(a) {{ return typeof a === 'number' ? {operator}a : {operator}__tw_prim(a); }}\n"
+        for operator, name in UNARY_HELPERS.items()
+    )
+)
 
-def _helpers(bands: tuple[str, ...], simple: bool) -> str:
+
+def _sample_helpers(bands: tuple[str, ...], simple: bool) -> str:
+    """What the `planes` mode's sample reads call: the planes, the pixel, and real objects for odd uses."""
     planes = "".join(f"var __tw_i{k} = null;" for k in range(len(bands)))
     bind = "".join(f"__tw_i{k} = __tw_in[{k}];" for k in range(len(bands)))
     readers = "".join(
@@ -62,20 +84,6 @@ function __tw_dyn(r, key) {{
   return typeof r === 'number' && typeof key === 'string' ? __tw_anObject[key] : __tw_real(r, key);
 }}
 {readers}
-function __tw_prim(x) {{
-  return typeof x === 'object' && x !== null && x[__tw_toPrimitiveKey] === __tw_dateToPrimitive
-    && x.valueOf === __tw_dateValueOf ? __tw_timeOf(x) : x;
-}}
-function __tw_lt(a, b) {{ return typeof a === 'number' && typeof b === 'number' ? a < b : __tw_prim(a) < __tw_prim(b); }}
-function __tw_le(a, b) {{ return typeof a === 'number' && typeof b === 'number' ? a <= b : __tw_prim(a) <= __tw_prim(b); }}
-function __tw_gt(a, b) {{ return typeof a === 'number' && typeof b === 'number' ? a > b : __tw_prim(a) > __tw_prim(b); }}
-function __tw_ge(a, b) {{ return typeof a === 'number' && typeof b === 'number' ? a >= b : __tw_prim(a) >= __tw_prim(b); }}
-function __tw_sub(a, b) {{ return typeof a === 'number' && typeof b === 'number' ? a - b : __tw_prim(a) - __tw_prim(b); }}
-function __tw_mul(a, b) {{ return typeof a === 'number' && typeof b === 'number' ? a * b : __tw_prim(a) * __tw_prim(b); }}
-function __tw_div(a, b) {{ return typeof a === 'number' && typeof b === 'number' ? a / b : __tw_prim(a) / __tw_prim(b); }}
-function __tw_mod(a, b) {{ return typeof a === 'number' && typeof b === 'number' ? a % b : __tw_prim(a) % __tw_prim(b); }}
-function __tw_neg(a) {{ return typeof a === 'number' ? -a : -__tw_prim(a); }}
-function __tw_pos(a) {{ return typeof a === 'number' ? a : +__tw_prim(a); }}
 """
 
 
@@ -103,12 +111,8 @@ def kernel_loops(
   return n;
 }}"""
         )
-    directive = '"use strict";' if strict else ""
-    return (
-        f"var {LOOPS_NAME} = (function () {{ {directive}\n"
-        + _helpers(bands, simple)
-        + specialised.code
-        + f"\nreturn [{loops[0]}, {loops[1]}];\n}})();"
+    return f"var {LOOPS_NAME} = " + _scope(
+        specialised, _sample_helpers(bands, simple), f"[{loops[0]}, {loops[1]}]", strict
     )
 
 
@@ -124,15 +128,18 @@ def object_loops(
 
     The compiled functions are defined once per context (`__tw_compiled_ep`); each sample count gets its loops.
     """
-    directive = '"use strict";' if strict else ""
     name = f"__tw_cloops_{ns_key}"
     code = (
-        "if (typeof __tw_compiled_ep === 'undefined') var __tw_compiled_ep = (function () { "
-        + directive
+        "if (typeof __tw_compiled_ep === 'undefined') var __tw_compiled_ep = "
+        + _scope(specialised, "", specialised.evaluate_pixel, strict)
         + "\n"
-        + _helpers(bands, mosaicking == Mosaicking.SIMPLE)
-        + specialised.code
-        + f"\nreturn {specialised.evaluate_pixel};\n}})();\n"
         + loops(bands, outputs, mosaicking, ns_key, callee="__tw_compiled_ep", variable=name)
     )
     return name, code
+
+
+def _scope(specialised: Specialised, helpers: str, result: str, strict: bool) -> str:
+    """The compiled functions with their helpers in a closure of their own (the script's strictness), and what
+    it returns."""
+    directive = '"use strict";' if strict else ""
+    return f"(function () {{ {directive}\n{helpers}{OPERATORS}{specialised.code}\nreturn {result};\n}})();"

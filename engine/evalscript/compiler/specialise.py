@@ -18,10 +18,20 @@ called on it, …) makes the whole script fall back to the per-pixel path, and `
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Optional
 
-from .syntax import FUNCTIONS, Node, Splicer, declared_names, is_reference, line, pattern_names, walk
+from .syntax import (
+    FUNCTIONS,
+    Node,
+    Splicer,
+    declared_names,
+    is_reference,
+    line,
+    pattern_names,
+    walk,
+    write_target,
+)
 
 ARRAY, REF = "samples", "sample"  # what a tracked name holds: the samples array, or one sample
 BINARY_HELPERS = {
@@ -73,7 +83,6 @@ class Program:
 
     tree: Node
     functions: dict[str, _Function]
-    written: set[str]  # names assigned anywhere (over-approximated: any scope)
     strict: bool
     # the script makes Dates or reads scenes' dates: only then are operators worth their helpers (they are
     # exact either way; on plain numbers they cost a little)
@@ -111,13 +120,7 @@ class Program:
                 raise Unsupported(f"{node['name']} (it may define getters)", node)
             if kind in ("Property", "MethodDefinition") and node.get("kind") in ("get", "set"):
                 raise Unsupported("a getter or setter", node)
-            target = None
-            if kind == "AssignmentExpression":
-                target = node["left"]
-            elif kind == "UpdateExpression":
-                target = node["argument"]
-            elif kind in ("ForInStatement", "ForOfStatement") and node["left"]["type"] == "Identifier":
-                target = node["left"]
+            target = write_target(node)
             if target is not None and target["type"] == "Identifier":
                 written.add(target["name"])
         # a name declared once at the top level, bound to a function and never assigned: its calls are its own
@@ -128,7 +131,7 @@ class Program:
         }
         body = tree["body"]
         strict = bool(body) and body[0].get("directive") == "use strict"
-        return cls(tree, unique, written, strict, uses_dates)
+        return cls(tree, unique, strict, uses_dates)
 
 
 @dataclass
@@ -137,7 +140,6 @@ class Specialised:
 
     evaluate_pixel: str  # the name of the specialised evaluatePixel in `code`
     code: str
-    functions: list[str] = field(default_factory=list)  # the script's functions that were specialised
     samples: bool = True  # sample reads specialised to band planes; else evaluatePixel gets sample objects
 
 
@@ -152,7 +154,6 @@ class Specialiser:
         self.samples = samples  # read band planes for samples (else evaluatePixel gets the sample objects)
         self._done: dict[tuple[str, tuple[tuple[int, str], ...]], str] = {}
         self._code: list[str] = []
-        self._names: list[str] = []
 
     def run(self) -> Specialised:
         evaluate = self.program.functions.get("evaluatePixel")
@@ -165,7 +166,7 @@ class Specialiser:
             raise Unsupported("samples destructured in evaluatePixel's parameters", evaluate.node)
         tracked = {0: REF if self.simple else ARRAY} if params and self.samples else {}
         name = self._specialise(evaluate, tracked, entry=True)
-        return Specialised(name, "\n".join(self._code), self._names, self.samples)
+        return Specialised(name, "\n".join(self._code), self.samples)
 
     # --- one function ------------------------------------------------------------------------------------
 
@@ -199,8 +200,6 @@ class Specialiser:
             self._code.append(text)
         else:
             self._code.append(f"var {name} = {self.splicer.render_node(node)};")
-        if not entry:
-            self._names.append(function.name)
         return name
 
     def _rewrite(self, function: _Function, names: dict[str, str], constant: set[str]) -> None:
@@ -287,13 +286,7 @@ class Specialiser:
             kind = current["type"]
             if kind == "VariableDeclarator" and current["id"]["type"] == "Identifier":
                 declarators.setdefault(current["id"]["name"], []).append(current)
-            target = None
-            if kind == "AssignmentExpression":
-                target = current["left"]
-            elif kind == "UpdateExpression":
-                target = current["argument"]
-            elif kind in ("ForInStatement", "ForOfStatement"):
-                target = current["left"]
+            target = write_target(current)
             if target is not None:
                 written.update(pattern_names(target) if target["type"] != "MemberExpression" else [])
         aliases: set[str] = set()
@@ -530,15 +523,7 @@ def _canonical_loop(loop: Node, index: str, samples: str) -> bool:
             used["type"] == "Identifier" and used["name"] == index for used, _ in walk(node)
         ):
             return False
-        target = None
-        if kind == "AssignmentExpression":
-            target = node["left"]
-        elif kind == "UpdateExpression":
-            target = node["argument"]
-        elif kind in ("ForInStatement", "ForOfStatement"):
-            target = node["left"]
-        elif kind == "VariableDeclarator":
-            target = node["id"]
+        target = node["id"] if kind == "VariableDeclarator" else write_target(node)
         if target is not None and index in pattern_names(target):
             return False
     return True

@@ -81,6 +81,16 @@ def declared_names(function: Node) -> set[str]:
     return names
 
 
+def write_target(node: Node) -> Optional[Node]:
+    """What an assignment, `++`/`--` or `for (x in/of …)` writes (an Identifier, a pattern or a member)."""
+    kind = node["type"]
+    if kind in ("AssignmentExpression", "ForInStatement", "ForOfStatement"):
+        return node["left"]
+    if kind == "UpdateExpression":
+        return node["argument"]
+    return None
+
+
 def is_reference(node: Node, parent: Optional[Node]) -> bool:
     """Whether an Identifier node reads or writes a variable (not a property name or a label)."""
     if parent is None:
