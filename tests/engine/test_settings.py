@@ -54,6 +54,23 @@ def test_a_dask_timeout_of_zero_is_accepted():
     assert Settings.from_env({"TILEWISE_DASK_TIMEOUT": "0"}).dask_timeout_s == 0
 
 
+@pytest.mark.parametrize(
+    "value, compile, planes",
+    [(None, True, False), ("ON", True, False), (" planes ", True, True), ("off", False, False)],
+)
+def test_the_evalscript_compiler_setting_reaches_the_script_limits(value, compile, planes):
+    env = {} if value is None else {"TILEWISE_EVALSCRIPT_COMPILER": value}
+    limits = Settings.from_env(env).script_limits
+    assert (limits.compile, limits.planes) == (compile, planes)
+
+
+@pytest.mark.parametrize("value", ["yes", "vectorised", "0"])
+def test_a_wrong_evalscript_compiler_setting_is_refused_naming_the_value_and_what_to_write(value):
+    with pytest.raises(ConfigError) as refused:
+        Settings.from_env({"TILEWISE_EVALSCRIPT_COMPILER": value})
+    assert str(refused.value) == f"TILEWISE_EVALSCRIPT_COMPILER={value!r}: use on, planes or off."
+
+
 def test_the_engine_does_not_start_on_a_wrong_setting_and_says_which_in_one_line(tmp_path):
     env = {**os.environ, "TILEWISE_DATA_DIR": str(tmp_path), "TILEWISE_EXECUTOR": "dask://scheduler"}
     run = subprocess.run(
