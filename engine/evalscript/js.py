@@ -155,47 +155,51 @@ def _key(name: str) -> str:
     return json.dumps(name)
 
 
-def _store(outputs: tuple[OutputSpec, ...], keyed: bool) -> str:
+def _store(outputs: tuple[OutputSpec, ...], keyed: bool, prefix: str = "") -> str:
     """The fast store: every output an array of its declared length holding only numbers.
 
     Anything else leaves the loop with `__tw_r = r; return i;` and `__tw_slow` stores that pixel. The exit
     is an assignment, not a call: V8 then still scalar-replaces the returned array (and the sample
     object) while the exit is never taken, which makes SIMPLE NDVI about 4x faster than a call there.
+    Its own names (the return value `r`, the pixel `i`, the chunk size `n`, the outputs `o<j>`, …) carry
+    `prefix` where the loop shares its scope with a script's code.
     """
+    r, i, n, k, fast = (prefix + name for name in ("r", "i", "n", "k", "fast"))
     checks, stores = [], []
     for j, output in enumerate(outputs):
-        value = f"(r[{_key(output.id)}])" if keyed else "r"
+        v, o = f"{prefix}v{j}", f"{prefix}o{j}"
+        value = f"({r}[{_key(output.id)}])" if keyed else r
         if keyed:
             checks.append(
-                f"var v{j} = {value}; if (v{j} == null || v{j}.length !== {output.bands}) break fast;"
+                f"var {v} = {value}; if ({v} == null || {v}.length !== {output.bands}) break {fast};"
             )
         else:
-            checks.append(f"var v{j} = r; if (r.length !== {output.bands}) break fast;")
+            checks.append(f"var {v} = {r}; if ({r}.length !== {output.bands}) break {fast};")
         if output.bands <= 16:
-            names = [f"x{j}_{k}" for k in range(output.bands)]
+            names = [f"{prefix}x{j}_{b}" for b in range(output.bands)]
             if names:
                 checks.append(
                     "var "
-                    + ", ".join(f"{x} = v{j}[{k}]" for k, x in enumerate(names))
+                    + ", ".join(f"{x} = {v}[{b}]" for b, x in enumerate(names))
                     + ";"
                     + " if ("
                     + " || ".join(f"typeof {x} !== 'number'" for x in names)
-                    + ") break fast;"
+                    + f") break {fast};"
                 )
-                stores.extend(f"o{j}[{k} * n + i] = {x};" for k, x in enumerate(names))
+                stores.extend(f"{o}[{b} * {n} + {i}] = {x};" for b, x in enumerate(names))
         else:
             checks.append(
-                f"for (var k = 0; k < {output.bands}; k++) if (typeof v{j}[k] !== 'number') break;"
-                f" if (k < {output.bands}) break fast;"
+                f"for (var {k} = 0; {k} < {output.bands}; {k}++) if (typeof {v}[{k}] !== 'number') break;"
+                f" if ({k} < {output.bands}) break {fast};"
             )
-            stores.append(f"for (var k = 0; k < {output.bands}; k++) o{j}[k * n + i] = v{j}[k];")
+            stores.append(f"for (var {k} = 0; {k} < {output.bands}; {k}++) {o}[{k} * {n} + {i}] = {v}[{k}];")
     # a labelled block: `break fast` leaves it for the slow exit; `continue` goes on with the pixel loop
     return (
-        "fast: { if (r == null) break fast; "
+        f"{fast}: {{ if ({r} == null) break {fast}; "
         + " ".join(checks)
         + " "
         + " ".join(stores)
-        + " continue; } __tw_r = r; return i;"
+        + f" continue; }} __tw_r = {r}; return {i};"
     )
 
 

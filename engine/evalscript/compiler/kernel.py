@@ -13,7 +13,7 @@ import json
 from ...samples import Mosaicking
 from ..js import _store, loops
 from ..setup import OutputSpec
-from .specialise import BINARY_HELPERS, UNARY_HELPERS, Specialised
+from .specialise import BINARY_HELPERS, UNARY_HELPERS, InlineReturn, Specialised
 
 LOOPS_NAME = "__tw_loops_c"
 
@@ -58,6 +58,7 @@ var __tw_p = 0, __tw_n = 0, __tw_ns = 0;
 var __tw_names = {json.dumps(list(bands))};
 var __tw_index = new Map(__tw_names.map(function (b, k) {{ return [b, k]; }}));
 function __tw_bind(n, ns) {{ __tw_n = n; __tw_ns = ns; {bind} }}
+function __tw_setp(p) {{ __tw_p = p; }}
 // the real sample objects of the current pixel, as the per-pixel loop builds them: only for odd uses
 function __tw_obj(s) {{
   var o = {{}};
@@ -94,12 +95,23 @@ def kernel_loops(
     simple: bool,
     strict: bool,
 ) -> str:
-    """`__tw_loops_c`: [array-return loop, object-return loop] running the specialised evaluatePixel."""
+    """`__tw_loops_c`: [array-return loop, object-return loop] running the specialised evaluatePixel.
+
+    With an inline body the pixel loop runs evaluatePixel's body itself, with the band planes in locals;
+    otherwise it calls the specialised evaluatePixel per pixel.
+    """
+    make = _inline_loop if specialised.inline is not None else _calling_loop
+    loops = [make(specialised, bands, outputs, keyed) for keyed in (False, True)]
+    return f"var {LOOPS_NAME} = " + _scope(
+        specialised, _sample_helpers(bands, simple), f"[{loops[0]}, {loops[1]}]", strict
+    )
+
+
+def _calling_loop(
+    specialised: Specialised, bands: tuple[str, ...], outputs: tuple[OutputSpec, ...], keyed: bool
+) -> str:
     outs = "".join(f"var o{j} = __tw_out[{j}];" for j in range(len(outputs)))
-    loops = []
-    for keyed in (False, True):
-        loops.append(
-            f"""function (i, n, ns) {{
+    return f"""function (i, n, ns) {{
   __tw_bind(n, ns);
   {outs}
   var sc = __tw_scenes, md = __tw_inputMetadata, cd = __tw_customData, om = __tw_outputMetadata;
@@ -110,9 +122,74 @@ def kernel_loops(
   }}
   return n;
 }}"""
-        )
-    return f"var {LOOPS_NAME} = " + _scope(
-        specialised, _sample_helpers(bands, simple), f"[{loops[0]}, {loops[1]}]", strict
+
+
+# what evaluatePixel's parameters receive, in order (the samples: none, their reads were rewritten)
+INLINE_ARGUMENTS = ("undefined", "__tw_k_sc", "__tw_k_md", "__tw_k_cd", "__tw_k_om")
+
+
+def _inline_loop(
+    specialised: Specialised, bands: tuple[str, ...], outputs: tuple[OutputSpec, ...], keyed: bool
+) -> str:
+    """The pixel loop around evaluatePixel's body. Its own names start with `__tw_`, which no script uses;
+    the planes, the chunk size and the pixel shadow the closure's (`__tw_setp` keeps the closure's pixel
+    for the helpers the body calls)."""
+    inline = specialised.inline
+    assert inline is not None
+    planes = "".join(f", __tw_i{k} = __tw_in[{k}]" for k in range(len(bands)))
+    outs = "".join(f"var __tw_k_o{j} = __tw_out[{j}];" for j in range(len(outputs)))
+    declared = ", ".join(dict.fromkeys(inline.params + inline.var_names))
+    bind = " ".join(
+        f"{name} = {INLINE_ARGUMENTS[k] if k < len(INLINE_ARGUMENTS) else 'undefined'};"
+        for k, name in enumerate(inline.params)
+    )
+    reset = " ".join(f"{name} = undefined;" for name in inline.var_names)
+    body = "".join(
+        part if isinstance(part, str) else _inline_return(part, outputs, keyed) for part in inline.parts
+    )
+    return f"""function (__tw_k_i, __tw_k_n, __tw_k_ns) {{
+  __tw_bind(__tw_k_n, __tw_k_ns);
+  var __tw_n = __tw_k_n, __tw_ns = __tw_k_ns, __tw_p = 0, __tw_rv{planes};
+  {outs}
+  var __tw_k_sc = __tw_scenes, __tw_k_md = __tw_inputMetadata, __tw_k_cd = __tw_customData,
+    __tw_k_om = __tw_outputMetadata;
+  {f"var {declared};" if declared else ""}
+  __tw_k_px: for (; __tw_k_i < __tw_k_n; __tw_k_i++) {{
+    __tw_p = __tw_k_i;
+    __tw_setp(__tw_k_i);
+    {bind} {reset}
+    __tw_rv = undefined;
+    __tw_body: {body}
+    var __tw_k_r = __tw_rv;
+    {_store(outputs, keyed, "__tw_k_")}
+  }}
+  return __tw_k_n;
+}}"""
+
+
+def _inline_return(returned: InlineReturn, outputs: tuple[OutputSpec, ...], keyed: bool) -> str:
+    """The code for one `return` of the inline body: the value for the loop's store; an array literal of the
+    one output's length stores its numbers at once (no array made), as the store would."""
+    if returned.value is None:
+        return "{ __tw_rv = undefined; break __tw_body; }"
+    elements = returned.elements
+    if (
+        keyed
+        or len(outputs) != 1
+        or elements is None
+        or len(elements) != outputs[0].bands
+        or len(elements) > 16
+    ):
+        return f"{{ __tw_rv = ({returned.value}); break __tw_body; }}"
+    names = [f"__tw_k_x0_{b}" for b in range(len(elements))]
+    if not names:
+        return f"{{ __tw_rv = ({returned.value}); break __tw_body; }}"
+    values = ", ".join(f"{name} = ({element})" for name, element in zip(names, elements))
+    numbers = " && ".join(f"typeof {name} === 'number'" for name in names)
+    stores = " ".join(f"__tw_k_o0[{b} * __tw_k_n + __tw_k_i] = {name};" for b, name in enumerate(names))
+    return (
+        f"{{ var {values}; if ({numbers}) {{ {stores} continue __tw_k_px; }}"
+        f" __tw_rv = [{', '.join(names)}]; break __tw_body; }}"
     )
 
 

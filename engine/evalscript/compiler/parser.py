@@ -15,6 +15,8 @@ from typing import Any, Optional
 
 from py_mini_racer import MiniRacer
 
+from ....core.evalscript.v8 import new_context
+
 ACORN = Path(__file__).with_name("vendor") / "acorn.js"
 ACORN_VERSION = "8.19.0"  # vendor/acorn.js: `npm pack acorn@8.19.0`, dist/acorn.js unchanged
 
@@ -29,7 +31,7 @@ class ParseFailure(Exception):
 def _context() -> MiniRacer:
     global _racer
     if _racer is None:
-        racer = MiniRacer()
+        racer = new_context()
         racer.eval("var module = undefined, exports = undefined, define = undefined;")
         racer.eval(ACORN.read_text(encoding="utf-8"))
         racer.eval(

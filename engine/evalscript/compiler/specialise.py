@@ -18,8 +18,9 @@ called on it, …) makes the whole script fall back to the per-pixel path, and `
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, Union
 
 from .syntax import (
     FUNCTIONS,
@@ -134,6 +135,27 @@ class Program:
         return cls(tree, unique, strict, uses_dates)
 
 
+@dataclass(frozen=True)
+class InlineReturn:
+    """A `return` of evaluatePixel's body: its value, and an array literal's elements (each one expression)."""
+
+    value: Optional[str]  # None: `return;`
+    elements: Optional[tuple[str, ...]] = None
+
+
+@dataclass(frozen=True)
+class InlineBody:
+    """evaluatePixel's specialised body, to run inside the pixel loop itself instead of being called per pixel.
+
+    The loop binds the parameters and resets the body's `var`s for every pixel, as a call would, and puts its
+    own code for each `return` (kernel.py). V8 then keeps the band planes in registers.
+    """
+
+    params: tuple[str, ...]  # evaluatePixel's parameter names
+    var_names: tuple[str, ...]  # the body's `var`s (not parameters): undefined again at every pixel
+    parts: tuple[Union[str, InlineReturn], ...]  # the body, `{ … }`: text, and its returns in between
+
+
 @dataclass
 class Specialised:
     """The rewritten functions, as JavaScript to evaluate inside the kernel's closure."""
@@ -141,6 +163,7 @@ class Specialised:
     evaluate_pixel: str  # the name of the specialised evaluatePixel in `code`
     code: str
     samples: bool = True  # sample reads specialised to band planes; else evaluatePixel gets sample objects
+    inline: Optional[InlineBody] = None  # with `samples`: the body for the pixel loop, when it can go there
 
 
 class Specialiser:
@@ -166,7 +189,62 @@ class Specialiser:
             raise Unsupported("samples destructured in evaluatePixel's parameters", evaluate.node)
         tracked = {0: REF if self.simple else ARRAY} if params and self.samples else {}
         name = self._specialise(evaluate, tracked, entry=True)
-        return Specialised(name, "\n".join(self._code), self.samples)
+        code = "\n".join(self._code)  # rendered before the inline body adds its own edits
+        inline = self._inline_body(evaluate.node) if self.samples else None
+        return Specialised(name, code, self.samples, inline)
+
+    def _inline_body(self, function: Node) -> Optional[InlineBody]:
+        """evaluatePixel's body for the pixel loop, or None when a call is still needed: a nested function
+        (it would share the loop's variables), `this`, `arguments`, `new.target`, or parameters that are
+        not plain names."""
+        body = function["body"]
+        if function["type"] == "ArrowFunctionExpression" or body["type"] != "BlockStatement":
+            return None
+        params = function["params"]
+        if any(param["type"] != "Identifier" for param in params):
+            return None
+        if any(statement.get("directive") == "use strict" for statement in body["body"]):
+            return None  # strict on its own: the loop has the script's strictness
+        var_names: list[str] = []
+        for current, parent in walk(body, function):
+            kind = current["type"]
+            if kind in FUNCTIONS or kind in ("ClassDeclaration", "ClassExpression", "ThisExpression"):
+                return None
+            if kind == "MetaProperty" or (
+                kind == "Identifier" and current["name"] == "arguments" and is_reference(current, parent)
+            ):
+                return None
+            if kind == "VariableDeclaration" and current["kind"] == "var":
+                for declarator in current["declarations"]:
+                    var_names.extend(pattern_names(declarator["id"]))
+        if "\x00" in self.splicer.source:
+            return None  # the markers below are NULs
+        # each return becomes a marker the loop fills in (it stores an array literal's elements directly)
+        nonce = secrets.token_hex(8)
+        returns: list[InlineReturn] = []
+        for current, _ in walk(body, function):
+            if current["type"] == "ReturnStatement":
+                self.splicer.replace(current, f"\x00{nonce}{len(returns)}\x00")
+                returns.append(self._inline_return(current.get("argument")))
+        pieces = self.splicer.render_node(body).split("\x00")
+        parts: list[object] = []
+        for k, piece in enumerate(pieces):
+            parts.append(returns[int(piece[len(nonce) :])] if k % 2 else piece)
+        names = tuple(param["name"] for param in params)
+        kept = tuple(dict.fromkeys(name for name in var_names if name not in names))
+        return InlineBody(names, kept, tuple(parts))
+
+    def _inline_return(self, value: Optional[Node]) -> InlineReturn:
+        if value is None:
+            return InlineReturn(None)
+        if value["type"] == "ArrayExpression" and all(
+            element is not None and element["type"] != "SpreadElement" for element in value["elements"]
+        ):
+            return InlineReturn(
+                self.splicer.render_node(value),
+                tuple(self.splicer.render_node(element) for element in value["elements"]),
+            )
+        return InlineReturn(self.splicer.render_node(value))
 
     # --- one function ------------------------------------------------------------------------------------
 

@@ -296,3 +296,90 @@ def test_by_default_the_tutorial_script_compiles_with_its_sample_objects_and_giv
     assert compilation.compiled and not compilation.specialised.samples
     assert compiled.evaluation == "compiled"
     assert_identical(compiled, per_pixel)
+
+
+SIMPLE_HEAD = """//VERSION=3
+function setup() { return {input: ["B04", "B08"], output: {bands: 2, sampleType: "FLOAT32"}}; }
+"""
+INLINE_BODIES = {
+    # a `var` assigned on some pixels only: undefined again on the next pixel, as in a fresh call
+    "var_reset": "function evaluatePixel(s) { var a; if (s.B04 > 0.25) a = 1; return [a === undefined ? -1 : a, 0]; }",
+    # the body's own `i`, `n`, `r`, `o0` next to the loop's
+    "loop_names": """function evaluatePixel(s) {
+  var i = 0, n = 3, r = 0, o0 = 1, k = 2, fast = 5;
+  for (i = 0; i < n; i++) r += s.B04 * i;
+  return [r + o0 + k + fast, n];
+}""",
+    # parameters reassigned on some pixels: bound again at every pixel
+    "params": """function evaluatePixel(s, scenes, inputMetadata) {
+  if (s.B04 > 0.25) { scenes = 7; inputMetadata = null; }
+  return [typeof scenes === 'number' ? scenes : -1, inputMetadata === null ? 1 : 0];
+}""",
+    # returns from inside a loop, a switch and a try whose finally returns instead
+    "nested_returns": """function evaluatePixel(s) {
+  for (var j = 0; j < 4; j++) { if (s.B04 * 4 < j) return [j, 1]; }
+  switch (Math.floor(s.B08 * 10)) { case 1: return [10, 2]; case 2: { return [20, 3]; } }
+  try { if (s.B08 > 0.5) return [1, 1]; } finally { if (s.B04 > 0.4) return [2, 2]; }
+  return [s.B04, s.B08];
+}""",
+    # an element that is not a number: the slow path stores it, as it would the array
+    "not_numbers": "function evaluatePixel(s) { return [s.B04 > 0.25 ? null : s.B04, s.B08 > 0.3 ? 'x' : true]; }",
+    # returns of another length, of a variable, and an object of outputs
+    "other_returns": """function evaluatePixel(s) {
+  var out = [s.B04, s.B08];
+  if (s.B04 > 0.4) return out;
+  if (s.B04 > 0.3) return [s.B04];
+  return {default: [s.B08, s.B04]};
+}""",
+    "bare_return": "function evaluatePixel(s) { if (s.B04 > 0.45) return; return [1, 2]; }",
+    "error_midway": "function evaluatePixel(s) { if (s.B04 > 0.49) undefinedName.x = 1; return [1, 2]; }",
+}
+
+
+@pytest.mark.parametrize("name", sorted(INLINE_BODIES))
+def test_evaluate_pixels_body_runs_inside_the_pixel_loop_with_a_calls_semantics(kit, rng, name):
+    source = SIMPLE_HEAD + INLINE_BODIES[name]
+    stack = kit.simple({"B04": rng.uniform(0, 0.5, (20, 30)), "B08": rng.uniform(0, 0.6, (20, 30))})
+    compiled, per_pixel, compilation = both(source, stack)
+    assert compilation.compiled and compilation.specialised.inline is not None
+    assert isinstance(compiled, str) or compiled.evaluation == "compiled"  # not redone after a failed check
+    assert_identical(compiled, per_pixel)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "function evaluatePixel(s) { var f = function () { return s.B04; }; return [f(), 0]; }",
+        "function evaluatePixel(s) { return [this === undefined ? 0 : 1, 0]; }",
+        "function evaluatePixel(s) { return [arguments.length, 0]; }",
+        "function evaluatePixel(s) { 'use strict'; return [s.B04, 0]; }",
+        "function evaluatePixel(s, sc = 3) { return [s.B04, sc]; }",
+    ],
+    ids=["nested_function", "this", "arguments", "own_use_strict", "default_parameter"],
+)
+def test_a_body_that_needs_its_own_call_is_still_compiled_but_called_per_pixel(kit, rng, body):
+    stack = kit.simple({"B04": rng.uniform(0, 0.5, (6, 7)), "B08": rng.uniform(0, 0.6, (6, 7))})
+    compiled, per_pixel, compilation = both(SIMPLE_HEAD + body, stack)
+    if compilation.compiled:
+        assert compilation.specialised.inline is None
+    assert_identical(compiled, per_pixel)
+
+
+def test_orbit_bodies_run_inside_the_pixel_loop_with_their_sample_loops(kit, rng):
+    source = (
+        ORBIT_HEAD
+        + """
+function evaluatePixel(samples, scenes) {
+  var best = -1, at = -1;
+  for (var i = 0; i < samples.length; i++) {
+    if (samples[i].CLM === 1) continue;
+    var v = (samples[i].B08 - samples[i].B04) / (samples[i].B08 + samples[i].B04);
+    if (v > best) { best = v; at = i; }
+  }
+  return [best, at < 0 ? NaN : scenes[at].date.getUTCDate()];
+}"""
+    )
+    compiled, per_pixel, compilation = both(source, orbit_stack(kit, rng, samples=5))
+    assert compilation.compiled and compilation.specialised.inline is not None
+    assert compiled.evaluation == "compiled"
+    assert_identical(compiled, per_pixel)
