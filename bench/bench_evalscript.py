@@ -22,11 +22,11 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
-from py_mini_racer import MiniRacer
 
 ROOT = Path(__file__).resolve().parent.parent
 import benchkit  # noqa: E402
 
+from tilewise.core.evalscript.v8 import V8_FLAGS, new_context  # noqa: E402
 from tilewise.engine.evalscript import EvalscriptRuntime, Limits  # noqa: E402
 from tilewise.engine.samples import Sample, SampleStack, Scene  # noqa: E402
 
@@ -69,7 +69,7 @@ def planes(rng, n: int, size: int) -> tuple[np.ndarray, np.ndarray]:
 def bare_ndvi_loop(red: np.ndarray, nir: np.ndarray) -> float:
     """V8 alone: typed arrays already in JS, a plain loop, no sample objects and no evalscript."""
     n = red.size
-    racer = MiniRacer()
+    racer = new_context()
     racer.eval(f"var a = new Float32Array({n}), b = new Float32Array({n}), o = new Float32Array({n});"
                "function run(n) { for (var i = 0; i < n; i++) o[i] = (b[i] - a[i]) / (b[i] + a[i]); return n; }")  # fmt: skip
     np.frombuffer(racer.eval("a.buffer"), np.float32)[:] = red.ravel()
@@ -137,7 +137,7 @@ def tutorial(rng) -> None:
     data = SampleStack(samples(n), {"B04": red, "B08": nir, "CLM": clm}, mask, size, size)
 
     # the bare loop: the same script, samples built in JS from typed arrays already filled, evaluatePixel per pixel
-    racer = MiniRacer()
+    racer = new_context()
     racer.eval(TUTORIAL)
     racer.eval(f"""
       var N = {size * size}, NS = {n};
@@ -220,8 +220,11 @@ def main() -> None:
     from importlib.metadata import version
 
     rng = np.random.default_rng(1)
+    racer = new_context()
     print(f"python {sys.version.split()[0]}, numpy {np.__version__}, mini-racer {version('mini-racer')} "
-          f"(V8 {MiniRacer().v8_version}), one core (affinity {sorted(os.sched_getaffinity(0))})")  # fmt: skip
+          f"(V8 {racer.v8_version}, flags {' '.join(V8_FLAGS) or 'none'}), one core "
+          f"(affinity {sorted(os.sched_getaffinity(0))})")  # fmt: skip
+    racer.close()
     memory()  # first: children inherit the parent's peak RSS (ru_maxrss survives exec on Linux)
     simple_ndvi(rng)
     orbit_max(rng)

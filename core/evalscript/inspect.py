@@ -23,6 +23,7 @@ from .problems import (
     runtime_problem,
 )
 from .setup import UNDEFINED, JSValue, ScriptInfo, read_setup
+from .v8 import new_context
 
 SETUP_TIME_LIMIT_S = 1.0  # top-level code and setup() together: setup() is a few literals
 HEAP_LIMIT_MB = 64  # V8 heap of the inspection context
@@ -55,10 +56,8 @@ def inspect_evalscript(script: str) -> ScriptInfo:
     missing_v8 = mini_racer_problem()
     if missing_v8 is not None:
         raise EvalscriptProblem(install_message([missing_v8]))
-    from py_mini_racer import MiniRacer
-
     try:
-        racer = MiniRacer()
+        racer = new_context()
     except Exception as exc:  # a native library that does not start: the same advice as a missing one
         raise EvalscriptProblem(install_message([mini_racer_problem(exc) or str(exc)])) from None
     try:

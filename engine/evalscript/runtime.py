@@ -20,7 +20,6 @@ from datetime import datetime, timezone
 from typing import Any, Optional
 
 import numpy as np
-from py_mini_racer import MiniRacer
 from py_mini_racer._exc import JSEvalException, JSOOMException, JSParseException, JSTimeoutException
 
 from ...core.evalscript.prelude import MEMORY_MARKER, typed_array_limit
@@ -30,6 +29,7 @@ from ...core.evalscript.problems import (
     check_version,
     missing_functions_message,
 )
+from ...core.evalscript.v8 import new_context
 from ..samples import Mosaicking, Sample, SampleStack
 from .compiler import Compilation, compile_kernel
 from .convert import DTYPES, convert, final_type
@@ -129,7 +129,7 @@ class _Context:
     def __init__(self, source: str, limits: Limits, deadline: float):
         self.limits = limits
         self.deadline = deadline
-        self.racer = MiniRacer()
+        self.racer = new_context()
         self.racer.set_hard_memory_limit(limits.heap_mb * 1024 * 1024)
         self.eval(PRELUDE, "the engine prelude")
         self.eval(typed_array_limit(limits.heap_mb), "the engine prelude")
