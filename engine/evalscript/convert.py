@@ -30,8 +30,12 @@ def convert(values: np.ndarray, sample_type: str, nodata_value: Optional[float])
     """Returns the converted array and the final sample type (AUTO becomes UINT8)."""
     if sample_type == "FLOAT32":
         out = values.astype(np.float32, copy=False)
-        if nodata_value is not None:
-            out = np.where(np.isnan(out), np.float32(nodata_value), out)
+        nan = np.isnan(out)
+        if nan.any():
+            # one NaN: V8 leaves a NaN's sign and payload to how it was computed and by which tier, so the same
+            # script would otherwise write different bits from run to run (and compiled or not)
+            fill = np.float32(np.nan if nodata_value is None else nodata_value)
+            out = np.where(nan, fill, out)
         return out, "FLOAT32"
     if sample_type == "AUTO":
         values = values * 255.0

@@ -74,3 +74,15 @@ function evaluatePixel(s) { return [NaN, 1 / s.B04, -1 / s.B04]; }"""
     with EvalscriptRuntime(script, Limits()) as runtime:
         data = runtime.evaluate(kit.simple({"B04": np.zeros((1, 1))})).outputs["default"].data[:, 0, 0]
     assert np.isnan(data[0]) and data[1] == np.inf and data[2] == -np.inf
+
+
+@pytest.mark.parametrize("planes", [False, True], ids=["per_pixel_or_default", "planes"])
+def test_float32_writes_one_nan_however_v8_made_it(kit, planes):
+    # 0/0 on the CPU is a negative NaN, NaN the positive one; optimised and unoptimised code keep either.
+    # The output gets one NaN, so the same script writes the same bits on every run, compiled or not.
+    script = """//VERSION=3
+function setup() { return {input: ["B04"], output: {bands: 4, sampleType: "FLOAT32"}}; }
+function evaluatePixel(s) { var z = s.B04 * 0; return [z / z, -(z / z), NaN, Math.sqrt(z - 1)]; }"""
+    with EvalscriptRuntime(script, Limits(planes=planes)) as runtime:
+        data = runtime.evaluate(kit.simple({"B04": np.ones((64, 64), np.float32)})).outputs["default"].data
+    assert set(data.view(np.uint32).ravel().tolist()) == {0x7FC00000}
