@@ -34,7 +34,7 @@ STAC_RETRIES = 4
 class CollectionConfig:
     data_type: str
     kind: str  # "static", "folder" or "stac-api"
-    href: str = ""  # static: collection.json or catalog.json; folder: the folder (local path, s3:// or https://)
+    href: str = ""  # static: collection.json or catalog.json; folder: the folder (local, s3://, https://)
     url: str = ""  # stac-api: the API root
     collection: str = ""
     bands: tuple[str, ...] = ()
@@ -54,7 +54,9 @@ def _load_config(catalog: str) -> dict[str, CollectionConfig]:
     if catalog.endswith(".json") or os.sep in catalog:
         path = Path(catalog).expanduser()
         if not path.is_file():
-            raise UnknownCollectionError(f"The catalog configuration {path} does not exist (TILEWISE_CATALOG).")
+            raise UnknownCollectionError(
+                f"The catalog configuration {path} does not exist (TILEWISE_CATALOG)."
+            )
         entries = json.loads(path.read_text())
     else:
         everything = json.loads(CONFIG_FILE.read_text())
@@ -158,7 +160,10 @@ def parse_datetime(text: str) -> datetime:
 def offset_dn(item: dict, asset: dict) -> float:
     """The DN offset of an optical band (−1000 from baseline 04.00 on), decided per item (engine-notes §2.2)."""
     props = item.get("properties", {})
-    if props.get("earthsearch:boa_offset_applied") is True or props.get("sentinel:boa_offset_applied") is True:
+    if (
+        props.get("earthsearch:boa_offset_applied") is True
+        or props.get("sentinel:boa_offset_applied") is True
+    ):
         return 0.0  # the COG is already harmonised
     bands = asset.get("raster:bands") or [{}]
     scale, offset = bands[0].get("scale"), bands[0].get("offset")
@@ -176,7 +181,10 @@ def scene_from_item(item: dict, item_href: str, config: CollectionConfig) -> Sce
         candidates = (key + config.asset_suffix, key, ASSET_KEYS.get(band, key))
         asset = next((found[k] for k in candidates if k in found), None)
         if asset and asset.get("href"):
-            assets[band] = {"href": gdal_path(_join(item_href, asset["href"])), "offset_dn": offset_dn(item, asset)}
+            assets[band] = {
+                "href": gdal_path(_join(item_href, asset["href"])),
+                "offset_dn": offset_dn(item, asset),
+            }
     synthetic = bool(props.get(SYNTHETIC))
     return Scene(
         item_id=item["id"],
@@ -198,12 +206,22 @@ def order_scenes(scenes: list[Scene], order: str) -> list[Scene]:
     if order == "leastRecent":
         return sorted(scenes, key=lambda s: (s.datetime, s.item_id))
     if order == "leastCC":
-        return sorted(scenes, key=lambda s: (s.cloud_coverage if s.cloud_coverage is not None else 101, -s.datetime.timestamp()))
+        return sorted(
+            scenes,
+            key=lambda s: (
+                s.cloud_coverage if s.cloud_coverage is not None else 101,
+                -s.datetime.timestamp(),
+            ),
+        )
     return sorted(scenes, key=lambda s: (-s.datetime.timestamp(), s.item_id))
 
 
-def group_samples(scenes: list[Scene], mosaicking: Mosaicking, time_from: Optional[datetime] = None,
-                  time_to: Optional[datetime] = None) -> list[Sample]:
+def group_samples(
+    scenes: list[Scene],
+    mosaicking: Mosaicking,
+    time_from: Optional[datetime] = None,
+    time_to: Optional[datetime] = None,
+) -> list[Sample]:
     """ORBIT: one sample per UTC day; TILE: one per scene; SIMPLE: one mosaic of all (in the given order)."""
     if mosaicking == Mosaicking.TILE:
         return [Sample(s.datetime, s.datetime, (s,)) for s in scenes]
@@ -212,7 +230,8 @@ def group_samples(scenes: list[Scene], mosaicking: Mosaicking, time_from: Option
         for scene in scenes:
             days.setdefault(scene.datetime.astimezone(timezone.utc).date(), []).append(scene)
         samples = []
-        for day, members in days.items():  # dict keeps the scenes' order: the first scene decides a day's rank
+        # dict keeps the scenes' order: the first scene decides a day's rank
+        for day, members in days.items():
             start = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
             samples.append(Sample(start, start + timedelta(days=1), tuple(members)))
         return samples
