@@ -50,6 +50,8 @@ class Scene:
     cloud_coverage: float | None
     data_path: str  # where the item lives (its self href or asset prefix)
     properties: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    mgrs_tile: Optional[str] = None  # e.g. "33TWL", when the item names its MGRS tile
+    epsg: Optional[int] = None  # the item's CRS (proj:epsg / proj:code); each asset's grid is in properties
 
 
 @dataclass(frozen=True)

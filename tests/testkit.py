@@ -116,6 +116,11 @@ def shared_file(relative: str) -> Path:
     return path
 
 
+def shared_data(*parts: str) -> Path:
+    """A path under ../shared/data (real test data); callers skip when it is absent."""
+    return SHARED.joinpath("data", *parts)
+
+
 # --- the engine as a real server -------------------------------------------------------------------------
 
 TEST_CLIENT_ID = "tilewise-tests"

@@ -6,6 +6,7 @@ import functools
 import json
 import os
 import posixpath
+import re
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -13,20 +14,21 @@ from pathlib import Path
 from typing import Any, Optional
 from urllib.parse import urljoin
 
-from osgeo import gdal
+from osgeo import gdal, ogr
 
 from ...core.s3 import gdal_path
 from ..samples import Mosaicking, Sample, Scene
-from .bands import ASSET_KEYS, COLLECTION_BANDS
+from .bands import ASSET_KEYS, COLLECTION_BANDS, OPTICAL
 from .model import DataError, UnknownCollectionError
 
 gdal.UseExceptions()
+ogr.UseExceptions()
 CONFIG_FILE = Path(__file__).with_name("catalogs.json")
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ORDERS = ("mostRecent", "leastRecent", "leastCC")
 KINDS = ("static", "folder", "stac-api")
 SYNTHETIC = "tilewise:synthetic"
-ASSETS = "tilewise:assets"  # band -> {"href": GDAL path, "offset_dn": float} kept on each Scene
+ASSETS = "tilewise:assets"  # band -> {"href": GDAL path, "offset_dn", "shape", "geotransform", "epsg"} on each Scene
 STAC_RETRIES = 4
 
 
@@ -34,7 +36,7 @@ STAC_RETRIES = 4
 class CollectionConfig:
     data_type: str
     kind: str  # "static", "folder" or "stac-api"
-    href: str = ""  # static: collection.json or catalog.json; folder: the folder (local path, s3:// or https://)
+    href: str = ""  # static: collection.json or catalog.json; folder: the folder (local, s3://, https://)
     url: str = ""  # stac-api: the API root
     collection: str = ""
     bands: tuple[str, ...] = ()
@@ -54,7 +56,9 @@ def _load_config(catalog: str) -> dict[str, CollectionConfig]:
     if catalog.endswith(".json") or os.sep in catalog:
         path = Path(catalog).expanduser()
         if not path.is_file():
-            raise UnknownCollectionError(f"The catalog configuration {path} does not exist (TILEWISE_CATALOG).")
+            raise UnknownCollectionError(
+                f"The catalog configuration {path} does not exist (TILEWISE_CATALOG)."
+            )
         entries = json.loads(path.read_text())
     else:
         everything = json.loads(CONFIG_FILE.read_text())
@@ -150,38 +154,136 @@ def _join(base: str, href: str) -> str:
 # --- scenes from STAC items -----------------------------------------------------------------------------------
 
 
+_FRACTION = re.compile(r"(\.\d{6})\d+")  # STAC datetimes may carry nanoseconds; datetime keeps microseconds
+
+
 def parse_datetime(text: str) -> datetime:
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    try:
+        moment = datetime.fromisoformat(
+            _FRACTION.sub(r"\1", str(text).strip()).replace("Z", "+00:00").replace("z", "+00:00")
+        )
+    except ValueError:
+        raise DataError(f"{text!r} is not an RFC 3339 datetime (e.g. 2023-08-15T09:58:11.662Z).") from None
+    return moment.astimezone(timezone.utc) if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-def offset_dn(item: dict, asset: dict) -> float:
-    """The DN offset of an optical band (−1000 from baseline 04.00 on), decided per item (engine-notes §2.2)."""
+def item_datetime(item: dict) -> datetime:
+    """The acquisition time; STAC allows `datetime: null` with a start_datetime instead."""
     props = item.get("properties", {})
-    if props.get("earthsearch:boa_offset_applied") is True or props.get("sentinel:boa_offset_applied") is True:
-        return 0.0  # the COG is already harmonised
-    bands = asset.get("raster:bands") or [{}]
-    scale, offset = bands[0].get("scale"), bands[0].get("offset")
-    if scale and offset:
-        return round(offset / scale)
-    baseline = str(props.get("s2:processing_baseline", "00.00"))
-    return -1000.0 if baseline >= "04.00" and offset is None and "raster:bands" not in asset else 0.0
+    text = props.get("datetime") or props.get("start_datetime")
+    if not text:
+        raise DataError(
+            f"Item {item.get('id')!r} has neither properties.datetime nor start_datetime: add one."
+        )
+    return parse_datetime(text)
+
+
+def _is_jp2(asset: dict) -> bool:
+    return asset.get("type") == "image/jp2" or str(asset.get("href", "")).lower().endswith(".jp2")
+
+
+def _baseline(props: dict) -> float:
+    try:
+        return float(props.get("s2:processing_baseline", 0))
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def offset_dn(item: dict, asset: dict, band: str = "B04") -> float:
+    """The DN offset of a band, decided per item and asset (docs/data.md "Units and harmonisation"):
+    only optical bands have one; Earth Search's flag wins over raster:bands for its COGs (the pixels agree)."""
+    if band not in OPTICAL:
+        return 0.0  # SCL/CLM are classes, AOT/WVP have their own scale
+    props = item.get("properties", {})
+    applied = props.get("earthsearch:boa_offset_applied", props.get("sentinel:boa_offset_applied"))
+    if applied is True and not _is_jp2(asset):
+        return 0.0  # Earth Search subtracted the offset when it made the COG; its JP2 originals are ESA's DN
+    raster = (asset.get("raster:bands") or [{}])[0]
+    offset = raster.get("offset", asset.get("raster:offset"))
+    if offset is not None:
+        return float(round(offset / (raster.get("scale", asset.get("raster:scale")) or 1.0)))
+    if "raster:bands" in asset:
+        return 0.0  # declared without an offset: none
+    return -1000.0 if _baseline(props) >= 4.0 else 0.0  # undeclared: ESA's rule from baseline 04.00 on
+
+
+def mgrs_tile(props: dict) -> Optional[str]:
+    """The MGRS tile (e.g. 33TWL) from the mgrs extension, s2:mgrs_tile, grid:code or the older sentinel:* fields."""
+    for prefix in ("mgrs:", "sentinel:"):
+        zone, band, square = (props.get(prefix + k) for k in ("utm_zone", "latitude_band", "grid_square"))
+        if zone is not None and band and square:
+            return f"{int(zone):02d}{band}{square}"
+    if props.get("s2:mgrs_tile"):
+        return str(props["s2:mgrs_tile"]).removeprefix("T")
+    code = str(props.get("grid:code", ""))
+    return code.removeprefix("MGRS-") if code.startswith("MGRS-") else None
+
+
+def epsg_code(fields: dict) -> Optional[int]:
+    """proj:epsg (STAC projection v1) or proj:code "EPSG:n" (v2)."""
+    if fields.get("proj:epsg") is not None:
+        return int(fields["proj:epsg"])
+    code = str(fields.get("proj:code") or "")
+    return int(code.split(":", 1)[1]) if code.upper().startswith("EPSG:") and code[5:].isdigit() else None
+
+
+@functools.lru_cache(maxsize=4096)
+def file_grid(path: str) -> Optional[dict]:
+    """The grid of a local raster as GDAL reads it, or None when it cannot be opened (the read reports why)."""
+    try:
+        dataset = gdal.Open(path)
+    except RuntimeError:
+        return None
+    srs = dataset.GetSpatialRef()
+    epsg = int(srs.GetAuthorityCode(None)) if srs is not None and srs.GetAuthorityCode(None) else None
+    return {
+        "shape": (dataset.RasterYSize, dataset.RasterXSize),
+        "geotransform": dataset.GetGeoTransform(),
+        "epsg": epsg,
+    }
+
+
+def asset_grid(path: str, asset: dict, item_epsg: Optional[int]) -> dict:
+    """The asset's grid: from the file when it is local and readable (the item's proj:* may describe another
+    resolution), else from the item's proj:shape/proj:transform, so no remote file is opened to build a scene."""
+    local = not path.startswith("/vsi")
+    grid = file_grid(path) if local else None
+    if grid is not None:
+        return grid
+    shape, affine = asset.get("proj:shape"), asset.get("proj:transform")
+    if affine and len(affine) >= 6:
+        a, b, c, d, e, f = affine[:6]
+        geotransform: Optional[tuple] = (c, a, b, f, d, e)  # STAC's affine order → GDAL's
+    else:
+        geotransform = None
+    return {
+        "shape": tuple(shape) if shape else None,
+        "geotransform": geotransform,
+        "epsg": epsg_code(asset) or item_epsg,
+    }
 
 
 def scene_from_item(item: dict, item_href: str, config: CollectionConfig) -> Scene:
     props = item.get("properties", {})
+    epsg = epsg_code(props)
     assets = {}
     found = item.get("assets", {})
     for band, key in config.asset_keys.items():
         candidates = (key + config.asset_suffix, key, ASSET_KEYS.get(band, key))
         asset = next((found[k] for k in candidates if k in found), None)
         if asset and asset.get("href"):
-            assets[band] = {"href": gdal_path(_join(item_href, asset["href"])), "offset_dn": offset_dn(item, asset)}
+            path = gdal_path(_join(item_href, asset["href"]))
+            assets[band] = {
+                "href": path,
+                "offset_dn": offset_dn(item, asset, band),
+                **asset_grid(path, asset, epsg),
+            }
     synthetic = bool(props.get(SYNTHETIC))
+    cover = props.get("eo:cloud_cover")
     return Scene(
         item_id=item["id"],
-        datetime=parse_datetime(props["datetime"]),
-        cloud_coverage=props.get("eo:cloud_cover"),
+        datetime=item_datetime(item),
+        cloud_coverage=float(cover) if cover is not None else None,
         data_path=item_href,
         properties={
             **{k: v for k, v in props.items() if not isinstance(v, (dict, list))},
@@ -189,6 +291,8 @@ def scene_from_item(item: dict, item_href: str, config: CollectionConfig) -> Sce
             SYNTHETIC: synthetic,
             "bbox": tuple(item.get("bbox") or ()),
         },
+        mgrs_tile=mgrs_tile(props),
+        epsg=epsg,
     )
 
 
@@ -198,12 +302,22 @@ def order_scenes(scenes: list[Scene], order: str) -> list[Scene]:
     if order == "leastRecent":
         return sorted(scenes, key=lambda s: (s.datetime, s.item_id))
     if order == "leastCC":
-        return sorted(scenes, key=lambda s: (s.cloud_coverage if s.cloud_coverage is not None else 101, -s.datetime.timestamp()))
+        return sorted(
+            scenes,
+            key=lambda s: (
+                s.cloud_coverage if s.cloud_coverage is not None else 101,
+                -s.datetime.timestamp(),
+            ),
+        )
     return sorted(scenes, key=lambda s: (-s.datetime.timestamp(), s.item_id))
 
 
-def group_samples(scenes: list[Scene], mosaicking: Mosaicking, time_from: Optional[datetime] = None,
-                  time_to: Optional[datetime] = None) -> list[Sample]:
+def group_samples(
+    scenes: list[Scene],
+    mosaicking: Mosaicking,
+    time_from: Optional[datetime] = None,
+    time_to: Optional[datetime] = None,
+) -> list[Sample]:
     """ORBIT: one sample per UTC day; TILE: one per scene; SIMPLE: one mosaic of all (in the given order)."""
     if mosaicking == Mosaicking.TILE:
         return [Sample(s.datetime, s.datetime, (s,)) for s in scenes]
@@ -212,7 +326,8 @@ def group_samples(scenes: list[Scene], mosaicking: Mosaicking, time_from: Option
         for scene in scenes:
             days.setdefault(scene.datetime.astimezone(timezone.utc).date(), []).append(scene)
         samples = []
-        for day, members in days.items():  # dict keeps the scenes' order: the first scene decides a day's rank
+        # dict keeps the scenes' order: the first scene decides a day's rank
+        for day, members in days.items():
             start = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
             samples.append(Sample(start, start + timedelta(days=1), tuple(members)))
         return samples
@@ -229,6 +344,24 @@ def _overlaps(bbox: tuple, other: tuple) -> bool:
     return not (other[2] < bbox[0] or other[0] > bbox[2] or other[3] < bbox[1] or other[1] > bbox[3])
 
 
+def meets_footprint(bbox: tuple, item: dict) -> bool:
+    """Whether the item's footprint meets a WGS84 bbox: its bbox first, then its geometry, since a scene at an
+    orbit's edge covers only part of its bbox and Sentinel Hub offers no sample where a scene has no pixel."""
+    if item.get("bbox") and not _overlaps(tuple(bbox), tuple(item["bbox"][:2]) + tuple(item["bbox"][-2:])):
+        return False
+    if not item.get("geometry"):
+        return True
+    try:
+        footprint = ogr.CreateGeometryFromJson(json.dumps(item["geometry"]))
+    except RuntimeError:
+        return True  # an unreadable geometry: the bbox decides
+    west, south, east, north = bbox
+    box = ogr.CreateGeometryFromWkt(
+        f"POLYGON(({west} {south},{east} {south},{east} {north},{west} {north},{west} {south}))"
+    )
+    return footprint is None or footprint.Intersects(box)
+
+
 class StaticCatalog:
     """Items of a static STAC collection (or catalog), local, on S3 or over HTTP; loaded once per process."""
 
@@ -243,13 +376,13 @@ class StaticCatalog:
         scenes = []
         for item, href in self.items:
             props = item.get("properties", {})
-            moment = parse_datetime(props["datetime"])
+            moment = item_datetime(item)
             if not (time_from <= moment <= time_to):
                 continue
             cover = props.get("eo:cloud_cover")
             if cover is not None and cover > max_cloud_coverage:
                 continue
-            if item.get("bbox") and not _overlaps(tuple(bbox), tuple(item["bbox"])):
+            if not meets_footprint(tuple(bbox), item):
                 continue
             scenes.append(scene_from_item(item, href, self.config))
         return scenes
