@@ -116,6 +116,11 @@ def shared_file(relative: str) -> Path:
     return path
 
 
+def shared_data(*parts: str) -> Path:
+    """A file or folder of ../shared/data, the real test data (Sentinel-2 items and COGs); may not exist."""
+    return SHARED.joinpath("data", *parts)
+
+
 # --- the engine as a real server -------------------------------------------------------------------------
 
 TEST_CLIENT_ID = "tilewise-tests"
