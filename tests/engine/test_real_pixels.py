@@ -14,13 +14,13 @@ from __future__ import annotations
 import functools
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 import pytest
 from osgeo import gdal
-from testkit import local_engine, shared_data
+from testkit import REPO, local_engine, shared_data
 
 gdal.UseExceptions()
 CATALOG = shared_data("real-s2-l2a-33TW", "catalog.json")
@@ -277,3 +277,120 @@ def test_clm_and_datamask_follow_scl_and_nodata_of_the_granule_each_pixel_comes_
     np.testing.assert_array_equal(got[0], expected.clm, err_msg="CLM")
     assert {0, 1}.issubset(np.unique(got[1]))
     assert (got[0] == 1).mean() > 0.2 if day == CLOUDY_DAY else (got[0] == 1).mean() < 0.05
+
+
+# --- (c): a batch job running the tutorial's NDVI-interpolation script -----------------------------------
+
+TUTORIAL = REPO / "resources" / "evalscripts" / "04_ndvi_interpolation_tutorial.js"
+AUGUST = (date(2023, 8, 1), date(2023, 8, 30))  # the script's start and end dates, moved from July
+ORBIT_DAYS = [date(2023, 8, day) for day in (10, 13, 15, 18, 20)]
+# Across the 33TWL/33TWM boundary (y 5 100 000) near the granules' east edge, in UTM 33N.
+AREA = [
+    [604_000.0, 5_097_000.0],
+    [608_000.0, 5_097_000.0],
+    [608_000.0, 5_103_000.0],
+    [604_000.0, 5_103_000.0],
+]
+
+
+def tutorial_for_august() -> str:
+    """The published script with only its dates moved to August 2023 (JavaScript months count from 0)."""
+    script = TUTORIAL.read_text()
+    for july, august in (
+        ("new Date(2023, 6, 1,", "new Date(2023, 7, 1,"),
+        ("new Date(2023, 6, 30,", "new Date(2023, 7, 30,"),
+    ):
+        assert script.count(july) == 1, july
+        script = script.replace(july, august)
+    return script
+
+
+def sampled_dates() -> list[date]:
+    """sample_timestamps(start, end, 7, 'day'): every 7 days from the start while before the end."""
+    start, end = AUGUST
+    return [
+        start + timedelta(days=7 * step)
+        for step in range((end - start).days // 7 + 1)
+        if start + timedelta(days=7 * step) < end
+    ]
+
+
+def round_half_away(values: np.ndarray) -> np.ndarray:
+    """docs/evalscript.md, integer sample types: round half away from zero (exact, for the non-negative values here)."""
+    floor = np.floor(values)
+    return np.where(values - floor >= 0.5, floor + 1, floor)
+
+
+def tutorial_in_numpy(grid: Grid) -> tuple[np.ndarray, np.ndarray]:
+    """The script's NDVI and data_mask outputs, pixel by pixel, from the COGs (docs/evalscript.md's writer)."""
+    days = [
+        mosaic(granules_of_day(day), grid) for day in ORBIT_DAYS
+    ]  # ascending: the script loops from the last sample
+    valid = np.stack([(m.data_mask == 1) & (m.clm != 1) & (m.clm != CLM_NO_DATA) for m in days])
+    red = np.stack([m.dn["B04"] for m in days]).astype(np.float64)
+    nir = np.stack([m.dn["B08"] for m in days]).astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ndvi = (nir - red) / (nir + red) * 10000 + 10000  # interpolated_index(B08, B04)
+    # `NDVI: ndvi` is the array of valid samples only, in date order; the writer pads it with 0 to the bands
+    bands = len(sampled_dates())
+    order = np.argsort(~valid, axis=0, kind="stable")
+    compact = np.take_along_axis(np.where(valid, ndvi, 0), order, axis=0)
+    count = valid.sum(axis=0)
+    compact = np.concatenate([compact, np.zeros((max(0, bands - len(days)), *count.shape))])[:bands]
+    kept = np.arange(bands)[:, None, None] < count
+    expected_ndvi = np.clip(round_half_away(np.where(kept, compact, 0)), 0, 65535).astype(np.uint16)
+    # `dm` from lininterp: 1 where a sampled date has a valid date at or before it and one after it (the
+    # script's `x == arr[arr.length-1]` compares two Date objects, never equal, so no case adds to it)
+    when = np.array([day.toordinal() for day in ORBIT_DAYS])[:, None, None]
+    masks = [
+        (valid & (when <= x.toordinal())).any(axis=0) & (valid & (when > x.toordinal())).any(axis=0)
+        for x in sampled_dates()
+    ]
+    return expected_ndvi, np.stack(masks).astype(np.uint8)
+
+
+def test_batch_job_with_the_tutorials_ndvi_script_equals_its_numpy_reimplementation(engine):
+    path = f"file://{engine.output_root}/tutorial/<tileName>/<outputId>.<format>"
+    body = {
+        "processRequest": {
+            "input": {
+                "bounds": {
+                    "geometry": {"type": "Polygon", "coordinates": [AREA]},
+                    "properties": {"crs": UTM33N},
+                },
+                "data": [
+                    {
+                        "type": "sentinel-2-l2a",
+                        "dataFilter": {
+                            "timeRange": {"from": "2023-08-01T00:00:00Z", "to": "2023-08-31T23:59:59Z"}
+                        },
+                    }
+                ],
+            },
+            "output": {
+                "responses": [
+                    {"identifier": i, "format": {"type": "image/tiff"}} for i in ("NDVI", "data_mask")
+                ]
+            },
+            "evalscript": tutorial_for_august(),
+        },
+        "tilingGrid": {"id": 1, "resolution": 20, "bufferX": 0, "bufferY": 0},
+        "output": {"defaultTilePath": path},
+    }
+    response = engine.call("POST", "/api/v1/batch/process", json=body)
+    assert response.status_code == 201, response.text
+    request_id = response.json()["id"]
+    assert engine.call("POST", f"/api/v1/batch/process/{request_id}/start").status_code == 204
+    done = engine.wait_for(request_id, {"DONE", "PARTIAL", "FAILED"})
+    assert done["status"] == "DONE", done.get("error")
+    tiles = sorted((engine.output_root / "tutorial").iterdir())
+    assert len(tiles) == 2
+    for tile in tiles:
+        ndvi, data_mask = (gdal.Open(str(tile / f"{name}.tif")) for name in ("NDVI", "data_mask"))
+        grid = Grid.of(ndvi)
+        assert Grid.of(data_mask) == grid
+        expected_ndvi, expected_mask = tutorial_in_numpy(grid)
+        np.testing.assert_array_equal(ndvi.ReadAsArray(), expected_ndvi, err_msg=f"NDVI of {tile.name}")
+        np.testing.assert_array_equal(
+            data_mask.ReadAsArray(), expected_mask, err_msg=f"data_mask of {tile.name}"
+        )
