@@ -13,6 +13,9 @@ from pathlib import Path
 from typing import Any, Optional
 from urllib.parse import urljoin
 
+import shapely
+import shapely.errors
+import shapely.geometry
 from osgeo import gdal
 
 from ...core.s3 import gdal_path
@@ -229,6 +232,19 @@ def _overlaps(bbox: tuple, other: tuple) -> bool:
     return not (other[2] < bbox[0] or other[0] > bbox[2] or other[3] < bbox[1] or other[1] > bbox[3])
 
 
+def _meets_footprint(bbox: tuple, item: dict) -> bool:
+    """The item's bbox, then its geometry, meets `bbox`, as a STAC API searches: a granule at an orbit's edge
+    has a bbox over its whole MGRS tile but data only inside its geometry (real Earth Search items)."""
+    if item.get("bbox") and not _overlaps(bbox, tuple(item["bbox"])):
+        return False
+    if not item.get("geometry"):
+        return True
+    try:
+        return shapely.geometry.shape(item["geometry"]).intersects(shapely.box(*bbox))
+    except (shapely.errors.GEOSException, ValueError, TypeError, KeyError):
+        return True  # a geometry GEOS cannot read: the bbox decides
+
+
 class StaticCatalog:
     """Items of a static STAC collection (or catalog), local, on S3 or over HTTP; loaded once per process."""
 
@@ -249,7 +265,7 @@ class StaticCatalog:
             cover = props.get("eo:cloud_cover")
             if cover is not None and cover > max_cloud_coverage:
                 continue
-            if item.get("bbox") and not _overlaps(tuple(bbox), tuple(item["bbox"])):
+            if not _meets_footprint(tuple(bbox), item):
                 continue
             scenes.append(scene_from_item(item, href, self.config))
         return scenes

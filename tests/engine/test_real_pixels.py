@@ -179,11 +179,14 @@ def read_tiff(content: bytes, folder: Path, name: str) -> gdal.Dataset:
     return gdal.Open(str(path))
 
 
-def day_range(day: date) -> dict:
+def day_range(day: date | dict) -> dict:
+    """The whole UTC day, or a time range given as such."""
+    if isinstance(day, dict):
+        return day
     return {"from": f"{day.isoformat()}T00:00:00Z", "to": f"{day.isoformat()}T23:59:59Z"}
 
 
-def process(engine, evalscript: str, grid: Grid, day: date, folder: Path, name: str) -> gdal.Dataset:
+def process(engine, evalscript: str, grid: Grid, day: date | dict, folder: Path, name: str) -> gdal.Dataset:
     body = {
         "input": {
             "bounds": {"bbox": grid.bbox, "properties": {"crs": UTM33N}},
@@ -277,6 +280,47 @@ def test_clm_and_datamask_follow_scl_and_nodata_of_the_granule_each_pixel_comes_
     np.testing.assert_array_equal(got[0], expected.clm, err_msg="CLM")
     assert {0, 1}.issubset(np.unique(got[1]))
     assert (got[0] == 1).mean() > 0.2 if day == CLOUDY_DAY else (got[0] == 1).mean() < 0.05
+
+
+# 100 × 100 px at 360 m inside 33TWL alone (south of 33TWM), with its east edge of no data on 18 August: each
+# 360 m pixel holds 3 × 3 source pixels and nearest neighbour takes the centre one. Coarser than the files'
+# 240 m overviews, which the test data's authors built by interpolation: SCL there has classes that no pixel
+# of the block has (between vegetation 4 and cloud 8, say water 6), so classes must come from the full grid.
+COARSE_GRID = Grid(x0=571_980.0, y1=5_079_600.0, resolution=360.0, width=100, height=100)
+
+
+def test_clm_on_a_grid_coarser_than_the_overviews_takes_the_scl_class_of_the_centre_pixel(engine, tmp_path):
+    day = CLOUDY_DAY
+    expected = mosaic(granules_of_day(day), COARSE_GRID)
+    assert set(np.unique(expected.source).tolist()) == {-1, 0}  # 33TWL only, with and without data
+    got = process(engine, CLM_SCRIPT, COARSE_GRID, day, tmp_path, "clm").ReadAsArray()
+    # dataMask follows B04, read from its overview like every optical band on a coarser grid: it may
+    # differ along the no-data edge; CLM is compared wherever both say there is data
+    both = (got[1] == 1) & (expected.data_mask == 1)
+    assert both.mean() > 0.7
+    np.testing.assert_array_equal(got[0][both], expected.clm[both])
+    assert (expected.clm[both] == 1).mean() > 0.2
+
+
+# Inside 33TWL, in the south-east corner that its 13 and 18 August granules (at the orbit's edge) do not
+# cover: their items' bbox spans the whole MGRS tile, their geometry (the footprint) does not.
+UNCOVERED_GRID = Grid(x0=600_000.0, y1=5_010_000.0, resolution=600.0, width=15, height=25)
+ORBIT_COUNT_SCRIPT = """//VERSION=3
+function setup() {
+  return {input: ["B04", "dataMask"], output: {bands: 1, sampleType: "UINT8"}, mosaicking: "ORBIT"};
+}
+function evaluatePixel(samples) { return [samples.length]; }
+"""
+
+
+def test_orbit_samples_are_the_days_whose_granules_have_data_over_the_area(engine, tmp_path):
+    days_with_data = {
+        granule.moment.date() for granule in granules() if on_grid(granule, "B04", UNCOVERED_GRID).any()
+    }
+    assert len(days_with_data) == 3  # 10, 15 and 20 August; on the 13th and 18th the corner has no data
+    august = {"from": "2023-08-01T00:00:00Z", "to": "2023-08-31T23:59:59Z"}
+    got = process(engine, ORBIT_COUNT_SCRIPT, UNCOVERED_GRID, august, tmp_path, "count").ReadAsArray()
+    np.testing.assert_array_equal(got, np.full(got.shape, len(days_with_data)))
 
 
 # --- (c): a batch job running the tutorial's NDVI-interpolation script -----------------------------------
