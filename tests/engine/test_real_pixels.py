@@ -30,7 +30,6 @@ pytestmark = pytest.mark.skipif(
     "(or set TILEWISE_SHARED to the shared folder).",
 )
 UTM33N = "http://www.opengis.net/def/crs/EPSG/0/32633"
-CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 ASSET_KEYS = {"B04": "red", "B08": "nir", "SCL": "scl"}  # Earth Search's keys for the bands read here
 SCL_CLOUD = (8, 9, 10)  # docs/data.md: medium and high cloud probability, thin cirrus → CLM 1
 CLM_NO_DATA = 255  # SCL 0
@@ -327,7 +326,6 @@ def test_orbit_samples_are_the_days_whose_granules_have_data_over_the_area(engin
 
 TUTORIAL = REPO / "resources" / "evalscripts" / "04_ndvi_interpolation_tutorial.js"
 AUGUST = (date(2023, 8, 1), date(2023, 8, 30))  # the script's start and end dates, moved from July
-ORBIT_DAYS = [date(2023, 8, day) for day in (10, 13, 15, 18, 20)]
 # Across the 33TWL/33TWM boundary (y 5 100 000) near the granules' east edge, in UTM 33N.
 AREA = [
     [604_000.0, 5_097_000.0],
@@ -335,6 +333,7 @@ AREA = [
     [608_000.0, 5_103_000.0],
     [604_000.0, 5_103_000.0],
 ]
+AREA_RING = [*AREA, AREA[0]]
 
 
 def tutorial_for_august() -> str:
@@ -351,12 +350,17 @@ def tutorial_for_august() -> str:
 
 def sampled_dates() -> list[date]:
     """sample_timestamps(start, end, 7, 'day'): every 7 days from the start while before the end."""
-    start, end = AUGUST
-    return [
-        start + timedelta(days=7 * step)
-        for step in range((end - start).days // 7 + 1)
-        if start + timedelta(days=7 * step) < end
-    ]
+    day, end = AUGUST
+    dates = []
+    while day < end:
+        dates.append(day)
+        day += timedelta(days=7)
+    return dates
+
+
+def orbit_days() -> list[date]:
+    """ORBIT: one sample per UTC day with granules, in date order (the script loops from the last sample)."""
+    return sorted({granule.moment.date() for granule in granules()})
 
 
 def round_half_away(values: np.ndarray) -> np.ndarray:
@@ -367,9 +371,7 @@ def round_half_away(values: np.ndarray) -> np.ndarray:
 
 def tutorial_in_numpy(grid: Grid) -> tuple[np.ndarray, np.ndarray]:
     """The script's NDVI and data_mask outputs, pixel by pixel, from the COGs (docs/evalscript.md's writer)."""
-    days = [
-        mosaic(granules_of_day(day), grid) for day in ORBIT_DAYS
-    ]  # ascending: the script loops from the last sample
+    days = [mosaic(granules_of_day(day), grid) for day in orbit_days()]
     valid = np.stack([(m.data_mask == 1) & (m.clm != 1) & (m.clm != CLM_NO_DATA) for m in days])
     red = np.stack([m.dn["B04"] for m in days]).astype(np.float64)
     nir = np.stack([m.dn["B08"] for m in days]).astype(np.float64)
@@ -385,7 +387,7 @@ def tutorial_in_numpy(grid: Grid) -> tuple[np.ndarray, np.ndarray]:
     expected_ndvi = np.clip(round_half_away(np.where(kept, compact, 0)), 0, 65535).astype(np.uint16)
     # `dm` from lininterp: 1 where a sampled date has a valid date at or before it and one after it (the
     # script's `x == arr[arr.length-1]` compares two Date objects, never equal, so no case adds to it)
-    when = np.array([day.toordinal() for day in ORBIT_DAYS])[:, None, None]
+    when = np.array([day.toordinal() for day in orbit_days()])[:, None, None]
     masks = [
         (valid & (when <= x.toordinal())).any(axis=0) & (valid & (when > x.toordinal())).any(axis=0)
         for x in sampled_dates()
@@ -394,12 +396,13 @@ def tutorial_in_numpy(grid: Grid) -> tuple[np.ndarray, np.ndarray]:
 
 
 def test_batch_job_with_the_tutorials_ndvi_script_equals_its_numpy_reimplementation(engine):
+    assert orbit_days() == [date(2023, 8, day) for day in (10, 13, 15, 18, 20)]
     path = f"file://{engine.output_root}/tutorial/<tileName>/<outputId>.<format>"
     body = {
         "processRequest": {
             "input": {
                 "bounds": {
-                    "geometry": {"type": "Polygon", "coordinates": [AREA]},
+                    "geometry": {"type": "Polygon", "coordinates": [AREA_RING]},
                     "properties": {"crs": UTM33N},
                 },
                 "data": [
@@ -432,8 +435,9 @@ def test_batch_job_with_the_tutorials_ndvi_script_equals_its_numpy_reimplementat
     for tile in tiles:
         ndvi, data_mask = (gdal.Open(str(tile / f"{name}.tif")) for name in ("NDVI", "data_mask"))
         grid = Grid.of(ndvi)
-        assert Grid.of(data_mask) == grid
+        assert Grid.of(data_mask) == grid and (grid.resolution, grid.width, grid.height) == (20.0, 500, 500)
         expected_ndvi, expected_mask = tutorial_in_numpy(grid)
+        assert (expected_ndvi[3] > 0).any() and expected_mask.any()  # four valid days somewhere; a mask
         np.testing.assert_array_equal(ndvi.ReadAsArray(), expected_ndvi, err_msg=f"NDVI of {tile.name}")
         np.testing.assert_array_equal(
             data_mask.ReadAsArray(), expected_mask, err_msg=f"data_mask of {tile.name}"
