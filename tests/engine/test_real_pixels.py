@@ -45,6 +45,7 @@ class Granule:
     item_id: str
     moment: datetime
     offset_dn: float
+    cloud_cover: float
     hrefs: dict[str, Path]
 
     def geotransform(self) -> tuple[float, ...]:
@@ -80,6 +81,7 @@ def granules() -> tuple[Granule, ...]:
                 item_id=item["id"],
                 moment=datetime.fromisoformat(item["properties"]["datetime"].replace("Z", "+00:00")),
                 offset_dn=offset_from_item(item, assets["B04"]),
+                cloud_cover=item["properties"]["eo:cloud_cover"],
                 hrefs={band: path.parent / asset["href"] for band, asset in assets.items()},
             )
         )
@@ -185,14 +187,16 @@ def day_range(day: date | dict) -> dict:
     return {"from": f"{day.isoformat()}T00:00:00Z", "to": f"{day.isoformat()}T23:59:59Z"}
 
 
-def process(engine, evalscript: str, grid: Grid, day: date | dict, folder: Path, name: str) -> gdal.Dataset:
+def process(
+    engine, evalscript: str, grid: Grid, day: date | dict, folder: Path, name: str, order: str = "mostRecent"
+) -> gdal.Dataset:
     body = {
         "input": {
             "bounds": {"bbox": grid.bbox, "properties": {"crs": UTM33N}},
             "data": [
                 {
                     "type": "sentinel-2-l2a",
-                    "dataFilter": {"timeRange": day_range(day), "mosaickingOrder": "mostRecent"},
+                    "dataFilter": {"timeRange": day_range(day), "mosaickingOrder": order},
                     "processing": {"upsampling": "NEAREST", "downsampling": "NEAREST"},
                 }
             ],
@@ -279,6 +283,17 @@ def test_clm_and_datamask_follow_scl_and_nodata_of_the_granule_each_pixel_comes_
     np.testing.assert_array_equal(got[0], expected.clm, err_msg="CLM")
     assert {0, 1}.issubset(np.unique(got[1]))
     assert (got[0] == 1).mean() > 0.2 if day == CLOUDY_DAY else (got[0] == 1).mean() < 0.05
+
+
+def test_least_cc_mosaics_the_granules_in_the_order_of_their_items_cloud_cover(engine, tmp_path):
+    """SIMPLE over all five days: the granule with the least `eo:cloud_cover` first, the others where it has none."""
+    ordered = sorted(granules(), key=lambda g: (g.cloud_cover, -g.moment.timestamp()))
+    expected = mosaic(ordered, SEAM_GRID)
+    most_recent = mosaic(sorted(granules(), key=lambda g: g.moment, reverse=True), SEAM_GRID)
+    assert (expected.dn["B04"] != most_recent.dn["B04"]).mean() > 0.5  # the order shows in the pixels
+    august = {"from": "2023-08-01T00:00:00Z", "to": "2023-08-31T23:59:59Z"}
+    got = process(engine, BANDS_SCRIPT % ("DN", "UINT16"), SEAM_GRID, august, tmp_path, "dn", "leastCC")
+    np.testing.assert_array_equal(got.ReadAsArray()[0], expected.dn["B04"])
 
 
 # 100 × 100 px at 360 m inside 33TWL alone (south of 33TWM), with its east edge of no data on 18 August: each
