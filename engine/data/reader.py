@@ -45,8 +45,12 @@ def configure_gdal(extra: Optional[dict] = None) -> None:
         gdal.SetConfigOption(key, value)
 
 
-def warp_band(href: str, grid: TargetGrid, resampling: str) -> np.ndarray:
-    """One band of one scene on the tile grid, as uint16/float DN with 0 where there is no data."""
+def warp_band(href: str, grid: TargetGrid, resampling: str, use_overviews: bool = True) -> np.ndarray:
+    """One band of one scene on the tile grid, as uint16/float DN with 0 where there is no data.
+
+    Without `use_overviews` the full-resolution grid is read even for a coarser tile: a COG's overviews
+    may have been built by averaging or interpolation, which invents classes in a classification band.
+    """
     try:
         dataset = gdal.Warp(
             "",
@@ -60,6 +64,7 @@ def warp_band(href: str, grid: TargetGrid, resampling: str) -> np.ndarray:
             srcNodata=0,
             dstNodata=0,
             multithread=False,
+            overviewLevel=None if use_overviews else "NONE",
         )
     except RuntimeError as exc:
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
@@ -203,12 +208,13 @@ class SceneReader:
 
     def _read_one(self, scene: Scene, band: str) -> np.ndarray:
         href = self._asset(scene, band)["href"]
-        # classification bands are never interpolated
-        if band in ("SCL", "CLM"):
+        # classification bands are never interpolated, nor read from overviews (which may be)
+        classes = band in ("SCL", "CLM")
+        if classes:
             resampling = "near"
         else:
             resampling = _choose_resampling(href, self.grid, self.upsampling, self.downsampling)
         try:
-            return warp_band(href, self.grid, resampling)
+            return warp_band(href, self.grid, resampling, use_overviews=not classes)
         except DataError as exc:
             raise DataError(f"Band {band} of scene {scene.item_id}: {exc}") from None
