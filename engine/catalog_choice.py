@@ -28,6 +28,10 @@ TITLES = {
 }
 
 
+# what reading a catalogs file that is not JSON, or not catalogs, raises
+UNREADABLE = (DataError, ValueError, KeyError, TypeError, AttributeError)
+
+
 class CatalogRefused(ValueError):
     """A catalog the engine cannot use; the message says what is wrong and what to use instead."""
 
@@ -74,7 +78,7 @@ def checked_catalog(catalog: str) -> str:
         )
     try:
         collections = catalog_collections(name)
-    except (DataError, ValueError, KeyError, TypeError, AttributeError) as exc:  # not JSON, or not catalogs
+    except UNREADABLE as exc:
         raise CatalogRefused(
             f"The catalogs file {name} cannot be used: {exc.__class__.__name__}: {exc}. It must be a JSON object "
             "of data collections, each with a kind (static, folder or stac-api); see docs/data.md."
@@ -118,10 +122,15 @@ class CatalogChoice:
             return "switched" if self._switched else "env"
 
     def available(self) -> list[CatalogOption]:
-        """The built-in catalogs, then the current one if it is a catalogs file."""
-        names = catalog_names()
-        current = self.current
-        return [catalog_option(name) for name in names + ([current] if current not in names else [])]
+        """The built-in catalogs, then TILEWISE_CATALOG's and the current one when they are catalogs files (a
+        file that no longer reads is left out: switching to it would be refused, saying why)."""
+        options = []
+        for name in dict.fromkeys([*catalog_names(), self.configured, self.current]):
+            try:
+                options.append(catalog_option(name))
+            except UNREADABLE as exc:
+                log.warning("Catalog %s is not offered: %s", name, exc)
+        return options
 
     def switch(self, catalog: str) -> str:
         """Make `catalog` the one of new requests and keep it for restarts; returns its name as stored."""

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from osgeo import gdal
-from testkit import SHARED, TEST_CLIENT_ID, TEST_CLIENT_SECRET, with_changes
+from testkit import DELETE, SHARED, TEST_CLIENT_ID, TEST_CLIENT_SECRET, request_body, with_changes
 
 from tilewise.core.statuses import RequestStatus
 from tilewise.engine.app import create_app
@@ -36,26 +36,8 @@ function evaluatePixel(s) { return [s.dataMask]; }
 
 def batch_body(bucket: str) -> dict:
     """A v1 request over the tutorial's test sub-area (two grid-1 tiles at 20 m), in July 2023."""
-    return {
-        "processRequest": {
-            "input": {
-                "bounds": {"bbox": [-119.2778, 36.04, -119.2135, 36.0806]},
-                "data": [
-                    {
-                        "type": "sentinel-2-l2a",
-                        "dataFilter": {
-                            "timeRange": {"from": "2023-07-01T00:00:00Z", "to": "2023-07-30T00:00:00Z"}
-                        },
-                    }
-                ],
-            },
-            "output": {"responses": [{"identifier": "default", "format": {"type": "image/tiff"}}]},
-            "evalscript": NDVI_SCRIPT,
-        },
-        "tilingGrid": {"id": 1, "resolution": 20, "bufferX": 0, "bufferY": 0},
-        "bucketName": bucket,
-        "description": "catalog switch",
-    }
+    body = request_body(1, "unused", evalscript=NDVI_SCRIPT)
+    return with_changes(body, {"tilingGrid.resolution": 20, "output": DELETE, "bucketName": bucket})
 
 
 def real_catalogs_file(folder: Path) -> Path:
@@ -80,16 +62,10 @@ def client(tmp_path_factory, small_catalog) -> TestClient:
     )  # fmt: skip
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("TILEWISE_DEMO_CATALOG", str(small_catalog))
-        client = TestClient(create_app(settings))  # no lifespan: nothing is processed
-        token = client.post(
-            "/oauth/token",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": TEST_CLIENT_ID,
-                "client_secret": TEST_CLIENT_SECRET,
-            },
-        ).json()["access_token"]
-        client.headers["Authorization"] = f"Bearer {token}"
+        app = create_app(settings)
+        client = TestClient(app)  # no lifespan: nothing is processed
+        issued = app.state.services.tokens.issue("client_credentials", TEST_CLIENT_ID, TEST_CLIENT_SECRET)
+        client.headers["Authorization"] = f"Bearer {issued['access_token']}"
         yield client
 
 
