@@ -1960,14 +1960,6 @@
         <translation>Zugangsdaten (OAuth-Client)</translation>
     </message>
     <message>
-        <source>Local engine</source>
-        <translation>Lokale Engine</translation>
-    </message>
-    <message>
-        <source>Catalog</source>
-        <translation>Katalog</translation>
-    </message>
-    <message>
         <source>Connection</source>
         <translation>Verbindung</translation>
     </message>
@@ -1982,6 +1974,10 @@
     <message>
         <source>Tilewise uses the proxy set in QGIS (Settings → Options → Network).</source>
         <translation>Tilewise verwendet den in QGIS eingestellten Proxy (Einstellungen → Optionen → Netzwerk).</translation>
+    </message>
+    <message>
+        <source>Engine catalog</source>
+        <translation>Katalog der Engine</translation>
     </message>
     <message>
         <source>Use this deployment</source>

@@ -20,6 +20,7 @@ from qgis.PyQt.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QFormLayout,
     QFrame,
     QGroupBox,
     QHBoxLayout,
@@ -168,10 +169,6 @@ class SettingsDialog(QDialog):
                 ("", self.credentials_label), ("", self.local_hint), credential_buttons]  # fmt: skip
         right_column.addWidget(form_box(tr("Credentials (OAuth client)"), rows, right)[0])
 
-        self.catalog_row = CatalogRow(lambda d: self.store.client(d.id, policy=TEST_POLICY), right)
-        self.catalog_box = form_box(tr("Local engine"), [(tr("Catalog"), self.catalog_row)], right)[0]
-        right_column.addWidget(self.catalog_box)
-
         connection_box = QGroupBox(tr("Connection"), right)
         connection_column = QVBoxLayout(connection_box)
         test_row = QHBoxLayout()
@@ -184,6 +181,11 @@ class SettingsDialog(QDialog):
         self.proxy_label.setToolTip(tr("Tilewise uses the proxy set in QGIS (Settings → Options → Network)."))
         test_row.addWidget(self.proxy_label, 1)
         connection_column.addLayout(test_row)
+        # a local engine's catalog, here rather than in a box of its own: the dialog fits a 1280 × 800 screen
+        self.catalog_row = CatalogRow(lambda d: self.store.client(d.id, policy=TEST_POLICY), connection_box)
+        catalog_form = QFormLayout()
+        catalog_form.addRow(tr("Engine catalog"), self.catalog_row)
+        connection_column.addLayout(catalog_form)
         right_column.addWidget(connection_box)
 
         self.status_label = plain_label("", right)
