@@ -12,6 +12,7 @@ from typing import Iterator, Optional
 from .auth import ClientCredentials, TokenSource
 from .batch_models import BatchRequestSpec, ProcessRequest
 from .deployments import Deployment
+from .engine_catalog import EngineCatalog
 from .http import DEFAULT_POLICY, BadResponse, Cancel, HttpSession, NotFoundError, RetryPolicy, ServiceError
 from .jobs import BatchJob, Tile
 from .statuses import ANALYSING_STATUSES, V1, V2
@@ -181,6 +182,19 @@ class BatchClient:
         except NotFoundError:
             return None
         return body if isinstance(body, dict) else None
+
+    def engine_catalog(self, cancel: Optional[Cancel] = None) -> EngineCatalog:
+        """A Tilewise engine's catalog of new requests and the ones it can switch to."""
+        return EngineCatalog.from_api(self.http.json("GET", self._engine_catalog_url, cancel=cancel))
+
+    def switch_engine_catalog(self, catalog: str, cancel: Optional[Cancel] = None) -> EngineCatalog:
+        """Make `catalog` the one of the engine's new requests (jobs already created keep theirs)."""
+        body = self.http.json("PUT", self._engine_catalog_url, json_body={"catalog": catalog}, cancel=cancel)
+        return EngineCatalog.from_api(body)
+
+    @property
+    def _engine_catalog_url(self) -> str:
+        return f"{self.deployment.base_url}/api/v1/engine/catalog"
 
     # --- previews ----------------------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ FAILED with the reason in `error`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 import shapely
 import shapely.geometry
@@ -64,16 +64,23 @@ class CheckedRequest:
 
 
 class Analyser:
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, current_catalog: Optional[Callable[[], str]] = None):
         self.settings = settings
+        # the catalog of requests created now (engine/catalog_choice.py); each request keeps its own
+        self.current_catalog = current_catalog or (lambda: settings.catalog)
+
+    def catalog_of(self, record: RequestRecord) -> str:
+        return record.catalog or self.current_catalog()  # None: stored by an engine that did not keep it
 
     # --- creation ----------------------------------------------------------------------------------------
 
-    def check_new(self, api_version: int, spec: BatchRequestSpec) -> Optional[int]:
-        """Everything checkable without a remote call; returns the number of tiles (None: known after
-        analysis, for GeoPackage input). Raises a 400 ApiError."""
+    def check_new(
+        self, api_version: int, spec: BatchRequestSpec, catalog: Optional[str] = None
+    ) -> Optional[int]:
+        """Everything checkable without a remote call, against `catalog` (default: the current one); returns
+        the number of tiles (None: known after analysis, for GeoPackage input). Raises a 400 ApiError."""
         try:
-            checked = self._check(api_version, spec)
+            checked = self._check(api_version, spec, catalog or self.current_catalog())
         except ScriptCancelled as exc:
             raise ApiError(503, exc.message, "COMMON_EXCEPTION") from None
         if spec.tiling_grid is None:
@@ -96,7 +103,7 @@ class Analyser:
             raise bad_request(str(exc), GRID_FIELD[api_version]) from None
         return len(selection)
 
-    def _check(self, api_version: int, spec: BatchRequestSpec) -> CheckedRequest:
+    def _check(self, api_version: int, spec: BatchRequestSpec, catalog: str) -> CheckedRequest:
         request = spec.process_request
         try:
             area = area_of(spec) if spec.process_request.bounds is not None or spec.features is None else None
@@ -116,7 +123,7 @@ class Analyser:
             )
         for index, data in enumerate(request.data):
             try:
-                available = collection_bands(self.settings.catalog, data.type)
+                available = collection_bands(catalog, data.type)
             except UnknownCollectionError as exc:
                 raise bad_request(str(exc), f"processRequest.input.data[{index}].type") from None
             problem = band_problem(script.bands, data.type, available)
@@ -167,7 +174,7 @@ class Analyser:
     def analyse(self, record: RequestRecord) -> AnalysisResult:
         try:
             spec = record.batch_request()
-            checked = self._check(record.api_version, spec)
+            checked = self._check(record.api_version, spec, self.catalog_of(record))
         except (ApiError, PayloadError) as exc:
             raise AnalysisError(getattr(exc, "message", str(exc))) from None
         warnings = list(checked.area.warnings) if checked.area is not None else []
@@ -289,7 +296,7 @@ class Analyser:
             process_request=request.process_request,
             output=request.output,
             engine=EngineContext(
-                catalog=self.settings.catalog,
+                catalog=self.catalog_of(record),
                 output_root=str(self.settings.outputs),
                 s3_endpoint_url=self.settings.s3_endpoint_url,
                 limits=self.settings.script_limits,

@@ -17,6 +17,7 @@ from starlette.routing import compile_path
 from ..core.version import VERSION
 from .analysis import Analyser
 from .api import auth as auth_routes
+from .api import catalog as catalog_routes
 from .api import process as process_routes
 from .api import status as status_routes
 from .api import v1 as v1_routes
@@ -26,6 +27,7 @@ from .api.schemas import add_body_schemas
 from .artefacts import ArtefactPublisher
 from .auth import TokenIssuer
 from .batch_service import BatchService
+from .catalog_choice import CatalogChoice
 from .config import Settings
 from .datadir import DataDirLock, make_private
 from .errors import ApiError
@@ -47,6 +49,7 @@ class Services:
     analyser: Analyser
     artefacts: ArtefactPublisher
     data_dir_lock: DataDirLock  # held as long as the process lives
+    catalogs: CatalogChoice  # the catalog of requests created from now on
 
 
 def make_executor(settings: Settings):
@@ -73,7 +76,8 @@ def build_services(settings: Settings, executor=None) -> Services:
     tokens = TokenIssuer(
         settings.data_dir / "token-key", settings.client_id, settings.client_secret, settings.token_lifetime_s
     )
-    analyser = Analyser(settings)
+    catalogs = CatalogChoice(settings.data_dir, settings.catalog)
+    analyser = Analyser(settings, lambda: catalogs.current)
     artefacts = ArtefactPublisher(
         store,
         settings.outputs,
@@ -98,8 +102,9 @@ def build_services(settings: Settings, executor=None) -> Services:
         scheduler.withdraw,
         publish=analyser.publish_request(artefacts),
         restart_wait_s=settings.stop_restart_wait_s,
+        current_catalog=lambda: catalogs.current,
     )
-    return Services(settings, store, tokens, batch, scheduler, analyser, artefacts, data_dir_lock)
+    return Services(settings, store, tokens, batch, scheduler, analyser, artefacts, data_dir_lock, catalogs)
 
 
 def error_response(error: ApiError) -> JSONResponse:
@@ -206,5 +211,6 @@ def create_app(settings: Optional[Settings] = None, executor=None) -> FastAPI:
     app.include_router(process_routes.router)
     app.include_router(v2_routes.router)
     app.include_router(status_routes.router)
+    app.include_router(catalog_routes.router)
 
     return app

@@ -81,11 +81,12 @@ class BatchService:
     def __init__(
         self,
         store: JobStore,
-        validate: Callable[[int, BatchRequestSpec], Optional[int]],
+        validate: Callable[[int, BatchRequestSpec, Optional[str]], Optional[int]],
         wake: Callable[[], None],
         withdraw: Callable[[str], None],
         publish: Callable[[RequestRecord], None] = lambda record: None,
         restart_wait_s: float = 0.0,
+        current_catalog: Callable[[], Optional[str]] = lambda: None,
     ):
         self.store = store
         self._validate = validate  # creation-time checks; returns the estimated number of tiles
@@ -94,13 +95,15 @@ class BatchService:
         self._wake = wake  # tells the scheduler there is work
         self._withdraw = withdraw  # takes a request's queued tiles back from the workers
         self._lock = threading.Lock()  # status checks and their change happen atomically
+        self._current_catalog = current_catalog  # a request keeps the catalog it was checked against
 
     # --- create, read, change ---------------------------------------------------------------------------
 
     def create(
         self, api_version: int, spec: BatchRequestSpec, payload: dict, secrets: Optional[dict]
     ) -> RequestRecord:
-        estimated_tiles = self._validate(api_version, spec)
+        catalog = self._current_catalog()
+        estimated_tiles = self._validate(api_version, spec, catalog)
         record = RequestRecord(
             id=RequestRecord.new_id(),
             api_version=api_version,
@@ -109,6 +112,7 @@ class BatchService:
             description=spec.description,
             secrets=secrets,
             tile_count=estimated_tiles,
+            catalog=catalog,
         )
         if api_version == V2:
             self._publish(record)

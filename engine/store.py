@@ -74,6 +74,7 @@ class RequestRecord:
     cost_pu: float = 0.0
     stopped_reason: Optional[str] = None
     warnings: list[str] = field(default_factory=list)
+    catalog: Optional[str] = None  # the engine's catalog when it was created (None: made before it was kept)
     secrets: Optional[dict] = field(default=None, repr=False)  # delivery credentials; never served
 
     @staticmethod
@@ -122,7 +123,8 @@ CREATE TABLE IF NOT EXISTS requests (
     tile_height INTEGER,
     cost_pu REAL NOT NULL DEFAULT 0,
     stopped_reason TEXT,
-    warnings TEXT NOT NULL DEFAULT '[]'
+    warnings TEXT NOT NULL DEFAULT '[]',
+    catalog TEXT
 );
 CREATE TABLE IF NOT EXISTS tiles (
     request_id TEXT NOT NULL REFERENCES requests(id) ON DELETE CASCADE,
@@ -146,7 +148,7 @@ CREATE INDEX IF NOT EXISTS requests_by_created ON requests (api_version, created
 
 _REQUEST_COLUMNS = (
     "id, api_version, status, user_action, user_action_updated, created, last_updated, description, payload, "
-    "secrets, error, value_estimate, tile_count, tile_width, tile_height, cost_pu, stopped_reason, warnings"
+    "secrets, error, value_estimate, tile_count, tile_width, tile_height, cost_pu, stopped_reason, warnings, catalog"
 )
 _TILE_COLUMNS = "request_id, id, name, epsg, x0, y0, x1, y1, geometry, status, attempts, error, cost, updated, width, height"
 _SORTS = {
@@ -173,6 +175,8 @@ class JobStore:
                 for column in ("width", "height"):  # a store made by an engine before v2
                     if column not in columns:
                         connection.execute(f"ALTER TABLE tiles ADD COLUMN {column} INTEGER")
+                if "catalog" not in {row[1] for row in connection.execute("PRAGMA table_info(requests)")}:
+                    connection.execute("ALTER TABLE requests ADD COLUMN catalog TEXT")  # an older store
         # keys of requests that ended while the engine stopped before their last upload; and what an
         # earlier scrub could not finish
         self._drop_ended_requests_secrets()
@@ -274,7 +278,7 @@ class JobStore:
     def add_request(self, record: RequestRecord) -> None:
         with self.transaction() as connection:
             connection.execute(
-                f"INSERT INTO requests ({_REQUEST_COLUMNS}) VALUES ({', '.join('?' * 18)})",
+                f"INSERT INTO requests ({_REQUEST_COLUMNS}) VALUES ({', '.join('?' * 19)})",
                 _request_row(record),
             )
 
@@ -480,6 +484,7 @@ def _request_row(record: RequestRecord) -> tuple:
         record.cost_pu,
         record.stopped_reason,
         json.dumps(record.warnings),
+        record.catalog,
     )
 
 
@@ -503,6 +508,7 @@ def _request_from_row(row: sqlite3.Row) -> RequestRecord:
         cost_pu=row["cost_pu"],
         stopped_reason=row["stopped_reason"],
         warnings=json.loads(row["warnings"]),
+        catalog=row["catalog"],
     )
 
 

@@ -584,6 +584,78 @@
         <translation>Zeichnen Sie zuerst ein Gebiet: Drücken Sie „Rechteck“ oder „Polygon“.</translation>
     </message>
     <message>
+        <source>{title} (needs internet)</source>
+        <translation>{title} (braucht Internet)</translation>
+    </message>
+    <message>
+        <source>Where the engine's new jobs and previews find their scenes; jobs already created keep theirs.</source>
+        <translation>Wo neue Jobs und Vorschauen der Engine ihre Szenen finden; schon angelegte Jobs behalten ihren Katalog.</translation>
+    </message>
+    <message>
+        <source>Switch</source>
+        <translation>Wechseln</translation>
+    </message>
+    <message>
+        <source>Switch the engine to the chosen catalog now (OK does too).</source>
+        <translation>Die Engine jetzt auf den gewählten Katalog umstellen (OK tut es auch).</translation>
+    </message>
+    <message>
+        <source>Only a Tilewise engine on this computer has a catalog to switch here.</source>
+        <translation>Nur eine Tilewise-Engine auf diesem Rechner hat hier einen Katalog zum Wechseln.</translation>
+    </message>
+    <message>
+        <source>reading the catalogs of {name}</source>
+        <translation>Kataloge von {name} lesen</translation>
+    </message>
+    <message>
+        <source>Reading the engine's catalogs…</source>
+        <translation>Die Kataloge der Engine werden gelesen…</translation>
+    </message>
+    <message>
+        <source>switching the catalog of {name}</source>
+        <translation>Katalog von {name} wechseln</translation>
+    </message>
+    <message>
+        <source>Switching the engine to {title}…</source>
+        <translation>Die Engine wird auf {title} umgestellt…</translation>
+    </message>
+    <message>
+        <source>Save the engine's client id and secret first: the catalog is read with them.</source>
+        <translation>Speichern Sie zuerst Client-ID und Secret der Engine: Der Katalog wird damit gelesen.</translation>
+    </message>
+    <message>
+        <source>The engine now gives new jobs {title}. Jobs created before keep their catalog.</source>
+        <translation>Neue Jobs der Engine lesen jetzt {title}. Schon angelegte Jobs behalten ihren Katalog.</translation>
+    </message>
+    <message>
+        <source>The catalog call was cancelled.</source>
+        <translation>Der Aufruf an den Katalog wurde abgebrochen.</translation>
+    </message>
+    <message>
+        <source>The engine kept its catalog: {error}</source>
+        <translation>Die Engine hat ihren Katalog behalten: {error}</translation>
+    </message>
+    <message>
+        <source>This engine cannot switch catalogs (an older version): update it, or set TILEWISE_CATALOG.</source>
+        <translation>Diese Engine kann keine Kataloge wechseln (eine ältere Version): Aktualisieren Sie sie oder setzen Sie TILEWISE_CATALOG.</translation>
+    </message>
+    <message>
+        <source>The engine is not reachable, so its catalog cannot be read: {error}</source>
+        <translation>Die Engine ist nicht erreichbar, ihr Katalog kann nicht gelesen werden: {error}</translation>
+    </message>
+    <message>
+        <source>Switch (or OK) to give the engine's new jobs this catalog.</source>
+        <translation>Wechseln (oder OK) gibt den neuen Jobs der Engine diesen Katalog.</translation>
+    </message>
+    <message>
+        <source>New jobs read {title}, switched here (the engine's TILEWISE_CATALOG is set aside).</source>
+        <translation>Neue Jobs lesen {title}, hier gewechselt (TILEWISE_CATALOG der Engine ist übergangen).</translation>
+    </message>
+    <message>
+        <source>New jobs read {title}, as the engine was started (TILEWISE_CATALOG).</source>
+        <translation>Neue Jobs lesen {title}, wie die Engine gestartet wurde (TILEWISE_CATALOG).</translation>
+    </message>
+    <message>
         <source>Where batch jobs run.</source>
         <translation>Wo Batch-Jobs laufen.</translation>
     </message>
@@ -618,6 +690,10 @@
     <message>
         <source>{connection}: engine {version} on the {catalog} catalog, {workers} worker(s)</source>
         <translation>{connection}: Engine {version} auf dem Katalog {catalog}, Worker: {workers}</translation>
+    </message>
+    <message>
+        <source>{catalog} (switched)</source>
+        <translation>{catalog} (gewechselt)</translation>
     </message>
     <message>
         <source>New job</source>
@@ -1898,6 +1974,10 @@
     <message>
         <source>Tilewise uses the proxy set in QGIS (Settings → Options → Network).</source>
         <translation>Tilewise verwendet den in QGIS eingestellten Proxy (Einstellungen → Optionen → Netzwerk).</translation>
+    </message>
+    <message>
+        <source>Engine catalog</source>
+        <translation>Katalog der Engine</translation>
     </message>
     <message>
         <source>Use this deployment</source>

@@ -10,7 +10,8 @@ never blocks the event loop), captures the whole X screen after each step with I
 started). Progress and errors go to docs/images/shots.log; a failed step ends QGIS with exit code 1 and the
 log's last line says FAILED. The job form's saved settings are put back as they were before the run.
 
-TILEWISE_SHOTS_DIR overrides the output folder (default: docs/images of the checkout).
+TILEWISE_SHOTS_DIR overrides the output folder (default: docs/images of the checkout). TILEWISE_SHOTS_ONLY=01,02
+takes only those steps' pictures (02 also takes 13, the settings dialog's catalog list), to redo a few.
 """
 
 from __future__ import annotations
@@ -104,6 +105,9 @@ class UserGuideShots:
             ("11", self.step_ndvi_outputs),
             ("12", self.step_dark_theme),
         ]
+        only = [n.strip() for n in (os.environ.get("TILEWISE_SHOTS_ONLY") or "").split(",") if n.strip()]
+        if only:
+            self.steps = [(number, step) for number, step in self.steps if number in only]
         self.step_index = -1
 
     # --- plumbing --------------------------------------------------------------------------------------
@@ -503,7 +507,22 @@ class UserGuideShots:
             self.log(f"settings: {dialog.status_kind}: {dialog.status_label.text()}")
             if dialog.status_kind != "success":
                 raise StepFailed(f"Test connection failed: {dialog.status_label.text()}")
-            self.capture("02-settings-test-connection", close)
+            self.wait_for(
+                lambda: dialog.catalog_row.catalog is not None, catalogs_read, "the engine's catalogs"
+            )
+
+        def catalogs_read() -> None:
+            self.log(f"catalog row: {dialog.catalog_row.note.text()}")
+            self.capture("02-settings-test-connection", show_catalogs)
+
+        def show_catalogs() -> None:
+            """13: the Catalog row's list open (the catalogs that need internet say so)."""
+            dialog.catalog_row.combo.showPopup()
+            self.capture("13-settings-catalog", hide_catalogs)
+
+        def hide_catalogs() -> None:
+            dialog.catalog_row.combo.hidePopup()
+            close()
 
         def close() -> None:
             dialog.button_box.button(dialog.button_box.Cancel).click()

@@ -119,14 +119,22 @@ class ConnectionBar(QWidget):
             self.client_problem = str(exc)
             self.say(self.client_problem, error=True)
         else:
-            self.say(tr("{name}, Batch API v{version}").format(name=deployment.name, version=version))
-            if is_local_engine(deployment):
-                self.run(
-                    "engine", tr("reading the engine's status"), self.client.engine_status, self._status_read
-                )
+            self._read_engine_status(deployment)
         self.clientChanged.emit(self.client, deployment)
         if previous is not None:
             previous.close()
+
+    def refresh_engine_status(self, deployment_id: str) -> None:
+        """Read the engine's status again when it is the deployment in use (its catalog was switched)."""
+        if self.client is not None and self.client.deployment.id == deployment_id:
+            self._read_engine_status(self.client.deployment)
+
+    def _read_engine_status(self, deployment: Deployment) -> None:
+        self.say(tr("{name}, Batch API v{version}").format(name=deployment.name, version=self.api_version()))
+        if is_local_engine(deployment) and self.client is not None:
+            self.run(
+                "engine", tr("reading the engine's status"), self.client.engine_status, self._status_read
+            )
 
     def _status_read(self, task: ClientCallTask) -> None:
         if not isinstance(task.result, dict):
@@ -142,7 +150,11 @@ class ConnectionBar(QWidget):
             tr("{connection}: engine {version} on the {catalog} catalog, {workers} worker(s)").format(
                 connection=self.connection_label.text(),
                 version=status.get("version", ""),
-                catalog=status.get("catalog", "?"),
+                catalog=(
+                    tr("{catalog} (switched)").format(catalog=status.get("catalog"))
+                    if status.get("catalogSource") == "switched"
+                    else status.get("catalog", "?")
+                ),
                 workers=status.get("workers", "?"),
             )
         )
@@ -167,6 +179,7 @@ class ConnectionBar(QWidget):
 
         dialog = SettingsDialog(self.store, self, select=self.deployment_combo.currentData())
         dialog.deploymentChanged.connect(lambda deployment_id: self.reload_deployments(deployment_id))
+        dialog.catalogSwitched.connect(self.refresh_engine_status)
         dialog.finished.connect(lambda _result: self.reload_deployments(self.store.current_id()))
         self.settings_dialog = dialog
         dialog.open()

@@ -3,7 +3,8 @@
 The deployments and their credentials live in `core.connections.ConnectionStore` (QgsSettings for the list,
 QGIS's authentication database for the client id and secret). The secret field is never filled with a
 stored secret, and no secret reaches a label, a tooltip, a log or an error message. The connection test runs
-in a `ClientCallTask`; this module makes no HTTP call of its own.
+in a `ClientCallTask`, as do the local engine's catalog row's calls (`ui/catalog_row.py`); this module makes no
+HTTP call of its own.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from qgis.PyQt.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QFormLayout,
     QFrame,
     QGroupBox,
     QHBoxLayout,
@@ -41,6 +43,7 @@ from ..core.deployments import Deployment, DeploymentError, custom_deployment
 from ..core.http import Cancel, RetryPolicy
 from ..core.statuses import V1, V2
 from ..core.tasks import ClientCallTask, qgis_proxies
+from .catalog_row import CatalogRow
 from .form_rows import form_box, plain_label
 from .i18n import tr
 from .theme import text_style
@@ -57,6 +60,7 @@ class SettingsDialog(QDialog):
     """Deployments on the left; the selected one's URLs, API version and credentials on the right."""
 
     deploymentChanged = pyqtSignal(str)  # the id of the deployment chosen with "Use this deployment" (or OK)
+    catalogSwitched = pyqtSignal(str)  # the id of a local engine deployment whose catalog was switched
 
     def __init__(
         self, store: ConnectionStore, parent: Optional[QWidget] = None, select: Optional[str] = None
@@ -71,6 +75,7 @@ class SettingsDialog(QDialog):
         self._loading = False
         self._stored_client_id = ""
         self._test_target = ("", 0)
+        self._accept_after_switch = False
         self.setWindowTitle(tr("Tilewise settings"))
         self.setMinimumSize(820, 520)
         self.resize(960, 700)
@@ -176,6 +181,11 @@ class SettingsDialog(QDialog):
         self.proxy_label.setToolTip(tr("Tilewise uses the proxy set in QGIS (Settings → Options → Network)."))
         test_row.addWidget(self.proxy_label, 1)
         connection_column.addLayout(test_row)
+        # a local engine's catalog, here rather than in a box of its own: the dialog fits a 1280 × 800 screen
+        self.catalog_row = CatalogRow(lambda d: self.store.client(d.id, policy=TEST_POLICY), connection_box)
+        catalog_form = QFormLayout()
+        catalog_form.addRow(tr("Engine catalog"), self.catalog_row)
+        connection_column.addLayout(catalog_form)
         right_column.addWidget(connection_box)
 
         self.status_label = plain_label("", right)
@@ -219,6 +229,10 @@ class SettingsDialog(QDialog):
         self.test_button.clicked.connect(self.test_connection)
         self.use_button.clicked.connect(self.use_selected)
         self.version_combo.currentIndexChanged.connect(self._version_changed)
+        self.catalog_row.switched.connect(
+            lambda deployment_id, _catalog: self.catalogSwitched.emit(deployment_id)
+        )
+        self.catalog_row.finished.connect(self._catalog_switch_finished)
         self.button_box.accepted.connect(self.accept)
         self.button_box.rejected.connect(self.reject)
 
@@ -335,6 +349,7 @@ class SettingsDialog(QDialog):
         )
         self.remove_button.setEnabled(not deployment.builtin)
         self.use_button.setEnabled(True)
+        self.catalog_row.show_for(deployment)
         self._status(*status)
         self._loading = False
 
@@ -400,6 +415,7 @@ class SettingsDialog(QDialog):
         self.save_button.setToolTip(tr("Add the deployment (and store the credentials, when given)."))
         self.remove_button.setEnabled(False)
         self.use_button.setEnabled(False)
+        self.catalog_row.show_for(None)
         self._status(tr("Enter a name and the base URL, then “Add deployment”."), "info")
         self._loading = False
         self.name_edit.setFocus()
@@ -609,12 +625,26 @@ class SettingsDialog(QDialog):
             return
         if not self.use_selected():
             return
+        if self.catalog_row.switch():  # a catalog chosen but not switched yet: OK closes once it is
+            self._accept_after_switch = True
+            self.button_box.setEnabled(False)
+            return
         super().accept()
 
+    def _catalog_switch_finished(self, ok: bool) -> None:
+        if not self._accept_after_switch:
+            return
+        self._accept_after_switch = False
+        self.button_box.setEnabled(True)
+        if ok:
+            super().accept()  # a refusal keeps the dialog open with the engine's reason under the row
+
     def done(self, result: int) -> None:
-        """Closing the dialog (OK, Cancel, Escape, the window's close button) cancels a running test."""
+        """Closing the dialog (OK, Cancel, Escape, the window's close button) cancels a running test or a
+        catalog read (a switch already sent stays done: the engine has it)."""
         if self.task is not None:
             self.task.cancel()
+        self.catalog_row.cancel()
         super().done(result)
 
     # --- testing ----------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from ...core.batch_models import PayloadError
 from ..auth import TokenIssuer
 from ..batch_service import BatchService
+from ..catalog_choice import CatalogChoice
 from ..config import Settings
 from ..errors import bad_request, unauthorized
 from ..scheduler import Scheduler
@@ -46,11 +47,16 @@ def tile_scheduler(request: Request) -> Scheduler:
     return request.app.state.services.scheduler
 
 
+def catalog_choice(request: Request) -> CatalogChoice:
+    return request.app.state.services.catalogs
+
+
 Batch = Annotated[BatchService, Depends(batch_service)]
 Store = Annotated[JobStore, Depends(job_store)]
 Tokens = Annotated[TokenIssuer, Depends(token_issuer)]
 EngineSettings = Annotated[Settings, Depends(engine_settings)]
 TileScheduler = Annotated[Scheduler, Depends(tile_scheduler)]
+Catalogs = Annotated[CatalogChoice, Depends(catalog_choice)]
 
 # --- bearer tokens -------------------------------------------------------------------------------------------
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Optional
 
 from fastapi import Header, Response
 from starlette.concurrency import run_in_threadpool
 
 from ..preview import FORMATS, TAR, render_preview
-from .deps import EngineSettings, ProcessBody, protected_router
+from .deps import Catalogs, EngineSettings, ProcessBody, protected_router
 from .schemas import ProcessRequest, request_body
 
 router = protected_router("/api/v1", "process")
@@ -24,11 +25,13 @@ MEDIA_TYPES = (*FORMATS, TAR)  # one response in its own format, several in a ta
 )
 async def process(
     settings: EngineSettings,
+    catalogs: Catalogs,
     body: ProcessBody,
     accept: Annotated[Optional[str], Header(include_in_schema=False)] = None,
 ) -> Response:
     # V8 (with its time limit) and GDAL block: they run on the thread pool, never on the event loop
-    rendered = await run_in_threadpool(render_preview, body, settings, accept)
+    current = replace(settings, catalog=catalogs.current)  # what the engine's catalog switch chose
+    rendered = await run_in_threadpool(render_preview, body, current, accept)
     return Response(
         rendered.content,
         media_type=rendered.media_type,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from .deps import EngineSettings, TileScheduler, protected_router
+from .deps import Catalogs, EngineSettings, TileScheduler, protected_router
 
 router = protected_router("", "engine")
 
@@ -19,10 +19,13 @@ def executor_status(executor) -> dict:
 
 
 @router.get("/api/v1/engine/status", summary="Engine health and configuration (no secrets)")
-def engine_status(request: Request, settings: EngineSettings, scheduler: TileScheduler) -> dict:
+def engine_status(
+    request: Request, settings: EngineSettings, scheduler: TileScheduler, catalogs: Catalogs
+) -> dict:
     return {
         "version": request.app.version,
-        "catalog": settings.catalog,
+        "catalog": catalogs.current,
+        "catalogSource": catalogs.source,
         "workers": settings.workers,
         **executor_status(scheduler.executor),
         "outputRoot": str(settings.outputs),

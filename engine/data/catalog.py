@@ -109,6 +109,11 @@ def collection_config(catalog: str, data_type: str) -> CollectionConfig:
     return configs[data_type]
 
 
+def catalog_collections(catalog: str) -> dict[str, CollectionConfig]:
+    """Every collection of a catalog (a built-in name or a catalogs file), by data type."""
+    return dict(_load_config(catalog))
+
+
 def catalog_names() -> list[str]:
     return [k for k in json.loads(CONFIG_FILE.read_text()) if not k.startswith("_")]
 
