@@ -53,6 +53,7 @@ def demo_root() -> str:
 
 @functools.lru_cache(maxsize=8)
 def _load_config(catalog: str) -> dict[str, CollectionConfig]:
+    base = ""  # a catalogs file's own folder: its relative hrefs are relative to it
     if catalog.endswith(".json") or os.sep in catalog:
         path = Path(catalog).expanduser()
         if not path.is_file():
@@ -60,6 +61,7 @@ def _load_config(catalog: str) -> dict[str, CollectionConfig]:
                 f"The catalog configuration {path} does not exist (TILEWISE_CATALOG)."
             )
         entries = json.loads(path.read_text())
+        base = str(path.resolve().parent)
     else:
         everything = json.loads(CONFIG_FILE.read_text())
         if catalog not in everything or catalog.startswith("_"):
@@ -84,6 +86,8 @@ def _load_config(catalog: str) -> dict[str, CollectionConfig]:
             band_names = tuple(bands) + ("dataMask",)
             asset_keys = {band: band for band in bands}
         href = str(entry.get("href", "")).replace("{demo}", demo_root())
+        if base and href and "://" not in href and not os.path.isabs(os.path.expanduser(href)):
+            href = os.path.normpath(os.path.join(base, href))
         configs[data_type] = CollectionConfig(
             data_type=data_type,
             kind=entry["kind"],

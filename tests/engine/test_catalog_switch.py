@@ -5,6 +5,7 @@ created with while requests created after the switch read the new one, down to t
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from pathlib import Path
 
@@ -41,11 +42,12 @@ def batch_body(bucket: str) -> dict:
 
 
 def real_catalogs_file(folder: Path) -> Path:
-    """A catalogs file whose sentinel-2-l2a is the real static catalog of ../shared/data."""
+    """A catalogs file whose sentinel-2-l2a is the real static catalog of ../shared/data, named relative to
+    the file itself."""
     if not REAL_CATALOG.is_file():
         pytest.skip(f"{REAL_CATALOG} is absent: the real test data sits in ../shared/data beside the clone")
     path = folder / "real-33TW.json"
-    entry = {"kind": "static", "href": str(REAL_CATALOG), "bands": "sentinel-2-l2a"}
+    entry = {"kind": "static", "href": os.path.relpath(REAL_CATALOG, folder), "bands": "sentinel-2-l2a"}
     path.write_text(json.dumps({"sentinel-2-l2a": entry}))
     return path
 
