@@ -383,3 +383,26 @@ function evaluatePixel(samples, scenes) {
     assert compilation.compiled and compilation.specialised.inline is not None
     assert compiled.evaluation == "compiled"
     assert_identical(compiled, per_pixel)
+
+
+def test_the_inline_loop_follows_update_output_from_tile_to_tile(kit, rng):
+    # the array literal is stored directly while it has the output's length, and by the store otherwise
+    source = """//VERSION=3
+function setup() { return {input: ["B04", "B08", "CLM"], output: {bands: 2, sampleType: "FLOAT32"}, mosaicking: "ORBIT"}; }
+function updateOutput(outputs, collection) { outputs.default.bands = collection.scenes.length; }
+function evaluatePixel(samples) { return [samples[0].B04, samples[1].B08]; }"""
+    with (
+        EvalscriptRuntime(source, Limits(planes=True)) as compiled,
+        EvalscriptRuntime(source, Limits(compile=False)) as per_pixel,
+    ):
+        assert compiled.compilation.specialised.inline is not None
+        for samples in (2, 3, 2):
+            stack = orbit_stack(kit, rng, samples=samples)
+            results = []
+            for runtime in (compiled, per_pixel):
+                try:
+                    results.append(runtime.evaluate(stack))
+                except EvalscriptError as error:
+                    results.append(str(error))
+            assert_identical(*results)
+            assert isinstance(results[0], str) or results[0].evaluation == "compiled"
