@@ -19,6 +19,7 @@ from .analysis import Analyser
 from .api import auth as auth_routes
 from .api import catalog as catalog_routes
 from .api import process as process_routes
+from .api import statistics as statistics_routes
 from .api import status as status_routes
 from .api import v1 as v1_routes
 from .api import v2 as v2_routes
@@ -209,6 +210,7 @@ def create_app(settings: Optional[Settings] = None, executor=None) -> FastAPI:
     app.include_router(auth_routes.router)
     app.include_router(v1_routes.router)
     app.include_router(process_routes.router)
+    app.include_router(statistics_routes.router)
     app.include_router(v2_routes.router)
     app.include_router(status_routes.router)
     app.include_router(catalog_routes.router)

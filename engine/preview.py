@@ -164,7 +164,7 @@ def render_preview(
         warm = runtimes.get(request.evalscript, limits)
         setup = warm.setup
         _check_request(request, setup, settings)
-        result, samples = _evaluate(request, warm, grid, settings)
+        result, samples = evaluate_request(request, warm, grid, settings)
     except ScriptCancelled as exc:
         raise ApiError(503, exc.message, "COMMON_EXCEPTION") from None
     except EvalscriptError as exc:  # already the whole message, with the line and column
@@ -379,7 +379,7 @@ def check_image(response: ResponseSpec, sample_type: str, bands: Optional[int]) 
 # --- rendering ------------------------------------------------------------------------------------------
 
 
-def _evaluate(
+def evaluate_request(
     request: ProcessRequest, warm: WarmRuntime, grid: TargetGrid, settings: Settings
 ) -> tuple[TileResult, list[Sample]]:
     """search → samples → preProcessScenes → read → (clip to the geometry) → evaluate, as a batch tile."""

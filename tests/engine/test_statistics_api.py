@@ -1,0 +1,416 @@
+"""The Statistical API (`POST /api/v1/statistics`) of a live engine, checked against numpy in the test.
+
+For every interval the expected numbers come from a Process API request for the same grid and time
+range (a FLOAT32 TIFF of the value and its dataMask), the pixels inside the polygon picked here with
+shapely on the pixel centres, and numpy's statistics, percentiles and histogram counts over them.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+import shapely
+from osgeo import gdal, ogr, osr
+from testkit import local_engine, shared_data
+
+gdal.UseExceptions()
+ogr.UseExceptions()
+UTM11N = "http://www.opengis.net/def/crs/EPSG/0/32611"
+UTM33N = "http://www.opengis.net/def/crs/EPSG/0/32633"
+# crosses the east edge of the 16 July scene (the demo's footprint 0.7 ends near x = 304,008): no data there
+BBOX = (303_500.0, 3_993_000.0, 304_500.0, 3_994_000.0)
+RES = 20.0  # 50 x 50 px
+POLYGON = {  # cuts the grid: a quadrilateral whose vertices are no pixel centres
+    "type": "Polygon",
+    "coordinates": [
+        [
+            [303_533.0, 3_993_047.0],
+            [304_467.0, 3_993_211.0],
+            [304_301.0, 3_993_977.0],
+            [303_611.0, 3_993_689.0],
+            [303_533.0, 3_993_047.0],
+        ]
+    ],
+}
+EAST_OF_SCENE = {  # only where the 16 July scene has no pixels
+    "type": "Polygon",
+    "coordinates": [
+        [
+            [304_211.0, 3_993_111.0],
+            [304_489.0, 3_993_111.0],
+            [304_489.0, 3_993_889.0],
+            [304_211.0, 3_993_889.0],
+            [304_211.0, 3_993_111.0],
+        ]
+    ],
+}
+DEMO_DAYS = (1, 11, 16)  # the small demo catalog's acquisitions in July 2023 (engine/data/demo.py SMALL_SPEC)
+
+NDVI = """//VERSION=3
+function setup() {
+  return {input: [{bands: ["B04", "B08", "dataMask"]}],
+          output: [{id: "NDVI", bands: 1, sampleType: "FLOAT32"}, {id: "dataMask", bands: 1}]};
+}
+function evaluatePixel(s) { return {NDVI: [(s.B08 - s.B04) / (s.B08 + s.B04)], dataMask: [s.dataMask]}; }
+"""
+NDVI_AND_MASK = """//VERSION=3
+function setup() { return {input: [{bands: ["B04", "B08", "dataMask"]}], output: {bands: 2, sampleType: "FLOAT32"}}; }
+function evaluatePixel(s) { return [(s.B08 - s.B04) / (s.B08 + s.B04), s.dataMask]; }
+"""
+RED = """//VERSION=3
+function setup() {
+  return {input: [{bands: ["B04", "dataMask"]}],
+          output: [{id: "red", bands: 1, sampleType: "FLOAT32"}, {id: "dataMask", bands: 1}]};
+}
+function evaluatePixel(s) { return {red: [s.B04], dataMask: [s.dataMask]}; }
+"""
+RED_AND_MASK = """//VERSION=3
+function setup() { return {input: [{bands: ["B04", "dataMask"]}], output: {bands: 2, sampleType: "FLOAT32"}}; }
+function evaluatePixel(s) { return [s.B04, s.dataMask]; }
+"""
+PERCENTILES = [10, 33, 50, 90]
+HISTOGRAM = {"nBins": 6, "lowEdge": 0.2, "highEdge": 0.5}
+
+
+@pytest.fixture(scope="module")
+def engine(small_catalog, tmp_path_factory, s3_server):
+    server = local_engine(tmp_path_factory.mktemp("statistics-engine"), small_catalog, s3_server).start()
+    yield server
+    server.stop()
+
+
+def statistics_body(
+    evalscript: str, bounds: dict, time_from: str, time_to: str, calculations=None, **size
+) -> dict:
+    body = {
+        "input": {"bounds": bounds, "data": [{"type": "sentinel-2-l2a"}]},
+        "aggregation": {
+            "timeRange": {"from": time_from, "to": time_to},
+            "aggregationInterval": {"of": "P1D"},
+            "evalscript": evalscript,
+            **size,
+        },
+    }
+    if calculations is not None:
+        body["calculations"] = calculations
+    return body
+
+
+def demo_body(geometry=POLYGON, **changes) -> dict:
+    body = statistics_body(
+        NDVI,
+        {"bbox": list(BBOX), "geometry": geometry, "properties": {"crs": UTM11N}},
+        "2023-07-01T00:00:00Z",
+        "2023-07-17T00:00:00Z",
+        {
+            "NDVI": {
+                "histograms": {"default": HISTOGRAM},
+                "statistics": {"default": {"percentiles": {"k": PERCENTILES}}},
+            }
+        },
+        resx=RES,
+        resy=RES,
+    )
+    body["aggregation"].update(changes)
+    return body
+
+
+def statistics(engine, body: dict) -> dict:
+    response = engine.call("POST", "/api/v1/statistics", json=body)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def refused(engine, body: dict) -> str:
+    response = engine.call("POST", "/api/v1/statistics", json=body)
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert error["code"] == "COMMON_BAD_PAYLOAD"
+    return error["message"]
+
+
+def reference_pixels(
+    engine, evalscript: str, bbox, crs: str, res: float, day: date, folder: Path, order="mostRecent"
+):
+    """(value, dataMask) of the day's Process API rendering of the same grid, as float arrays."""
+    body = {
+        "input": {
+            "bounds": {"bbox": list(bbox), "properties": {"crs": crs}},
+            "data": [
+                {
+                    "type": "sentinel-2-l2a",
+                    "dataFilter": {"timeRange": day_range(day), "mosaickingOrder": order},
+                }
+            ],
+        },
+        "output": {
+            "resx": res,
+            "resy": res,
+            "responses": [{"identifier": "default", "format": {"type": "image/tiff"}}],
+        },
+        "evalscript": evalscript,
+    }
+    response = engine.call("POST", "/api/v1/process", json=body)
+    assert response.status_code == 200, response.text
+    path = folder / f"{day.isoformat()}.tif"
+    path.write_bytes(response.content)
+    pixels = gdal.Open(str(path)).ReadAsArray().astype(np.float64)
+    return pixels[0], pixels[1]
+
+
+def day_range(day: date) -> dict:
+    following = day + timedelta(days=1)
+    return {"from": f"{day.isoformat()}T00:00:00Z", "to": f"{following.isoformat()}T00:00:00Z"}
+
+
+def inside_polygon(geometry: dict, bbox, res: float) -> np.ndarray:
+    """True where a pixel's centre lies inside the polygon (shapely, not the engine's rasterizer)."""
+    width, height = round((bbox[2] - bbox[0]) / res), round((bbox[3] - bbox[1]) / res)
+    xs = bbox[0] + (np.arange(width) + 0.5) * res
+    ys = bbox[3] - (np.arange(height) + 0.5) * res
+    grid_x, grid_y = np.meshgrid(xs, ys)
+    return shapely.contains_xy(shapely.geometry.shape(geometry), grid_x, grid_y)
+
+
+def pixel_centres_inside(geometry: dict, raster: gdal.Dataset) -> np.ndarray:
+    """True where the centre of a pixel of `raster` (its own geotransform) lies inside the polygon."""
+    x0, dx, _, y0, _, dy = raster.GetGeoTransform()
+    xs = x0 + (np.arange(raster.RasterXSize) + 0.5) * dx
+    ys = y0 + (np.arange(raster.RasterYSize) + 0.5) * dy
+    grid_x, grid_y = np.meshgrid(xs, ys)
+    return shapely.contains_xy(shapely.geometry.shape(geometry), grid_x, grid_y)
+
+
+def expected_stats(values: np.ndarray, sample_count: int) -> dict:
+    return {
+        "min": values.min(),
+        "max": values.max(),
+        "mean": values.mean(),
+        "stDev": values.std(),
+        "sampleCount": sample_count,
+        "noDataCount": sample_count - values.size,
+    }
+
+
+def assert_stats(actual: dict, expected: dict) -> None:
+    for key, value in expected.items():
+        assert actual[key] == pytest.approx(value, rel=1e-9, abs=1e-12), key
+
+
+# --- (1) every number of a daily NDVI over a polygon equals numpy -----------------------------------------
+
+
+def test_daily_ndvi_statistics_over_a_polygon_equal_numpy_over_the_process_api_pixels(engine, tmp_path):
+    result = statistics(engine, demo_body())
+    inside = inside_polygon(POLYGON, BBOX, RES)
+    assert 0 < inside.sum() < inside.size  # the polygon cuts the grid
+    days = [date(2023, 7, d) for d in DEMO_DAYS]
+    assert [entry["interval"] for entry in result["data"]] == [
+        {"from": day_range(day)["from"], "to": day_range(day)["to"]} for day in days
+    ]
+    saw_no_data = saw_underflow = saw_overflow = False
+    for entry, day in zip(result["data"], days):
+        ndvi, mask = reference_pixels(engine, NDVI_AND_MASK, BBOX, UTM11N, RES, day, tmp_path)
+        values = ndvi[inside & (mask != 0)]
+        band = entry["outputs"]["NDVI"]["bands"]["B0"]
+        assert_stats(band["stats"], expected_stats(values, int(inside.sum())))
+        saw_no_data |= band["stats"]["noDataCount"] > 0
+        for k in PERCENTILES:
+            assert band["stats"]["percentiles"][str(float(k))] == pytest.approx(
+                np.percentile(values, k, method="higher"), rel=1e-12
+            )
+        edges = [
+            HISTOGRAM["lowEdge"] + i * (HISTOGRAM["highEdge"] - HISTOGRAM["lowEdge"]) / 6 for i in range(6)
+        ]
+        edges.append(HISTOGRAM["highEdge"])
+        counts, _ = np.histogram(values, bins=edges)
+        histogram = band["histogram"]
+        assert [b["count"] for b in histogram["bins"]] == counts.tolist()
+        assert [b["lowEdge"] for b in histogram["bins"]] == pytest.approx(edges[:-1], abs=1e-15)
+        assert [b["highEdge"] for b in histogram["bins"]] == pytest.approx(edges[1:], abs=1e-15)
+        assert histogram["underflowCount"] == int((values < HISTOGRAM["lowEdge"]).sum())
+        assert histogram["overflowCount"] == int((values > HISTOGRAM["highEdge"]).sum())
+        saw_underflow |= histogram["underflowCount"] > 0
+        saw_overflow |= histogram["overflowCount"] > 0
+    assert saw_no_data and saw_underflow and saw_overflow  # each rule was exercised by some day
+
+
+def test_bin_width_histogram_runs_its_bins_from_the_low_edge_up_to_the_band_maximum(engine, tmp_path):
+    body = demo_body()
+    body["calculations"] = {"default": {"histograms": {"B0": {"binWidth": 0.05, "lowEdge": 0.0}}}}
+    body["aggregation"]["timeRange"] = day_range(date(2023, 7, 11))
+    band = statistics(engine, body)["data"][0]["outputs"]["NDVI"]["bands"]["B0"]
+    ndvi, mask = reference_pixels(engine, NDVI_AND_MASK, BBOX, UTM11N, RES, date(2023, 7, 11), tmp_path)
+    values = ndvi[inside_polygon(POLYGON, BBOX, RES) & (mask != 0)]
+    bins = int(np.ceil(values.max() / 0.05))
+    edges = [0.0 + i * 0.05 for i in range(bins + 1)]
+    assert [b["lowEdge"] for b in band["histogram"]["bins"]] == edges[:-1]
+    assert [b["count"] for b in band["histogram"]["bins"]] == np.histogram(values, bins=edges)[0].tolist()
+    assert "percentiles" not in band["stats"]
+
+
+def test_a_polygon_without_data_in_an_interval_gets_nan_statistics(engine):
+    body = demo_body(EAST_OF_SCENE)
+    body["aggregation"]["timeRange"] = day_range(date(2023, 7, 16))
+    (entry,) = statistics(engine, body)["data"]
+    stats = entry["outputs"]["NDVI"]["bands"]["B0"]["stats"]
+    pixels = int(inside_polygon(EAST_OF_SCENE, BBOX, RES).sum())
+    assert {key: stats[key] for key in ("min", "max", "mean", "stDev")} == dict.fromkeys(
+        ("min", "max", "mean", "stDev"), "NaN"
+    )
+    assert stats["sampleCount"] == stats["noDataCount"] == pixels > 0
+
+
+# --- (4) intervals without data are left out -----------------------------------------------------------
+
+
+def test_intervals_without_acquisitions_are_absent_from_data(engine):
+    body = demo_body()
+    body["aggregation"]["timeRange"] = {"from": "2023-07-02T00:00:00Z", "to": "2023-07-12T00:00:00Z"}
+    body["aggregation"]["aggregationInterval"] = {"of": "P2D"}
+    intervals = [entry["interval"] for entry in statistics(engine, body)["data"]]
+    assert intervals == [{"from": "2023-07-10T00:00:00Z", "to": "2023-07-12T00:00:00Z"}]  # holds 11 July only
+
+
+def test_weekly_and_monthly_intervals_cover_the_time_range(engine):
+    body = demo_body()
+    body["aggregation"]["aggregationInterval"] = {"of": "P1W"}
+    weeks = [entry["interval"] for entry in statistics(engine, body)["data"]]
+    assert weeks == [
+        {"from": "2023-07-01T00:00:00Z", "to": "2023-07-08T00:00:00Z"},
+        {"from": "2023-07-08T00:00:00Z", "to": "2023-07-15T00:00:00Z"},
+        {"from": "2023-07-15T00:00:00Z", "to": "2023-07-17T00:00:00Z"},
+    ]
+    body["aggregation"]["aggregationInterval"] = {"of": "P1M"}
+    (month,) = statistics(engine, body)["data"]
+    assert month["interval"] == {"from": "2023-07-01T00:00:00Z", "to": "2023-07-17T00:00:00Z"}
+
+
+# --- (5) the response shape of reference §1.8 ------------------------------------------------------------
+
+
+def test_response_has_the_shape_of_sentinel_hubs_example_key_for_key(engine):
+    result = statistics(engine, demo_body())
+    assert list(result) == ["data", "status"] and result["status"] == "OK"
+    entry = result["data"][0]
+    assert list(entry) == ["interval", "outputs"] and list(entry["interval"]) == ["from", "to"]
+    assert list(entry["outputs"]) == ["NDVI"]
+    assert list(entry["outputs"]["NDVI"]) == ["bands"] and list(entry["outputs"]["NDVI"]["bands"]) == ["B0"]
+    band = entry["outputs"]["NDVI"]["bands"]["B0"]
+    assert list(band) == ["stats", "histogram"]
+    assert list(band["stats"]) == ["min", "max", "mean", "stDev", "sampleCount", "noDataCount", "percentiles"]
+    assert list(band["stats"]["percentiles"]) == ["10.0", "33.0", "50.0", "90.0"]
+    assert list(band["histogram"]) == ["bins", "overflowCount", "underflowCount"]
+    assert all(list(b) == ["lowEdge", "highEdge", "count"] for b in band["histogram"]["bins"])
+    plain = demo_body()
+    del plain["calculations"]
+    stats_only = statistics(engine, plain)["data"][0]["outputs"]["NDVI"]["bands"]["B0"]
+    assert list(stats_only) == ["stats"]
+    assert list(stats_only["stats"]) == ["min", "max", "mean", "stDev", "sampleCount", "noDataCount"]
+
+
+# --- (3) refusals ----------------------------------------------------------------------------------------
+
+
+def test_an_evalscript_without_a_datamask_output_is_refused(engine):
+    script = NDVI.replace(', {id: "dataMask", bands: 1}', "").replace(", dataMask: [s.dataMask]", "")
+    assert "dataMask" in refused(engine, demo_body(evalscript=script))
+
+
+def test_an_interval_shorter_than_one_day_is_refused(engine):
+    message = refused(engine, demo_body(aggregationInterval={"of": "PT12H"}))
+    assert "at least one day" in message
+
+
+def test_a_histogram_with_both_nbins_and_binwidth_is_refused(engine):
+    body = demo_body()
+    body["calculations"] = {"default": {"histograms": {"default": {"nBins": 4, "binWidth": 0.1}}}}
+    assert "exactly one of nBins" in refused(engine, body)
+
+
+def test_percentiles_outside_0_to_100_are_refused(engine):
+    body = demo_body()
+    body["calculations"] = {"default": {"statistics": {"default": {"percentiles": {"k": [50, 101]}}}}}
+    assert "from 0 to 100" in refused(engine, body)
+
+
+def test_an_area_over_the_pixel_limit_is_refused(engine):
+    body = demo_body()
+    body["input"]["bounds"] = {
+        "bbox": [290_000.0, 3_990_000.0, 310_000.0, 4_000_000.0],
+        "properties": {"crs": UTM11N},
+    }
+    body["aggregation"].update(resx=5, resy=5)
+    assert "too large" in refused(engine, body)
+
+
+# --- (2) real Sentinel-2 pixels under a real parcel ------------------------------------------------------
+
+REAL_CATALOG = shared_data("real-s2-l2a-33TW", "catalog.json")
+PARCELS = shared_data("batch-statistical", "geopackage-example.gpkg")
+
+
+@pytest.fixture(scope="module")
+def real_engine(tmp_path_factory, s3_server):
+    if not REAL_CATALOG.is_file() or not PARCELS.is_file():
+        pytest.skip(f"{REAL_CATALOG} or {PARCELS} is missing: the real test data lives in ../shared/data.")
+    root = tmp_path_factory.mktemp("statistics-real")
+    catalogs = root / "catalogs.json"
+    catalogs.write_text(
+        json.dumps(
+            {"sentinel-2-l2a": {"kind": "static", "href": str(REAL_CATALOG), "bands": "sentinel-2-l2a"}}
+        )
+    )
+    server = local_engine(root, root / "no-demo", s3_server, TILEWISE_CATALOG=str(catalogs), TZ="UTC").start()
+    yield server
+    server.stop()
+
+
+def largest_parcel_in_utm33n() -> dict:
+    """The example GeoPackage's largest parcel, transformed to EPSG:32633 with OGR, as GeoJSON."""
+    parcels = ogr.Open(str(PARCELS))  # kept referenced while its layer is read
+    layer = parcels.GetLayer(0)
+    shapes = [feature.GetGeometryRef().Clone() for feature in layer]  # copies outlive their features
+    largest = max(shapes, key=lambda shape: shape.GetArea())
+    utm = osr.SpatialReference()
+    utm.ImportFromEPSG(32633)
+    source = largest.GetSpatialReference()
+    source.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    utm.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    largest.Transform(osr.CoordinateTransformation(source, utm))
+    return json.loads(largest.ExportToJson())
+
+
+def test_daily_red_reflectance_of_a_real_parcel_equals_numpy_over_its_pixels(real_engine, tmp_path):
+    parcel = largest_parcel_in_utm33n()
+    res = 10.0
+    min_x, max_x, min_y, max_y = ogr.CreateGeometryFromJson(json.dumps(parcel)).GetEnvelope()
+    body = statistics_body(
+        RED,
+        {"geometry": parcel, "properties": {"crs": UTM33N}},
+        "2023-08-10T00:00:00Z",
+        "2023-08-21T00:00:00Z",
+        resx=res,
+        resy=res,
+    )
+    result = statistics(real_engine, body)
+    assert result["data"], "the real catalog has acquisitions from 10 to 20 August 2023"
+    bbox = (min_x, min_y, max_x, max_y)  # the engine's grid when only a geometry is given: its envelope
+    days_with_pixels = 0
+    for entry in result["data"]:
+        day = date.fromisoformat(entry["interval"]["from"][:10])
+        red, mask = reference_pixels(real_engine, RED_AND_MASK, bbox, UTM33N, res, day, tmp_path)
+        inside = pixel_centres_inside(parcel, gdal.Open(str(tmp_path / f"{day.isoformat()}.tif")))
+        values = red[inside & (mask != 0)]
+        stats = entry["outputs"]["red"]["bands"]["B0"]["stats"]
+        assert inside.sum() > 0
+        if values.size:
+            assert_stats(stats, expected_stats(values, int(inside.sum())))
+            days_with_pixels += 1
+        else:
+            assert stats["min"] == "NaN" and stats["noDataCount"] == stats["sampleCount"] == int(inside.sum())
+    assert days_with_pixels > 0
