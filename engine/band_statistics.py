@@ -88,13 +88,13 @@ def parse_statistics(body: Any, where: str) -> StatisticsSpec:
             f"{where}.percentiles.k must list numbers from 0 to 100, e.g. [5, 50, 95] (got {ks!r}).",
             f"{where}.percentiles.k",
         )
-    interpolation = percentiles.get("interpolation", "higher")
-    if interpolation not in INTERPOLATIONS:
-        raise bad_request(
-            f"{where}.percentiles.interpolation must be one of {', '.join(INTERPOLATIONS)} (got {interpolation!r}).",
-            f"{where}.percentiles.interpolation",
-        )
-    return StatisticsSpec(tuple(ks), interpolation)
+    interpolation = percentiles.get("interpolation", "higher")  # numpy's percentile methods, by name
+    if interpolation in INTERPOLATIONS:
+        return StatisticsSpec(tuple(ks), interpolation)
+    raise bad_request(
+        f"{where}.percentiles.interpolation must be one of {', '.join(INTERPOLATIONS)} (got {interpolation!r}).",
+        f"{where}.percentiles.interpolation",
+    )
 
 
 def band_stats(values: np.ndarray, sample_count: int, spec: Optional[StatisticsSpec]) -> dict:

@@ -167,6 +167,36 @@ class MultiPartProcessRequest(Model):
     evalscript: Optional[str] = None
 
 
+# --- statistical requests -------------------------------------------------------------------------------
+
+
+class AggregationInterval(Model):
+    of: str = Field(description="An ISO-8601 duration of whole days: P1D, P<n>D, P<n>W or P<n>M.")
+
+
+class Aggregation(Model):
+    timeRange: TimeRange
+    aggregationInterval: AggregationInterval
+    evalscript: str = Field(min_length=1, description="Evalscript V3 with a dataMask output.")
+    width: Optional[int] = Field(default=None, ge=1, le=2500)
+    height: Optional[int] = Field(default=None, ge=1, le=2500)
+    resx: Optional[float] = Field(default=None, gt=0)
+    resy: Optional[float] = Field(default=None, gt=0)
+
+
+class StatisticalRequest(Model):
+    """POST /api/v1/statistics; `calculations` per output id (or "default"), then histograms/statistics per band."""
+
+    input: ProcessInput
+    aggregation: Aggregation
+    calculations: Optional[dict[str, Any]] = None
+
+
+class StatisticalResponse(Model):
+    data: list[dict[str, Any]] = Field(description="Per interval with data: interval and outputs, or error.")
+    status: Literal["OK"]
+
+
 # --- batch requests ---------------------------------------------------------------------------------------
 
 
@@ -363,6 +393,7 @@ class AccessToken(Model):
 BODY_MODELS = (
     ProcessRequest,
     MultiPartProcessRequest,
+    StatisticalRequest,
     BatchProcessRequestCreate,
     BatchProcessRequestUpdatePayload,
     BatchV2ProcessRequest,
