@@ -13,6 +13,10 @@ class CatalogOption:
     title: str
     offline: bool  # every collection is on the engine's computer: no internet needed
 
+    def to_api(self) -> dict:
+        """As the engine answers it (`available` of GET/PUT /api/v1/engine/catalog)."""
+        return {"id": self.id, "title": self.title, "offline": self.offline}
+
 
 @dataclass(frozen=True)
 class EngineCatalog:

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 
-from .data.catalog import CollectionConfig, catalog_collections, catalog_names
+from ..core.engine_catalog import CatalogOption
+from .data.catalog import CollectionConfig, catalog_collections, catalog_names, is_catalog_file
 from .data.model import DataError
 
 log = logging.getLogger(__name__)
@@ -34,21 +33,6 @@ UNREADABLE = (DataError, ValueError, KeyError, TypeError, AttributeError)
 
 class CatalogRefused(ValueError):
     """A catalog the engine cannot use; the message says what is wrong and what to use instead."""
-
-
-@dataclass(frozen=True)
-class CatalogOption:
-    id: str  # a built-in name, or the absolute path of a catalogs file
-    title: str
-    offline: bool  # every collection is on this computer: no internet needed
-
-    def to_api(self) -> dict:
-        return {"id": self.id, "title": self.title, "offline": self.offline}
-
-
-def is_catalog_file(catalog: str) -> bool:
-    """A path to a catalogs JSON rather than a built-in name (engine/data/catalog.py reads it so too)."""
-    return catalog.endswith(".json") or os.sep in catalog
 
 
 def catalog_name(catalog: str) -> str:

@@ -51,10 +51,15 @@ def demo_root() -> str:
     return os.environ.get("TILEWISE_DEMO_CATALOG") or str(REPO_ROOT / "data" / "demo-catalog")
 
 
+def is_catalog_file(catalog: str) -> bool:
+    """A path to a catalogs JSON file rather than the name of a built-in catalog."""
+    return catalog.endswith(".json") or os.sep in catalog
+
+
 @functools.lru_cache(maxsize=8)
 def _load_config(catalog: str) -> dict[str, CollectionConfig]:
     base = ""  # a catalogs file's own folder: its relative hrefs are relative to it
-    if catalog.endswith(".json") or os.sep in catalog:
+    if is_catalog_file(catalog):
         path = Path(catalog).expanduser()
         if not path.is_file():
             raise UnknownCollectionError(
