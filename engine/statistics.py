@@ -8,6 +8,7 @@ data's time range, so the script's mosaicking applies within the interval. The n
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -251,24 +252,7 @@ def _step(of: Any):
 def _add_months(moment: datetime, months: int) -> datetime:
     total = moment.month - 1 + months
     year, month = moment.year + total // 12, total % 12 + 1
-    day = min(
-        moment.day,
-        [
-            31,
-            29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28,
-            31,
-            30,
-            31,
-            30,
-            31,
-            31,
-            30,
-            31,
-            30,
-            31,
-        ][month - 1],
-    )
-    return moment.replace(year=year, month=month, day=day)
+    return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
 
 
 def _outputs(result: TileResult, inside: np.ndarray, calculations: Calculations) -> dict:
