@@ -173,17 +173,9 @@ def _inline_return(returned: InlineReturn, outputs: tuple[OutputSpec, ...], keye
     if returned.value is None:
         return "{ __tw_rv = undefined; break __tw_body; }"
     elements = returned.elements
-    if (
-        keyed
-        or len(outputs) != 1
-        or elements is None
-        or len(elements) != outputs[0].bands
-        or len(elements) > 16
-    ):
+    if keyed or len(outputs) != 1 or not elements or len(elements) != outputs[0].bands or len(elements) > 16:
         return f"{{ __tw_rv = ({returned.value}); break __tw_body; }}"
     names = [f"__tw_k_x0_{b}" for b in range(len(elements))]
-    if not names:
-        return f"{{ __tw_rv = ({returned.value}); break __tw_body; }}"
     values = ", ".join(f"{name} = ({element})" for name, element in zip(names, elements))
     numbers = " && ".join(f"typeof {name} === 'number'" for name in names)
     stores = " ".join(f"__tw_k_o0[{b} * __tw_k_n + __tw_k_i] = {name};" for b, name in enumerate(names))
