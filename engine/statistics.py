@@ -8,16 +8,14 @@ data's time range, so the script's mosaicking applies within the interval. The n
 
 from __future__ import annotations
 
-import calendar
-import re
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
 from typing import Any, Optional
 
 import numpy as np
 
 from ..core.batch_models import PayloadError, ProcessRequest, parse_process_request
-from ..core.batch_models.values import format_time, parse_time
+from ..core.batch_models.statistical import DATA_MASK, parse_aggregation
+from ..core.batch_models.values import format_time
 from ..core.evalscript.setup import band_problem
 from .band_statistics import (
     HistogramSpec,
@@ -39,12 +37,6 @@ from .preview import (
     evaluate_request,
     geometry_mask,
     output_grid,
-)
-
-DATA_MASK = "dataMask"
-MAX_INTERVALS = 1000  # one evaluation each: a year of days fits; more is a batch statistical job
-DURATION = re.compile(
-    r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$"
 )
 
 
@@ -95,8 +87,11 @@ def compute_statistics(body: Any, settings: Settings, runtimes: RuntimePool = RU
     if not isinstance(calculations.body, dict):
         raise bad_request("calculations must be an object keyed by output id or 'default'.", "calculations")
     calculations.check()
+    try:
+        intervals = parse_aggregation(aggregation).intervals()
+    except PayloadError as exc:
+        raise bad_request(str(exc), exc.field) from None
     request = _process_request(body, aggregation)
-    intervals = _intervals(aggregation)
     grid = _grid(request)
     if len(request.data) != 1:
         raise bad_request(
@@ -183,76 +178,6 @@ def _check_script(warm: WarmRuntime, request: ProcessRequest, settings: Settings
             "dataMask: [sample.dataMask] from evaluatePixel.",
             "aggregation.evalscript",
         )
-
-
-def _intervals(aggregation: dict) -> list[tuple[datetime, datetime]]:
-    time_range = aggregation.get("timeRange")
-    if not isinstance(time_range, dict) or "from" not in time_range or "to" not in time_range:
-        raise bad_request(
-            'aggregation.timeRange is missing: give {"from": "2023-07-01T00:00:00Z", "to": "2023-07-31T00:00:00Z"}.',
-            "aggregation.timeRange",
-        )
-    try:
-        start = parse_time(time_range["from"], "aggregation.timeRange.from")
-        end = parse_time(time_range["to"], "aggregation.timeRange.to")
-    except PayloadError as exc:
-        raise bad_request(str(exc), exc.field) from None
-    if end <= start:
-        raise bad_request(
-            "aggregation.timeRange must end after it starts: swap from and to.", "aggregation.timeRange"
-        )
-    of = (aggregation.get("aggregationInterval") or {}).get("of")
-    step = _step(of)
-    intervals = []
-    while start < end:
-        following = step(start)
-        intervals.append((start, min(following, end)))  # the last interval ends with the time range
-        start = following
-        if len(intervals) > MAX_INTERVALS:
-            raise bad_request(
-                f"The time range holds more than {MAX_INTERVALS} intervals of {of}: shorten it or use a longer "
-                "aggregationInterval.",
-                "aggregation.aggregationInterval.of",
-            )
-    return intervals
-
-
-def _step(of: Any):
-    """The next interval's start from this one's: days and weeks add, months keep the day of the month."""
-    match = DURATION.match(of) if isinstance(of, str) else None
-    if match is None or not any(match.groups()):
-        raise bad_request(
-            f"aggregation.aggregationInterval.of must be an ISO-8601 duration such as P1D, P5D, P1W or P1M "
-            f"(got {of!r}).",
-            "aggregation.aggregationInterval.of",
-        )
-    years, months, weeks, days, hours, minutes, seconds = match.groups()
-    if (hours or minutes or seconds) and not (years or months or weeks or days):
-        raise bad_request(
-            f"aggregation.aggregationInterval.of is {of}, shorter than one day: intervals are at least one day. "
-            "Use P1D, P<n>D, P<n>W or P<n>M.",
-            "aggregation.aggregationInterval.of",
-        )
-    if years or hours or minutes or seconds or (months and (weeks or days)):
-        raise bad_request(
-            f"aggregation.aggregationInterval.of {of} is not supported here: use P<n>D, P<n>W or P<n>M.",
-            "aggregation.aggregationInterval.of",
-        )
-    if months:
-        return lambda moment: _add_months(moment, int(months))
-    span = timedelta(weeks=int(weeks or 0), days=int(days or 0))
-    if span < timedelta(days=1):
-        raise bad_request(
-            f"aggregation.aggregationInterval.of is {of}: intervals are at least one day (P1D).",
-            "aggregation.aggregationInterval.of",
-        )
-    return lambda moment: moment + span
-
-
-def _add_months(moment: datetime, months: int) -> datetime:
-    total = moment.month - 1 + months
-    year, month = moment.year + total // 12, total % 12 + 1
-    return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
 
 
 def _outputs(result: TileResult, inside: np.ndarray, calculations: Calculations) -> dict:

@@ -435,9 +435,14 @@ def parse_description(value: Any) -> str:
 
 def strip_v2_secrets(body: dict) -> tuple[dict, dict]:
     """The v2 request without its S3 keys (to store and echo) and the keys by place ("output", "features")."""
+    return strip_secrets(body, {"output": ("output", "delivery", "s3"), "features": ("input", "features", "s3")})
+
+
+def strip_secrets(body: dict, places: dict[str, tuple[str, ...]]) -> tuple[dict, dict]:
+    """`body` without the S3 keys at each place's path (to store and echo), and the keys by place."""
     clean = json.loads(json.dumps(body))
     secrets: dict = {}
-    for place, path in (("output", ("output", "delivery", "s3")), ("features", ("input", "features", "s3"))):
+    for place, path in places.items():
         node: Any = clean
         for key in path:
             node = node.get(key) if isinstance(node, dict) else None

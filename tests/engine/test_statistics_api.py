@@ -278,14 +278,14 @@ def test_intervals_without_acquisitions_are_absent_from_data(engine):
 
 def test_weekly_and_monthly_intervals_cover_the_time_range(engine):
     body = demo_body()
-    body["aggregation"]["aggregationInterval"] = {"of": "P1W"}
+    body["aggregation"]["aggregationInterval"] = {"of": "P1W", "lastIntervalBehavior": "SHORTEN"}
     weeks = [entry["interval"] for entry in statistics(engine, body)["data"]]
     assert weeks == [
         {"from": "2023-07-01T00:00:00Z", "to": "2023-07-08T00:00:00Z"},
         {"from": "2023-07-08T00:00:00Z", "to": "2023-07-15T00:00:00Z"},
         {"from": "2023-07-15T00:00:00Z", "to": "2023-07-17T00:00:00Z"},
     ]
-    body["aggregation"]["aggregationInterval"] = {"of": "P1M"}
+    body["aggregation"]["aggregationInterval"] = {"of": "P1M", "lastIntervalBehavior": "SHORTEN"}
     (month,) = statistics(engine, body)["data"]
     assert month["interval"] == {"from": "2023-07-01T00:00:00Z", "to": "2023-07-17T00:00:00Z"}
 
