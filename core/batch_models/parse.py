@@ -435,7 +435,9 @@ def parse_description(value: Any) -> str:
 
 def strip_v2_secrets(body: dict) -> tuple[dict, dict]:
     """The v2 request without its S3 keys (to store and echo) and the keys by place ("output", "features")."""
-    return strip_secrets(body, {"output": ("output", "delivery", "s3"), "features": ("input", "features", "s3")})
+    return strip_secrets(
+        body, {"output": ("output", "delivery", "s3"), "features": ("input", "features", "s3")}
+    )
 
 
 def strip_secrets(body: dict, places: dict[str, tuple[str, ...]]) -> tuple[dict, dict]:

@@ -165,7 +165,9 @@ def parse_aggregation(body: Any, batch: bool = False) -> Aggregation:
     sizes = {key: body.get(key) for key in ("resx", "resy", "width", "height") if body.get(key) is not None}
     for key, value in sizes.items():
         if not _is_number(value) or value <= 0:
-            raise PayloadError(f"aggregation.{key} must be a positive number (got {value!r}).", f"aggregation.{key}")
+            raise PayloadError(
+                f"aggregation.{key} must be a positive number (got {value!r}).", f"aggregation.{key}"
+            )
     has_resolution = "resx" in sizes or "resy" in sizes
     has_size = "width" in sizes or "height" in sizes
     if has_resolution == has_size or (has_resolution and len(sizes) != 2) or (has_size and len(sizes) != 2):
