@@ -4,7 +4,7 @@ on the line at fault. Reading setup() runs in a QgsTask (a script may loop at to
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Sequence
 
 from qgis.core import QgsApplication
 from qgis.gui import QgsCodeEditorJavascript
@@ -21,7 +21,7 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from ..core.evalscript import EvalscriptProblem, ScriptInfo, inspect_evalscript
-from ..core.presets import Preset, UserPresets, all_presets
+from ..core.presets import BUILTIN_PRESETS, Preset, UserPresets
 from ..core.tasks import ClientCallTask
 from .i18n import tr
 from .theme import text_style
@@ -35,8 +35,14 @@ class EvalscriptEditor(QWidget):
 
     infoChanged = pyqtSignal(object)
 
-    def __init__(self, presets_folder: Path, parent: Optional[QWidget] = None):
+    def __init__(
+        self,
+        presets_folder: Path,
+        parent: Optional[QWidget] = None,
+        builtins: Sequence[Preset] = BUILTIN_PRESETS,
+    ):
         super().__init__(parent)
+        self.builtins = tuple(builtins)  # the job form's, or field statistics' (core/statistics_presets.py)
         self.user_presets = UserPresets(presets_folder)
         self.info: Optional[ScriptInfo] = None
         self.problem: Optional[EvalscriptProblem] = None
@@ -85,7 +91,7 @@ class EvalscriptEditor(QWidget):
         self.preset_combo.blockSignals(True)
         self.preset_combo.clear()
         self._presets: dict[str, Preset] = {}
-        for preset in all_presets(self.user_presets):
+        for preset in (*self.builtins, *self.user_presets.list()):
             label = preset.name if preset.builtin else tr("{name} (mine)").format(name=preset.name)
             self.preset_combo.addItem(label, preset.name)
             self.preset_combo.setItemData(
