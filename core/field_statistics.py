@@ -182,7 +182,7 @@ def request_crs(crs_authid: str) -> str:
     """The API's CRS URL for 'EPSG:xxxx' (or any CRS with an EPSG code)."""
     try:
         epsg = epsg_of(crs_authid) if crs_authid else None
-    except CrsError:
+    except (CrsError, RuntimeError):  # RuntimeError: GDAL cannot identify it (a local CRS)
         epsg = None
     if epsg is None:
         raise FieldStatisticsError(
