@@ -69,15 +69,11 @@ class FieldStatisticsOptions:
     mosaicking_order: str = "leastCC"
 
     def aggregation(self) -> Aggregation:
+        resolution = self.resolution
         return Aggregation(
-            time_from=self.time_from,
-            time_to=self.time_to,
-            interval=self.interval,
-            evalscript=self.evalscript,
-            last_interval_behavior=self.last_interval_behavior,
-            resx=self.resolution,
-            resy=self.resolution,
-        )
+            self.time_from, self.time_to, self.interval, self.evalscript, self.last_interval_behavior,
+            resx=resolution, resy=resolution,
+        )  # fmt: skip
 
     def calculations(self) -> dict:
         """`calculations.default` for every output and band; {} when only the basic statistics are wanted."""
@@ -186,7 +182,7 @@ def request_crs(crs_authid: str) -> str:
     """The API's CRS URL for 'EPSG:xxxx' (or any CRS with an EPSG code)."""
     try:
         epsg = epsg_of(crs_authid) if crs_authid else None
-    except CrsError:
+    except (CrsError, RuntimeError):  # RuntimeError: GDAL cannot identify it (a local CRS)
         epsg = None
     if epsg is None:
         raise FieldStatisticsError(
@@ -224,15 +220,11 @@ def batch_statistical_request(
 ) -> BatchStatisticalRequest:
     """A Batch Statistical API request: the polygons of the GeoPackage at `features_url`, results under
     `output_url`; resx/resy are in the GeoPackage's CRS."""
+    data = (options.data_input(),)
     return BatchStatisticalRequest(
-        features_url=features_url,
-        data=(options.data_input(),),
-        aggregation=options.aggregation(),
-        output_url=output_url,
-        calculations=options.calculations(),
-        features_credentials=features_credentials,
-        output_credentials=output_credentials,
-    )
+        features_url, data, options.aggregation(), output_url, options.calculations(),
+        features_credentials, output_credentials,
+    )  # fmt: skip
 
 
 # --- GeoPackages -------------------------------------------------------------------------------------------
@@ -455,22 +447,12 @@ def _band_row(
         for key, value in ((key, _number(value)) for key, value in (stats.get("percentiles") or {}).items())
         if value is not None
     }
+    mean, low, high, st_dev = (_number(stats.get(key)) for key in ("mean", "min", "max", "stDev"))
+    counts = int(stats.get("sampleCount") or 0), int(stats.get("noDataCount") or 0)
     return StatisticsRow(
-        fid=fid,
-        identifier=identifier,
-        interval_from=start,
-        interval_to=end,
-        output=output,
-        band=band,
-        mean=_number(stats.get("mean")),
-        min=_number(stats.get("min")),
-        max=_number(stats.get("max")),
-        st_dev=_number(stats.get("stDev")),
-        sample_count=int(stats.get("sampleCount") or 0),
-        no_data_count=int(stats.get("noDataCount") or 0),
-        percentiles=percentiles,
-        histogram=body.get("histogram"),
-    )
+        fid, identifier, start, end, output, band, mean, low, high, st_dev, *counts, percentiles,
+        body.get("histogram"),
+    )  # fmt: skip
 
 
 def _number(value: Any) -> Optional[float]:

@@ -53,24 +53,23 @@ def _read(path: Path) -> str:
     return path.read_text(encoding="utf-8", errors="replace").replace("\r\n", "\n")
 
 
-def _load_builtins() -> tuple[Preset, ...]:
+def load_presets(files=BUILTIN_FILES, folder: Path = EVALSCRIPTS_DIR) -> tuple[Preset, ...]:
+    """The (name, file) presets of a folder of scripts shipped with the plugin."""
     presets = []
-    for name, file_name in BUILTIN_FILES:
-        script = _read(EVALSCRIPTS_DIR / file_name)
+    for name, file_name in files:
+        script = _read(folder / file_name)
         presets.append(Preset(name, script, description_of(script), builtin=True))
     return tuple(presets)
 
 
-BUILTIN_PRESETS: tuple[Preset, ...] = _load_builtins()
+BUILTIN_PRESETS: tuple[Preset, ...] = load_presets()
 
 
-def builtin_preset(name: str) -> Preset:
-    for preset in BUILTIN_PRESETS:
+def builtin_preset(name: str, presets: tuple[Preset, ...] = BUILTIN_PRESETS) -> Preset:
+    for preset in presets:
         if preset.name == name:
             return preset
-    raise KeyError(
-        f"No built-in preset is called {name!r}: use one of {', '.join(p.name for p in BUILTIN_PRESETS)}."
-    )
+    raise KeyError(f"No built-in preset is called {name!r}: use one of {', '.join(p.name for p in presets)}.")
 
 
 def _is_builtin_name(name: str) -> bool:

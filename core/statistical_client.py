@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Optional
 
-from .auth import ClientCredentials, TokenSource
+from .auth import ClientCredentials
 from .batch_models.statistical import BatchStatisticalRequest, strip_statistical_secrets
+from .client import BatchClient
 from .deployments import Deployment
-from .http import DEFAULT_POLICY, BadResponse, Cancel, HttpSession, RetryPolicy
+from .http import DEFAULT_POLICY, BadResponse, Cancel, RetryPolicy
 from .statuses import RequestStatus
 
 PAGE_SIZE = 100
@@ -81,16 +82,15 @@ class StatisticalClient:
         proxies: Optional[dict] = None,
         policy: RetryPolicy = DEFAULT_POLICY,
     ):
+        # the Batch API client's session, token and paging; its own paths
+        self._batch = BatchClient(deployment, credentials, proxies=proxies, policy=policy)
         self.deployment = deployment
+        self.http = self._batch.http
         self.statistics_url = f"{deployment.base_url}/api/v1/statistics"
         self.batch_url = f"{self.statistics_url}/batch"
-        self._token_http = HttpSession(deployment, None, proxies, policy)
-        self.tokens = TokenSource(self._token_http, credentials)
-        self.http = HttpSession(deployment, self.tokens, proxies, policy)
 
     def close(self) -> None:
-        self.http.close()
-        self._token_http.close()
+        self._batch.close()
 
     def __enter__(self) -> StatisticalClient:
         return self
@@ -131,17 +131,8 @@ class StatisticalClient:
 
     def jobs(self, cancel: Optional[Cancel] = None) -> Iterator[BatchStatisticalJob]:
         """Newest first, page by page as the caller iterates."""
-        token: Optional[str] = None
-        while True:
-            params = {"sort": "created:desc", "count": PAGE_SIZE, **({"viewtoken": token} if token else {})}
-            page = self.http.json("GET", self.batch_url, params=params, cancel=cancel)
-            if not isinstance(page, dict) or not isinstance(page.get("data"), list):
-                raise BadResponse(f"{self.deployment.name} answered {self.batch_url} without a `data` list.")
-            for body in page["data"]:
-                yield BatchStatisticalJob.from_api(body)
-            token = (page.get("links") or {}).get("nextToken")
-            if not token or not page["data"]:
-                return
+        for body in self._batch._pages(self.batch_url, {"sort": "created:desc"}, PAGE_SIZE, cancel):
+            yield BatchStatisticalJob.from_api(body)
 
     def analyse(self, job_id: str, cancel: Optional[Cancel] = None) -> None:
         self._action(job_id, "analyse", cancel)

@@ -6,7 +6,7 @@ Each returns one index (output id: the index's name in lower case, one FLOAT32 b
 
 from __future__ import annotations
 
-from .presets import EVALSCRIPTS_DIR, Preset, description_of
+from .presets import EVALSCRIPTS_DIR, Preset, builtin_preset, load_presets
 
 STATISTICAL_EVALSCRIPTS_DIR = EVALSCRIPTS_DIR / "statistical"
 
@@ -18,23 +18,9 @@ STATISTICAL_FILES = (
 )
 
 
-def _load() -> tuple[Preset, ...]:
-    presets = []
-    for name, file_name in STATISTICAL_FILES:
-        script = (STATISTICAL_EVALSCRIPTS_DIR / file_name).read_text(encoding="utf-8").replace("\r\n", "\n")
-        presets.append(Preset(name, script, description_of(script), builtin=True))
-    return tuple(presets)
-
-
-STATISTICS_PRESETS: tuple[Preset, ...] = _load()
+STATISTICS_PRESETS: tuple[Preset, ...] = load_presets(STATISTICAL_FILES, STATISTICAL_EVALSCRIPTS_DIR)
 
 
 def statistics_preset(name: str) -> Preset:
     """The preset called `name`; KeyError naming the presets there are."""
-    for preset in STATISTICS_PRESETS:
-        if preset.name == name:
-            return preset
-    raise KeyError(
-        f"No field statistics preset is called {name!r}: use one of "
-        f"{', '.join(preset.name for preset in STATISTICS_PRESETS)}."
-    )
+    return builtin_preset(name, STATISTICS_PRESETS)
