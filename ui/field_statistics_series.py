@@ -77,6 +77,7 @@ class FieldSeries(QWidget):
     def __init__(self, parent: Optional[QWidget] = None):
         super().__init__(parent)
         self.rows: list[StatisticsRow] = []
+        self.bands: list[tuple[str, str]] = []  # (output, band) of each entry of the combo
         self.field_title = ""
         self.title_label = QLabel(tr("No field selected."), self)
         self.title_label.setWordWrap(True)
@@ -117,13 +118,13 @@ class FieldSeries(QWidget):
         self.title_label.setText(
             tr("{field}: failed: {error}").format(field=title, error=failure) if failure else title
         )
-        chosen = self.band_combo.currentData()
+        chosen = self.chosen_band()
+        self.bands = output_bands(rows)
         self.band_combo.blockSignals(True)
         self.band_combo.clear()
-        for output, band in output_bands(rows):
-            self.band_combo.addItem(f"{output} · {band}", (output, band))
-        index = self.band_combo.findData(chosen) if chosen is not None else -1
-        self.band_combo.setCurrentIndex(max(0, index))
+        for output, band in self.bands:
+            self.band_combo.addItem(f"{output} · {band}")
+        self.band_combo.setCurrentIndex(self.bands.index(chosen) if chosen in self.bands else 0)
         self.band_combo.blockSignals(False)
         self._fill_table()
         self._draw()
@@ -132,8 +133,13 @@ class FieldSeries(QWidget):
         self.show_field("", [])
         self.title_label.setText(tr("No field selected."))
 
+    def chosen_band(self) -> Optional[tuple[str, str]]:
+        """The (output, band) the chart shows."""
+        index = self.band_combo.currentIndex()
+        return self.bands[index] if 0 <= index < len(self.bands) else None
+
     def _draw(self, *_args) -> None:
-        chosen = self.band_combo.currentData()
+        chosen = self.chosen_band()
         if chosen is None:
             self.chart.clear()
             return
