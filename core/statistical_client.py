@@ -83,10 +83,20 @@ class StatisticalClient:
         policy: RetryPolicy = DEFAULT_POLICY,
     ):
         # the Batch API client's session, token and paging; its own paths
-        self._batch = BatchClient(deployment, credentials, proxies=proxies, policy=policy)
-        self.deployment = deployment
-        self.http = self._batch.http
-        self.statistics_url = f"{deployment.base_url}/api/v1/statistics"
+        self._use(BatchClient(deployment, credentials, proxies=proxies, policy=policy))
+
+    @classmethod
+    def of(cls, batch: BatchClient) -> StatisticalClient:
+        """A client sharing a Batch API client's connections and token (closing either closes both)."""
+        client = cls.__new__(cls)
+        client._use(batch)
+        return client
+
+    def _use(self, batch: BatchClient) -> None:
+        self._batch = batch
+        self.deployment = batch.deployment
+        self.http = batch.http
+        self.statistics_url = f"{batch.deployment.base_url}/api/v1/statistics"
         self.batch_url = f"{self.statistics_url}/batch"
 
     def close(self) -> None:
