@@ -36,6 +36,7 @@ from ..core.tasks import ClientCallTask, TileEnumerationTask, TilingRequest
 from ..core.tile_features import tile_features
 from .area_picker import AreaPicker
 from .connection_bar import ConnectionBar
+from .field_statistics_panel import FieldStatisticsPanel
 from .form_footer import page_with_footer
 from .i18n import tr
 from .job_form_widget import JobFormWidget
@@ -110,12 +111,22 @@ class TilewiseDock(QgsDockWidget):
         self.tabs.addTab(page_with_footer(self.form, self.form.footer, self.tabs), tr("New job"))
         self.jobs_panel = JobsPanel(self.tabs)
         self.tabs.addTab(self.jobs_panel, tr("Jobs"))
+        self.field_statistics = FieldStatisticsPanel(
+            self.iface,
+            lambda: self.client,
+            lambda: self.bucket_access(self.connection.deployment().id),
+            self.tabs,
+        )
+        self.tabs.addTab(self.field_statistics, tr("Field statistics"))
         column.addWidget(self.tabs, 1)
         self.setWidget(body)
 
         self.connection.clientChanged.connect(self._client_changed)
         self.connection.engineStatusRead.connect(
             lambda status: self.form.set_engine_output_root(str(status.get("outputRoot") or ""))
+        )
+        self.connection.engineStatusRead.connect(
+            lambda status: self.field_statistics.set_engine_output_root(str(status.get("outputRoot") or ""))
         )
         form, footer = self.form, self.form.footer
         for signal, slot in (
@@ -143,6 +154,8 @@ class TilewiseDock(QgsDockWidget):
 
     def _client_changed(self, client: Optional[BatchClient], deployment: Deployment) -> None:
         self.form.allow_folder(is_local_engine(deployment))
+        if not is_local_engine(deployment):
+            self.field_statistics.set_engine_output_root("")  # batch files in a bucket, never a folder
         self.form.set_api_version(self.connection.api_version())
         self.jobs_panel.set_client(client, deployment.id, deployment.name)  # cancels its loads first
 
@@ -514,7 +527,11 @@ class TilewiseDock(QgsDockWidget):
         url = job.output_url or ""
         if not url.lower().startswith("s3://"):
             return None
-        endpoint = self.connection.s3_endpoint(job.deployment)
+        return self.bucket_access(job.deployment)
+
+    def bucket_access(self, deployment_id: str) -> S3Access:
+        """A deployment's buckets as this machine reaches them (jobs' outputs, field statistics' files)."""
+        endpoint = self.connection.s3_endpoint(deployment_id)
         access_key = secret_key = None
         auth_id = self.form.s3_auth.configId()
         keys = self.store.s3_keys(auth_id) if auth_id else None
@@ -570,6 +587,7 @@ class TilewiseDock(QgsDockWidget):
         self.save_settings()
         self.runner.close()
         self.form.unload()
+        self.field_statistics.unload()
         self.jobs.unload()
         self.connection.close_client()
         self.area.unload()

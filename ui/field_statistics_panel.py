@@ -38,13 +38,17 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from ..core.batch_models.statistical import DATA_MASK, MAX_STATISTICAL_FEATURES
+from ..core.client import BatchClient
 from ..core.field_statistics import (
     SYNCHRONOUS_LIMIT,
     FieldPolygon,
     FieldStatisticsOptions,
     read_statistics_table,
 )
+from ..core.field_statistics_task import FieldStatisticsTask, StatisticsStorage
+from ..core.s3 import S3Access
 from ..core.scratch_folders import session_folder
+from ..core.statistical_client import BatchStatisticalJob, StatisticalClient
 from ..core.statistics_presets import STATISTICS_PRESETS
 from .evalscript_editor import EvalscriptEditor
 from .field_statistics_layers import ResultsLayers, add_results_layers
@@ -127,14 +131,22 @@ def fields_layer(layer) -> QgsVectorLayer:
 
 
 class FieldStatisticsPanel(QWidget):
-    """`connection` is the dock's ConnectionBar (its client and the engine's status); `make_task(run, done)`
-    builds the run's QgsTask (core/field_statistics_task.py); `report(message, level)` tells the user."""
+    """`client()` is the dock's Batch API client of the chosen deployment (None without credentials), whose
+    session and token the Statistical API calls share; `bucket_access()` how this machine reaches a bucket
+    (the engine's S3 endpoint, the job form's S3 keys), read only when a batch job needs it."""
 
-    def __init__(self, iface, make_task: Callable, parent: Optional[QWidget] = None):
+    def __init__(
+        self,
+        iface,
+        client: Callable[[], Optional[BatchClient]],
+        bucket_access: Callable[[], S3Access],
+        parent: Optional[QWidget] = None,
+    ):
         super().__init__(parent)
         self.iface = iface
-        self.make_task = make_task
-        self.task = None
+        self.client = client
+        self.bucket_access = bucket_access
+        self.task: Optional[FieldStatisticsTask] = None
         self.run: Optional[FieldRun] = None  # the last run started (its results are shown)
         self.results: Optional[ResultsLayers] = None
         self.results_path: Optional[Path] = None
@@ -493,13 +505,21 @@ class FieldStatisticsPanel(QWidget):
         self.show_problem("")
         try:
             run = self.collect()
-            task = self.make_task(run, self.location(), self._finished)
-        except (FormRefused, UserInputError) as exc:
+            batch = self.client()
+            if batch is None:
+                raise FormRefused(
+                    tr("Connect first: choose a deployment at the top and enter its credentials (⚙).")
+                )
+            storage = None if run.synchronous else self.storage()
+        except FormRefused as exc:
             self.show_problem(str(exc))
             return
+        task = FieldStatisticsTask(StatisticalClient.of(batch), run.polygons, run.crs_authid, run.options,
+                                   run.results_path, storage, self._finished)  # fmt: skip
         self.run = run
         self.task = task
         task.progressChanged.connect(lambda value: self.progress.setValue(int(value)))
+        task.jobChanged.connect(self._job_changed)
         self.progress.setValue(0)
         self.progress.setVisible(True)
         self._set_busy(True)
@@ -511,6 +531,27 @@ class FieldStatisticsPanel(QWidget):
             )
         )
         QgsApplication.taskManager().addTask(task)
+
+    def storage(self) -> StatisticsStorage:
+        """Where a batch job's files go: the bucket (reached with the dock's S3 access), or the local engine's
+        output root (a folder, no keys)."""
+        location = self.location()
+        if location.lower().startswith("file://"):
+            return StatisticsStorage(location, S3Access(), send_keys=False)
+        if not location.lower().startswith("s3://"):
+            raise FormRefused(
+                tr("“{location}” is not a bucket: write s3://bucket/folder under “Batch files in”.").format(
+                    location=location
+                )
+            )
+        return StatisticsStorage(location, self.bucket_access())
+
+    def _job_changed(self, job: BatchStatisticalJob) -> None:
+        self.result_label.show_message(
+            tr("Batch statistical job {id}: {status}, {percent:.0f} %.").format(
+                id=job.id, status=job.status.value, percent=job.completion_percentage
+            )
+        )
 
     def cancel(self) -> None:
         if self.task is not None:

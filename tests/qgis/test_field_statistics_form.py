@@ -40,7 +40,9 @@ def read_script(panel: FieldStatisticsPanel) -> None:
 
 @pytest.fixture
 def panel(qgis_new_project, qgis_iface):
-    widget = FieldStatisticsPanel(qgis_iface, make_task=lambda *args: pytest.fail("nothing may be sent"))
+    widget = FieldStatisticsPanel(
+        qgis_iface, client=lambda: None, bucket_access=lambda: pytest.fail("no bucket")
+    )
     read_script(widget)
     widget.date_from.setDate(QDate(2023, 7, 1))
     widget.date_to.setDate(QDate(2023, 8, 1))
