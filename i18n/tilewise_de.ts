@@ -252,10 +252,6 @@
         <translation>{output}-Mosaik (EPSG:{epsg}) {id}</translation>
     </message>
     <message>
-        <source>Cancelled.</source>
-        <translation>Abgebrochen.</translation>
-    </message>
-    <message>
         <source>Job {id} ({status}) has no output that can be opened: {problems}</source>
         <translation>Job {id} ({status}) hat keine Ausgabe, die sich öffnen lässt: {problems}</translation>
     </message>
@@ -704,6 +700,10 @@
         <translation>Jobs</translation>
     </message>
     <message>
+        <source>Field statistics</source>
+        <translation>Feldstatistik</translation>
+    </message>
+    <message>
         <source> — {area} km² at the last preview</source>
         <translation> — {area} km² bei der letzten Vorschau</translation>
     </message>
@@ -926,6 +926,370 @@
     <message>
         <source>Reads {bands}; {mosaicking} mosaicking. Outputs: {outputs}.</source>
         <translation>Liest {bands}; Mosaikbildung {mosaicking}. Ausgaben: {outputs}.</translation>
+    </message>
+    <message>
+        <source>The results file {path} has no readable “{table}” layer: run the field statistics again.</source>
+        <translation>Die Ergebnisdatei {path} hat keinen lesbaren Layer „{table}“: Feldstatistik erneut ausführen.</translation>
+    </message>
+    <message>
+        <source>Fields: {title}</source>
+        <translation>Felder: {title}</translation>
+    </message>
+    <message>
+        <source>Statistics: {title}</source>
+        <translation>Statistik: {title}</translation>
+    </message>
+    <message>
+        <source>days</source>
+        <translation>Tage</translation>
+    </message>
+    <message>
+        <source>weeks</source>
+        <translation>Wochen</translation>
+    </message>
+    <message>
+        <source>months</source>
+        <translation>Monate</translation>
+    </message>
+    <message>
+        <source>The interval must be one day or longer: set it to 1 or more.</source>
+        <translation>Das Intervall muss mindestens einen Tag lang sein: 1 oder mehr eingeben.</translation>
+    </message>
+    <message>
+        <source>“{part}” is not a percentile: write numbers from 0 to 100, separated by commas.</source>
+        <translation>„{part}“ ist kein Perzentil: Zahlen von 0 bis 100 eingeben, durch Kommas getrennt.</translation>
+    </message>
+    <message>
+        <source>“{name}” is not a polygon layer: statistics are per field, so choose a layer of polygons.</source>
+        <translation>„{name}“ ist kein Polygonlayer: die Statistik gilt je Feld, also einen Layer mit Polygonen wählen.</translation>
+    </message>
+    <message>
+        <source>Choose the polygon layer of your fields (add it to the project first).</source>
+        <translation>Den Polygonlayer Ihrer Felder wählen (zuerst zum Projekt hinzufügen).</translation>
+    </message>
+    <message>
+        <source>“{name}” has no features: draw or load your fields first.</source>
+        <translation>„{name}“ hat keine Objekte: zuerst Felder zeichnen oder laden.</translation>
+    </message>
+    <message>
+        <source>Evalscript</source>
+        <translation>Evalscript</translation>
+    </message>
+    <message>
+        <source>Run</source>
+        <translation>Ausführen</translation>
+    </message>
+    <message>
+        <source>Compute the statistics of each field and add the results to the map.</source>
+        <translation>Die Statistik jedes Felds berechnen und die Ergebnisse zur Karte hinzufügen.</translation>
+    </message>
+    <message>
+        <source>Stop the run (a batch job is stopped on the service).</source>
+        <translation>Den Lauf abbrechen (ein Batch-Auftrag wird beim Dienst gestoppt).</translation>
+    </message>
+    <message>
+        <source>Fields whose statistics failed, with the service's reason.</source>
+        <translation>Felder, deren Statistik fehlschlug, mit dem Grund des Dienstes.</translation>
+    </message>
+    <message>
+        <source>The polygons: the selected features of this layer, or all of them.</source>
+        <translation>Die Polygone: die ausgewählten Objekte dieses Layers, oder alle.</translation>
+    </message>
+    <message>
+        <source>The attribute that names each field (its feature id when empty).</source>
+        <translation>Das Attribut, das jedes Feld benennt (leer: seine Objekt-ID).</translation>
+    </message>
+    <message>
+        <source>Fields</source>
+        <translation>Felder</translation>
+    </message>
+    <message>
+        <source>Name from</source>
+        <translation>Name aus</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>Zeit</translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation>Von</translation>
+    </message>
+    <message>
+        <source>To</source>
+        <translation>Bis</translation>
+    </message>
+    <message>
+        <source>Every</source>
+        <translation>Alle</translation>
+    </message>
+    <message>
+        <source>The pixel size the statistics are computed at.</source>
+        <translation>Die Pixelgröße, in der die Statistik berechnet wird.</translation>
+    </message>
+    <message>
+        <source>Any</source>
+        <translation>Beliebig</translation>
+    </message>
+    <message>
+        <source>Skip scenes cloudier than this.</source>
+        <translation>Szenen mit mehr Bewölkung überspringen.</translation>
+    </message>
+    <message>
+        <source>e.g. 10, 50, 90</source>
+        <translation>z. B. 10, 50, 90</translation>
+    </message>
+    <message>
+        <source>Percentiles to compute besides mean, min, max and st. dev.</source>
+        <translation>Perzentile, zusätzlich zu Mittel, Min., Max. und Standardabw.</translation>
+    </message>
+    <message>
+        <source>No histogram</source>
+        <translation>Kein Histogramm</translation>
+    </message>
+    <message>
+        <source>low edge (default: the minimum)</source>
+        <translation>untere Grenze (Standard: das Minimum)</translation>
+    </message>
+    <message>
+        <source>high edge (default: the maximum)</source>
+        <translation>obere Grenze (Standard: das Maximum)</translation>
+    </message>
+    <message>
+        <source>s3://bucket/folder (many fields only)</source>
+        <translation>s3://bucket/ordner (nur bei vielen Feldern)</translation>
+    </message>
+    <message>
+        <source>Where a batch statistical job keeps the fields' GeoPackage and its results; with the local engine and no bucket, its output root.</source>
+        <translation>Wo ein Batch-Statistikauftrag das GeoPackage der Felder und seine Ergebnisse ablegt; mit der lokalen Engine und ohne Bucket ihr Ausgabeverzeichnis.</translation>
+    </message>
+    <message>
+        <source>GeoPackage (*.gpkg)</source>
+        <translation>GeoPackage (*.gpkg)</translation>
+    </message>
+    <message>
+        <source>The results GeoPackage; empty: a temporary file.</source>
+        <translation>Das Ergebnis-GeoPackage; leer: eine temporäre Datei.</translation>
+    </message>
+    <message>
+        <source>Statistics</source>
+        <translation>Statistik</translation>
+    </message>
+    <message>
+        <source>Resolution</source>
+        <translation>Auflösung</translation>
+    </message>
+    <message>
+        <source>Max cloud cover</source>
+        <translation>Max. Bewölkung</translation>
+    </message>
+    <message>
+        <source>Percentiles</source>
+        <translation>Perzentile</translation>
+    </message>
+    <message>
+        <source>Histogram bins</source>
+        <translation>Histogrammklassen</translation>
+    </message>
+    <message>
+        <source>Histogram edges</source>
+        <translation>Histogrammgrenzen</translation>
+    </message>
+    <message>
+        <source>Batch files in</source>
+        <translation>Batch-Dateien in</translation>
+    </message>
+    <message>
+        <source>Results file</source>
+        <translation>Ergebnisdatei</translation>
+    </message>
+    <message>
+        <source>Add a polygon layer with your fields to the project.</source>
+        <translation>Einen Polygonlayer mit Ihren Feldern zum Projekt hinzufügen.</translation>
+    </message>
+    <message>
+        <source>{count} selected fields.</source>
+        <translation>{count} ausgewählte Felder.</translation>
+    </message>
+    <message>
+        <source>No selection: all {count} fields are used.</source>
+        <translation>Keine Auswahl: alle {count} Felder werden verwendet.</translation>
+    </message>
+    <message>
+        <source>{count} fields: more than {limit} — select fewer.</source>
+        <translation>{count} Felder: mehr als {limit} — weniger auswählen.</translation>
+    </message>
+    <message>
+        <source>{count} fields: one request each (Statistical API).</source>
+        <translation>{count} Felder: je eine Anfrage (Statistical API).</translation>
+    </message>
+    <message>
+        <source>{count} fields: a batch statistical job, results in {location}.</source>
+        <translation>{count} Felder: ein Batch-Statistikauftrag, Ergebnisse in {location}.</translation>
+    </message>
+    <message>
+        <source>(choose a bucket below)</source>
+        <translation>(unten einen Bucket wählen)</translation>
+    </message>
+    <message>
+        <source>{count} fields are more than the {limit} one batch statistical job takes: select part of the layer and run each part on its own.</source>
+        <translation>{count} Felder sind mehr als die {limit}, die ein Batch-Statistikauftrag annimmt: einen Teil des Layers auswählen und jeden Teil einzeln ausführen.</translation>
+    </message>
+    <message>
+        <source>{count} fields make a batch statistical job: name its bucket under “Batch files in” (s3://bucket/folder).</source>
+        <translation>{count} Felder ergeben einen Batch-Statistikauftrag: seinen Bucket unter „Batch-Dateien in“ angeben (s3://bucket/ordner).</translation>
+    </message>
+    <message>
+        <source>The chosen features have no geometry: select fields with polygons.</source>
+        <translation>Die gewählten Objekte haben keine Geometrie: Felder mit Polygonen auswählen.</translation>
+    </message>
+    <message>
+        <source>Fix the evalscript first: {problem}</source>
+        <translation>Zuerst das Evalscript korrigieren: {problem}</translation>
+    </message>
+    <message>
+        <source>The evalscript is still being read: try again in a moment.</source>
+        <translation>Das Evalscript wird noch gelesen: gleich noch einmal versuchen.</translation>
+    </message>
+    <message>
+        <source>The evalscript has no dataMask output: statistics need it to tell pixels with data from those without. Add an output with id &quot;dataMask&quot; and 1 band to setup() and return dataMask from evaluatePixel, or pick the NDVI or NDWI preset.</source>
+        <translation>Das Evalscript hat keine dataMask-Ausgabe: die Statistik braucht sie, um Pixel mit Daten von solchen ohne zu unterscheiden. In setup() eine Ausgabe mit der id &quot;dataMask&quot; und 1 Band hinzufügen und dataMask aus evaluatePixel zurückgeben, oder das Preset NDVI oder NDWI wählen.</translation>
+    </message>
+    <message>
+        <source>“From” must be before “To”: the statistics need a time range.</source>
+        <translation>„Von“ muss vor „Bis“ liegen: die Statistik braucht einen Zeitraum.</translation>
+    </message>
+    <message>
+        <source>The histogram's low edge must be below its high edge.</source>
+        <translation>Die untere Grenze des Histogramms muss unter der oberen liegen.</translation>
+    </message>
+    <message>
+        <source>The histogram edge “{text}” is not a number: write one, or leave it empty.</source>
+        <translation>Die Histogrammgrenze „{text}“ ist keine Zahl: eine Zahl eingeben oder leer lassen.</translation>
+    </message>
+    <message>
+        <source>own script</source>
+        <translation>eigenes Skript</translation>
+    </message>
+    <message>
+        <source>{script} · {layer} · {start} to {end}</source>
+        <translation>{script} · {layer} · {start} bis {end}</translation>
+    </message>
+    <message>
+        <source>Connect first: choose a deployment at the top and enter its credentials (⚙).</source>
+        <translation>Zuerst verbinden: oben ein Deployment wählen und seine Zugangsdaten eingeben (⚙).</translation>
+    </message>
+    <message>
+        <source>Computing the statistics of {count} fields…</source>
+        <translation>Berechne die Statistik von {count} Feldern…</translation>
+    </message>
+    <message>
+        <source>Creating a batch statistical job for {count} fields…</source>
+        <translation>Erstelle einen Batch-Statistikauftrag für {count} Felder…</translation>
+    </message>
+    <message>
+        <source>“{location}” is not a bucket: write s3://bucket/folder under “Batch files in”.</source>
+        <translation>„{location}“ ist kein Bucket: s3://bucket/ordner unter „Batch-Dateien in“ eingeben.</translation>
+    </message>
+    <message>
+        <source>Batch statistical job {id}: {status}, {percent} %.</source>
+        <translation>Batch-Statistikauftrag {id}: {status}, {percent} %.</translation>
+    </message>
+    <message>
+        <source>Cancelling…</source>
+        <translation>Breche ab…</translation>
+    </message>
+    <message>
+        <source>Cancelled.</source>
+        <translation>Abgebrochen.</translation>
+    </message>
+    <message>
+        <source>The run returned no statistics.</source>
+        <translation>Der Lauf lieferte keine Statistik.</translation>
+    </message>
+    <message>
+        <source>Statistics of {count} fields in {path}.</source>
+        <translation>Statistik von {count} Feldern in {path}.</translation>
+    </message>
+    <message>
+        <source>Batch job {id}.</source>
+        <translation>Batch-Auftrag {id}.</translation>
+    </message>
+    <message>
+        <source>Field {fid}: {error}</source>
+        <translation>Feld {fid}: {error}</translation>
+    </message>
+    <message>
+        <source>Field {name}</source>
+        <translation>Feld {name}</translation>
+    </message>
+    <message>
+        <source>interval</source>
+        <translation>Intervall</translation>
+    </message>
+    <message>
+        <source>output</source>
+        <translation>Ausgabe</translation>
+    </message>
+    <message>
+        <source>band</source>
+        <translation>Band</translation>
+    </message>
+    <message>
+        <source>mean</source>
+        <translation>Mittel</translation>
+    </message>
+    <message>
+        <source>min</source>
+        <translation>Min.</translation>
+    </message>
+    <message>
+        <source>max</source>
+        <translation>Max.</translation>
+    </message>
+    <message>
+        <source>st. dev.</source>
+        <translation>Standardabw.</translation>
+    </message>
+    <message>
+        <source>samples</source>
+        <translation>Pixel</translation>
+    </message>
+    <message>
+        <source>no data</source>
+        <translation>keine Daten</translation>
+    </message>
+    <message>
+        <source>percentiles</source>
+        <translation>Perzentile</translation>
+    </message>
+    <message>
+        <source>min–max</source>
+        <translation>Min.–Max.</translation>
+    </message>
+    <message>
+        <source>No field selected.</source>
+        <translation>Kein Feld ausgewählt.</translation>
+    </message>
+    <message>
+        <source>The output and band the chart shows.</source>
+        <translation>Die Ausgabe und das Band, die das Diagramm zeigt.</translation>
+    </message>
+    <message>
+        <source>Table</source>
+        <translation>Tabelle</translation>
+    </message>
+    <message>
+        <source>Show the field's statistics as a table instead of a chart.</source>
+        <translation>Die Statistik des Felds als Tabelle statt als Diagramm zeigen.</translation>
+    </message>
+    <message>
+        <source>{field}: failed: {error}</source>
+        <translation>{field}: fehlgeschlagen: {error}</translation>
+    </message>
+    <message>
+        <source>{output} · {band} · mean</source>
+        <translation>{output} · {band} · Mittel</translation>
     </message>
     <message>
         <source>Tiles</source>
@@ -1155,20 +1519,8 @@
         <translation>Gebiet</translation>
     </message>
     <message>
-        <source>Evalscript</source>
-        <translation>Evalscript</translation>
-    </message>
-    <message>
         <source>A collection, or byoc-&lt;collection id&gt; for your own.</source>
         <translation>Eine Collection, oder byoc-&lt;collection id&gt; für Ihre eigene.</translation>
-    </message>
-    <message>
-        <source>Any</source>
-        <translation>Beliebig</translation>
-    </message>
-    <message>
-        <source>Skip scenes cloudier than this.</source>
-        <translation>Szenen mit mehr Bewölkung überspringen.</translation>
     </message>
     <message>
         <source>Data</source>
@@ -1177,18 +1529,6 @@
     <message>
         <source>Collection</source>
         <translation>Collection</translation>
-    </message>
-    <message>
-        <source>From</source>
-        <translation>Von</translation>
-    </message>
-    <message>
-        <source>To</source>
-        <translation>Bis</translation>
-    </message>
-    <message>
-        <source>Max cloud cover</source>
-        <translation>Max. Bewölkung</translation>
     </message>
     <message>
         <source>Read from the script's setup().</source>
@@ -1229,10 +1569,6 @@
     <message>
         <source>Grid</source>
         <translation>Raster</translation>
-    </message>
-    <message>
-        <source>Resolution</source>
-        <translation>Auflösung</translation>
     </message>
     <message>
         <source>S3 bucket</source>
@@ -2282,6 +2618,14 @@
     <message>
         <source>The estimates assume a scene every 3 days ({mosaicking} mosaicking); the final charge counts the scenes actually found, often fewer.</source>
         <translation>Die Schätzungen nehmen alle 3 Tage eine Szene an (Mosaikbildung {mosaicking}); die endgültige Abrechnung zählt die tatsächlich gefundenen Szenen, oft weniger.</translation>
+    </message>
+    <message>
+        <source>Select a field on the map or in the results layer to see its time series.</source>
+        <translation>Ein Feld auf der Karte oder im Ergebnislayer auswählen, um seine Zeitreihe zu sehen.</translation>
+    </message>
+    <message>
+        <source>Point at the chart (or use ← →) to read a value.</source>
+        <translation>Auf das Diagramm zeigen (oder ← → nutzen), um einen Wert abzulesen.</translation>
     </message>
 </context>
 </TS>

@@ -61,7 +61,13 @@ from .qgis_compat import POLYGON_GEOMETRY, POLYGON_LAYER_FILTER
 from .theme import text_style
 
 METRES_PER_DEGREE = 111_320.0  # a resolution in metres as degrees, for a layer in lon/lat
-INTERVAL_UNITS = (("D", "days"), ("W", "weeks"), ("M", "months"))
+
+
+def interval_units() -> tuple[tuple[str, str], ...]:
+    """(ISO-8601 designator, its name) of the interval units."""
+    return (("D", tr("days")), ("W", tr("weeks")), ("M", tr("months")))
+
+
 PERCENTILES = re.compile(r"[\s,;]+")
 
 
@@ -249,8 +255,8 @@ class FieldStatisticsPanel(QWidget):
         self.interval_spin.setRange(0, 366)  # 0 is refused with a message rather than impossible to type
         self.interval_spin.setValue(1)
         self.interval_unit = QComboBox(form)
-        for unit, name in INTERVAL_UNITS:
-            self.interval_unit.addItem(tr(name), unit)
+        for unit, name in interval_units():
+            self.interval_unit.addItem(name, unit)
         self.interval_unit.setCurrentIndex(self.interval_unit.findData("W"))
         interval = QHBoxLayout()
         interval.addWidget(self.interval_spin)
@@ -420,7 +426,7 @@ class FieldStatisticsPanel(QWidget):
             raise FormRefused(
                 tr(
                     "The evalscript has no dataMask output: statistics need it to tell pixels with data from "
-                    'those without. Add {{id: "dataMask", bands: 1}} to its outputs and return dataMask from '
+                    'those without. Add an output with id "dataMask" and 1 band to setup() and return dataMask from '
                     "evaluatePixel, or pick the NDVI or NDWI preset."
                 )  # fmt: skip
             )
@@ -548,8 +554,8 @@ class FieldStatisticsPanel(QWidget):
 
     def _job_changed(self, job: BatchStatisticalJob) -> None:
         self.result_label.show_message(
-            tr("Batch statistical job {id}: {status}, {percent:.0f} %.").format(
-                id=job.id, status=job.status.value, percent=job.completion_percentage
+            tr("Batch statistical job {id}: {status}, {percent} %.").format(
+                id=job.id, status=job.status.value, percent=f"{job.completion_percentage:.0f}"
             )
         )
 

@@ -26,18 +26,10 @@ from ..core.field_statistics import StatisticsRow
 from .i18n import tr
 from .time_series_chart import SeriesPoint, TimeSeriesChart, format_value
 
-TABLE_COLUMNS = (
-    "interval",
-    "output",
-    "band",
-    "mean",
-    "min",
-    "max",
-    "st_dev",
-    "samples",
-    "no data",
-    "percentiles",
-)
+
+def column_titles() -> tuple[str, ...]:
+    return (tr("interval"), tr("output"), tr("band"), tr("mean"), tr("min"), tr("max"), tr("st. dev."),
+            tr("samples"), tr("no data"), tr("percentiles"))  # fmt: skip
 
 
 def interval_rows(rows: Sequence[StatisticsRow]) -> list[StatisticsRow]:
@@ -88,8 +80,9 @@ class FieldSeries(QWidget):
         self.table_button.setCheckable(True)
         self.table_button.setToolTip(tr("Show the field's statistics as a table instead of a chart."))
         self.chart = TimeSeriesChart(self)
-        self.table = QTableWidget(0, len(TABLE_COLUMNS), self)
-        self.table.setHorizontalHeaderLabels([tr(name) for name in TABLE_COLUMNS])
+        titles = column_titles()
+        self.table = QTableWidget(0, len(titles), self)
+        self.table.setHorizontalHeaderLabels(list(titles))
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         self.stack = QStackedWidget(self)
@@ -159,7 +152,7 @@ class FieldSeries(QWidget):
             for place, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if place >= 3:
-                    item.setTextAlignment(int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter))
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight)  # numbers
                 self.table.setItem(number, place, item)
         self.table.resizeColumnsToContents()
 

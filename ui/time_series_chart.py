@@ -11,7 +11,7 @@ from datetime import date
 from typing import Optional, Sequence
 
 from qgis.PyQt.QtCore import QPointF, QRectF, QSize, Qt, pyqtSignal
-from qgis.PyQt.QtGui import QColor, QFontMetrics, QImage, QPainter, QPainterPath, QPalette, QPen
+from qgis.PyQt.QtGui import QColor, QFontMetrics, QImage, QPainter, QPainterPath, QPalette, QPen, QTextOption
 from qgis.PyQt.QtWidgets import QSizePolicy, QWidget
 
 from .i18n import tr
@@ -172,10 +172,12 @@ class TimeSeriesChart(QWidget):
         metrics = QFontMetrics(self.font())
         if not self.points:
             painter.setPen(text)
+            option = QTextOption(Qt.AlignmentFlag.AlignCenter)
+            option.setWrapMode(QTextOption.WrapMode.WordWrap)
             painter.drawText(
-                QRectF(0, 0, size.width(), size.height()),
-                int(Qt.AlignmentFlag.AlignCenter) | int(Qt.TextFlag.TextWordWrap),
+                QRectF(MARGIN, 0, size.width() - 2 * MARGIN, size.height()),
                 tr("Select a field on the map or in the results layer to see its time series."),
+                option,
             )
             return
         rect = self.plot_rect(size)
