@@ -28,6 +28,8 @@ from typing import Callable, Optional
 from qgis.core import (
     Qgis,
     QgsApplication,
+    QgsFeature,
+    QgsGeometry,
     QgsLayerTreeGroup,
     QgsProject,
     QgsRectangle,
@@ -39,7 +41,7 @@ from qgis.gui import QgsDockWidget
 from qgis.PyQt import sip
 from qgis.PyQt.QtCore import QDate, QPoint, Qt, QTimer
 from qgis.PyQt.QtGui import QColor
-from qgis.PyQt.QtWidgets import QDockWidget, QScrollArea
+from qgis.PyQt.QtWidgets import QDockWidget, QScrollArea, QSplitter
 from qgis.utils import iface, plugins
 
 SCREEN = (1280, 800)  # the QGIS window of a user on a small laptop, maximised
@@ -55,6 +57,7 @@ DOCK_VISIBLE_KEY = "tilewise/dock_visible"
 JOB_PRESET = "NDVI interpolation (tutorial)"
 JOB_DESCRIPTION = "Tutorial NDVI, July 2023 (user guide)"
 JOB_BUDGET_PU = 1000
+FIELDS_WINDOW = (296_000.0, 3_991_000.0, 300_500.0, 3_994_500.0)  # UTM 11N: crop fields of the sub-area
 
 
 def _repo() -> Path:
@@ -80,6 +83,7 @@ class UserGuideShots:
         self.exit_deadline = 0.0
         self.dock = None
         self.layer: Optional[QgsVectorLayer] = None
+        self.fields: Optional[QgsVectorLayer] = None  # the crop fields of the field statistics shots
         self.sub_area_id: Optional[int] = None
         self.job = None
         self.saved_settings: Optional[dict[str, object]] = None  # None: not read yet, nothing to put back
@@ -104,6 +108,8 @@ class UserGuideShots:
             ("10", self.step_end_notice),
             ("11", self.step_ndvi_outputs),
             ("12", self.step_dark_theme),
+            ("14", self.step_field_statistics_form),
+            ("15", self.step_field_statistics_results),
         ]
         only = [n.strip() for n in (os.environ.get("TILEWISE_SHOTS_ONLY") or "").split(",") if n.strip()]
         if only:
@@ -952,6 +958,97 @@ class UserGuideShots:
         iface.setActiveLayer(mosaic)
         view = iface.layerTreeView()
         view.scrollToTop()
+
+    # --- field statistics (14, 15) -----------------------------------------------------------------------
+
+    def crop_fields(self) -> QgsVectorLayer:
+        """The demo catalog's own crop fields in FIELDS_WINDOW, drawn 15 m inside their edges (no road, no
+        neighbour): the field layout is the catalog's first draw of its seed (engine/data/demo.py)."""
+        import numpy as np
+
+        from tilewise.engine.data.demo import DemoSpec, make_fields
+
+        spec = DemoSpec()
+        x0, _, x1, y1 = spec.bounds
+        size = round((x1 - x0) / 10)
+        crop = make_fields(size, size, np.random.default_rng(spec.seed)).crop
+        columns = [0, *(np.flatnonzero((crop[:, 1:] != crop[:, :-1]).any(axis=0)) + 1), size]
+        rows = [0, *(np.flatnonzero((crop[1:] != crop[:-1]).any(axis=1)) + 1), size]
+        layer = QgsVectorLayer(f"Polygon?crs=EPSG:{spec.epsg}&field=name:string", "crop fields", "memory")
+        layer.setCustomProperty("skipMemoryLayersCheck", 1)
+        west, south, east, north = FIELDS_WINDOW
+        features = []
+        for top, bottom in zip(rows, rows[1:]):
+            for left, right in zip(columns, columns[1:]):
+                box = (x0 + left * 10 + 15, y1 - bottom * 10 + 15, x0 + right * 10 - 15, y1 - top * 10 - 15)
+                if box[0] < west or box[2] > east or box[1] < south or box[3] > north:
+                    continue
+                feature = QgsFeature(layer.fields())
+                feature.setGeometry(QgsGeometry.fromRect(QgsRectangle(*box)))
+                feature.setAttributes([f"parcel {len(features) + 1}"])
+                features.append(feature)
+        layer.dataProvider().addFeatures(features)
+        layer.updateExtents()
+        self.log(f"crop fields: {len(features)} demo parcels in {FIELDS_WINDOW}")
+        return layer
+
+    def step_field_statistics_form(self, done: Callable) -> None:
+        """14: the Field statistics tab filled in: the demo's crop fields, NDVI, July 2023 every 5 days."""
+        dock, panel = self.dock, self.dock.field_statistics
+        self.fields = self.crop_fields()
+        QgsProject.instance().addMapLayer(self.fields)
+        for name in ("Tilewise grid preview", "Tilewise previews"):
+            self.set_group_visible(name, False)
+        dock.tabs.setCurrentWidget(panel)
+        panel.set_layer(self.fields)
+        panel.identifier_combo.setField("name")
+        panel.date_from.setDate(QDate(2023, 7, 1))
+        panel.date_to.setDate(QDate(2023, 7, 31))
+        panel.interval_spin.setValue(5)
+        panel.interval_unit.setCurrentIndex(panel.interval_unit.findData("D"))
+        panel.resolution_spin.setValue(10.0)
+        panel.percentiles_edit.setText("10, 90")
+        editor = panel.script_editor
+        editor.select_preset("NDVI")
+        iface.setActiveLayer(self.fields)
+        self.zoom_to(self.fields, scale=1.3)
+        self.wait_for(
+            lambda: editor.task is None and editor.info is not None,
+            lambda: self.capture("14-field-statistics-form", done),
+            "setup() of the NDVI statistics preset to be read",
+        )
+
+    def step_field_statistics_results(self, done: Callable) -> None:
+        """15: the results: the fields graduated by their latest NDVI, one field's series in the chart."""
+        from tilewise.core.field_statistics import read_statistics_table
+
+        panel = self.dock.field_statistics
+
+        def finished() -> None:
+            if panel.results is None:
+                raise StepFailed(f"No results: {panel.problem_label.text()} {panel.result_label.text()}")
+            self.log(panel.result_label.text())
+            results = panel.results.fields
+            # the field whose NDVI changes most over the month: the chart has something to show
+            spans = {}
+            for polygon in panel.run.polygons:
+                means = [
+                    row.mean for row in read_statistics_table(panel.results_path, polygon.fid) if row.mean
+                ]
+                spans[polygon.fid] = max(means) - min(means) if means else 0.0
+            chosen = max(spans, key=spans.get)
+            results.selectByIds([chosen])
+            iface.setActiveLayer(results)
+            QgsProject.instance().setSelectionColor(QColor(255, 255, 0, 90))
+            chart = panel.series.chart
+            chart.choose(len(chart.points) - 2)
+            splitter = panel.findChild(QSplitter)
+            splitter.setSizes([int(splitter.height() * 0.45), int(splitter.height() * 0.55)])
+            self.capture("15-field-statistics-results", done)
+
+        self.wait_for(lambda: panel.task is None and panel.results is not None, finished,
+                      "the field statistics to finish", timeout_s=180)  # fmt: skip
+        panel.run_button.click()
 
     # --- after the shots ------------------------------------------------------------------------------
 

@@ -89,13 +89,12 @@ class FieldSeries(QWidget):
         self.stack.addWidget(self.chart)
         self.stack.addWidget(self.table)
 
-        top = QHBoxLayout()
-        top.addWidget(self.title_label, 1)
-        top.addWidget(self.band_combo)
-        top.addWidget(self.table_button)
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
+        top = QHBoxLayout()
         column.addLayout(top)
+        for widget, stretch in ((self.title_label, 1), (self.band_combo, 0), (self.table_button, 0)):
+            top.addWidget(widget, stretch)
         column.addWidget(self.stack, 1)
 
         self.band_combo.currentIndexChanged.connect(self._draw)
