@@ -30,7 +30,7 @@ from qgis.core import (
 
 from ..core.batch_models.statistical import LAST_INTERVAL_BEHAVIORS, MAX_STATISTICAL_FEATURES
 from ..core.field_statistics import FieldPolygon, FieldStatisticsError, FieldStatisticsOptions
-from ..core.field_statistics_task import StatisticsStorage, run_field_statistics
+from ..core.field_statistics_run import StatisticsStorage, run_field_statistics
 from ..core.job_form import FormInvalid
 from ..core.qgis_geometry import to_shapely
 from ..core.statistical_client import StatisticalClient
