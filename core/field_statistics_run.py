@@ -20,23 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
-from .field_statistics import (
-    SYNCHRONOUS_LIMIT,
-    FieldPolygon,
-    FieldStatisticsError,
-    FieldStatisticsOptions,
-    StatisticsRow,
-    batch_statistical_request,
-    check_options,
-    check_polygons,
-    failed_features,
-    failure_row,
-    rows_from_feature_result,
-    rows_from_response,
-    statistical_request_body,
-    write_features_geopackage,
-    write_results_geopackage,
-)
+from . import field_statistics as fields
 from .http import BadRequestError, Cancel, Cancelled, RateLimitError, ServerError, ServiceError
 from .s3 import S3Access, StorageError, apply_gdal_options, gdal_path, is_local, local_path, split_s3_url
 from .statistical_client import BatchStatisticalJob, StatisticalClient
@@ -65,96 +49,109 @@ class StatisticsStorage:
 
 @dataclass
 class FieldStatisticsOutcome:
-    rows: list[StatisticsRow]
+    rows: list[fields.StatisticsRow]
     failed_features: list[tuple[int, str]]
     results_path: Path
     job_id: Optional[str] = None
 
 
+@dataclass(frozen=True)
+class FieldStatisticsRequest:
+    """What to compute and where its results go (`storage`: needed above SYNCHRONOUS_LIMIT polygons)."""
+
+    polygons: tuple[fields.FieldPolygon, ...]
+    crs_authid: str
+    options: fields.FieldStatisticsOptions
+    results_path: Path
+    storage: Optional[StatisticsStorage] = None
+
+
 def run_field_statistics(
     client: StatisticalClient,
-    polygons: Sequence[FieldPolygon],
-    crs_authid: str,
-    options: FieldStatisticsOptions,
-    results_path: Path,
-    storage: Optional[StatisticsStorage],
+    request: FieldStatisticsRequest,
     cancel: Cancel,
     progress: Progress = lambda percent: None,
     on_job: Callable[[BatchStatisticalJob], None] = lambda job: None,
     poll_s: float = 5.0,
 ) -> FieldStatisticsOutcome:
     """Check, compute (synchronously or as a batch job) and write the results GeoPackage."""
-    check_polygons(polygons, crs_authid)
-    check_options(options)
+    polygons, crs_authid, options, storage = (
+        request.polygons,
+        request.crs_authid,
+        request.options,
+        request.storage,
+    )
+    fields.check_polygons(polygons, crs_authid)
+    fields.check_options(options)
     job_id = None
-    if len(polygons) <= SYNCHRONOUS_LIMIT:
+    if len(polygons) <= fields.SYNCHRONOUS_LIMIT:
         rows = synchronous_rows(client, polygons, crs_authid, options, cancel, progress)
     else:
         if storage is None:
-            raise FieldStatisticsError(
-                f"{len(polygons)} polygons are more than {SYNCHRONOUS_LIMIT}: they run as a batch statistical "
+            raise fields.FieldStatisticsError(
+                f"{len(polygons)} polygons are more than {fields.SYNCHRONOUS_LIMIT}: they run as a batch statistical "
                 "job, which needs a bucket (s3://bucket/folder) for its polygons and results. Choose one, or "
                 "select fewer fields."
             )
         rows, job_id = batch_rows(
             client, polygons, crs_authid, options, storage, cancel, progress, on_job, poll_s
         )
-    write_results_geopackage(results_path, polygons, crs_authid, rows)
-    return FieldStatisticsOutcome(rows, failed_features(rows), Path(results_path), job_id)
+    fields.write_results_geopackage(request.results_path, polygons, crs_authid, rows)
+    return FieldStatisticsOutcome(rows, fields.failed_features(rows), Path(request.results_path), job_id)
 
 
 def synchronous_rows(
     client: StatisticalClient,
-    polygons: Sequence[FieldPolygon],
+    polygons: Sequence[fields.FieldPolygon],
     crs_authid: str,
-    options: FieldStatisticsOptions,
+    options: fields.FieldStatisticsOptions,
     cancel: Cancel,
     progress: Progress,
-) -> list[StatisticsRow]:
+) -> list[fields.StatisticsRow]:
     """One Statistical API request per polygon; a polygon the service refuses becomes a failure row, while
     refused credentials or an unreachable service end the run."""
-    rows: list[StatisticsRow] = []
+    rows: list[fields.StatisticsRow] = []
     for done, polygon in enumerate(polygons):
         if cancel.is_set:
             raise Cancelled("Cancelled.")
-        body = statistical_request_body(polygon, crs_authid, options)
+        body = fields.statistical_request_body(polygon, crs_authid, options)
         try:
             response = client.statistics(body, cancel)
         except POLYGON_ERRORS as exc:
-            rows.append(failure_row(polygon.fid, polygon.identifier, str(exc)))
+            rows.append(fields.failure_row(polygon.fid, polygon.identifier, str(exc)))
         else:
-            rows.extend(rows_from_response(polygon.fid, polygon.identifier, response))
+            rows.extend(fields.rows_from_response(polygon.fid, polygon.identifier, response))
         progress(100.0 * (done + 1) / len(polygons))
     return rows
 
 
 def batch_rows(
     client: StatisticalClient,
-    polygons: Sequence[FieldPolygon],
+    polygons: Sequence[fields.FieldPolygon],
     crs_authid: str,
-    options: FieldStatisticsOptions,
+    options: fields.FieldStatisticsOptions,
     storage: StatisticsStorage,
     cancel: Cancel,
     progress: Progress,
     on_job: Callable[[BatchStatisticalJob], None],
     poll_s: float,
-) -> tuple[list[StatisticsRow], str]:
+) -> tuple[list[fields.StatisticsRow], str]:
     """A Batch Statistical job: the polygons uploaded, the job created, started and watched to its end, then
     each feature's JSON read. Cancelling stops the job."""
     run = f"{storage.url.rstrip('/')}/field-statistics/{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     features_url, output_url = f"{run}/fields.gpkg", f"{run}/results"
     with tempfile.TemporaryDirectory(prefix="tilewise-fields-") as scratch:
-        features = write_features_geopackage(polygons, crs_authid, Path(scratch) / "fields.gpkg")
+        features = fields.write_features_geopackage(polygons, crs_authid, Path(scratch) / "fields.gpkg")
         put_file(storage.access, features, features_url)
     keys = storage.access.credentials if storage.send_keys and storage.access.access_key else None
-    request = batch_statistical_request(features_url, output_url, options, keys, keys)
+    request = fields.batch_statistical_request(features_url, output_url, options, keys, keys)
     job = client.create(request, cancel)
     on_job(job)
     client.start(job.id, cancel)
     job = watch(client, job.id, cancel, progress, on_job, poll_s)
     if job.status != RequestStatus.DONE:
         reason = f" ({job.stopped_reason})" if job.stopped_reason else ""
-        raise FieldStatisticsError(
+        raise fields.FieldStatisticsError(
             f"The batch statistical job {job.id} ended {job.status}{reason}: {job.error or 'no reason given'}."
         )
     return read_feature_results(storage.access, output_url, job.id, polygons, cancel), job.id
@@ -187,23 +184,27 @@ def watch(
 
 
 def read_feature_results(
-    access: S3Access, output_url: str, job_id: str, polygons: Sequence[FieldPolygon], cancel: Cancel
-) -> list[StatisticsRow]:
+    access: S3Access, output_url: str, job_id: str, polygons: Sequence[fields.FieldPolygon], cancel: Cancel
+) -> list[fields.StatisticsRow]:
     """Each polygon's `<output>/<job_id>/<fid>.json`; a missing or unreadable one is that polygon's failure."""
     folder = f"{output_url.rstrip('/')}/{job_id}"
     storage = storage_for(access, folder)
 
-    def read(polygon: FieldPolygon) -> list[StatisticsRow]:
+    def read(polygon: fields.FieldPolygon) -> list[fields.StatisticsRow]:
         if cancel.is_set:
             return []
         url = f"{folder}/{polygon.fid}.json"
         try:
             document = json.loads(storage.read(url))
         except ObjectNotFound:
-            return [failure_row(polygon.fid, polygon.identifier, "The job wrote no result for this field.")]
+            return [
+                fields.failure_row(polygon.fid, polygon.identifier, "The job wrote no result for this field.")
+            ]
         except ValueError as exc:
-            return [failure_row(polygon.fid, polygon.identifier, f"Its result {url} is not JSON: {exc}")]
-        return rows_from_feature_result(document)
+            return [
+                fields.failure_row(polygon.fid, polygon.identifier, f"Its result {url} is not JSON: {exc}")
+            ]
+        return fields.rows_from_feature_result(document)
 
     with ThreadPoolExecutor(READ_THREADS) as pool:
         rows = [row for feature_rows in pool.map(read, polygons) for row in feature_rows]

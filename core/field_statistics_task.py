@@ -11,7 +11,7 @@ from qgis.core import QgsTask
 from qgis.PyQt.QtCore import pyqtSignal
 
 from .field_statistics import FieldPolygon, FieldStatisticsError, FieldStatisticsOptions, StatisticsRow
-from .field_statistics_run import StatisticsStorage, run_field_statistics
+from .field_statistics_run import FieldStatisticsRequest, StatisticsStorage, run_field_statistics
 from .http import Cancel, Cancelled, ServiceError
 from .s3 import StorageError
 from .statistical_client import BatchStatisticalJob, StatisticalClient
@@ -42,11 +42,10 @@ class FieldStatisticsTask(QgsTask):
     ):
         super().__init__(f"Tilewise: statistics of {len(polygons)} fields", QgsTask.Flag.CanCancel)
         self.client = client
-        self.polygons = list(polygons)
-        self.crs_authid = crs_authid
-        self.options = options
-        self.results_path = Path(results_path)
-        self.storage = storage
+        self.request = FieldStatisticsRequest(
+            tuple(polygons), crs_authid, options, Path(results_path), storage
+        )
+        self.results_path = self.request.results_path
         self.poll_s = poll_s
         self.cancel_token = Cancel()
         self.rows: list[StatisticsRow] = []
@@ -62,9 +61,8 @@ class FieldStatisticsTask(QgsTask):
     def run(self) -> bool:
         try:
             outcome = run_field_statistics(
-                self.client, self.polygons, self.crs_authid, self.options, self.results_path, self.storage,
-                self.cancel_token, self.setProgress, self._job_changed, self.poll_s,
-            )  # fmt: skip
+                self.client, self.request, self.cancel_token, self.setProgress, self._job_changed, self.poll_s
+            )
         except Cancelled as exc:
             self.error = str(exc)
         except (FieldStatisticsError, ServiceError, StorageError) as exc:

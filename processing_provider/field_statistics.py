@@ -30,7 +30,7 @@ from qgis.core import (
 
 from ..core.batch_models.statistical import LAST_INTERVAL_BEHAVIORS, MAX_STATISTICAL_FEATURES
 from ..core.field_statistics import FieldPolygon, FieldStatisticsError, FieldStatisticsOptions
-from ..core.field_statistics_run import StatisticsStorage, run_field_statistics
+from ..core.field_statistics_run import FieldStatisticsRequest, StatisticsStorage, run_field_statistics
 from ..core.job_form import FormInvalid
 from ..core.qgis_geometry import to_shapely
 from ..core.statistical_client import StatisticalClient
@@ -173,8 +173,9 @@ class FieldStatistics(TilewiseAlgorithm):
                         deployment=client.deployment.name,
                     )
                 )
+                request = FieldStatisticsRequest(tuple(polygons), crs, options, results_path, storage)
                 outcome = run_field_statistics(
-                    client, polygons, crs, options, results_path, storage, cancel, feedback.setProgress,
+                    client, request, cancel, feedback.setProgress,
                     lambda job: feedback.pushInfo(
                         tr("Batch statistical job {id}: {status}").format(id=job.id, status=job.status)
                     ),

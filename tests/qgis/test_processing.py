@@ -48,7 +48,7 @@ ALGORITHM_IDS = {
     "tilewise:loadbatchoutputs",
     "tilewise:previewevalscript",
 }
-FIELD_STATISTICS_IDS = {"tilewise:fieldstatistics"}  # its own group (tests/qgis/test_processing_field_statistics.py)
+FIELD_STATISTICS_IDS = {"tilewise:fieldstatistics"}  # its own group, tested on its own
 NDVI = builtin_preset("NDVI").script
 EXTENT_4326 = f"{TEST_BBOX[0]},{TEST_BBOX[2]},{TEST_BBOX[1]},{TEST_BBOX[3]} [EPSG:4326]"
 
