@@ -15,7 +15,7 @@ import shutil
 import tempfile
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Optional, Sequence
@@ -145,14 +145,21 @@ def batch_rows(
         put_file(storage.access, features, features_url)
     keys = storage.access.credentials if storage.send_keys and storage.access.access_key else None
     request = fields.batch_statistical_request(features_url, output_url, options, keys, keys)
-    job = client.create(request, cancel)
-    on_job(job)
-    client.start(job.id, cancel)
-    job = watch(client, job.id, cancel, progress, on_job, poll_s)
+    try:
+        job = client.create(request, cancel)
+        on_job(job)
+        client.start(job.id, cancel)
+        job = watch(client, job.id, cancel, progress, on_job, poll_s)
+    except ServiceError as exc:  # a service may echo the request's keys in its message
+        exc.message = storage.access.scrub(exc.message)
+        exc.args = (exc.message,)
+        raise
     if job.status != RequestStatus.DONE:
         reason = f" ({job.stopped_reason})" if job.stopped_reason else ""
         raise fields.FieldStatisticsError(
-            f"The batch statistical job {job.id} ended {job.status}{reason}: {job.error or 'no reason given'}."
+            storage.access.scrub(
+                f"The batch statistical job {job.id} ended {job.status}{reason}: {job.error or 'no reason given'}."
+            )
         )
     return read_feature_results(storage.access, output_url, job.id, polygons, cancel), job.id
 
@@ -204,7 +211,11 @@ def read_feature_results(
             return [
                 fields.failure_row(polygon.fid, polygon.identifier, f"Its result {url} is not JSON: {exc}")
             ]
-        return fields.rows_from_feature_result(document)
+        # an error the service wrote goes into the results GeoPackage: never with the bucket's keys
+        return [
+            replace(row, error=access.scrub(row.error)) if row.error else row
+            for row in fields.rows_from_feature_result(document)
+        ]
 
     with ThreadPoolExecutor(READ_THREADS) as pool:
         rows = [row for feature_rows in pool.map(read, polygons) for row in feature_rows]

@@ -87,3 +87,14 @@ def test_uploaded_bytes_read_back_through_the_plugins_storage(s3_server, tmp_pat
     local.write_bytes(bytes(range(256)) * 40_000)  # 10 MB: more than one upload chunk
     put_file(s3_access(s3_server), local, f"s3://{bucket}/big.bin")
     assert read_bytes(s3_access(s3_server), f"s3://{bucket}/big.bin") == local.read_bytes()
+
+
+def test_an_error_that_echoes_the_bucket_keys_reaches_the_rows_without_them(tmp_path):
+    access = S3Access(None, "us-east-1", "AKIAECHOEDKEY123", "echoed-secret-value")
+    (tmp_path / "out" / "job-2").mkdir(parents=True)
+    error = {"type": "EXECUTION_ERROR", "message": "s3 refused AKIAECHOEDKEY123 / echoed-secret-value"}
+    (tmp_path / "out" / "job-2" / "1.json").write_text(
+        json.dumps({"id": 1, "identifier": "a", "error": error})
+    )
+    (row,) = read_feature_results(access, file_url(tmp_path / "out"), "job-2", POLYGONS[:1], Cancel())
+    assert row.error == "EXECUTION_ERROR: s3 refused *** / ***"
