@@ -391,6 +391,110 @@
         <translation>Geben Sie die Daten an: {start} und {end} (JJJJ-MM-TT).</translation>
     </message>
     <message>
+        <source>Field statistics</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Statistics of an evalscript (NDVI, NDWI or your own, with a dataMask output) for each polygon of a layer (only the selected ones with “Selected features only”), per time interval: mean, min, max, standard deviation, the pixel counts, and the percentiles and histogram asked for. Up to 100 polygons are sent one Statistical API request each; more become one Batch Statistical job, whose polygons and results go to the bucket given (s3://bucket/folder, with the S3 keys given), or a folder for a Tilewise engine on this computer. The output GeoPackage holds the layer “fields” (the polygons with the latest interval's means) and the table “statistics” (one record per polygon, interval, output and band). Resolution is in the layer's CRS units: use a projected CRS in metres.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Fields (polygons)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Identifier field (default: the feature id)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Evalscript (the script, or a preset's name: {presets})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Aggregation interval (P1D, P5D, P1W, P1M…)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A last, shorter interval</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Resolution (layer CRS units)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Percentiles (e.g. 10, 50, 90)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Histogram bins (0: none)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Histogram low edge</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Histogram high edge</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Bucket for more than 100 fields (s3://bucket/folder, or a folder for a local Tilewise engine)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>GeoPackage (*.gpkg)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Fields with their latest means</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Batch statistical job id (none when synchronous)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Fields whose statistics failed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{count} fields, {mode} on {deployment}…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>one request each</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>as a batch statistical job</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Batch statistical job {id}: {status}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Field {fid} failed: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Percentiles are numbers from 0 to 100 separated by commas (got {text}).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The layer holds {kind} geometries, not polygons: choose a layer of field polygons (lines or points can become polygons with Buffer or Polygonize).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The layer's CRS is unknown, so its features' coordinates cannot be placed: set the layer's CRS (Layer Properties → Source), or reproject the layer, then run again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The layer has {count} features, more than the {limit} one batch statistical job takes: select part of them and use “Selected features only”, one part at a time.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Creates a Batch API job (not analysed, not started) for the polygons of a layer (only the selected ones with “Selected features only”), as the Tilewise dock does: the same checks, the same messages. The deployment's client id and secret come from the Tilewise settings (QGIS's authentication database). Output location: s3://bucket/folder, or a local folder for a Tilewise engine on this computer. Outputs the job's id, to feed “Analyse a batch job”.</source>
         <translation>Legt einen Job der Batch API an (nicht analysiert, nicht gestartet) für die Polygone eines Layers (nur die gewählten mit „Nur gewählte Objekte“), wie es das Tilewise-Bedienfeld tut: dieselben Prüfungen, dieselben Meldungen. Client-ID und Secret der Bereitstellung stammen aus den Tilewise-Einstellungen (der Authentifizierungsdatenbank von QGIS). Ausgabeort: s3://bucket/ordner oder ein lokaler Ordner für eine Tilewise-Engine auf diesem Rechner. Gibt die ID des Jobs aus, als Eingabe für „Batch-Job analysieren“.</translation>
     </message>

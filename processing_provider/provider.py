@@ -1,4 +1,4 @@
-"""The provider: one group, "Batch jobs", of six algorithms that share the plugin's ConnectionStore."""
+"""The provider: the "Batch jobs" group of six algorithms and "Field statistics", sharing the plugin's ConnectionStore."""
 
 from __future__ import annotations
 
@@ -44,6 +44,7 @@ class TilewiseProvider(QgsProcessingProvider):
 
     def loadAlgorithms(self) -> None:  # noqa: N802 (QGIS API)
         from .algorithms import ALGORITHMS
+        from .field_statistics import FIELD_STATISTICS_ALGORITHMS
 
-        for algorithm in ALGORITHMS:
+        for algorithm in (*ALGORITHMS, *FIELD_STATISTICS_ALGORITHMS):
             self.addAlgorithm(algorithm(self.store_factory))
