@@ -391,10 +391,6 @@
         <translation>Geben Sie die Daten an: {start} und {end} (JJJJ-MM-TT).</translation>
     </message>
     <message>
-        <source>Field statistics</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Statistics of an evalscript (NDVI, NDWI or your own, with a dataMask output) for each polygon of a layer (only the selected ones with “Selected features only”), per time interval: mean, min, max, standard deviation, the pixel counts, and the percentiles and histogram asked for. Up to 100 polygons are sent one Statistical API request each; more become one Batch Statistical job, whose polygons and results go to the bucket given (s3://bucket/folder, with the S3 keys given), or a folder for a Tilewise engine on this computer. The output GeoPackage holds the layer “fields” (the polygons with the latest interval's means) and the table “statistics” (one record per polygon, interval, output and band). Resolution is in the layer's CRS units: use a projected CRS in metres.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -440,10 +436,6 @@
     </message>
     <message>
         <source>Bucket for more than 100 fields (s3://bucket/folder, or a folder for a local Tilewise engine)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>GeoPackage (*.gpkg)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
