@@ -166,18 +166,22 @@ class FieldStatisticsPanel(QWidget):
     def _build(self) -> None:
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # the dock's width, always
         form = QWidget(scroll)
         column = QVBoxLayout(form)
         column.addWidget(self._fields_box(form))
         script_box = QGroupBox(tr("Evalscript"), form)
         presets = Path(QgsApplication.qgisSettingsDirPath()) / "tilewise" / "statistics_evalscripts"
         self.script_editor = EvalscriptEditor(presets, script_box, builtins=STATISTICS_PRESETS)
-        self.script_editor.editor.setMinimumHeight(160)
+        self.script_editor.editor.setMinimumHeight(140)
         QVBoxLayout(script_box).addWidget(self.script_editor)
         column.addWidget(script_box)
         column.addWidget(self._time_box(form))
         column.addWidget(self._statistics_box(form))
         column.addStretch(1)
+        for combo in form.findChildren(QComboBox):  # long names must not widen the dock: they elide
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(8)
         scroll.setWidget(form)
 
         self.summary_label = plain_label("", self)
@@ -211,6 +215,8 @@ class FieldStatisticsPanel(QWidget):
         self.failed_list.setVisible(False)
         results_column.addWidget(self.series, 1)
         results_column.addWidget(self.failed_list)
+        results.setVisible(False)  # until a run has results: the form has the whole height
+        self.results_area = results
 
         split = QSplitter(Qt.Orientation.Vertical, self)
         top = QWidget(split)
@@ -589,6 +595,7 @@ class FieldStatisticsPanel(QWidget):
             return
         self.results_path = Path(task.results_path)
         self.results = add_results_layers(self.results_path, run.title)
+        self.results_area.setVisible(True)
         self.results.fields.selectionChanged.connect(self._results_selection_changed)
         self.show_failures(task.failed_features)
         job = getattr(task, "job_id", None)

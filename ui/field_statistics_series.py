@@ -47,7 +47,8 @@ def band_of(row: StatisticsRow) -> tuple[Optional[float], Optional[float], str]:
     else min to max."""
     if len(row.percentiles) >= 2:
         keys = sorted(row.percentiles, key=float)
-        return row.percentiles[keys[0]], row.percentiles[keys[-1]], f"p{keys[0]}–p{keys[-1]}"
+        low, high = keys[0], keys[-1]
+        return row.percentiles[low], row.percentiles[high], f"p{float(low):g}–p{float(high):g}"
     return row.min, row.max, tr("min–max")
 
 
@@ -117,6 +118,7 @@ class FieldSeries(QWidget):
         for output, band in self.bands:
             self.band_combo.addItem(f"{output} · {band}")
         self.band_combo.setCurrentIndex(self.bands.index(chosen) if chosen in self.bands else 0)
+        self.band_combo.setEnabled(bool(self.bands))
         self.band_combo.blockSignals(False)
         self._fill_table()
         self._draw()
