@@ -238,6 +238,7 @@ def put_file(access: S3Access, source: Path, url: str) -> None:
     apply_gdal_options(access, bucket)
     gdal.PushErrorHandler("CPLQuietErrorHandler")
     gdal.VSIErrorReset()
+    message = ""
     try:
         handle = gdal.VSIFOpenExL(gdal_path(url), "wb", True)
         written = handle is not None
@@ -246,8 +247,10 @@ def put_file(access: S3Access, source: Path, url: str) -> None:
                 while written and (chunk := data.read(UPLOAD_CHUNK)):
                     written = gdal.VSIFWriteL(chunk, 1, len(chunk), handle) == len(chunk)
             written = gdal.VSIFCloseL(handle) == 0 and written  # the object is created on close
-        message = gdal.VSIGetLastErrorMsg()
+    except RuntimeError as exc:  # GDAL raises instead when the process has called gdal.UseExceptions()
+        written, message = False, str(exc)
     finally:
+        message = gdal.VSIGetLastErrorMsg() or message
         gdal.PopErrorHandler()
     if not written:
         raise StorageError(

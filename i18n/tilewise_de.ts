@@ -392,99 +392,99 @@
     </message>
     <message>
         <source>Statistics of an evalscript (NDVI, NDWI or your own, with a dataMask output) for each polygon of a layer (only the selected ones with “Selected features only”), per time interval: mean, min, max, standard deviation, the pixel counts, and the percentiles and histogram asked for. Up to 100 polygons are sent one Statistical API request each; more become one Batch Statistical job, whose polygons and results go to the bucket given (s3://bucket/folder, with the S3 keys given), or a folder for a Tilewise engine on this computer. The output GeoPackage holds the layer “fields” (the polygons with the latest interval's means) and the table “statistics” (one record per polygon, interval, output and band). Resolution is in the layer's CRS units: use a projected CRS in metres.</source>
-        <translation type="unfinished"></translation>
+        <translation>Statistiken eines Evalscripts (NDVI, NDWI oder ein eigenes, mit einer dataMask-Ausgabe) für jedes Polygon eines Layers (mit „Nur gewählte Objekte“ nur für die gewählten), je Zeitintervall: Mittelwert, Minimum, Maximum, Standardabweichung, die Pixelzahlen sowie die gewünschten Perzentile und das Histogramm. Bis zu 100 Polygone werden mit je einer Anfrage an die Statistical API gesendet; mehr werden zu einem Batch-Statistical-Job, dessen Polygone und Ergebnisse im angegebenen Bucket liegen (s3://bucket/ordner, mit den angegebenen S3-Schlüsseln) oder in einem Ordner für eine Tilewise-Engine auf diesem Computer. Das Ausgabe-GeoPackage enthält den Layer „fields“ (die Polygone mit den Mittelwerten des letzten Intervalls) und die Tabelle „statistics“ (ein Datensatz je Polygon, Intervall, Ausgabe und Band). Die Auflösung ist in Einheiten des Layer-KBS: Verwenden Sie ein projiziertes KBS in Metern.</translation>
     </message>
     <message>
         <source>Fields (polygons)</source>
-        <translation type="unfinished"></translation>
+        <translation>Felder (Polygone)</translation>
     </message>
     <message>
         <source>Identifier field (default: the feature id)</source>
-        <translation type="unfinished"></translation>
+        <translation>Kennungsfeld (Standard: die Objekt-ID)</translation>
     </message>
     <message>
         <source>Evalscript (the script, or a preset's name: {presets})</source>
-        <translation type="unfinished"></translation>
+        <translation>Evalscript (das Skript oder der Name einer Vorlage: {presets})</translation>
     </message>
     <message>
         <source>Aggregation interval (P1D, P5D, P1W, P1M…)</source>
-        <translation type="unfinished"></translation>
+        <translation>Aggregationsintervall (P1D, P5D, P1W, P1M …)</translation>
     </message>
     <message>
         <source>A last, shorter interval</source>
-        <translation type="unfinished"></translation>
+        <translation>Ein letztes, kürzeres Intervall</translation>
     </message>
     <message>
         <source>Resolution (layer CRS units)</source>
-        <translation type="unfinished"></translation>
+        <translation>Auflösung (Einheiten des Layer-KBS)</translation>
     </message>
     <message>
         <source>Percentiles (e.g. 10, 50, 90)</source>
-        <translation type="unfinished"></translation>
+        <translation>Perzentile (z. B. 10, 50, 90)</translation>
     </message>
     <message>
         <source>Histogram bins (0: none)</source>
-        <translation type="unfinished"></translation>
+        <translation>Histogrammklassen (0: keines)</translation>
     </message>
     <message>
         <source>Histogram low edge</source>
-        <translation type="unfinished"></translation>
+        <translation>Untere Histogrammgrenze</translation>
     </message>
     <message>
         <source>Histogram high edge</source>
-        <translation type="unfinished"></translation>
+        <translation>Obere Histogrammgrenze</translation>
     </message>
     <message>
         <source>Bucket for more than 100 fields (s3://bucket/folder, or a folder for a local Tilewise engine)</source>
-        <translation type="unfinished"></translation>
+        <translation>Bucket für mehr als 100 Felder (s3://bucket/ordner oder ein Ordner für eine lokale Tilewise-Engine)</translation>
     </message>
     <message>
         <source>Fields with their latest means</source>
-        <translation type="unfinished"></translation>
+        <translation>Felder mit ihren letzten Mittelwerten</translation>
     </message>
     <message>
         <source>Batch statistical job id (none when synchronous)</source>
-        <translation type="unfinished"></translation>
+        <translation>ID des Batch-Statistical-Jobs (keine bei synchroner Abfrage)</translation>
     </message>
     <message>
         <source>Fields whose statistics failed</source>
-        <translation type="unfinished"></translation>
+        <translation>Felder, deren Statistik fehlschlug</translation>
     </message>
     <message>
         <source>{count} fields, {mode} on {deployment}…</source>
-        <translation type="unfinished"></translation>
+        <translation>{count} Felder, {mode} auf {deployment} …</translation>
     </message>
     <message>
         <source>one request each</source>
-        <translation type="unfinished"></translation>
+        <translation>je eine Anfrage</translation>
     </message>
     <message>
         <source>as a batch statistical job</source>
-        <translation type="unfinished"></translation>
+        <translation>als Batch-Statistical-Job</translation>
     </message>
     <message>
         <source>Batch statistical job {id}: {status}</source>
-        <translation type="unfinished"></translation>
+        <translation>Batch-Statistical-Job {id}: {status}</translation>
     </message>
     <message>
         <source>Field {fid} failed: {error}</source>
-        <translation type="unfinished"></translation>
+        <translation>Feld {fid} fehlgeschlagen: {error}</translation>
     </message>
     <message>
         <source>Percentiles are numbers from 0 to 100 separated by commas (got {text}).</source>
-        <translation type="unfinished"></translation>
+        <translation>Perzentile sind Zahlen von 0 bis 100, durch Kommas getrennt (erhalten: {text}).</translation>
     </message>
     <message>
         <source>The layer holds {kind} geometries, not polygons: choose a layer of field polygons (lines or points can become polygons with Buffer or Polygonize).</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Layer enthält {kind}-Geometrien, keine Polygone: Wählen Sie einen Layer mit Feldpolygonen (Linien oder Punkte werden mit Puffer oder Polygonisieren zu Polygonen).</translation>
     </message>
     <message>
         <source>The layer's CRS is unknown, so its features' coordinates cannot be placed: set the layer's CRS (Layer Properties → Source), or reproject the layer, then run again.</source>
-        <translation type="unfinished"></translation>
+        <translation>Das KBS des Layers ist unbekannt, daher lassen sich die Koordinaten seiner Objekte nicht verorten: Legen Sie das KBS des Layers fest (Layereigenschaften → Quelle) oder projizieren Sie den Layer um, und starten Sie erneut.</translation>
     </message>
     <message>
         <source>The layer has {count} features, more than the {limit} one batch statistical job takes: select part of them and use “Selected features only”, one part at a time.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Layer hat {count} Objekte, mehr als die {limit}, die ein Batch-Statistical-Job annimmt: Wählen Sie einen Teil davon und verwenden Sie „Nur gewählte Objekte“, einen Teil nach dem anderen.</translation>
     </message>
     <message>
         <source>Creates a Batch API job (not analysed, not started) for the polygons of a layer (only the selected ones with “Selected features only”), as the Tilewise dock does: the same checks, the same messages. The deployment's client id and secret come from the Tilewise settings (QGIS's authentication database). Output location: s3://bucket/folder, or a local folder for a Tilewise engine on this computer. Outputs the job's id, to feed “Analyse a batch job”.</source>

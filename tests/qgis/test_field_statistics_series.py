@@ -73,7 +73,7 @@ def test_the_widest_percentile_range_is_the_band_when_percentiles_were_asked():
     body, pixels = response(percentiles=(10, 50, 90))
     rows = rows_from_response(1, "parcel 1", body)
     low, high, name = band_of(rows[0])
-    assert name == "p10.0–p90.0"
+    assert name == "p10–p90"
     points, _ = series_points(rows, "ndvi", "B0")
     assert np.allclose([p.low for p in points], [np.percentile(week, 10) for week in pixels])
     assert np.allclose([p.high for p in points], [np.percentile(week, 90) for week in pixels])
