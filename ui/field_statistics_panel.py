@@ -136,6 +136,13 @@ def fields_layer(layer) -> QgsVectorLayer:
     return layer
 
 
+def elide_long_names(combos) -> None:
+    """Long layer, field or preset names elide rather than widen the dock."""
+    for combo in combos:
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(8)
+
+
 class FieldStatisticsPanel(QWidget):
     """`client()` is the dock's Batch API client of the chosen deployment (None without credentials), whose
     session and token the Statistical API calls share; `bucket_access()` how this machine reaches a bucket
@@ -175,13 +182,10 @@ class FieldStatisticsPanel(QWidget):
         self.script_editor = EvalscriptEditor(presets, script_box, builtins=STATISTICS_PRESETS)
         self.script_editor.editor.setMinimumHeight(140)
         QVBoxLayout(script_box).addWidget(self.script_editor)
-        column.addWidget(script_box)
-        column.addWidget(self._time_box(form))
-        column.addWidget(self._statistics_box(form))
+        for box in (script_box, self._time_box(form), self._statistics_box(form)):
+            column.addWidget(box)
         column.addStretch(1)
-        for combo in form.findChildren(QComboBox):  # long names must not widen the dock: they elide
-            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            combo.setMinimumContentsLength(8)
+        elide_long_names(form.findChildren(QComboBox))
         scroll.setWidget(form)
 
         self.summary_label = plain_label("", self)
