@@ -62,17 +62,30 @@ NDVI_AND_MASK = """//VERSION=3
 function setup() { return {input: [{bands: ["B04", "B08", "dataMask"]}], output: {bands: 2, sampleType: "FLOAT32"}}; }
 function evaluatePixel(s) { return [(s.B08 - s.B04) / (s.B08 + s.B04), s.dataMask]; }
 """
-RED = """//VERSION=3
-function setup() {
-  return {input: [{bands: ["B04", "dataMask"]}],
-          output: [{id: "red", bands: 1, sampleType: "FLOAT32"}, {id: "dataMask", bands: 1}]};
-}
-function evaluatePixel(s) { return {red: [s.B04], dataMask: [s.dataMask]}; }
+
+
+def one_band_script(output_id: str, band: str, sample_type: Optional[str]) -> str:
+    """An output `output_id` of the input band and a one-band dataMask (`sample_type` None: none given)."""
+    declared = "" if sample_type is None else f', sampleType: "{sample_type}"'
+    return f"""//VERSION=3
+function setup() {{
+  return {{input: [{{bands: ["{band}", "dataMask"]}}],
+          output: [{{id: "{output_id}", bands: 1{declared}}}, {{id: "dataMask", bands: 1}}]}};
+}}
+function evaluatePixel(s) {{ return {{{output_id}: [s.{band}], dataMask: [s.dataMask]}}; }}
 """
-RED_AND_MASK = """//VERSION=3
-function setup() { return {input: [{bands: ["B04", "dataMask"]}], output: {bands: 2, sampleType: "FLOAT32"}}; }
-function evaluatePixel(s) { return [s.B04, s.dataMask]; }
+
+
+def band_and_mask_script(band: str) -> str:
+    """The band and dataMask as one FLOAT32 output of two bands: the reference pixels of the Process API."""
+    return f"""//VERSION=3
+function setup() {{ return {{input: [{{bands: ["{band}", "dataMask"]}}], output: {{bands: 2, sampleType: "FLOAT32"}}}}; }}
+function evaluatePixel(s) {{ return [s.{band}, s.dataMask]; }}
 """
+
+
+RED = one_band_script("red", "B04", "FLOAT32")
+RED_AND_MASK = band_and_mask_script("B04")
 PERCENTILES = [10, 33, 50, 90]
 HISTOGRAM = {"nBins": 6, "lowEdge": 0.2, "highEdge": 0.5}
 
@@ -146,6 +159,22 @@ def reference_bands(
     engine, evalscript: str, bbox, crs: str, res: float, day: date, folder: Path, order="mostRecent"
 ) -> np.ndarray:
     """Every band of the day's Process API rendering of the same grid, (bands, rows, cols) as float64."""
+    path = process_tiff(engine, evalscript, bbox, crs, res, day, folder, order)
+    return gdal.Open(str(path)).ReadAsArray().astype(np.float64)
+
+
+def process_tiff(
+    engine,
+    evalscript: str,
+    bbox,
+    crs: str,
+    res: float,
+    day: date,
+    folder: Path,
+    order="mostRecent",
+    output="default",
+) -> Path:
+    """The day's Process API GeoTIFF of one output on the grid, saved as `<day>.tif` in `folder`."""
     body = {
         "input": {
             "bounds": {"bbox": list(bbox), "properties": {"crs": crs}},
@@ -159,7 +188,7 @@ def reference_bands(
         "output": {
             "resx": res,
             "resy": res,
-            "responses": [{"identifier": "default", "format": {"type": "image/tiff"}}],
+            "responses": [{"identifier": output, "format": {"type": "image/tiff"}}],
         },
         "evalscript": evalscript,
     }
@@ -167,7 +196,7 @@ def reference_bands(
     assert response.status_code == 200, response.text
     path = folder / f"{day.isoformat()}.tif"
     path.write_bytes(response.content)
-    return gdal.Open(str(path)).ReadAsArray().astype(np.float64)
+    return path
 
 
 def day_range(day: date) -> dict:
@@ -358,12 +387,7 @@ def test_an_area_over_the_pixel_limit_is_refused(engine):
 
 # --- outputs without sampleType are FLOAT32 in the Statistical API --------------------------------------
 
-RED_WITHOUT_SAMPLE_TYPE = """//VERSION=3
-function setup() {
-  return {input: [{bands: ["B04", "dataMask"]}], output: [{id: "red", bands: 1}, {id: "dataMask", bands: 1}]};
-}
-function evaluatePixel(s) { return {red: [s.B04], dataMask: [s.dataMask]}; }
-"""
+RED_WITHOUT_SAMPLE_TYPE = one_band_script("red", "B04", None)
 
 
 def test_an_output_without_sample_type_gives_float_reflectance_statistics(engine, tmp_path):
@@ -383,40 +407,15 @@ def test_an_output_without_sample_type_gives_float_reflectance_statistics(engine
 
 
 def test_the_process_api_keeps_auto_for_an_output_without_sample_type(engine, tmp_path):
-    script = RED_WITHOUT_SAMPLE_TYPE.replace('{id: "red", bands: 1}, ', "").replace("red: [s.B04], ", "")
-    script = script.replace("dataMask: [s.dataMask]", "dataMask: [s.B04]")
-    body = {
-        "input": {
-            "bounds": {"bbox": list(BBOX), "properties": {"crs": UTM11N}},
-            "data": [{"type": "sentinel-2-l2a", "dataFilter": {"timeRange": day_range(date(2023, 7, 11))}}],
-        },
-        "output": {
-            "resx": RES,
-            "resy": RES,
-            "responses": [{"identifier": "dataMask", "format": {"type": "image/tiff"}}],
-        },
-        "evalscript": script,
-    }
-    response = engine.call("POST", "/api/v1/process", json=body)
-    assert response.status_code == 200, response.text
-    path = tmp_path / "auto.tif"
-    path.write_bytes(response.content)
+    day = date(2023, 7, 11)
+    path = process_tiff(engine, RED_WITHOUT_SAMPLE_TYPE, BBOX, UTM11N, RES, day, tmp_path, output="red")
     assert gdal.Open(str(path)).GetRasterBand(1).DataType == gdal.GDT_Byte
 
 
 # --- integer histogram math ------------------------------------------------------------------------------
 
-SCL = """//VERSION=3
-function setup() {
-  return {input: [{bands: ["SCL", "dataMask"]}],
-          output: [{id: "scl", bands: 1, sampleType: "UINT8"}, {id: "dataMask", bands: 1}]};
-}
-function evaluatePixel(s) { return {scl: [s.SCL], dataMask: [s.dataMask]}; }
-"""
-SCL_AND_MASK = """//VERSION=3
-function setup() { return {input: [{bands: ["SCL", "dataMask"]}], output: {bands: 2, sampleType: "FLOAT32"}}; }
-function evaluatePixel(s) { return [s.SCL, s.dataMask]; }
-"""
+SCL = one_band_script("scl", "SCL", "UINT8")
+SCL_AND_MASK = band_and_mask_script("SCL")
 
 
 def test_integer_histogram_edges_stay_integers_and_count_as_numpy(engine, tmp_path):
