@@ -18,6 +18,9 @@ import shapely
 from osgeo import gdal, ogr, osr
 from testkit import local_engine, shared_data
 
+from tilewise.engine.evalscript import OutputRaster, TileResult
+from tilewise.engine.statistics import Calculations, interval_outputs
+
 gdal.UseExceptions()
 ogr.UseExceptions()
 UTM11N = "http://www.opengis.net/def/crs/EPSG/0/32611"
@@ -634,3 +637,43 @@ def test_daily_red_reflectance_of_a_real_parcel_equals_numpy_over_its_pixels(rea
         else:
             assert stats["min"] == "NaN" and stats["noDataCount"] == stats["sampleCount"] == int(inside.sum())
     assert days_with_pixels > 0
+
+
+# --- interval_outputs over a window (what the Batch Statistical worker calls per feature) ------------------
+
+
+def test_interval_outputs_count_only_the_window_pixels_inside_and_with_each_outputs_mask():
+    rng = np.random.default_rng(27)
+    height, width = 40, 60
+    ndvi = rng.uniform(-1, 1, (1, height, width)).astype(np.float32)
+    bands = rng.integers(0, 5000, (2, height, width)).astype(np.uint16)
+    masks = (rng.uniform(size=(2, height, width)) > 0.3).astype(np.float32)
+    result = TileResult(
+        {
+            "ndvi": OutputRaster("ndvi", ndvi, "FLOAT32", None),
+            "bands": OutputRaster("bands", bands, "UINT16", None, ("red", "nir")),
+            "dataMask": OutputRaster("dataMask", masks, "FLOAT32", None, ("bands", "ndvi")),
+        }
+    )
+    window = (slice(5, 25), slice(30, 55))
+    inside = rng.uniform(size=(20, 25)) > 0.5
+    calculations = Calculations({"bands": {"histograms": {"nir": {"binWidth": 1000, "lowEdge": 0}}}})
+    outputs = interval_outputs(result, window, inside, calculations)
+    count = int(inside.sum())
+    ndvi_values = ndvi[0][window][inside & (masks[1][window] != 0)].astype(np.float64)
+    assert_stats(outputs["ndvi"]["bands"]["B0"]["stats"], expected_stats(ndvi_values, count))
+    with_data = inside & (masks[0][window] != 0)
+    for index, name in enumerate(("red", "nir")):
+        values = bands[index][window][with_data].astype(np.float64)
+        assert_stats(outputs["bands"]["bands"][name]["stats"], expected_stats(values, count))
+    nir = bands[1][window][with_data]
+    edges = list(range(0, int(np.ceil(nir.max() / 1000)) * 1000 + 1, 1000))
+    bins = outputs["bands"]["bands"]["nir"]["histogram"]["bins"]
+    assert [b["lowEdge"] for b in bins] == edges[:-1]
+    assert [b["count"] for b in bins] == np.histogram(nir, bins=edges)[0].tolist()
+    assert "histogram" not in outputs["bands"]["bands"]["red"]
+
+
+def test_a_bands_list_with_a_repeated_name_is_refused(engine):
+    script = PER_OUTPUT_MASKS.replace('bands: ["red", "nir"]', 'bands: ["red", "red"]')
+    assert "distinct band names" in refused(engine, demo_body(evalscript=script))
