@@ -128,7 +128,7 @@ def compute_statistics(body: Any, settings: Settings, runtimes: RuntimePool = RU
         if request.bounds is not None and request.bounds.geometry is not None
         else np.ones((grid.height, grid.width), dtype=bool)
     )
-    whole_grid = (slice(0, grid.height), slice(0, grid.width))
+    full = (slice(None), slice(None))
     data = []
     for start, end in intervals:
         interval = {"from": format_time(start), "to": format_time(end)}
@@ -140,8 +140,9 @@ def compute_statistics(body: Any, settings: Settings, runtimes: RuntimePool = RU
             data.append({"interval": interval, "error": {"type": "EXECUTION_ERROR", "message": str(exc)}})
             continue
         if any(sample.scenes for sample in samples):  # only intervals with data (scenes) are listed
-            outputs = interval_outputs(result, whole_grid, inside, calculations)
-            data.append({"interval": interval, "outputs": outputs})
+            data.append(
+                {"interval": interval, "outputs": interval_outputs(result, full, inside, calculations)}
+            )
     return {"data": data, "status": response_status(data)}
 
 
@@ -219,7 +220,8 @@ def _check_mask(setup: ScriptSetup) -> None:
         raise bad_request(
             "The evalscript has no dataMask output with one band: the Statistical API needs one to tell pixels with "
             'data from those without. Add {id: "dataMask", bands: 1} to setup().output and return '
-            "dataMask: [sample.dataMask] from evaluatePixel.",
+            "dataMask: [sample.dataMask] from evaluatePixel (or name its bands after the outputs they mask, "
+            'bands: ["ndvi", "bands"]).',
             "aggregation.evalscript",
         )
     others = [output.id for output in setup.outputs if output.id != DATA_MASK]

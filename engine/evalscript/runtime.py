@@ -325,9 +325,8 @@ class EvalscriptRuntime:
     def __init__(self, source: str, limits: Limits, default_sample_type: str = "AUTO"):
         self.source = source
         self.limits = limits
-        self.default_sample_type = (
-            default_sample_type  # of outputs without sampleType (FLOAT32 in statistics)
-        )
+        # of outputs without sampleType: AUTO, or FLOAT32 in the Statistical API
+        self.default_sample_type = default_sample_type
         self.setup = compile_script(source, self.limits, default_sample_type)
         self.compilation = (
             compile_kernel(source, self.setup, planes=limits.planes)

@@ -167,6 +167,6 @@ def _output_bands(output_id: str, bands: Any) -> tuple[int, Optional[tuple[str, 
                 "setup",
             )
         return len(bands), tuple(bands)
-    if not isinstance(bands, (int, float)) or isinstance(bands, bool) or int(bands) != bands or bands < 0:
+    if not isinstance(bands, (int, float)) or int(bands) != bands or bands < 0:
         raise EvalscriptError(f"Output {output_id!r}: bands must be a whole number (got {bands!r}).", "setup")
     return int(bands), None

@@ -415,6 +415,16 @@ def test_the_process_api_keeps_auto_for_an_output_without_sample_type(engine, tm
     assert gdal.Open(str(path)).GetRasterBand(1).DataType == gdal.GDT_Byte
 
 
+def test_a_nan_among_the_pixels_with_data_makes_the_statistics_nan_strings(engine):
+    script = RED_WITHOUT_SAMPLE_TYPE.replace("red: [s.B04]", "red: [s.B04 > 0.05 ? NaN : s.B04]")
+    body = demo_body(evalscript=script, timeRange=day_range(date(2023, 7, 11)))
+    body["calculations"] = {"default": {"statistics": {"default": {"percentiles": {"k": [50]}}}}}
+    (entry,) = statistics(engine, body)["data"]
+    stats = entry["outputs"]["red"]["bands"]["B0"]["stats"]
+    assert [stats[key] for key in ("min", "max", "mean", "stDev")] == ["NaN"] * 4
+    assert stats["sampleCount"] == int(inside_polygon(POLYGON, BBOX, RES).sum())
+
+
 # --- integer histogram math ------------------------------------------------------------------------------
 
 SCL = one_band_script("scl", "SCL", "UINT8")
