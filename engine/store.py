@@ -160,6 +160,7 @@ CREATE TABLE IF NOT EXISTS statistical_features (
     x0 REAL NOT NULL, y0 REAL NOT NULL, x1 REAL NOT NULL, y1 REAL NOT NULL,
     wkb BLOB NOT NULL,
     group_id INTEGER,
+    epsg INTEGER NOT NULL,
     PRIMARY KEY (request_id, fid)
 );
 CREATE INDEX IF NOT EXISTS statistical_features_by_group ON statistical_features (request_id, group_id);
@@ -303,17 +304,19 @@ class JobStore:
                 _request_row(record),
             )
 
-    def add_statistical_request(self, record: RequestRecord, features: Sequence[StatisticalFeature]) -> None:
-        """A batch statistical request and its polygons, in one transaction."""
+    def add_statistical_request(
+        self, record: RequestRecord, epsg: int, features: Sequence[StatisticalFeature]
+    ) -> None:
+        """A batch statistical request and its polygons (in EPSG:`epsg`), in one transaction."""
         with self.transaction() as connection:
             connection.execute(
                 f"INSERT INTO requests ({_REQUEST_COLUMNS}) VALUES ({', '.join('?' * 19)})",
                 _request_row(record),
             )
             connection.executemany(
-                "INSERT INTO statistical_features (request_id, fid, identifier, x0, y0, x1, y1, wkb, group_id) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                ((record.id, f.fid, f.identifier, *f.bounds, f.wkb, f.group) for f in features),
+                "INSERT INTO statistical_features (request_id, fid, identifier, x0, y0, x1, y1, wkb, group_id, epsg) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                ((record.id, f.fid, f.identifier, *f.bounds, f.wkb, f.group, epsg) for f in features),
             )
 
     def statistical_features(self, request_id: str, group: Optional[int] = None) -> list[StatisticalFeature]:
@@ -327,6 +330,14 @@ class JobStore:
             parameters,
         )
         return [StatisticalFeature(r[0], r[1], (r[2], r[3], r[4], r[5]), bytes(r[6]), r[7]) for r in rows]
+
+    def statistical_epsg(self, request_id: str) -> Optional[int]:
+        row = (
+            self._connect()
+            .execute("SELECT epsg FROM statistical_features WHERE request_id = ? LIMIT 1", (request_id,))
+            .fetchone()
+        )
+        return row[0] if row else None
 
     def group_statistical_features(self, request_id: str, groups: dict[int, int]) -> None:
         """fid → group: the analysis's grouping of the request's polygons."""
