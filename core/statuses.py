@@ -10,6 +10,7 @@ from enum import Enum
 
 V1, V2 = 1, 2  # Batch API versions, as deployments, jobs and the engine's store number them
 API_VERSIONS = (V1, V2)
+STATISTICAL = 3  # a Batch Statistical API request, numbered beside them in the engine's store
 
 
 class RequestStatus(str, Enum):
@@ -33,6 +34,7 @@ class RequestStatus(str, Enum):
 TERMINAL = {
     V1: frozenset({RequestStatus.DONE, RequestStatus.PARTIAL, RequestStatus.FAILED, RequestStatus.CANCELED}),
     V2: frozenset({RequestStatus.DONE, RequestStatus.FAILED, RequestStatus.STOPPED}),
+    STATISTICAL: frozenset({RequestStatus.DONE, RequestStatus.FAILED, RequestStatus.STOPPED}),
 }
 # Still being analysed (v1 Sentinel Hub also reports ANALYSIS while it runs).
 ANALYSING_STATUSES = frozenset({RequestStatus.CREATED, RequestStatus.ANALYSING, "ANALYSIS"})

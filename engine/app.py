@@ -14,9 +14,11 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
+from ..core.statuses import STATISTICAL
 from ..core.version import VERSION
 from .analysis import Analyser
 from .api import auth as auth_routes
+from .api import batch_statistics as batch_statistics_routes
 from .api import catalog as catalog_routes
 from .api import process as process_routes
 from .api import statistics as statistics_routes
@@ -33,9 +35,10 @@ from .config import Settings
 from .datadir import DataDirLock, make_private
 from .errors import ApiError
 from .executors import LocalProcessExecutor
-from .processor import process_tile
 from .scheduler import Scheduler
-from .store import JobStore, StorageFull
+from .statistical_batch import StatisticalRequests
+from .store import JobStore, RequestRecord, StorageFull
+from .work import process_work
 
 log = logging.getLogger(__name__)
 
@@ -51,16 +54,17 @@ class Services:
     artefacts: ArtefactPublisher
     data_dir_lock: DataDirLock  # held as long as the process lives
     catalogs: CatalogChoice  # the catalog of requests created from now on
+    statistical: StatisticalRequests  # batch statistical requests (their groups run as the scheduler's tiles)
 
 
 def make_executor(settings: Settings):
     """The executor TILEWISE_EXECUTOR names: the local process pool, or Dask (imported only then)."""
     if settings.executor == "local":
-        return LocalProcessExecutor(settings.workers, process_tile)
+        return LocalProcessExecutor(settings.workers, process_work)
     from .dask_executor import DaskExecutor, scheduler_address
 
     return DaskExecutor(
-        process_tile,
+        process_work,
         address=scheduler_address(settings.executor),
         workers=settings.workers,
         lost_timeout_s=settings.dask_timeout_s,
@@ -86,12 +90,22 @@ def build_services(settings: Settings, executor=None) -> Services:
         settings.execution_db_interval_s,
         settings.storage_outage_window_s,
     )
+    statistical = StatisticalRequests(settings, store, lambda: catalogs.current)
     executor = executor or make_executor(settings)
+
+    def analyse(record: RequestRecord):
+        return statistical.analyse(record) if record.api_version == STATISTICAL else analyser.analyse(record)
+
+    def make_jobs(record: RequestRecord, tiles):
+        if record.api_version == STATISTICAL:
+            return statistical.group_jobs(record, tiles)
+        return analyser.tile_jobs(record, tiles)
+
     scheduler = Scheduler(
         store,
         executor,
-        analyser.analyse,
-        analyser.tile_jobs,
+        analyse,
+        make_jobs,
         settings.tile_retries,
         artefacts.report,
         settings.storage_outage_window_s,
@@ -105,7 +119,9 @@ def build_services(settings: Settings, executor=None) -> Services:
         restart_wait_s=settings.stop_restart_wait_s,
         current_catalog=lambda: catalogs.current,
     )
-    return Services(settings, store, tokens, batch, scheduler, analyser, artefacts, data_dir_lock, catalogs)
+    return Services(
+        settings, store, tokens, batch, scheduler, analyser, artefacts, data_dir_lock, catalogs, statistical
+    )
 
 
 def error_response(error: ApiError) -> JSONResponse:
@@ -211,6 +227,7 @@ def create_app(settings: Optional[Settings] = None, executor=None) -> FastAPI:
     app.include_router(v1_routes.router)
     app.include_router(process_routes.router)
     app.include_router(statistics_routes.router)
+    app.include_router(batch_statistics_routes.router)
     app.include_router(v2_routes.router)
     app.include_router(status_routes.router)
     app.include_router(catalog_routes.router)

@@ -201,10 +201,10 @@ class BatchService:
             else:
                 allowed = (
                     "CREATED, ANALYSING, ANALYSIS_DONE or STOPPED"
-                    if api_version == V2
+                    if api_version != V1
                     else ("CREATED, ANALYSING or ANALYSIS_DONE")
                 )
-                hint = "" if api_version == V2 else " (restart a PARTIAL one with restartpartial)"
+                hint = "" if api_version != V1 else " (restart a PARTIAL one with restartpartial)"
                 raise conflict(
                     f"The request is {record.status.value}: only {allowed} requests can be started{hint}."
                 )
@@ -223,10 +223,11 @@ class BatchService:
         following = RequestStatus.PROCESSING if analysed else RequestStatus.ANALYSING
         self._act(record, following, "START", stopped_reason=None, error=None)
 
-    def stop(self, request_id: str) -> None:
-        """v2 stop: an analysis completes first; queued tiles go back, running ones finish and count."""
+    def stop(self, request_id: str, api_version: int = V2) -> None:
+        """v2 (and Batch Statistical) stop: an analysis completes first; queued tiles go back, running ones
+        finish and count."""
         with self._lock:
-            record = self.get(request_id, V2)
+            record = self.get(request_id, api_version)
             if record.status == RequestStatus.ANALYSING:
                 self._act(record, RequestStatus.ANALYSING, "STOP")
             elif record.status in (RequestStatus.ANALYSIS_DONE, RequestStatus.PROCESSING):

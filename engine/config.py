@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Optional
 
+from ..core.batch_models.statistical import MAX_STATISTICAL_FEATURES
 from .evalscript.runtime import Limits
 from .output.writer import DEFAULT_COMPRESSION, CompressionError, GeoTiffCompression
 
@@ -36,6 +37,9 @@ class Settings:
     output_root: Optional[Path] = None
     workers: int = max(1, os.cpu_count() or 1)
     max_tiles: int = 100_000
+    max_statistical_features: int = (
+        700_000  # of a batch statistical GeoPackage; Sentinel Hub's limit is the most
+    )
     token_lifetime_s: int = 3600
     tile_retries: int = 2  # a failed tile is tried again this many times before it is FAILED
     tile_time_limit_s: float = 600.0  # evalscript time per tile
@@ -140,6 +144,10 @@ class Settings:
             output_root=Path(output_root).expanduser() if output_root else None,
             workers=number("TILEWISE_WORKERS", max(1, os.cpu_count() or 1)),
             max_tiles=number("TILEWISE_MAX_TILES", 100_000),
+            max_statistical_features=min(
+                number("TILEWISE_MAX_STATISTICAL_FEATURES", MAX_STATISTICAL_FEATURES),
+                MAX_STATISTICAL_FEATURES,
+            ),
             token_lifetime_s=number("TILEWISE_TOKEN_LIFETIME", 3600, 60),
             tile_retries=number("TILEWISE_TILE_RETRIES", 2, 0),
             tile_time_limit_s=float(number("TILEWISE_TILE_TIME_LIMIT", 600)),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Optional
 
 from ..core.batch_models import BatchRequestSpec
+from ..core.batch_models.statistical import BatchStatisticalRequest
 from ..core.s3 import S3Credentials
 from ..core.statuses import V2
 from .store import RequestRecord
@@ -25,6 +26,16 @@ def delivery_credentials(record: RequestRecord, request: BatchRequestSpec) -> Op
 def features_credentials(record: RequestRecord, request: BatchRequestSpec) -> Optional[S3Credentials]:
     """The keys a v2 GeoPackage input is read with, with its region."""
     return _with_region(record, "features", request.features.credentials if request.features else None)
+
+
+def statistical_credentials(
+    record: RequestRecord, request: BatchStatisticalRequest
+) -> tuple[Optional[S3Credentials], Optional[S3Credentials]]:
+    """The keys a batch statistical request's GeoPackage is read with and its results are written with."""
+    return (
+        _with_region(record, "features", request.features_credentials),
+        _with_region(record, "output", request.output_credentials),
+    )
 
 
 def _with_region(

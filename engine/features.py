@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import math
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Optional
+from typing import Iterator, Optional
 
 import shapely
 import shapely.geometry
@@ -41,26 +42,42 @@ def read_features(
     max_features: int = MAX_FEATURES,
 ) -> list[TileRecord]:
     """The features as tiles; only those meeting `area_wgs84` when it is given (they are kept whole)."""
+    with geopackage(features.url, output_root, s3_endpoint_url, credentials) as source:
+        return _tiles(request_id, source, features, area_wgs84, min(max_features, MAX_FEATURES))
+
+
+@contextmanager
+def geopackage(
+    url: str, output_root: Path, s3_endpoint_url: Optional[str], credentials: Optional[S3Credentials]
+) -> Iterator[ogr.DataSource]:
+    """The GeoPackage at `url` (s3:// or file:// under the output root), copied here and opened with OGR."""
     with tempfile.TemporaryDirectory(prefix="tilewise-gpkg-") as scratch:
         local = Path(scratch) / "features.gpkg"
         try:
-            delivery_for(features.url.rsplit("/", 1)[0], output_root, s3_endpoint_url, credentials).get_file(
-                features.url, local
+            delivery_for(url.rsplit("/", 1)[0], output_root, s3_endpoint_url, credentials).get_file(
+                url, local
             )
         except DeliveryError as exc:
-            raise FeatureError(f"Cannot read the GeoPackage {features.url}: {exc}") from None
-        return _tiles(request_id, local, features, area_wgs84, min(max_features, MAX_FEATURES))
+            raise FeatureError(f"Cannot read the GeoPackage {url}: {exc}") from None
+        try:
+            source = ogr.Open(str(local))
+        except RuntimeError as exc:
+            raise FeatureError(f"The input file is not a GeoPackage OGR can read: {exc}") from None
+        if source is None or source.GetDriver().GetName() != "GPKG":
+            raise FeatureError("The input file is not a GeoPackage: write it with the GPKG driver.")
+        try:
+            yield source
+        finally:
+            source = None  # closed before the scratch folder goes
 
 
 def _tiles(
-    request_id: str, path: Path, defaults: GeoPackageInput, area: Optional[shapely.Geometry], limit: int
+    request_id: str,
+    source: ogr.DataSource,
+    defaults: GeoPackageInput,
+    area: Optional[shapely.Geometry],
+    limit: int,
 ) -> list[TileRecord]:
-    try:
-        source = ogr.Open(str(path))
-    except RuntimeError as exc:
-        raise FeatureError(f"The input file is not a GeoPackage OGR can read: {exc}") from None
-    if source is None or source.GetDriver().GetName() != "GPKG":
-        raise FeatureError("The input file is not a GeoPackage: write it with the GPKG driver.")
     tiles: list[TileRecord] = []
     identifiers: dict[str, str] = {}
     ids: dict[int, str] = {}
@@ -71,7 +88,7 @@ def _tiles(
         table = layer.GetName()
         if layer.GetGeomType() == ogr.wkbNone:
             continue  # an attribute table
-        epsg = _epsg(layer, table)
+        epsg = layer_epsg(layer, table)
         definition = layer.GetLayerDefn()
         fields = {definition.GetFieldDefn(i).GetName().lower() for i in range(definition.GetFieldCount())}
         if "identifier" not in fields:
@@ -132,7 +149,7 @@ def _tiles(
     return tiles
 
 
-def _epsg(layer: ogr.Layer, table: str) -> int:
+def layer_epsg(layer: ogr.Layer, table: str) -> int:
     srs = layer.GetSpatialRef()
     if srs is None:
         raise FeatureError(f"Table {table!r} has no CRS: give its geometry column an EPSG CRS.")

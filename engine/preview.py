@@ -40,7 +40,7 @@ from ..core.costs import input_band_factor, output_factor, request_pu
 from ..core.crs import CrsError, spatial_reference
 from ..core.evalscript.setup import band_problem
 from .config import Settings
-from .data import DataError, TargetGrid, UnknownCollectionError, collection_bands, open_source
+from .data import DataError, DataSource, TargetGrid, UnknownCollectionError, collection_bands, open_source
 from .errors import ApiError, bad_request
 from .evalscript import EvalscriptError, EvalscriptRuntime, Limits, ScriptCancelled, ScriptSetup, TileResult
 from .evalscript.convert import final_type
@@ -281,6 +281,11 @@ def _size(request: ProcessRequest, box: tuple[float, float, float, float]) -> tu
 
 def geometry_mask(geometry: dict, grid: TargetGrid) -> np.ndarray:
     """1 where a pixel's centre is inside the geometry (GDAL's rasterize rule), else 0; (height, width)."""
+    return polygon_mask(_geometry(geometry), grid)
+
+
+def polygon_mask(shape: ogr.Geometry, grid: TargetGrid) -> np.ndarray:
+    """`geometry_mask` of an OGR geometry in the grid's CRS."""
     srs = spatial_reference(grid.epsg)  # both in the bounds' CRS: GDAL then transforms nothing
     raster = gdal.GetDriverByName("MEM").Create("", grid.width, grid.height, 1, gdal.GDT_Byte)
     raster.SetGeoTransform(grid.geotransform)
@@ -288,7 +293,7 @@ def geometry_mask(geometry: dict, grid: TargetGrid) -> np.ndarray:
     source = ogr.GetDriverByName("Memory").CreateDataSource("")
     layer = source.CreateLayer("area", srs)
     feature = ogr.Feature(layer.GetLayerDefn())
-    feature.SetGeometry(_geometry(geometry))
+    feature.SetGeometry(shape)
     layer.CreateFeature(feature)
     gdal.RasterizeLayer(raster, [1], layer, burn_values=[1])
     return raster.GetRasterBand(1).ReadAsArray()
@@ -383,9 +388,16 @@ def evaluate_request(
     request: ProcessRequest, warm: WarmRuntime, grid: TargetGrid, settings: Settings
 ) -> tuple[TileResult, list[Sample]]:
     """search → samples → preProcessScenes → read → (clip to the geometry) → evaluate, as a batch tile."""
+    source = open_source(settings.catalog, request.data[0].type, s3_endpoint_url=settings.s3_endpoint_url)
+    return evaluate_on(source, request, warm, grid)
+
+
+def evaluate_on(
+    source: DataSource, request: ProcessRequest, warm: WarmRuntime, grid: TargetGrid
+) -> tuple[TileResult, list[Sample]]:
+    """`evaluate_request` on an open data source (a worker process has no Settings)."""
     setup = warm.setup
     data = request.data[0]
-    source = open_source(settings.catalog, data.type, s3_endpoint_url=settings.s3_endpoint_url)
     time_from, time_to = time_range(data)
     scenes = search_scenes(source, data, wgs84_bbox(grid.epsg, grid.bounds))
     with warm.use() as runtime:

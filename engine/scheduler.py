@@ -24,7 +24,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from typing import Callable, Optional, Sequence
 
-from ..core.statuses import V2, RequestStatus
+from ..core.statuses import V1, V2, RequestStatus
 from ..core.tile_status import TileStatus
 from .evalscript import Evaluation, ScriptCancelled
 from .outage import Outage
@@ -453,10 +453,10 @@ class Scheduler:
                     {t.error or "unknown" for t in self.store.tiles(record.id, TileStatus.FAILED)}
                 )
                 summary = "; ".join(reasons[:MAX_FAILURE_REASONS])
-                # v2 has no PARTIAL: the FATAL features are listed in the execution database
-                partial = RequestStatus.DONE if record.api_version == V2 else RequestStatus.PARTIAL
+                # v2 and Batch Statistical have no PARTIAL: v2 lists the FATAL features in the execution database
+                partial = RequestStatus.PARTIAL if record.api_version == V1 else RequestStatus.DONE
                 status = partial if processed else RequestStatus.FAILED
-                noun = "features" if record.api_version == V2 else "tiles"
+                noun = {V1: "tiles", V2: "features"}.get(record.api_version, "feature groups")
                 error = f"{failed} of {processed + failed} {noun} failed: {summary}"
             # v2: the final report uploads with the request's keys; the store drops them after it, not now
             final_report = record.api_version == V2 and self._report is not None

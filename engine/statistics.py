@@ -28,12 +28,11 @@ from .band_statistics import (
 from .config import Settings
 from .data import DataError, UnknownCollectionError, collection_bands
 from .errors import ApiError, bad_request
-from .evalscript import EvalscriptError, ScriptCancelled, TileResult
+from .evalscript import EvalscriptError, ScriptCancelled, ScriptSetup, TileResult
 from .preview import (
     MAX_SIDE,
     RUNTIMES,
     RuntimePool,
-    WarmRuntime,
     evaluate_request,
     geometry_mask,
     output_grid,
@@ -99,7 +98,7 @@ def compute_statistics(body: Any, settings: Settings, runtimes: RuntimePool = RU
         )
     try:
         warm = runtimes.get(request.evalscript, settings.script_limits)
-        _check_script(warm, request, settings)
+        check_statistical_script(warm.setup, request.data[0].type, settings.catalog)
     except EvalscriptError as exc:
         raise bad_request(str(exc), "aggregation.evalscript") from None
     except UnknownCollectionError as exc:
@@ -109,6 +108,7 @@ def compute_statistics(body: Any, settings: Settings, runtimes: RuntimePool = RU
         if request.bounds is not None and request.bounds.geometry is not None
         else np.ones((grid.height, grid.width), dtype=bool)
     )
+    full = (slice(None), slice(None))
     data = []
     for start, end in intervals:
         interval = {"from": format_time(start), "to": format_time(end)}
@@ -120,7 +120,9 @@ def compute_statistics(body: Any, settings: Settings, runtimes: RuntimePool = RU
             data.append({"interval": interval, "error": {"type": "EXECUTION_ERROR", "message": str(exc)}})
             continue
         if any(sample.scenes for sample in samples):  # only intervals with data (scenes) are listed
-            data.append({"interval": interval, "outputs": _outputs(result, inside, calculations)})
+            data.append(
+                {"interval": interval, "outputs": interval_outputs(result, full, inside, calculations)}
+            )
     return {"data": data, "status": "OK"}
 
 
@@ -164,10 +166,9 @@ def _grid(request: ProcessRequest):
         ) from None
 
 
-def _check_script(warm: WarmRuntime, request: ProcessRequest, settings: Settings) -> None:
-    setup = warm.setup
-    data = request.data[0]
-    problem = band_problem(setup.bands, data.type, collection_bands(settings.catalog, data.type))
+def check_statistical_script(setup: ScriptSetup, data_type: str, catalog: str) -> None:
+    """The script reads bands the collection has and returns a one-band dataMask; else a 400 ApiError."""
+    problem = band_problem(setup.bands, data_type, collection_bands(catalog, data_type))
     if problem:
         raise bad_request(problem, "aggregation.evalscript")
     masks = [output for output in setup.outputs if output.id == DATA_MASK]
@@ -180,8 +181,11 @@ def _check_script(warm: WarmRuntime, request: ProcessRequest, settings: Settings
         )
 
 
-def _outputs(result: TileResult, inside: np.ndarray, calculations: Calculations) -> dict:
-    has_data = inside & (result.outputs[DATA_MASK].data[0] != 0)
+def interval_outputs(
+    result: TileResult, window: tuple[slice, slice], inside: np.ndarray, calculations: Calculations
+) -> dict:
+    """The `outputs` of one interval over the pixels of `window` (rows, cols) where `inside` is True."""
+    has_data = inside & (result.outputs[DATA_MASK].data[0][window] != 0)
     sample_count = int(inside.sum())
     outputs = {}
     for output_id, raster in result.outputs.items():
@@ -190,7 +194,7 @@ def _outputs(result: TileResult, inside: np.ndarray, calculations: Calculations)
         bands = {}
         for index in range(raster.data.shape[0]):
             name = f"B{index}"
-            values = raster.data[index][has_data].astype(np.float64)
+            values = raster.data[index][window][has_data].astype(np.float64)
             band: dict[str, Any] = {
                 "stats": band_stats(values, sample_count, calculations.statistics(output_id, name))
             }

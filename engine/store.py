@@ -104,6 +104,17 @@ class TileRecord:
     height: Optional[int] = None
 
 
+@dataclass(frozen=True)
+class StatisticalFeature:
+    """A polygon of a batch statistical request's GeoPackage; `group` is the tile whose work computes it."""
+
+    fid: int
+    identifier: Optional[str]
+    bounds: tuple[float, float, float, float]  # in the GeoPackage's CRS
+    wkb: bytes = field(repr=False)
+    group: Optional[int] = None  # set by the analysis
+
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS requests (
     id TEXT PRIMARY KEY,
@@ -142,6 +153,17 @@ CREATE TABLE IF NOT EXISTS tiles (
     height INTEGER,
     PRIMARY KEY (request_id, id)
 );
+CREATE TABLE IF NOT EXISTS statistical_features (
+    request_id TEXT NOT NULL REFERENCES requests(id) ON DELETE CASCADE,
+    fid INTEGER NOT NULL,
+    identifier TEXT,
+    x0 REAL NOT NULL, y0 REAL NOT NULL, x1 REAL NOT NULL, y1 REAL NOT NULL,
+    wkb BLOB NOT NULL,
+    group_id INTEGER,
+    epsg INTEGER NOT NULL,
+    PRIMARY KEY (request_id, fid)
+);
+CREATE INDEX IF NOT EXISTS statistical_features_by_group ON statistical_features (request_id, group_id);
 CREATE INDEX IF NOT EXISTS tiles_by_status ON tiles (request_id, status);
 CREATE INDEX IF NOT EXISTS requests_by_created ON requests (api_version, created);
 """
@@ -282,6 +304,49 @@ class JobStore:
                 _request_row(record),
             )
 
+    def add_statistical_request(
+        self, record: RequestRecord, epsg: int, features: Sequence[StatisticalFeature]
+    ) -> None:
+        """A batch statistical request and its polygons (in EPSG:`epsg`), in one transaction."""
+        with self.transaction() as connection:
+            connection.execute(
+                f"INSERT INTO requests ({_REQUEST_COLUMNS}) VALUES ({', '.join('?' * 19)})",
+                _request_row(record),
+            )
+            connection.executemany(
+                "INSERT INTO statistical_features (request_id, fid, identifier, x0, y0, x1, y1, wkb, group_id, epsg) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                ((record.id, f.fid, f.identifier, *f.bounds, f.wkb, f.group, epsg) for f in features),
+            )
+
+    def statistical_features(self, request_id: str, group: Optional[int] = None) -> list[StatisticalFeature]:
+        """The request's polygons (of one group), by fid."""
+        where, parameters = ("request_id = ?", [request_id])
+        if group is not None:
+            where, parameters = ("request_id = ? AND group_id = ?", [request_id, group])
+        rows = self._connect().execute(
+            f"SELECT fid, identifier, x0, y0, x1, y1, wkb, group_id FROM statistical_features WHERE {where} "
+            "ORDER BY fid",
+            parameters,
+        )
+        return [StatisticalFeature(r[0], r[1], (r[2], r[3], r[4], r[5]), bytes(r[6]), r[7]) for r in rows]
+
+    def statistical_epsg(self, request_id: str) -> Optional[int]:
+        row = (
+            self._connect()
+            .execute("SELECT epsg FROM statistical_features WHERE request_id = ? LIMIT 1", (request_id,))
+            .fetchone()
+        )
+        return row[0] if row else None
+
+    def group_statistical_features(self, request_id: str, groups: dict[int, int]) -> None:
+        """fid → group: the analysis's grouping of the request's polygons."""
+        with self.transaction() as connection:
+            connection.executemany(
+                "UPDATE statistical_features SET group_id = ? WHERE request_id = ? AND fid = ?",
+                ((group, request_id, fid) for fid, group in groups.items()),
+            )
+
     def get_request(self, request_id: str) -> Optional[RequestRecord]:
         row = (
             self._connect()
@@ -332,6 +397,7 @@ class JobStore:
     def delete_request(self, request_id: str) -> None:
         with self.transaction() as connection:
             connection.execute("DELETE FROM tiles WHERE request_id = ?", (request_id,))
+            connection.execute("DELETE FROM statistical_features WHERE request_id = ?", (request_id,))
             connection.execute("DELETE FROM requests WHERE id = ?", (request_id,))
 
     def list_requests(

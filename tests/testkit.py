@@ -183,7 +183,7 @@ class EngineServer:
             try:
                 requests.get(self.url + "/openapi.json", timeout=1)
                 return self
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not listening yet, or too busy to answer
                 time.sleep(0.1)
         self.stop(kill=True)
         raise RuntimeError(

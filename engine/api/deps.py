@@ -19,6 +19,7 @@ from ..catalog_choice import CatalogChoice
 from ..config import Settings
 from ..errors import bad_request, unauthorized
 from ..scheduler import Scheduler
+from ..statistical_batch import StatisticalRequests
 from ..store import JobStore
 from .schemas import COMMON_ERRORS
 
@@ -51,7 +52,12 @@ def catalog_choice(request: Request) -> CatalogChoice:
     return request.app.state.services.catalogs
 
 
+def statistical_requests(request: Request) -> StatisticalRequests:
+    return request.app.state.services.statistical
+
+
 Batch = Annotated[BatchService, Depends(batch_service)]
+Statistical = Annotated[StatisticalRequests, Depends(statistical_requests)]
 Store = Annotated[JobStore, Depends(job_store)]
 Tokens = Annotated[TokenIssuer, Depends(token_issuer)]
 EngineSettings = Annotated[Settings, Depends(engine_settings)]
@@ -146,6 +152,11 @@ async def batch_body(request: Request) -> dict:
     return await json_or_multipart(request)
 
 
+async def statistical_body(request: Request) -> dict:
+    """A batch statistical request body; a multipart evalscript part goes into its aggregation."""
+    return await json_or_multipart(request, evalscript_in="aggregation")
+
+
 async def process_body(request: Request) -> dict:
     """A Process API request body; a multipart evalscript part goes into the body itself."""
     return await json_or_multipart(request, evalscript_in=None)
@@ -153,3 +164,4 @@ async def process_body(request: Request) -> dict:
 
 BatchBody = Annotated[dict, Depends(batch_body)]
 ProcessBody = Annotated[dict, Depends(process_body)]
+StatisticalBody = Annotated[dict, Depends(statistical_body)]

@@ -172,6 +172,9 @@ class MultiPartProcessRequest(Model):
 
 class AggregationInterval(Model):
     of: str = Field(description="An ISO-8601 duration of whole days: P1D, P<n>D, P<n>W or P<n>M.")
+    lastIntervalBehavior: Optional[Literal["SKIP", "SHORTEN", "EXTEND"]] = Field(
+        default=None, description="The last interval, when the time range ends inside it (default SKIP)."
+    )
 
 
 class Aggregation(Model):
@@ -363,6 +366,51 @@ class V2TaskList(Model):
     links: Links
 
 
+class BatchStatisticalInput(Model):
+    features: S3Holder = Field(
+        description="The GeoPackage of polygons (s3:// or file:// under the output root)."
+    )
+    data: list[DataInput] = Field(min_length=1, max_length=1, description="One collection (no data fusion).")
+
+
+class BatchStatisticalRequest(Model):
+    """POST /api/v1/statistics/batch: per-feature statistics of a GeoPackage's polygons."""
+
+    input: BatchStatisticalInput
+    aggregation: Aggregation
+    calculations: Optional[dict[str, Any]] = None
+    output: S3Holder = Field(description="Results go to <output.s3.url>/<requestId>/<feature id>.json.")
+
+
+class BatchStatisticsTaskStatus(Model):
+    """GET /api/v1/statistics/batch/{requestId}/status."""
+
+    id: str
+    status: RequestStatus
+    completionPercentage: float = Field(description="100 only when DONE.")
+    costPU: float
+    created: str
+    lastUpdated: str
+    error: Optional[str] = None
+    stoppedStatusReason: Optional[str] = None
+
+
+class BatchStatisticsTask(BatchStatisticsTaskStatus):
+    request: dict[str, Any] = Field(description="The request as created, without its S3 keys.")
+    userAction: str
+    userActionUpdated: Optional[str] = None
+    domainAccountId: str
+    featureCount: int = Field(description="Extension: the GeoPackage's polygons.")
+    valueEstimate: Optional[float] = Field(
+        default=None, description="Extension: PU estimated by the analysis."
+    )
+
+
+class BatchStatisticsTaskList(Model):
+    data: list[BatchStatisticsTask]
+    links: Links
+
+
 class TilingGridProperties(Model):
     tileWidth: float
     tileHeight: float
@@ -394,6 +442,7 @@ BODY_MODELS = (
     ProcessRequest,
     MultiPartProcessRequest,
     StatisticalRequest,
+    BatchStatisticalRequest,
     BatchProcessRequestCreate,
     BatchProcessRequestUpdatePayload,
     BatchV2ProcessRequest,

@@ -8,19 +8,33 @@ shapely on the pixel centres, and numpy's statistics, percentiles and histogram 
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
-from pathlib import Path
+from datetime import date
 
 import numpy as np
 import pytest
 import shapely
 from osgeo import gdal, ogr, osr
-from testkit import local_engine, shared_data
+from statistics_kit import (
+    DEMO_DAYS,
+    NDVI,
+    NDVI_AND_MASK,
+    PARCELS,
+    RED,
+    RED_AND_MASK,
+    UTM11N,
+    UTM33N,
+    assert_stats,
+    day_range,
+    expected_stats,
+    inside_polygon,
+    real_data_engine,
+    reference_pixels,
+)
+from testkit import local_engine
 
 gdal.UseExceptions()
 ogr.UseExceptions()
-UTM11N = "http://www.opengis.net/def/crs/EPSG/0/32611"
-UTM33N = "http://www.opengis.net/def/crs/EPSG/0/32633"
+
 # crosses the east edge of the 16 July scene (the demo's footprint 0.7 ends near x = 304,008): no data there
 BBOX = (303_500.0, 3_993_000.0, 304_500.0, 3_994_000.0)
 RES = 20.0  # 50 x 50 px
@@ -48,30 +62,6 @@ EAST_OF_SCENE = {  # only where the 16 July scene has no pixels
         ]
     ],
 }
-DEMO_DAYS = (1, 11, 16)  # the small demo catalog's acquisitions in July 2023 (engine/data/demo.py SMALL_SPEC)
-
-NDVI = """//VERSION=3
-function setup() {
-  return {input: [{bands: ["B04", "B08", "dataMask"]}],
-          output: [{id: "NDVI", bands: 1, sampleType: "FLOAT32"}, {id: "dataMask", bands: 1}]};
-}
-function evaluatePixel(s) { return {NDVI: [(s.B08 - s.B04) / (s.B08 + s.B04)], dataMask: [s.dataMask]}; }
-"""
-NDVI_AND_MASK = """//VERSION=3
-function setup() { return {input: [{bands: ["B04", "B08", "dataMask"]}], output: {bands: 2, sampleType: "FLOAT32"}}; }
-function evaluatePixel(s) { return [(s.B08 - s.B04) / (s.B08 + s.B04), s.dataMask]; }
-"""
-RED = """//VERSION=3
-function setup() {
-  return {input: [{bands: ["B04", "dataMask"]}],
-          output: [{id: "red", bands: 1, sampleType: "FLOAT32"}, {id: "dataMask", bands: 1}]};
-}
-function evaluatePixel(s) { return {red: [s.B04], dataMask: [s.dataMask]}; }
-"""
-RED_AND_MASK = """//VERSION=3
-function setup() { return {input: [{bands: ["B04", "dataMask"]}], output: {bands: 2, sampleType: "FLOAT32"}}; }
-function evaluatePixel(s) { return [s.B04, s.dataMask]; }
-"""
 PERCENTILES = [10, 33, 50, 90]
 HISTOGRAM = {"nBins": 6, "lowEdge": 0.2, "highEdge": 0.5}
 
@@ -133,49 +123,6 @@ def refused(engine, body: dict) -> str:
     return error["message"]
 
 
-def reference_pixels(
-    engine, evalscript: str, bbox, crs: str, res: float, day: date, folder: Path, order="mostRecent"
-):
-    """(value, dataMask) of the day's Process API rendering of the same grid, as float arrays."""
-    body = {
-        "input": {
-            "bounds": {"bbox": list(bbox), "properties": {"crs": crs}},
-            "data": [
-                {
-                    "type": "sentinel-2-l2a",
-                    "dataFilter": {"timeRange": day_range(day), "mosaickingOrder": order},
-                }
-            ],
-        },
-        "output": {
-            "resx": res,
-            "resy": res,
-            "responses": [{"identifier": "default", "format": {"type": "image/tiff"}}],
-        },
-        "evalscript": evalscript,
-    }
-    response = engine.call("POST", "/api/v1/process", json=body)
-    assert response.status_code == 200, response.text
-    path = folder / f"{day.isoformat()}.tif"
-    path.write_bytes(response.content)
-    pixels = gdal.Open(str(path)).ReadAsArray().astype(np.float64)
-    return pixels[0], pixels[1]
-
-
-def day_range(day: date) -> dict:
-    following = day + timedelta(days=1)
-    return {"from": f"{day.isoformat()}T00:00:00Z", "to": f"{following.isoformat()}T00:00:00Z"}
-
-
-def inside_polygon(geometry: dict, bbox, res: float) -> np.ndarray:
-    """True where a pixel's centre lies inside the polygon (shapely, not the engine's rasterizer)."""
-    width, height = round((bbox[2] - bbox[0]) / res), round((bbox[3] - bbox[1]) / res)
-    xs = bbox[0] + (np.arange(width) + 0.5) * res
-    ys = bbox[3] - (np.arange(height) + 0.5) * res
-    grid_x, grid_y = np.meshgrid(xs, ys)
-    return shapely.contains_xy(shapely.geometry.shape(geometry), grid_x, grid_y)
-
-
 def pixel_centres_inside(geometry: dict, raster: gdal.Dataset) -> np.ndarray:
     """True where the centre of a pixel of `raster` (its own geotransform) lies inside the polygon."""
     x0, dx, _, y0, _, dy = raster.GetGeoTransform()
@@ -183,22 +130,6 @@ def pixel_centres_inside(geometry: dict, raster: gdal.Dataset) -> np.ndarray:
     ys = y0 + (np.arange(raster.RasterYSize) + 0.5) * dy
     grid_x, grid_y = np.meshgrid(xs, ys)
     return shapely.contains_xy(shapely.geometry.shape(geometry), grid_x, grid_y)
-
-
-def expected_stats(values: np.ndarray, sample_count: int) -> dict:
-    return {
-        "min": values.min(),
-        "max": values.max(),
-        "mean": values.mean(),
-        "stDev": values.std(),
-        "sampleCount": sample_count,
-        "noDataCount": sample_count - values.size,
-    }
-
-
-def assert_stats(actual: dict, expected: dict) -> None:
-    for key, value in expected.items():
-        assert actual[key] == pytest.approx(value, rel=1e-9, abs=1e-12), key
 
 
 # --- (1) every number of a daily NDVI over a polygon equals numpy -----------------------------------------
@@ -350,22 +281,10 @@ def test_an_area_over_the_pixel_limit_is_refused(engine):
 
 # --- (2) real Sentinel-2 pixels under a real parcel ------------------------------------------------------
 
-REAL_CATALOG = shared_data("real-s2-l2a-33TW", "catalog.json")
-PARCELS = shared_data("batch-statistical", "geopackage-example.gpkg")
-
 
 @pytest.fixture(scope="module")
 def real_engine(tmp_path_factory, s3_server):
-    if not REAL_CATALOG.is_file() or not PARCELS.is_file():
-        pytest.skip(f"{REAL_CATALOG} or {PARCELS} is missing: the real test data lives in ../shared/data.")
-    root = tmp_path_factory.mktemp("statistics-real")
-    catalogs = root / "catalogs.json"
-    catalogs.write_text(
-        json.dumps(
-            {"sentinel-2-l2a": {"kind": "static", "href": str(REAL_CATALOG), "bands": "sentinel-2-l2a"}}
-        )
-    )
-    server = local_engine(root, root / "no-demo", s3_server, TILEWISE_CATALOG=str(catalogs), TZ="UTC").start()
+    server = real_data_engine(tmp_path_factory.mktemp("statistics-real"), s3_server).start()
     yield server
     server.stop()
 
