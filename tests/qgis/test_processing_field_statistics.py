@@ -11,6 +11,7 @@ from osgeo import ogr, osr
 from qgis.core import QgsProcessingFeatureSourceDefinition, QgsProject, QgsVectorLayer
 from testkit import TEST_CLIENT_ID, TEST_CLIENT_SECRET, free_port
 
+from tilewise.core import field_statistics
 from tilewise.core.batch_models.statistical import MAX_STATISTICAL_FEATURES
 from tilewise.core.field_statistics import read_statistics_table
 from tilewise.core.statistics_presets import statistics_preset
@@ -112,9 +113,11 @@ def test_more_features_than_a_batch_statistical_job_takes_are_refused(
             "INSERT INTO many (fid) SELECT i FROM n",
             (MAX_STATISTICAL_FEATURES + 1,),
         )
-    layer = QgsVectorLayer(f"{path}|layername=many", "many", "ogr")
-    assert layer.featureCount() == MAX_STATISTICAL_FEATURES + 1
-    message = failure(processing, ALGORITHM, parameters(unreachable, layer, tmp_path))
+    counted = ogr.Open(str(path))
+    assert counted.GetLayerByName("many").GetFeatureCount() == MAX_STATISTICAL_FEATURES + 1
+    counted = None
+    # a path, not a layer: Processing opens and closes it (a layer left to Python's exit crashes QGIS)
+    message = failure(processing, ALGORITHM, parameters(unreachable, f"{path}|layername=many", tmp_path))
     assert "700,001" in message and "Selected features only" in message
 
 
@@ -132,4 +135,27 @@ def test_an_evalscript_without_data_mask_is_refused_with_how_to_add_it(
     script = statistics_preset("NDWI").script.replace('{ id: "dataMask", bands: 1 }', "")
     message = failure(processing, ALGORITHM, parameters(unreachable, layer, tmp_path, EVALSCRIPT=script))
     assert "dataMask" in message and "NDVI or NDWI preset" in message
+    QgsProject.instance().removeMapLayer(layer.id())
+
+
+def test_above_the_synchronous_limit_the_fields_go_through_a_bucket_as_a_batch_job(
+    processing, provider, engine_connection, s3_server, store, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(field_statistics, "SYNCHRONOUS_LIMIT", 1)  # two fields make a batch job
+    bucket = s3_server.new_bucket()
+    keys = store.save_s3_keys("field statistics test", s3_server.access_key, s3_server.secret_key)
+    layer = polygon_layer(FIELDS[:2], "EPSG:32611", "fields", "Polygon")
+    result = run(
+        processing,
+        ALGORITHM,
+        parameters(engine_connection, layer, tmp_path, BUCKET=f"s3://{bucket}/stats", S3_AUTHCFG=keys),
+    )
+    assert result["JOB_ID"] and result["FAILED_COUNT"] == 0
+    listed = s3_server.client().list_objects_v2(Bucket=bucket)["Contents"]
+    assert sum(item["Key"].endswith(f"/{result['JOB_ID']}/1.json") for item in listed) == 1
+    fields = QgsVectorLayer(result["FIELDS"], "fields", "ogr")
+    assert fields.featureCount() == 2
+    assert all(feature["ndvi_B0_mean"] is not None for feature in fields.getFeatures())
+    stored = (tmp_path / "fields.gpkg").read_bytes()
+    assert s3_server.secret_key.encode() not in stored
     QgsProject.instance().removeMapLayer(layer.id())
