@@ -6,11 +6,15 @@ read here with OGR."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from osgeo import ogr
 from qgis.core import QgsGraduatedSymbolRenderer, QgsProject, QgsSettings
 from qgis.PyQt.QtCore import QDate, QSize
 
+from tilewise.core import field_statistics
+from tilewise.ui import field_statistics_panel
 from tilewise.ui.dock import TilewiseDock
 from tilewise.ui.field_statistics_layers import FIELD_STATISTICS_GROUP
 
@@ -47,14 +51,12 @@ def statistics_of(path: str, fid: int) -> list[tuple[str, float]]:
     return rows
 
 
-def test_selected_fields_come_back_styled_with_their_series(dock, qgis_iface, tmp_path):
-    panel = dock.field_statistics
-    assert dock.tabs.tabText(dock.tabs.indexOf(panel)) == "Field statistics"
+def fill_in(panel, results: Path):
+    """The parcels layer with its first three fields selected, NDVI daily over the demo's July, at 20 m."""
     parcels = polygon_layer(FIELDS, crs=UTM11N, name="parcels", geometry="Polygon")
     panel.set_layer(parcels)
     panel.identifier_combo.setField("name")
     parcels.selectByIds([1, 2, 3])  # the first three: the fourth is left out
-    assert panel.summary_label.text() == "3 fields: one request each (Statistical API)."
     panel.script_editor.select_preset("NDVI")
     wait_until(lambda: panel.script_editor.task is None and panel.script_editor.info is not None)
     panel.date_from.setDate(QDate(2023, 7, 1))
@@ -62,7 +64,15 @@ def test_selected_fields_come_back_styled_with_their_series(dock, qgis_iface, tm
     panel.interval_spin.setValue(1)
     panel.interval_unit.setCurrentIndex(panel.interval_unit.findData("D"))
     panel.resolution_spin.setValue(20.0)
-    panel.results_file.setFilePath(str(tmp_path / "parcels.gpkg"))
+    panel.results_file.setFilePath(str(results))
+    return parcels
+
+
+def test_selected_fields_come_back_styled_with_their_series(dock, qgis_iface, tmp_path):
+    panel = dock.field_statistics
+    assert dock.tabs.tabText(dock.tabs.indexOf(panel)) == "Field statistics"
+    parcels = fill_in(panel, tmp_path / "parcels.gpkg")
+    assert panel.summary_label.text() == "3 fields: one request each (Statistical API)."
 
     panel.run_button.click()
     assert panel.task is not None and not panel.run_button.isEnabled()
@@ -104,3 +114,25 @@ def test_selected_fields_come_back_styled_with_their_series(dock, qgis_iface, tm
     assert [p.value for p in chart.points] == [mean for _, mean in statistics_of(path, 1)]
     panel.series.show_table(True)
     assert panel.series.table.rowCount() == len(statistics_of(path, 1))
+
+
+def test_many_fields_become_a_batch_job_in_the_engines_output_root(dock, engine, tmp_path, monkeypatch):
+    """Above the synchronous limit (lowered here to 2 from 100) the tab says so, and the run is a Batch
+    Statistical job whose fields GeoPackage and results lie under the local engine's output root."""
+    for module in (field_statistics, field_statistics_panel):
+        monkeypatch.setattr(module, "SYNCHRONOUS_LIMIT", 2)
+    panel = dock.field_statistics
+    fill_in(panel, tmp_path / "batch.gpkg")
+    root = Path(engine.output_root).as_uri()
+    assert panel.summary_label.text() == f"3 fields: a batch statistical job, results in {root}."
+    panel.run_button.click()
+    wait_until(lambda: panel.task is None, timeout=180)
+    assert panel.problem_label.text() == "", panel.problem_label.text()
+    assert "Batch job" in panel.result_label.text(), panel.result_label.text()
+    uploaded = list(Path(engine.output_root).glob("field-statistics/*/fields.gpkg"))
+    assert len(uploaded) == 1
+    assert len(list(uploaded[0].parent.glob("results/*/*.json"))) == 3  # one per field, the refused one too
+    failed = [panel.failed_list.item(i).text() for i in range(panel.failed_list.count())]
+    assert len(failed) == 1 and failed[0].startswith("Field 3:")
+    first = statistics_of(str(tmp_path / "batch.gpkg"), 1)
+    assert first and [p.value for p in panel.series.chart.points] == [mean for _, mean in first]
