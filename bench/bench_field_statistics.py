@@ -39,7 +39,7 @@ import shapely
 import shapely.affinity
 from bench_engine import CATALOG  # puts tests/ on sys.path, for testkit
 from osgeo import gdal, ogr, osr
-from testkit import EngineServer, S3Server, local_engine
+from testkit import S3Server, local_engine
 
 from tilewise.core.batch_models.statistical import parse_batch_statistical
 from tilewise.engine import preview, statistical_work
@@ -160,17 +160,6 @@ def job_body(features_url: str, output_url: str) -> dict:
     }
 
 
-def wait_status(engine: EngineServer, request_id: str, statuses: set[str], timeout: float) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        body = engine.call("GET", f"{BASE}/{request_id}/status").json()
-        if body["status"] in statuses:
-            return body
-        if time.monotonic() > deadline:
-            raise SystemExit(f"the job is still {body['status']} after {timeout} s:\n{engine.log()[-3000:]}")
-        time.sleep(0.5)
-
-
 def stage_sums(log: str, request_id: str) -> tuple[int, dict[str, float]]:
     """The groups delivered and their stage timings summed, from the worker lines of the engine log."""
     groups, sums = 0, {"group": 0.0}
@@ -198,10 +187,11 @@ def run_engine(workdir: Path, fields: Path, workers: int) -> Run:
         task = created.json()
         request_id = task["id"]
         engine.call("POST", f"{BASE}/{request_id}/analyse").raise_for_status()
-        wait_status(engine, request_id, {"ANALYSIS_DONE", "FAILED"}, timeout=600)
+        status = f"{BASE}/{request_id}/status"
+        engine.wait_for(request_id, {"ANALYSIS_DONE", "FAILED"}, timeout=600, path=status)
         started = time.monotonic()
         engine.call("POST", f"{BASE}/{request_id}/start").raise_for_status()
-        done = wait_status(engine, request_id, {"DONE", "FAILED", "STOPPED"}, timeout=7200)
+        done = engine.wait_for(request_id, {"DONE", "FAILED", "STOPPED"}, timeout=7200, path=status)
         seconds = time.monotonic() - started
         if done["status"] != "DONE" or done.get("error"):
             raise SystemExit(f"the engine's job ended {done['status']}: {done.get('error')}")
