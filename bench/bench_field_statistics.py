@@ -10,8 +10,11 @@ scene are evaluated. The engine is a real server on 127.0.0.1 with TILEWISE_WORK
 GeoPackage from and writing one JSON per field to its output root (file://: no S3 server shares the two
 cores); the clock runs from `/start` to DONE. The baseline is bench/baseline/field_statistics_numpy.py in the
 project venv with 1, then 2 processes, at the workers' niceness, timed from reading the collection to its last
-file. Then the statistics of a sample of fields are compared between the two, and the engine log's stage
-timings per group are summed.
+file. After each pair the statistics of 200 fields are compared number by number. The engine log's stage
+timings per group are summed (the baseline reports its own); then, since the log's `evaluate` holds placing
+the polygons, search, reads and V8, the largest groups run in this process with each of those timed
+(`--profile-groups`), and one band window per group is read three ways (as the engine reads it, as a windowed
+read of a file opened per read, as the baseline reads it).
 """
 
 from __future__ import annotations
@@ -84,7 +87,9 @@ class Run:
     results: Path
     groups: int = 0
     reads: int = 0  # baseline: band windows read
-    stages: dict[str, float] = field(default_factory=dict)  # engine: seconds per stage, summed over groups
+    stages: dict[str, float] = field(
+        default_factory=dict
+    )  # seconds per stage summed over groups, total "group"
     cost_pu: float = 0.0
 
     @property
@@ -188,7 +193,9 @@ def run_engine(workdir: Path, fields: Path, workers: int) -> Run:
         request_id = task["id"]
         engine.call("POST", f"{BASE}/{request_id}/analyse").raise_for_status()
         status = f"{BASE}/{request_id}/status"
-        engine.wait_for(request_id, {"ANALYSIS_DONE", "FAILED"}, timeout=600, path=status)
+        analysed = engine.wait_for(request_id, {"ANALYSIS_DONE", "FAILED"}, timeout=600, path=status)
+        if analysed["status"] != "ANALYSIS_DONE":
+            raise SystemExit(f"the engine's analysis failed: {analysed.get('error')}")
         started = time.monotonic()
         engine.call("POST", f"{BASE}/{request_id}/start").raise_for_status()
         done = engine.wait_for(request_id, {"DONE", "FAILED", "STOPPED"}, timeout=7200, path=status)
