@@ -10,7 +10,6 @@ group again (after a crash, a kill or a stop) replaces its files and never dupli
 from __future__ import annotations
 
 import json
-import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -205,11 +204,8 @@ def _evaluate_intervals(
 
 def _deliver(delivery: Delivery, results_url: str, results: list[FeatureResult]) -> list[str]:
     urls = []
-    with tempfile.TemporaryDirectory(prefix="tilewise-statistics-") as scratch:
-        for result in results:
-            local = Path(scratch) / f"{result.feature.fid}.json"
-            local.write_text(json.dumps(result.document(), allow_nan=False), encoding="utf-8")
-            url = f"{results_url}/{result.feature.fid}.json"
-            delivery.put_file(local, url)
-            urls.append(url)
+    for result in results:
+        url = f"{results_url}/{result.feature.fid}.json"
+        delivery.put_bytes(json.dumps(result.document(), allow_nan=False).encode(), url)
+        urls.append(url)
     return urls
