@@ -29,6 +29,9 @@ class HistogramSpec:
     bins: Optional[tuple[Number, ...]] = None
     low_edge: Optional[Number] = None
     high_edge: Optional[Number] = None
+    # whole-number edges (lowEdge and highEdge, binWidth or bins as JSON integers) select integer math: the
+    # edges stay integers, and the output's sampleType must be an integer type (reference §1.8)
+    integer: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,22 +57,30 @@ def parse_histogram(body: Any, where: str) -> HistogramSpec:
     for key in ("lowEdge", "highEdge", "binWidth"):
         if body.get(key) is not None and not _is_number(body[key]):
             raise bad_request(f"{where}.{key} must be a number (got {body[key]!r}).", f"{where}.{key}")
-    spec = HistogramSpec(low_edge=body.get("lowEdge"), high_edge=body.get("highEdge"))
+    low, high = body.get("lowEdge"), body.get("highEdge")
     if given == ["nBins"]:
         n_bins = body["nBins"]
         if not isinstance(n_bins, int) or isinstance(n_bins, bool) or n_bins < 1:
             raise bad_request(f"{where}.nBins must be a whole number of at least 1 (got {n_bins!r}).", where)
-        return HistogramSpec(n_bins=n_bins, low_edge=spec.low_edge, high_edge=spec.high_edge)
+        integer = _whole(low) and _whole(high)
+        return HistogramSpec(n_bins=n_bins, low_edge=low, high_edge=high, integer=integer)
     if given == ["binWidth"]:
-        if body["binWidth"] <= 0:
-            raise bad_request(f"{where}.binWidth must be positive (got {body['binWidth']!r}).", where)
-        return HistogramSpec(bin_width=body["binWidth"], low_edge=spec.low_edge, high_edge=spec.high_edge)
+        width = body["binWidth"]
+        if width <= 0:
+            raise bad_request(f"{where}.binWidth must be positive (got {width!r}).", where)
+        integer = _whole(width) and all(_whole(edge) for edge in (low, high) if edge is not None)
+        return HistogramSpec(bin_width=width, low_edge=low, high_edge=high, integer=integer)
     bins = body["bins"]
     if not isinstance(bins, list) or len(bins) < 2 or not all(map(_is_number, bins)) or bins != sorted(bins):
         raise bad_request(
             f"{where}.bins must list at least two increasing edges, e.g. [0, 0.2, 0.5, 1].", f"{where}.bins"
         )
-    return HistogramSpec(bins=tuple(bins))
+    return HistogramSpec(bins=tuple(bins), integer=all(map(_whole, bins)))
+
+
+def _whole(value: Any) -> bool:
+    """A JSON integer (2, not 2.0): how a request asks for integer histogram math."""
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def parse_statistics(body: Any, where: str) -> StatisticsSpec:
@@ -102,10 +113,10 @@ def band_stats(values: np.ndarray, sample_count: int, spec: Optional[StatisticsS
     stats: dict[str, Any]
     if values.size:
         stats = {
-            "min": float(values.min()),
-            "max": float(values.max()),
-            "mean": float(values.mean()),
-            "stDev": float(values.std()),
+            "min": _json_number(values.min()),
+            "max": _json_number(values.max()),
+            "mean": _json_number(values.mean()),
+            "stDev": _json_number(values.std()),
         }
     else:
         stats = {"min": NAN, "max": NAN, "mean": NAN, "stDev": NAN}
@@ -113,10 +124,23 @@ def band_stats(values: np.ndarray, sample_count: int, spec: Optional[StatisticsS
     stats["noDataCount"] = sample_count - int(values.size)
     if spec is not None and spec.percentiles:
         stats["percentiles"] = {
-            str(float(k)): float(np.percentile(values, k, method=spec.interpolation)) if values.size else NAN
+            str(float(k)): _json_number(np.percentile(values, k, method=spec.interpolation))
+            if values.size
+            else NAN
             for k in spec.percentiles
         }
     return stats
+
+
+def _json_number(value: Any) -> Any:
+    """A float, or "NaN"/"Infinity"/"-Infinity" as Sentinel Hub writes them (a FLOAT32 output may hold NaN
+    where its dataMask is 1, e.g. NDVI of a pixel with B04 + B08 = 0; JSON has no token for them)."""
+    number = float(value)
+    if math.isnan(number):
+        return NAN
+    if math.isinf(number):
+        return "Infinity" if number > 0 else "-Infinity"
+    return number
 
 
 def histogram(values: np.ndarray, spec: HistogramSpec) -> dict:
@@ -141,14 +165,30 @@ def histogram(values: np.ndarray, spec: HistogramSpec) -> dict:
 def _edges(values: np.ndarray, spec: HistogramSpec) -> list[Number]:
     if spec.bins is not None:
         return list(spec.bins)
-    if not values.size and (spec.low_edge is None or spec.high_edge is None):
+    finite = values[np.isfinite(values)]
+    if not finite.size and (spec.low_edge is None or spec.high_edge is None):
         return []
-    low = spec.low_edge if spec.low_edge is not None else float(values.min())
-    high = spec.high_edge if spec.high_edge is not None else float(values.max())
+    if spec.integer:
+        return _integer_edges(finite, spec)
+    low = spec.low_edge if spec.low_edge is not None else float(finite.min())
+    high = spec.high_edge if spec.high_edge is not None else float(finite.max())
     if spec.n_bins is not None:
         width = (high - low) / spec.n_bins
         # lowEdge + i*binWidth in double, as Sentinel Hub accumulates them; the last edge is highEdge itself
         return [low + i * width for i in range(spec.n_bins)] + [high]
     width = spec.bin_width
     count = max(1, math.ceil((high - low) / width))  # the bins run up to the max (reference §1.8)
+    return [low + i * width for i in range(count + 1)]
+
+
+def _integer_edges(values: np.ndarray, spec: HistogramSpec) -> list[Number]:
+    """Integer math: edges are integers from lowEdge (or the floor of the minimum). nBins bins are
+    ceil((high - low) / nBins) wide, so when the range does not divide the last edge passes highEdge."""
+    low = int(spec.low_edge) if spec.low_edge is not None else math.floor(values.min())
+    high = int(spec.high_edge) if spec.high_edge is not None else math.ceil(values.max())
+    if spec.n_bins is not None:
+        width = max(1, -(-(high - low) // spec.n_bins))
+        return [low + i * width for i in range(spec.n_bins + 1)]
+    width = int(spec.bin_width or 1)
+    count = max(1, -(-(high - low) // width))
     return [low + i * width for i in range(count + 1)]

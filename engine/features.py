@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import tempfile
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Iterator, Optional
 
@@ -153,7 +153,8 @@ def layer_epsg(layer: ogr.Layer, table: str) -> int:
     srs = layer.GetSpatialRef()
     if srs is None:
         raise FeatureError(f"Table {table!r} has no CRS: give its geometry column an EPSG CRS.")
-    srs.AutoIdentifyEPSG()
+    with suppress(RuntimeError):  # raised instead of returned when GDAL exceptions are on
+        srs.AutoIdentifyEPSG()
     code = srs.GetAuthorityCode(None)
     if not code or not code.isdigit():
         raise FeatureError(f"The CRS of table {table!r} is not an EPSG CRS: reproject it to one.")

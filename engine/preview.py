@@ -113,18 +113,21 @@ class RuntimePool:
 
     def __init__(self, size: int = 4):
         self.size = size
-        self._entries: OrderedDict[tuple[str, Limits], WarmRuntime] = OrderedDict()
+        self._entries: OrderedDict[tuple[str, Limits, str], WarmRuntime] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, source: str, limits: Limits) -> WarmRuntime:
-        """The warm runtime of a script, compiled on first use (raises EvalscriptError)."""
-        key = (source, limits)
+    def get(self, source: str, limits: Limits, default_sample_type: str = "AUTO") -> WarmRuntime:
+        """The warm runtime of a script, compiled on first use (raises EvalscriptError); outputs without
+        sampleType get `default_sample_type` (the Statistical API's is FLOAT32)."""
+        key = (source, limits, default_sample_type)
         with self._lock:
             warm = self._entries.get(key)
             if warm is not None:
                 self._entries.move_to_end(key)
                 return warm
-        fresh = WarmRuntime(EvalscriptRuntime(source, limits))  # compiles in V8, outside the pool lock
+        fresh = WarmRuntime(
+            EvalscriptRuntime(source, limits, default_sample_type)
+        )  # compiles in V8, outside the pool lock
         with self._lock:
             warm = self._entries.get(key)
             if warm is not None:  # another request compiled the same script meanwhile

@@ -28,7 +28,7 @@ from .processor import wgs84_bbox
 from .scheduler import AnalysisResult
 from .statistical_features import group_bounds, group_features, pixel_size, read_statistical_features
 from .statistical_work import FeatureGroupJob
-from .statistics import Calculations, check_statistical_script
+from .statistics import STATISTICAL_SAMPLE_TYPE, Calculations, check_statistical_script
 from .store import JobStore, RequestRecord, TileRecord
 from .tile_work import EngineContext
 
@@ -82,10 +82,13 @@ class StatisticalRequests:
             raise bad_request(
                 "Give exactly one entry in input.data (no data fusion in this engine).", "input.data"
             )
-        Calculations(request.calculations).check()
+        calculations = Calculations(request.calculations)
+        calculations.check()
         try:
-            setup = compile_script(request.aggregation.evalscript, self.settings.script_limits)
-            check_statistical_script(setup, request.data[0].type, catalog)
+            setup = compile_script(
+                request.aggregation.evalscript, self.settings.script_limits, STATISTICAL_SAMPLE_TYPE
+            )
+            check_statistical_script(setup, request.data[0].type, catalog, calculations)
         except EvalscriptError as exc:
             raise bad_request(str(exc), "aggregation.evalscript") from None
         except UnknownCollectionError as exc:

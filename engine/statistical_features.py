@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Sequence
@@ -74,7 +75,8 @@ def _crs_name(layer: ogr.Layer) -> str:
     srs = layer.GetSpatialRef()
     if srs is None:
         return "no CRS"
-    srs.AutoIdentifyEPSG()
+    with suppress(RuntimeError):  # raised instead of returned when GDAL exceptions are on
+        srs.AutoIdentifyEPSG()
     code = srs.GetAuthorityCode(None)
     return f"EPSG:{code}" if code else srs.GetName()
 

@@ -10,7 +10,6 @@ group again (after a crash, a kill or a stop) replaces its files and never dupli
 from __future__ import annotations
 
 import json
-import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -31,7 +30,7 @@ from .preview import RUNTIMES, evaluate_on, polygon_mask
 from .processor import Stopwatch, search_scenes, wgs84_bbox
 from .samples import Mosaicking
 from .statistical_features import MAX_FEATURE_PX, pixel_size, snapped_bounds
-from .statistics import Calculations, interval_outputs
+from .statistics import STATISTICAL_SAMPLE_TYPE, Calculations, interval_outputs, response_status
 from .store import StatisticalFeature
 from .tile_work import EngineContext, TileOutcome
 
@@ -80,7 +79,8 @@ class FeatureResult:
         if self.error is not None:
             body["error"] = {"type": "EXECUTION_ERROR", "message": self.error}
         else:
-            body["response"] = {"data": self.data, "status": "OK"}
+            # OK, PARTIAL (some intervals failed) or FAILED (all did), as the Statistical API answers
+            body["response"] = {"data": self.data, "status": response_status(self.data)}
         return body
 
 
@@ -151,7 +151,9 @@ def _evaluate_intervals(
     job: FeatureGroupJob, grid: TargetGrid, results: list[FeatureResult], watch: Stopwatch
 ) -> float:
     """Each interval evaluated once on the group's grid; each feature's statistics appended. Returns the PU."""
-    warm = RUNTIMES.get(job.aggregation.evalscript, job.engine.limits)
+    warm = RUNTIMES.get(
+        job.aggregation.evalscript, job.engine.limits, default_sample_type=STATISTICAL_SAMPLE_TYPE
+    )
     setup = warm.setup
     source = open_source(job.engine.catalog, job.data.type, s3_endpoint_url=job.engine.s3_endpoint_url)
     calculations = Calculations(job.calculations)
@@ -202,11 +204,8 @@ def _evaluate_intervals(
 
 def _deliver(delivery: Delivery, results_url: str, results: list[FeatureResult]) -> list[str]:
     urls = []
-    with tempfile.TemporaryDirectory(prefix="tilewise-statistics-") as scratch:
-        for result in results:
-            local = Path(scratch) / f"{result.feature.fid}.json"
-            local.write_text(json.dumps(result.document(), allow_nan=False), encoding="utf-8")
-            url = f"{results_url}/{result.feature.fid}.json"
-            delivery.put_file(local, url)
-            urls.append(url)
+    for result in results:
+        url = f"{results_url}/{result.feature.fid}.json"
+        delivery.put_bytes(json.dumps(result.document(), allow_nan=False).encode(), url)
+        urls.append(url)
     return urls

@@ -2,14 +2,20 @@
 
 Each interval of `aggregation.timeRange` is one Process API evaluation (`preview.evaluate_request`: search,
 samples, preProcessScenes, read, evaluate) on the grid the request describes, with the interval as the
-data's time range, so the script's mosaicking applies within the interval. The numbers come from
-`band_statistics.py` over the pixels inside the geometry whose `dataMask` output is 1.
+data's time range, so the script's mosaicking applies within the interval. Outputs without a sampleType
+are FLOAT32 here (`STATISTICAL_SAMPLE_TYPE`), as on Sentinel Hub. The numbers come from
+`band_statistics.py` over the pixels inside the geometry whose `dataMask` is not 0: one mask for all
+outputs, or, when the dataMask output names its bands after outputs, each output's own mask (§1.8).
+
+The Batch Statistical worker computes the same per feature through the public functions below:
+`check_statistical_script` once per request, `interval_outputs` per feature and interval, and
+`response_status` for the feature's `status`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Any, Optional
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable, Optional
 
 import numpy as np
 
@@ -28,7 +34,7 @@ from .band_statistics import (
 from .config import Settings
 from .data import DataError, UnknownCollectionError, collection_bands
 from .errors import ApiError, bad_request
-from .evalscript import EvalscriptError, ScriptCancelled, ScriptSetup, TileResult
+from .evalscript import EvalscriptError, OutputSpec, ScriptCancelled, ScriptSetup, TileResult
 from .preview import (
     MAX_SIDE,
     RUNTIMES,
@@ -38,12 +44,17 @@ from .preview import (
     output_grid,
 )
 
+STATISTICAL_SAMPLE_TYPE = "FLOAT32"  # of outputs without sampleType (the Process and Batch APIs keep AUTO)
+OK, PARTIAL, FAILED = "OK", "PARTIAL", "FAILED"  # a response's status
+
 
 @dataclass(frozen=True)
 class Calculations:
     """`calculations[output][histograms|statistics][band]`, "default" where not named."""
 
     body: dict
+    # parsed definitions by (output, kind, band): a batch asks the same ones for every feature and interval
+    _parsed: dict = field(default_factory=dict, compare=False, repr=False)
 
     def _pick(self, output: str, kind: str, band: str) -> tuple[Optional[Any], str]:
         per_output_key = output if output in self.body else "default"
@@ -51,13 +62,22 @@ class Calculations:
         band_key = band if band in per_band else "default"
         return per_band.get(band_key), f"calculations.{per_output_key}.{kind}.{band_key}"
 
+    def where(self, output: str, kind: str, band: str) -> str:
+        """The path of the definition that applies to a band, e.g. calculations.default.histograms.B0."""
+        return self._pick(output, kind, band)[1]
+
+    def _parse(self, output: str, kind: str, band: str, parse: Callable[[Any, str], Any]) -> Any:
+        key = (output, kind, band)
+        if key not in self._parsed:
+            body, where = self._pick(output, kind, band)
+            self._parsed[key] = None if body is None else parse(body, where)
+        return self._parsed[key]
+
     def histogram(self, output: str, band: str) -> Optional[HistogramSpec]:
-        body, where = self._pick(output, "histograms", band)
-        return None if body is None else parse_histogram(body, where)
+        return self._parse(output, "histograms", band, parse_histogram)
 
     def statistics(self, output: str, band: str) -> Optional[StatisticsSpec]:
-        body, where = self._pick(output, "statistics", band)
-        return None if body is None else parse_statistics(body, where)
+        return self._parse(output, "statistics", band, parse_statistics)
 
     def check(self) -> None:
         """Every definition parses (a 400 before any pixel is read)."""
@@ -97,12 +117,12 @@ def compute_statistics(body: Any, settings: Settings, runtimes: RuntimePool = RU
             "Give exactly one entry in input.data (no data fusion in this engine).", "input.data"
         )
     try:
-        warm = runtimes.get(request.evalscript, settings.script_limits)
-        check_statistical_script(warm.setup, request.data[0].type, settings.catalog)
+        warm = runtimes.get(
+            request.evalscript, settings.script_limits, default_sample_type=STATISTICAL_SAMPLE_TYPE
+        )
     except EvalscriptError as exc:
         raise bad_request(str(exc), "aggregation.evalscript") from None
-    except UnknownCollectionError as exc:
-        raise bad_request(str(exc), "input.data[0].type") from None
+    check_statistical_script(warm.setup, request.data[0].type, settings.catalog, calculations)
     inside = (
         geometry_mask(request.bounds.geometry, grid).astype(bool)
         if request.bounds is not None and request.bounds.geometry is not None
@@ -123,7 +143,17 @@ def compute_statistics(body: Any, settings: Settings, runtimes: RuntimePool = RU
             data.append(
                 {"interval": interval, "outputs": interval_outputs(result, full, inside, calculations)}
             )
-    return {"data": data, "status": "OK"}
+    return {"data": data, "status": response_status(data)}
+
+
+def response_status(data: list[dict]) -> str:
+    """OK when no interval failed, FAILED when every one did, else PARTIAL (as sentinelhub-py's fixture
+    `normal_stat_partial_result.json`). The failed intervals stay in `data` either way: sentinelhub-py
+    retries them one by one and reads the retry's `data[0]`. A time range without data is OK with no data."""
+    failed = sum("error" in entry for entry in data)
+    if not failed:
+        return OK
+    return FAILED if failed == len(data) else PARTIAL
 
 
 def _process_request(body: dict, aggregation: dict) -> ProcessRequest:
@@ -166,35 +196,85 @@ def _grid(request: ProcessRequest):
         ) from None
 
 
-def check_statistical_script(setup: ScriptSetup, data_type: str, catalog: str) -> None:
-    """The script reads bands the collection has and returns a one-band dataMask; else a 400 ApiError."""
-    problem = band_problem(setup.bands, data_type, collection_bands(catalog, data_type))
+def check_statistical_script(
+    setup: ScriptSetup, data_type: str, catalog: str, calculations: Optional[Calculations] = None
+) -> None:
+    """400 (ApiError) unless the script can give statistics of `data_type`: bands the collection has, a
+    dataMask output (one band, or one band per output named after it) and, with `calculations`, integer
+    histogram math only on outputs of an integer sampleType."""
+    try:
+        available = collection_bands(catalog, data_type)
+    except UnknownCollectionError as exc:
+        raise bad_request(str(exc), "input.data[0].type") from None
+    problem = band_problem(setup.bands, data_type, available)
     if problem:
         raise bad_request(problem, "aggregation.evalscript")
+    _check_mask(setup)
+    if calculations is not None:
+        _check_histogram_math(setup, calculations)
+
+
+def _check_mask(setup: ScriptSetup) -> None:
     masks = [output for output in setup.outputs if output.id == DATA_MASK]
-    if not masks or masks[0].bands != 1:
+    if not masks or (masks[0].bands != 1 and masks[0].band_names is None):
         raise bad_request(
             "The evalscript has no dataMask output with one band: the Statistical API needs one to tell pixels with "
             'data from those without. Add {id: "dataMask", bands: 1} to setup().output and return '
-            "dataMask: [sample.dataMask] from evaluatePixel.",
+            "dataMask: [sample.dataMask] from evaluatePixel (or name its bands after the outputs they mask, "
+            'bands: ["ndvi", "bands"]).',
             "aggregation.evalscript",
         )
+    others = [output.id for output in setup.outputs if output.id != DATA_MASK]
+    strangers = [name for name in masks[0].band_names or () if name not in others]
+    if strangers:
+        raise bad_request(
+            f"The dataMask output names its bands {list(masks[0].band_names or ())}, but {strangers} name no other "
+            f"output: name each band after the output it masks (one of {others}), or give bands: 1 for one mask "
+            "for all outputs.",
+            "aggregation.evalscript",
+        )
+
+
+def _check_histogram_math(setup: ScriptSetup, calculations: Calculations) -> None:
+    for output in setup.outputs:
+        if output.id == DATA_MASK or output.sample_type != "FLOAT32":
+            continue
+        for band in _band_names(output):
+            spec = calculations.histogram(output.id, band)
+            if spec is not None and spec.integer:
+                where = calculations.where(output.id, "histograms", band)
+                raise bad_request(
+                    f"{where} uses integer math (its edges, binWidth or bins are whole numbers such as 0 and 10), "
+                    f"but output {output.id!r} is FLOAT32: the output's sampleType must be an integer type "
+                    "(UINT8, UINT16, INT16…) for integer edges, or write the edges as floats (0.0, 10.0).",
+                    where,
+                )
+
+
+def _band_names(output: OutputSpec) -> tuple[str, ...]:
+    return output.band_names or tuple(f"B{index}" for index in range(output.bands))
 
 
 def interval_outputs(
     result: TileResult, window: tuple[slice, slice], inside: np.ndarray, calculations: Calculations
 ) -> dict:
-    """The `outputs` of one interval over the pixels of `window` (rows, cols) where `inside` is True."""
-    has_data = inside & (result.outputs[DATA_MASK].data[0][window] != 0)
-    sample_count = int(inside.sum())
+    """The `outputs` of one interval: statistics of each output band over the pixels of `result` within
+    `window` (rows, cols) where `inside` (the window's shape) is True and the output's dataMask is not 0."""
+    masks = result.outputs[DATA_MASK]
+    mask_bands = masks.data[(slice(None), *window)] != 0
+    mask_index = {name: index for index, name in enumerate(masks.band_names or ())}
+    sample_count = int(np.count_nonzero(inside))
     outputs = {}
     for output_id, raster in result.outputs.items():
         if output_id == DATA_MASK:
             continue
+        # the output's own mask when the dataMask output names one after it, else its first band
+        has_data = inside & mask_bands[mask_index.get(output_id, 0)]
+        pixels = raster.data[(slice(None), *window)]
         bands = {}
-        for index in range(raster.data.shape[0]):
-            name = f"B{index}"
-            values = raster.data[index][window][has_data].astype(np.float64)
+        for index in range(pixels.shape[0]):
+            name = raster.band_name(index)
+            values = pixels[index][has_data].astype(np.float64)
             band: dict[str, Any] = {
                 "stats": band_stats(values, sample_count, calculations.statistics(output_id, name))
             }

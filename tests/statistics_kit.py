@@ -48,6 +48,30 @@ def reference_pixels(
     engine, evalscript: str, bbox, crs: str, res: float, day: date, folder: Path, order="mostRecent"
 ):
     """(value, dataMask) of the day's Process API rendering of the same grid, as float arrays."""
+    pixels = reference_bands(engine, evalscript, bbox, crs, res, day, folder, order)
+    return pixels[0], pixels[1]
+
+
+def reference_bands(
+    engine, evalscript: str, bbox, crs: str, res: float, day: date, folder: Path, order="mostRecent"
+) -> np.ndarray:
+    """Every band of the day's Process API rendering of the same grid, (bands, rows, cols) as float64."""
+    path = process_tiff(engine, evalscript, bbox, crs, res, day, folder, order)
+    return gdal.Open(str(path)).ReadAsArray().astype(np.float64)
+
+
+def process_tiff(
+    engine,
+    evalscript: str,
+    bbox,
+    crs: str,
+    res: float,
+    day: date,
+    folder: Path,
+    order="mostRecent",
+    output="default",
+) -> Path:
+    """The day's Process API GeoTIFF of one output on the grid, saved as `<day>.tif` in `folder`."""
     body = {
         "input": {
             "bounds": {"bbox": list(bbox), "properties": {"crs": crs}},
@@ -61,7 +85,7 @@ def reference_pixels(
         "output": {
             "resx": res,
             "resy": res,
-            "responses": [{"identifier": "default", "format": {"type": "image/tiff"}}],
+            "responses": [{"identifier": output, "format": {"type": "image/tiff"}}],
         },
         "evalscript": evalscript,
     }
@@ -69,8 +93,7 @@ def reference_pixels(
     assert response.status_code == 200, response.text
     path = folder / f"{day.isoformat()}.tif"
     path.write_bytes(response.content)
-    pixels = gdal.Open(str(path)).ReadAsArray().astype(np.float64)
-    return pixels[0], pixels[1]
+    return path
 
 
 def day_range(day: date) -> dict:

@@ -54,11 +54,11 @@ class Aggregation:
     def intervals(self, limit: int = MAX_INTERVALS) -> list[Interval]:
         """The intervals from `time_from`, each `interval` long; the last one, when the time range ends inside
         it, is dropped (SKIP), cut at `time_to` (SHORTEN) or kept whole (EXTEND)."""
-        step = interval_step(self.interval)
+        boundary = interval_step(self.interval)
         intervals: list[Interval] = []
         start = self.time_from
         while start < self.time_to:
-            following = step(start)
+            following = boundary(self.time_from, len(intervals) + 1)
             if following > self.time_to:
                 if self.last_interval_behavior == "SHORTEN":
                     intervals.append((start, self.time_to))
@@ -94,8 +94,9 @@ class Aggregation:
         return body
 
 
-def interval_step(of: Any) -> Callable[[datetime], datetime]:
-    """The next interval's start from this one's: days and weeks add, months keep the day of the month."""
+def interval_step(of: Any) -> Callable[[datetime, int], datetime]:
+    """The start of the k-th interval after `origin`: days and weeks add up; months count from the origin's day
+    of the month, clamped to shorter months (31 January, 29 February, 31 March: no drift to the 29th)."""
     match = _DURATION.match(of) if isinstance(of, str) else None
     if match is None or not any(match.groups()):
         raise PayloadError(
@@ -110,11 +111,11 @@ def interval_step(of: Any) -> Callable[[datetime], datetime]:
     if years or hours or minutes or seconds or (months and (weeks or days)):
         raise PayloadError(f"{_OF} {of} is not supported here: use P<n>D, P<n>W or P<n>M.", _OF)
     if months:
-        return lambda moment: _add_months(moment, int(months))
+        return lambda origin, k: _add_months(origin, k * int(months))
     span = timedelta(weeks=int(weeks or 0), days=int(days or 0))
     if span < timedelta(days=1):
         raise PayloadError(f"{_OF} is {of}: intervals are at least one day (P1D).", _OF)
-    return lambda moment: moment + span
+    return lambda origin, k: origin + k * span
 
 
 def _add_months(moment: datetime, months: int) -> datetime:

@@ -10,7 +10,6 @@ from starlette.concurrency import run_in_threadpool
 
 from ...core.batch_models.statistical import parse_batch_statistical, strip_statistical_secrets
 from ...core.statuses import STATISTICAL, RequestStatus
-from ...core.tile_status import TileStatus
 from ..store import JobStore, RequestRecord
 from .deps import Batch, Statistical, StatisticalBody, Store, parsed, protected_router
 from .listing import RequestListQuery, page_json
@@ -23,21 +22,16 @@ from .schemas import (
     BatchStatisticsTaskStatus,
     request_body,
 )
-from .v2 import ENGINE_ACCOUNT
+from .v2 import ENGINE_ACCOUNT, progress
 
 router = protected_router("/api/v1/statistics/batch", "batch statistical")
 
 
 def status_json(record: RequestRecord, store: JobStore) -> dict:
     """`BatchStatisticsTaskStatusDto`, with `costPU` spelled as the real service and sentinelhub-py do."""
-    counts = store.tile_counts(record.id) if record.tile_count is not None else {}
-    total = sum(counts.values())
-    finished = counts.get(TileStatus.PROCESSED, 0) + counts.get(TileStatus.FAILED, 0)
-    if record.status == RequestStatus.DONE:
-        completion = 100.0
-    else:  # 100 only when DONE: sentinelhub-py's monitor waits for 100 and never looks at the status
-        completion = min(99.0, round(100.0 * finished / total, 2)) if total else 0.0
-    cost = record.cost_pu if record.status == RequestStatus.DONE else store.processed_cost(record.id)
+    completion, cost = progress(record, store)
+    if record.status != RequestStatus.DONE:  # sentinelhub-py's monitor waits for 100, never for a status
+        completion = min(completion, 99.0)
     body = {
         "id": record.id,
         "status": record.status.value,

@@ -197,7 +197,9 @@ class StatisticalRequest(Model):
 
 class StatisticalResponse(Model):
     data: list[dict[str, Any]] = Field(description="Per interval with data: interval and outputs, or error.")
-    status: Literal["OK"]
+    status: Literal["OK", "PARTIAL", "FAILED"] = Field(
+        description="OK: no interval failed; PARTIAL: some did (their entries hold error); FAILED: all did."
+    )
 
 
 # --- batch requests ---------------------------------------------------------------------------------------

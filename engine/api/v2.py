@@ -27,16 +27,19 @@ router = protected_router("/api/v2/batch", "batch v2")
 ENGINE_ACCOUNT = "tilewise-local"  # domainAccountId / projectId: one local account
 
 
-def task_json(record: RequestRecord, store: JobStore) -> dict:
-    """A BatchV2ProcessTask as Sentinel Hub returns it; the request comes back without its S3 keys."""
+def progress(record: RequestRecord, store: JobStore) -> tuple[float, float]:
+    """(completionPercentage, costPU so far): 100 and the final cost once DONE, else from the finished tiles."""
+    if record.status == RequestStatus.DONE:
+        return 100.0, record.cost_pu
     counts = store.tile_counts(record.id) if record.tile_count is not None else {}
     total = sum(counts.values())
     finished = counts.get(TileStatus.PROCESSED, 0) + counts.get(TileStatus.FAILED, 0)
-    if record.status == RequestStatus.DONE:
-        completion = 100.0
-    else:
-        completion = round(100.0 * finished / total, 2) if total else 0.0
-    cost = record.cost_pu if record.status == RequestStatus.DONE else store.processed_cost(record.id)
+    return (round(100.0 * finished / total, 2) if total else 0.0), store.processed_cost(record.id)
+
+
+def task_json(record: RequestRecord, store: JobStore) -> dict:
+    """A BatchV2ProcessTask as Sentinel Hub returns it; the request comes back without its S3 keys."""
+    completion, cost = progress(record, store)
     body = {
         "id": record.id,
         "request": record.payload,

@@ -105,6 +105,10 @@ class OutputRaster:
     data: np.ndarray  # (bands, height, width) in the final dtype
     sample_type: str  # final: AUTO is resolved to UINT8
     nodata_value: Optional[float]
+    band_names: Optional[tuple[str, ...]] = None  # as setup() named them; None: B0, B1…
+
+    def band_name(self, index: int) -> str:
+        return self.band_names[index] if self.band_names else f"B{index}"
 
 
 class Evaluation:
@@ -233,7 +237,7 @@ def _return_error(text: str) -> EvalscriptError:
     return EvalscriptError(message, "output", frame.line, frame.column)
 
 
-def compile_script(source: str, limits: Limits) -> ScriptSetup:
+def compile_script(source: str, limits: Limits, default_sample_type: str = "AUTO") -> ScriptSetup:
     """Parse and validate a script; returns what its setup() declares. Raises EvalscriptError."""
     if not isinstance(source, str) or not source.strip():
         raise EvalscriptError("The evalscript is empty.", "setup")
@@ -260,7 +264,8 @@ def compile_script(source: str, limits: Limits) -> ScriptSetup:
         )
         if raw is None:
             raise EvalscriptError("setup() returned nothing: return {input: […], output: {…}}.", "setup")
-        return parse_setup(json.loads(raw), {hook: kinds[hook] == "function" for hook in HOOKS})
+        hooks = {hook: kinds[hook] == "function" for hook in HOOKS}
+        return parse_setup(json.loads(raw), hooks, default_sample_type)
     finally:
         context.close()
 
@@ -317,10 +322,12 @@ def _scenes_spec(samples: list[Sample], mosaicking: Mosaicking, time_from, time_
 class EvalscriptRuntime:
     """A script ready to evaluate tiles; one per script and worker process."""
 
-    def __init__(self, source: str, limits: Limits):
+    def __init__(self, source: str, limits: Limits, default_sample_type: str = "AUTO"):
         self.source = source
         self.limits = limits
-        self.setup = compile_script(source, self.limits)
+        # of outputs without sampleType: AUTO, or FLOAT32 in the Statistical API
+        self.default_sample_type = default_sample_type
+        self.setup = compile_script(source, self.limits, default_sample_type)
         self.compilation = (
             compile_kernel(source, self.setup, planes=limits.planes)
             if limits.compile
@@ -427,7 +434,9 @@ class EvalscriptRuntime:
 
     def _per_pixel(self) -> EvalscriptRuntime:
         if self._reference is None:
-            self._reference = EvalscriptRuntime(self.source, replace(self.limits, compile=False))
+            self._reference = EvalscriptRuntime(
+                self.source, replace(self.limits, compile=False), self.default_sample_type
+            )
         return self._reference
 
     def _check(
@@ -465,7 +474,8 @@ class EvalscriptRuntime:
                 raise EvalscriptError(
                     f"updateOutput set the bands of {output.id!r} to {count!r}: use a whole number.", "output"
                 )
-            updated.append(OutputSpec(output.id, int(count), output.sample_type, output.nodata_value))
+            names = output.band_names if int(count) == output.bands else None  # renamed count: B0, B1…
+            updated.append(replace(output, bands=int(count), band_names=names))
         return tuple(updated)
 
     def _prepare(self, context: _Context, outputs: tuple[OutputSpec, ...], capacity: int, ns: int) -> str:
@@ -563,7 +573,9 @@ class EvalscriptRuntime:
                     f"{output.id!r} for {count} pixel(s); short arrays were padded with 0 and extra values dropped."
                 )
         rasters = {
-            output.id: OutputRaster(output.id, final, final_type(output.sample_type), output.nodata_value)
+            output.id: OutputRaster(
+                output.id, final, final_type(output.sample_type), output.nodata_value, output.band_names
+            )
             for output, final in zip(outputs, finals)
         }
         return TileResult(rasters, finish["userData"], warnings)

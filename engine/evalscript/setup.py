@@ -28,6 +28,9 @@ class OutputSpec:
     bands: int
     sample_type: str = "AUTO"
     nodata_value: Optional[float] = None
+    # `bands: ["red", "nir"]` names the bands (the Statistical API reports them, and the dataMask output's
+    # names tie each mask to an output); `bands: 2` leaves them B0, B1
+    band_names: Optional[tuple[str, ...]] = None
 
 
 @dataclass(frozen=True)
@@ -48,12 +51,13 @@ class ScriptSetup:
         raise KeyError(id)
 
 
-def parse_setup(raw: Any, hooks: dict[str, bool]) -> ScriptSetup:
-    """`raw` is setup()'s return value as JSON-decoded Python."""
+def parse_setup(raw: Any, hooks: dict[str, bool], default_sample_type: str = "AUTO") -> ScriptSetup:
+    """`raw` is setup()'s return value as JSON-decoded Python; outputs without sampleType get
+    `default_sample_type` (AUTO in the Process and Batch APIs, FLOAT32 in the Statistical API)."""
     if not isinstance(raw, dict):
         raise EvalscriptError("setup() must return an object with input and output.", "setup")
     bands, units, metadata = _inputs(raw.get("input"))
-    outputs = _outputs(raw.get("output"))
+    outputs = _outputs(raw.get("output"), default_sample_type)
     mosaicking = raw.get("mosaicking", "SIMPLE")
     if mosaicking not in MOSAICKINGS:
         raise EvalscriptError(
@@ -110,7 +114,7 @@ def _inputs(raw: Any) -> tuple[tuple[str, ...], dict[str, Units], tuple[str, ...
     return tuple(bands), units, tuple(metadata)
 
 
-def _outputs(raw: Any) -> tuple[OutputSpec, ...]:
+def _outputs(raw: Any, default_sample_type: str) -> tuple[OutputSpec, ...]:
     if raw is None:
         raise EvalscriptError(
             "setup() returns no output: add output: {bands: 1} (or a list of outputs).", "setup"
@@ -129,12 +133,8 @@ def _outputs(raw: Any) -> tuple[OutputSpec, ...]:
             check_safe_name(output_id, "setup().output id")
         except UnsafeNameError as exc:
             raise EvalscriptError(str(exc), "setup") from None
-        bands = entry.get("bands", 1)
-        if not isinstance(bands, (int, float)) or int(bands) != bands or bands < 0:
-            raise EvalscriptError(
-                f"Output {output_id!r}: bands must be a whole number (got {bands!r}).", "setup"
-            )
-        sample_type = entry.get("sampleType", "AUTO")
+        bands, band_names = _output_bands(output_id, entry.get("bands", 1))
+        sample_type = entry.get("sampleType", default_sample_type)
         if sample_type not in SAMPLE_TYPES:
             raise EvalscriptError(
                 f"Output {output_id!r}: sampleType {sample_type!r} is not one of {', '.join(SAMPLE_TYPES)}.",
@@ -148,6 +148,25 @@ def _outputs(raw: Any) -> tuple[OutputSpec, ...]:
                 f"Two outputs are called {output_id!r}: output ids must be unique.", "setup"
             )
         outputs.append(
-            OutputSpec(output_id, int(bands), sample_type, None if nodata is None else float(nodata))
+            OutputSpec(output_id, bands, sample_type, None if nodata is None else float(nodata), band_names)
         )
     return tuple(outputs)
+
+
+def _output_bands(output_id: str, bands: Any) -> tuple[int, Optional[tuple[str, ...]]]:
+    """(band count, band names or None) of `bands`: a whole number or a list of distinct names."""
+    if isinstance(bands, list):
+        if (
+            not bands
+            or not all(isinstance(name, str) and name for name in bands)
+            or len(set(bands)) != len(bands)
+        ):
+            raise EvalscriptError(
+                f"Output {output_id!r}: bands must be a whole number or a list of distinct band names, such "
+                f'as ["red", "nir"] (got {bands!r}).',
+                "setup",
+            )
+        return len(bands), tuple(bands)
+    if not isinstance(bands, (int, float)) or int(bands) != bands or bands < 0:
+        raise EvalscriptError(f"Output {output_id!r}: bands must be a whole number (got {bands!r}).", "setup")
+    return int(bands), None

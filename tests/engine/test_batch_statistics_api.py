@@ -239,6 +239,21 @@ def test_a_finished_job_reports_done_at_100_percent_with_its_cost_and_the_reques
     assert task["id"] in [item["id"] for item in listed["data"]]
 
 
+def test_outputs_without_a_sample_type_are_float32_as_in_the_statistical_api(
+    engine, s3_server, finished_job, tmp_path
+):
+    _, _, pool_files, _ = finished_job
+    bucket = s3_server.new_bucket()
+    features_url = upload(s3_server, bucket, write_geopackage(tmp_path / "f.gpkg", FIELDS[:2]))
+    script = NDVI.replace(', sampleType: "FLOAT32"', "")
+    assert script != NDVI
+    task = create(engine, batch_body(features_url, f"s3://{bucket}/out", evalscript=script))
+    act(engine, task["id"], "start")
+    assert wait_status(engine, task["id"], {"DONE", "FAILED"})["status"] == "DONE"
+    files = results(s3_server, bucket, f"out/{task['id']}/")
+    assert files == {name: pool_files[name] for name in ("1.json", "2.json")}  # not 0–255 values
+
+
 def test_a_request_with_keys_keeps_them_out_of_every_answer(engine, s3_server, tmp_path):
     bucket = s3_server.new_bucket()
     features_url = upload(s3_server, bucket, write_geopackage(tmp_path / "f.gpkg", FIELDS[:1]))

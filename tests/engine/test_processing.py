@@ -315,14 +315,19 @@ def test_a_worker_killed_mid_tile_is_replaced_and_the_retry_replaces_what_it_lef
     act(engine, request_id, "start")
     listed = wait_tiles(engine, request_id, lambda ts: any(t["status"] == "PROCESSING" for t in ts))
     running = next(t for t in listed if t["status"] == "PROCESSING")
-    time.sleep(0.5)  # past the tile's check for existing outputs, well before its end
+    (worker,) = [
+        p for p in psutil.Process(engine.proc.pid).children() if "spawn_main" in " ".join(p.cmdline())
+    ]
+    # past the tile's check for existing outputs (its first step), well before its end: measured in the
+    # worker's own CPU time, which a loaded machine does not stretch as it stretches a sleep
+    started, deadline = sum(worker.cpu_times()[:2]), time.monotonic() + 60
+    while sum(worker.cpu_times()[:2]) - started < 0.4:
+        assert time.monotonic() < deadline, "the worker did not get on with the tile"
+        time.sleep(0.02)
     # what a worker killed between two deliveries leaves behind: an output of its tile
     left = engine.output_root / "died" / running["name"] / "default.tif"
     left.parent.mkdir(parents=True, exist_ok=True)
     left.write_bytes(b"the first half of a tile's outputs")
-    (worker,) = [
-        p for p in psutil.Process(engine.proc.pid).children() if "spawn_main" in " ".join(p.cmdline())
-    ]
     worker.kill()
 
     done = engine.wait_for(request_id, {"DONE", "PARTIAL", "FAILED"}, timeout=300)

@@ -38,8 +38,11 @@ GLOBAL_OPTIONS = ("GDAL_DISABLE_READDIR_ON_OPEN", "CPL_VSIL_CURL_ALLOWED_EXTENSI
 
 @pytest.fixture(autouse=True)
 def fresh_gdal_state():
-    """Per-bucket options, the global options apply_gdal_options sets and GDAL's caches go after each test."""
+    """Each test starts without the global options apply_gdal_options sets (an engine test in the same process
+    may have set them); they, per-bucket options and GDAL's caches are restored or cleared after it."""
     saved = {key: gdal.GetConfigOption(key) for key in GLOBAL_OPTIONS}
+    for key in GLOBAL_OPTIONS:
+        gdal.SetConfigOption(key, None)
     yield
     gdal.ClearPathSpecificOptions()
     for key, value in saved.items():
