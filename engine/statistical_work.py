@@ -19,7 +19,7 @@ import numpy as np
 from osgeo import ogr
 
 from ..core.batch_models import DataInput, ProcessRequest, ResponseSpec
-from ..core.batch_models.statistical import DATA_MASK, Aggregation
+from ..core.batch_models.statistical import DATA_MASK, Aggregation, snapped_bounds
 from ..core.batch_models.values import TIFF, format_time
 from ..core.costs import input_band_factor, output_factor, request_pu
 from ..core.s3 import S3Credentials
@@ -29,7 +29,7 @@ from .output.delivery import Delivery, DeliveryError, delivery_for
 from .preview import RUNTIMES, evaluate_on, polygon_mask
 from .processor import Stopwatch, search_scenes, wgs84_bbox
 from .samples import Mosaicking
-from .statistical_features import MAX_FEATURE_PX, pixel_size, snapped_bounds
+from .statistical_features import MAX_FEATURE_PX, pixel_size
 from .statistics import STATISTICAL_SAMPLE_TYPE, Calculations, interval_outputs, response_status
 from .store import StatisticalFeature
 from .tile_work import EngineContext, TileOutcome
