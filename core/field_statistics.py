@@ -24,6 +24,7 @@ from .batch_models.statistical import (
     MAX_STATISTICAL_FEATURES,
     Aggregation,
     BatchStatisticalRequest,
+    snapped_bounds,
 )
 from .batch_models.values import crs_url
 from .crs import CrsError, epsg_of, spatial_reference
@@ -197,10 +198,18 @@ def request_crs(crs_authid: str) -> str:
 
 def statistical_request_body(polygon: FieldPolygon, crs_authid: str, options: FieldStatisticsOptions) -> dict:
     """A Statistical API request (`POST /api/v1/statistics`) for one polygon."""
-    geometry = json.loads(shapely.to_geojson(shapely.from_wkt(polygon.wkt)))
+    shape = shapely.from_wkt(polygon.wkt)
+    geometry = json.loads(shapely.to_geojson(shape))
+    # the bbox grown to whole pixels from the CRS's origin: the grid a batch statistical job puts the polygon on,
+    # so that a field's numbers do not depend on how many fields were sent with it
+    bbox = snapped_bounds(shape.bounds, options.resolution, options.resolution)
     body: dict[str, Any] = {
         "input": {
-            "bounds": {"geometry": geometry, "properties": {"crs": request_crs(crs_authid)}},
+            "bounds": {
+                "bbox": list(bbox),
+                "geometry": geometry,
+                "properties": {"crs": request_crs(crs_authid)},
+            },
             "data": [options.data_input().to_api()],
         },
         "aggregation": options.aggregation().to_api(),

@@ -16,7 +16,7 @@ from typing import Optional, Sequence
 
 from osgeo import ogr
 
-from ..core.batch_models.statistical import MAX_STATISTICAL_FEATURES
+from ..core.batch_models.statistical import MAX_STATISTICAL_FEATURES, snapped_bounds
 from ..core.s3 import S3Credentials
 from .features import FeatureError, geopackage, layer_epsg
 from .store import StatisticalFeature
@@ -99,17 +99,6 @@ def _feature(feature: ogr.Feature, table: str, identifier_field: Optional[str]) 
     flat = geometry.Clone()
     flat.FlattenTo2D()
     return StatisticalFeature(fid, identifier, (x0, y0, x1, y1), bytes(flat.ExportToWkb()))
-
-
-def snapped_bounds(
-    bounds: tuple[float, float, float, float], resx: float, resy: float
-) -> tuple[float, float, float, float]:
-    """The bounds grown to whole pixels of a grid anchored at the CRS's origin, so that every group of a request
-    (and a Process API request on the same bounds) shares one pixel grid."""
-    x0, y0, x1, y1 = bounds
-    left, bottom = math.floor(x0 / resx) * resx, math.floor(y0 / resy) * resy
-    right, top = math.ceil(x1 / resx) * resx, math.ceil(y1 / resy) * resy
-    return (left, bottom, max(right, left + resx), max(top, bottom + resy))
 
 
 def pixel_size(bounds: tuple[float, float, float, float], resx: float, resy: float) -> tuple[int, int]:

@@ -10,7 +10,6 @@ group again (after a crash, a kill or a stop) replaces its files and never dupli
 from __future__ import annotations
 
 import json
-import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -20,7 +19,7 @@ import numpy as np
 from osgeo import ogr
 
 from ..core.batch_models import DataInput, ProcessRequest, ResponseSpec
-from ..core.batch_models.statistical import DATA_MASK, Aggregation
+from ..core.batch_models.statistical import DATA_MASK, Aggregation, snapped_bounds
 from ..core.batch_models.values import TIFF, format_time
 from ..core.costs import input_band_factor, output_factor, request_pu
 from ..core.s3 import S3Credentials
@@ -30,7 +29,7 @@ from .output.delivery import Delivery, DeliveryError, delivery_for
 from .preview import RUNTIMES, evaluate_on, polygon_mask
 from .processor import Stopwatch, search_scenes, wgs84_bbox
 from .samples import Mosaicking
-from .statistical_features import MAX_FEATURE_PX, pixel_size, snapped_bounds
+from .statistical_features import MAX_FEATURE_PX, pixel_size
 from .statistics import STATISTICAL_SAMPLE_TYPE, Calculations, interval_outputs, response_status
 from .store import StatisticalFeature
 from .tile_work import EngineContext, TileOutcome
@@ -205,11 +204,8 @@ def _evaluate_intervals(
 
 def _deliver(delivery: Delivery, results_url: str, results: list[FeatureResult]) -> list[str]:
     urls = []
-    with tempfile.TemporaryDirectory(prefix="tilewise-statistics-") as scratch:
-        for result in results:
-            local = Path(scratch) / f"{result.feature.fid}.json"
-            local.write_text(json.dumps(result.document(), allow_nan=False), encoding="utf-8")
-            url = f"{results_url}/{result.feature.fid}.json"
-            delivery.put_file(local, url)
-            urls.append(url)
+    for result in results:
+        url = f"{results_url}/{result.feature.fid}.json"
+        delivery.put_bytes(json.dumps(result.document(), allow_nan=False).encode(), url)
+        urls.append(url)
     return urls

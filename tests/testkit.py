@@ -217,11 +217,14 @@ class EngineServer:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
-    def wait_for(self, request_id: str, statuses: set[str], timeout: float = 180, api: str = "v1") -> dict:
-        """Poll a batch request (API v1 or v2) until its status is one of `statuses`; the engine log on timeout."""
+    def wait_for(
+        self, request_id: str, statuses: set[str], timeout: float = 180, api: str = "v1", path: str = ""
+    ) -> dict:
+        """Poll a batch request (API v1 or v2; another resource at `path`) until its status is one of `statuses`;
+        the engine log on timeout."""
         deadline = time.monotonic() + timeout
         while True:
-            body = self.call("GET", f"/api/{api}/batch/process/{request_id}").json()
+            body = self.call("GET", path or f"/api/{api}/batch/process/{request_id}").json()
             if body["status"] in statuses:
                 return body
             if time.monotonic() > deadline:

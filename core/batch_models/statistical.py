@@ -8,6 +8,7 @@ Reference: ../shared/reference/batch-statistical-zarr-byoc.md §1.2 (BatchStatis
 from __future__ import annotations
 
 import calendar
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -122,6 +123,17 @@ def _add_months(moment: datetime, months: int) -> datetime:
     total = moment.month - 1 + months
     year, month = moment.year + total // 12, total % 12 + 1
     return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
+
+
+def snapped_bounds(
+    bounds: tuple[float, float, float, float], resx: float, resy: float
+) -> tuple[float, float, float, float]:
+    """The bounds grown to whole pixels of a grid anchored at the CRS's origin, so that every polygon of a batch
+    statistical request (and a Statistical API request whose bbox is these bounds) is on one pixel grid."""
+    x0, y0, x1, y1 = bounds
+    left, bottom = math.floor(x0 / resx) * resx, math.floor(y0 / resy) * resy
+    right, top = math.ceil(x1 / resx) * resx, math.ceil(y1 / resy) * resy
+    return (left, bottom, max(right, left + resx), max(top, bottom + resy))
 
 
 def parse_aggregation(body: Any, batch: bool = False) -> Aggregation:

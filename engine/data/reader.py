@@ -8,11 +8,12 @@ The warps release the GIL, so a thread pool keeps several reads in flight.
 
 from __future__ import annotations
 
+import math
 from concurrent.futures import ThreadPoolExecutor
 from typing import Optional
 
 import numpy as np
-from osgeo import gdal
+from osgeo import gdal, gdal_array
 
 from ..samples import NO_CONVERSION, RawBand, Sample, SampleStack, Scene, UnitConversion, Units
 from .bands import CLM_NO_DATA, OPTICAL, SCL_CLOUD, SPECIAL_SCALE
@@ -51,6 +52,10 @@ def warp_band(href: str, grid: TargetGrid, resampling: str, use_overviews: bool 
     Without `use_overviews` the full-resolution grid is read even for a coarser tile: a COG's overviews
     may have been built by averaging or interpolation, which invents classes in a classification band.
     """
+    if resampling == RESAMPLING["NEAREST"]:
+        window = aligned_window(href, grid)
+        if window is not None:
+            return window
     try:
         dataset = gdal.Warp(
             "",
@@ -74,6 +79,42 @@ def warp_band(href: str, grid: TargetGrid, resampling: str, use_overviews: bool 
     array = dataset.GetRasterBand(1).ReadAsArray()
     dataset = None
     return array
+
+
+def aligned_window(href: str, grid: TargetGrid) -> Optional[np.ndarray]:
+    """The grid's pixels read straight from the file when the grid is a window of the file's own pixel grid (same
+    CRS and pixel size, whole-pixel offsets), as a batch statistical group's is: then nearest-neighbour warping
+    returns exactly these pixels, at a third of its cost. None when the grids differ (the caller warps)."""
+    try:
+        dataset = gdal.Open(href)
+    except RuntimeError:
+        return None  # the warp says what is wrong
+    srs = dataset.GetSpatialRef()
+    if srs is None or srs.GetAuthorityCode(None) != str(grid.epsg):
+        return None
+    x0, dx, rx, y0, ry, dy = dataset.GetGeoTransform()
+    resx, resy = grid.resolution
+    if rx or ry or not math.isclose(dx, resx, rel_tol=1e-9) or not math.isclose(-dy, resy, rel_tol=1e-9):
+        return None
+    columns, rows = (grid.bounds[0] - x0) / dx, (y0 - grid.bounds[3]) / -dy
+    column, row = round(columns), round(rows)
+    if abs(columns - column) > 1e-6 or abs(rows - row) > 1e-6:
+        return None
+    band = dataset.GetRasterBand(1)
+    if band.GetNoDataValue() not in (None, 0):
+        return None  # the warp maps the file's no-data to 0
+    out = np.zeros((grid.height, grid.width), dtype=gdal_array.GDALTypeCodeToNumericTypeCode(band.DataType))
+    left, top = max(column, 0), max(row, 0)
+    right, bottom = min(column + grid.width, dataset.RasterXSize), min(row + grid.height, dataset.RasterYSize)
+    if right > left and bottom > top:
+        try:
+            out[top - row : bottom - row, left - column : right - column] = band.ReadAsArray(
+                left, top, right - left, bottom - top
+            )
+        except RuntimeError as exc:
+            message = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+            raise DataError(f"Cannot read {href.removeprefix('/vsicurl/')}: {message}") from None
+    return out
 
 
 def _choose_resampling(href: str, grid: TargetGrid, upsampling: str, downsampling: str) -> str:

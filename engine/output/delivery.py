@@ -41,6 +41,10 @@ class Delivery(Protocol):
 
     def put_file(self, local_path: Path, url: str) -> None: ...
 
+    def put_bytes(
+        self, data: bytes, url: str
+    ) -> None: ...  # small objects (a feature's JSON): no scratch file
+
     def delete(self, url: str) -> None: ...
 
     def get_file(self, url: str, local_path: Path) -> None: ...
@@ -101,11 +105,19 @@ class FolderDelivery:
         return self.local_path(url).is_file()
 
     def put_file(self, local_path: Path, url: str) -> None:
+        self._put(url, lambda partial: shutil.copyfile(local_path, partial))
+
+    def put_bytes(self, data: bytes, url: str) -> None:
+        self._put(url, lambda partial: partial.write_bytes(data))
+
+    def _put(self, url: str, write) -> None:
+        """`write(partial)` fills a hidden file beside the target, renamed over it once whole: no reader ever
+        sees half a file."""
         target = self.local_path(url)
         partial = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.partial")
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(local_path, partial)
+            write(partial)
             os.replace(partial, target)
         except BaseException as exc:
             with contextlib.suppress(OSError):  # whatever stopped the copy (a full disk, a signal): no debris
@@ -292,6 +304,14 @@ class S3Delivery:
                 else exc
             )
             raise self._fail("write to", bucket, cause) from None
+
+    def put_bytes(self, data: bytes, url: str) -> None:
+        bucket, key = split_s3_url(url)
+        content_type = CONTENT_TYPES.get(Path(key).suffix.lower(), "application/octet-stream")
+        try:
+            self.client.put_object(Bucket=bucket, Key=key, Body=data, ContentType=content_type)
+        except Exception as exc:
+            raise self._fail("write to", bucket, exc) from None
 
     def delete(self, url: str) -> None:
         bucket, key = split_s3_url(url)

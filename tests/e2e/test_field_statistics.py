@@ -79,26 +79,21 @@ def run_task(task: FieldStatisticsTask) -> FieldStatisticsTask:
     return task
 
 
-def reference_ndvi(
-    engine, polygon: FieldPolygon, day: date, folder, on_crs_grid: bool = False
-) -> tuple[np.ndarray, int, bool]:
+def reference_ndvi(engine, polygon: FieldPolygon, day: date, folder) -> tuple[np.ndarray, int, bool]:
     """NDVI of the pixels whose centre lies in the polygon and that have data, from a Process API TIFF of the
     polygon's grid that day (shapely picks the pixels); the count of pixels inside; whether the day's scene
-    reaches the grid at all. The grid: the polygon's bounds (the Statistical API's), or with `on_crs_grid`
-    those bounds grown to whole pixels from the CRS's origin (a batch statistical job's, docs/engine.md)."""
+    reaches the grid at all. The grid: the polygon's bounds grown to whole pixels from the CRS's origin, the
+    grid of both the synchronous requests and a batch statistical job (docs/engine.md)."""
     geometry = shapely.from_wkt(polygon.wkt)
     following = day + timedelta(days=1)
-    if on_crs_grid:
-        x0, y0, x1, y1 = geometry.bounds
-        snapped = [
-            np.floor(x0 / RES) * RES,
-            np.floor(y0 / RES) * RES,
-            np.ceil(x1 / RES) * RES,
-            np.ceil(y1 / RES) * RES,
-        ]
-        bounds = {"bbox": [float(v) for v in snapped]}
-    else:
-        bounds = {"geometry": shapely.geometry.mapping(geometry)}
+    x0, y0, x1, y1 = geometry.bounds
+    snapped = [
+        np.floor(x0 / RES) * RES,
+        np.floor(y0 / RES) * RES,
+        np.ceil(x1 / RES) * RES,
+        np.ceil(y1 / RES) * RES,
+    ]
+    bounds = {"bbox": [float(v) for v in snapped]}
     body = {
         "input": {
             "bounds": {**bounds, "properties": {"crs": "http://www.opengis.net/def/crs/EPSG/0/32611"}},
@@ -111,7 +106,7 @@ def reference_ndvi(
     }  # fmt: skip
     response = engine.call("POST", "/api/v1/process", json=body)
     assert response.status_code == 200, response.text
-    path = folder / f"{polygon.fid}-{day}-{on_crs_grid}.tif"
+    path = folder / f"{polygon.fid}-{day}.tif"
     path.write_bytes(response.content)
     raster = gdal.Open(str(path))
     ndvi, mask = raster.ReadAsArray().astype(np.float64)
@@ -222,7 +217,7 @@ def test_many_fields_become_a_batch_job_whose_results_equal_numpy_and_a_failing_
     for polygon in POLYGONS:
         for row in read_statistics_table(task.results_path, polygon.fid):
             values, sample_count, _ = reference_ndvi(
-                engine, polygon, date.fromisoformat(row.interval_from[:10]), tmp_path, on_crs_grid=True
+                engine, polygon, date.fromisoformat(row.interval_from[:10]), tmp_path
             )
             assert row.sample_count == sample_count
             if values.size:

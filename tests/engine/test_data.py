@@ -18,6 +18,7 @@ from tilewise.core.crs import transform_points
 from tilewise.engine.data import DataError, TargetGrid, UnknownCollectionError, collection_bands, open_source
 from tilewise.engine.data.catalog import CollectionConfig, StacApi, group_samples
 from tilewise.engine.data.demo import write_cog
+from tilewise.engine.data.reader import aligned_window, warp_band
 from tilewise.engine.samples import Mosaicking, Units
 
 gdal.UseExceptions()
@@ -504,3 +505,63 @@ def test_an_unknown_collection_kind_names_the_kinds(tmp_path):
     path.write_text(json.dumps({"byoc-x": {"kind": "directory", "href": "/data"}}))
     with pytest.raises(UnknownCollectionError, match="'directory' is not one of static, folder, stac-api"):
         open_source(str(path), "byoc-x")
+
+
+# --- a grid that is a window of the file's own pixel grid ----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def aligned_cog(tmp_path_factory) -> Path:
+    """120 x 80 random uint16 pixels of 10 m from (300,000, 4,000,000) in EPSG:32611, with zeros along the top."""
+    plane = np.random.default_rng(11).integers(1, 60_000, (80, 120)).astype(np.uint16)
+    plane[:5, :] = 0
+    path = tmp_path_factory.mktemp("aligned") / "B04.tif"
+    write_cog(path, plane, (300_000.0, 3_999_200.0, 301_200.0, 4_000_000.0), 10.0, 32611, 256, "test")
+    return path
+
+
+def warped(path: Path, grid: TargetGrid) -> np.ndarray:
+    """What the engine's warp returns for the grid (the parameters of reader.warp_band)."""
+    dataset = gdal.Warp(
+        "",
+        str(path),
+        format="MEM",
+        outputBounds=grid.bounds,
+        width=grid.width,
+        height=grid.height,
+        dstSRS=f"EPSG:{grid.epsg}",
+        resampleAlg="near",
+        srcNodata=0,
+        dstNodata=0,
+        multithread=False,
+    )
+    return dataset.GetRasterBand(1).ReadAsArray()
+
+
+@pytest.mark.parametrize(
+    "bounds",
+    [
+        (300_100.0, 3_999_500.0, 300_600.0, 3_999_900.0),  # inside
+        (299_900.0, 3_999_700.0, 300_300.0, 4_000_100.0),  # across the top-left corner
+        (301_000.0, 3_999_100.0, 301_400.0, 3_999_400.0),  # across the bottom-right corner
+        (302_000.0, 3_999_000.0, 302_200.0, 3_999_200.0),  # beside the file
+    ],
+)
+def test_a_window_of_the_files_own_grid_is_read_directly_with_the_warps_pixels(aligned_cog, bounds):
+    grid = TargetGrid(32611, bounds, round((bounds[2] - bounds[0]) / 10), round((bounds[3] - bounds[1]) / 10))
+    direct = aligned_window(str(aligned_cog), grid)
+    assert direct is not None and direct.dtype == np.uint16
+    np.testing.assert_array_equal(direct, warped(aligned_cog, grid))
+    np.testing.assert_array_equal(warp_band(str(aligned_cog), grid, "near"), direct)
+
+
+@pytest.mark.parametrize(
+    ("epsg", "bounds", "size"),
+    [
+        (32611, (300_105.0, 3_999_500.0, 300_605.0, 3_999_900.0), (50, 40)),  # half a pixel off
+        (32611, (300_100.0, 3_999_500.0, 300_600.0, 3_999_900.0), (25, 20)),  # 20 m pixels
+        (32610, (300_100.0, 3_999_500.0, 300_600.0, 3_999_900.0), (50, 40)),  # another CRS
+    ],
+)
+def test_a_grid_that_is_not_a_window_of_the_file_is_warped(aligned_cog, epsg, bounds, size):
+    assert aligned_window(str(aligned_cog), TargetGrid(epsg, bounds, *size)) is None

@@ -96,6 +96,17 @@ def test_folder_delivery_replaces_whole_files_and_leaves_no_partial_file(tmp_pat
     assert not delivery.exists(url)
 
 
+def test_folder_delivery_of_bytes_replaces_whole_files_and_stays_in_the_output_root(tmp_path):
+    delivery = FolderDelivery(tmp_path / "root")
+    url = f"file://{tmp_path}/root/r/1.json"
+    delivery.put_bytes(b'{"id": 1}', url)
+    delivery.put_bytes(b'{"id": 1, "again": true}', url)
+    assert (tmp_path / "root/r/1.json").read_bytes() == b'{"id": 1, "again": true}'
+    assert [p.name for p in (tmp_path / "root/r").iterdir()] == ["1.json"]
+    with pytest.raises(DeliveryError, match="outside the engine's output root"):
+        delivery.put_bytes(b"x", f"file://{tmp_path}/elsewhere/1.json")
+
+
 def test_folder_that_cannot_be_written_is_reported(tmp_path):
     # a file where the folder should be: refused even for root, unlike a permission bit
     (tmp_path / "taken").write_text("not a folder")
@@ -120,6 +131,9 @@ def test_s3_delivery_uploads_checks_and_deletes_objects(s3_server, s3_bucket, tm
     assert body["ContentType"] == "image/tiff"
     keys = [o["Key"] for o in s3_server.client().list_objects_v2(Bucket=s3_bucket).get("Contents", [])]
     assert keys == ["jobs/r/T/default.tif"]  # the write check left nothing behind
+    delivery.put_bytes(b'{"id": 4}', f"s3://{s3_bucket}/jobs/r/4.json")
+    small = s3_server.client().get_object(Bucket=s3_bucket, Key="jobs/r/4.json")
+    assert small["Body"].read() == b'{"id": 4}' and small["ContentType"] == "application/json"
     delivery.delete(url)
     assert not delivery.exists(url)
 

@@ -102,6 +102,14 @@ def test_synchronous_body_reads_back_as_the_engine_reads_it():
     assert default["histograms"]["default"] == {"nBins": 5, "lowEdge": -1.0, "highEdge": 1.0}
 
 
+def test_the_synchronous_grid_is_the_batch_jobs_whole_pixels_from_the_crs_origin():
+    polygon = FieldPolygon(
+        7, "off-grid", "POLYGON((303503 3993004, 303797 3993004, 303650 3993296, 303503 3993004))"
+    )
+    bbox = statistical_request_body(polygon, UTM11N, options())["input"]["bounds"]["bbox"]
+    assert bbox == [303_500.0, 3_993_000.0, 303_800.0, 3_993_300.0]
+
+
 def test_basic_statistics_send_no_calculations():
     body = statistical_request_body(POLYGONS[1], UTM11N, options(percentiles=(), histogram_bins=0))
     assert "calculations" not in body
