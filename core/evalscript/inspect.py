@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time
 from typing import Any, Optional
 
@@ -23,10 +24,11 @@ from .problems import (
     runtime_problem,
 )
 from .setup import UNDEFINED, JSValue, ScriptInfo, read_setup
-from .v8 import new_context
+from .v8 import PLUGIN_V8_FLAGS, new_context
 
 SETUP_TIME_LIMIT_S = 1.0  # top-level code and setup() together: setup() is a few literals
 HEAP_LIMIT_MB = 64  # V8 heap of the inspection context
+_ONE_AT_A_TIME = threading.Lock()
 EMPTY_MESSAGE = "The evalscript is empty: pick a preset or write one."
 
 # setup()'s result as JSON, with what JSON cannot say (undefined, NaN...) kept as markers so the form can
@@ -56,14 +58,15 @@ def inspect_evalscript(script: str) -> ScriptInfo:
     missing_v8 = mini_racer_problem()
     if missing_v8 is not None:
         raise EvalscriptProblem(install_message([missing_v8]))
-    try:
-        racer = new_context()
-    except Exception as exc:  # a native library that does not start: the same advice as a missing one
-        raise EvalscriptProblem(install_message([mini_racer_problem(exc) or str(exc)])) from None
-    try:
-        raw, setup_source = _run_setup(racer, script)
-    finally:
-        racer.close()
+    with _ONE_AT_A_TIME:  # see core/evalscript/v8.py: one V8 context at a time in QGIS
+        try:
+            racer = new_context(PLUGIN_V8_FLAGS)
+        except Exception as exc:  # a native library that does not start: the same advice as a missing one
+            raise EvalscriptProblem(install_message([mini_racer_problem(exc) or str(exc)])) from None
+        try:
+            raw, setup_source = _run_setup(racer, script)
+        finally:
+            racer.close()
     return read_setup(raw, SetupLines(script, setup_source, raw).line_of)
 
 

@@ -475,9 +475,24 @@ def test_the_kernel_needs_neither_qt_nor_the_engine():
         "json",
         "math",
         "re",
+        "threading",
         "time",
         "dataclasses",
         "typing",
         "py_mini_racer",
         "",
     }  # fmt: skip  ("" is a relative import: the kernel and core/dependencies.py)
+
+
+def test_inspections_from_several_threads_at_once_each_read_their_own_script():
+    # the dock's editors inspect in QgsTask threads; V8 is entered by one of them at a time
+    from concurrent.futures import ThreadPoolExecutor
+
+    scripts = [
+        "//VERSION=3\nfunction setup() { return {input: ['B04'], output: {bands: %d}}; }\n"
+        "function evaluatePixel(s) { return [s.B04]; }" % bands
+        for bands in range(1, 9)
+    ]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        infos = list(pool.map(inspect_evalscript, scripts * 3))
+    assert [info.outputs[0].bands for info in infos] == [bands for bands in range(1, 9)] * 3
