@@ -489,8 +489,8 @@ def test_inspections_from_several_threads_at_once_each_read_their_own_script():
     from concurrent.futures import ThreadPoolExecutor
 
     scripts = [
-        "//VERSION=3\nfunction setup() { return {input: ['B04'], output: {bands: %d}}; }\n"
-        "function evaluatePixel(s) { return [s.B04]; }" % bands
+        f"//VERSION=3\nfunction setup() {{ return {{input: ['B04'], output: {{bands: {bands}}}}}; }}\n"
+        "function evaluatePixel(s) { return [s.B04]; }"
         for bands in range(1, 9)
     ]
     with ThreadPoolExecutor(max_workers=4) as pool:
