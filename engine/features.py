@@ -149,13 +149,18 @@ def _tiles(
     return tiles
 
 
+def epsg_code(srs: osr.SpatialReference) -> Optional[str]:
+    """The CRS's EPSG code, identified if the file does not name it; None for another CRS."""
+    with suppress(RuntimeError):  # raised instead of returned when GDAL exceptions are on
+        srs.AutoIdentifyEPSG()
+    return srs.GetAuthorityCode(None)
+
+
 def layer_epsg(layer: ogr.Layer, table: str) -> int:
     srs = layer.GetSpatialRef()
     if srs is None:
         raise FeatureError(f"Table {table!r} has no CRS: give its geometry column an EPSG CRS.")
-    with suppress(RuntimeError):  # raised instead of returned when GDAL exceptions are on
-        srs.AutoIdentifyEPSG()
-    code = srs.GetAuthorityCode(None)
+    code = epsg_code(srs)
     if not code or not code.isdigit():
         raise FeatureError(f"The CRS of table {table!r} is not an EPSG CRS: reproject it to one.")
     return int(code)

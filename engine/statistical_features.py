@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Sequence
@@ -18,7 +17,7 @@ from osgeo import ogr
 
 from ..core.batch_models.statistical import MAX_STATISTICAL_FEATURES, snapped_bounds
 from ..core.s3 import S3Credentials
-from .features import FeatureError, geopackage, layer_epsg
+from .features import FeatureError, epsg_code, geopackage, layer_epsg
 from .store import StatisticalFeature
 
 GROUP_CELL_PX = 512  # features whose centres share a cell of this many pixels a side are one group
@@ -75,9 +74,7 @@ def _crs_name(layer: ogr.Layer) -> str:
     srs = layer.GetSpatialRef()
     if srs is None:
         return "no CRS"
-    with suppress(RuntimeError):  # raised instead of returned when GDAL exceptions are on
-        srs.AutoIdentifyEPSG()
-    code = srs.GetAuthorityCode(None)
+    code = epsg_code(srs)
     return f"EPSG:{code}" if code else srs.GetName()
 
 

@@ -331,6 +331,14 @@ class JobStore:
         )
         return [StatisticalFeature(r[0], r[1], (r[2], r[3], r[4], r[5]), bytes(r[6]), r[7]) for r in rows]
 
+    def statistical_feature_count(self, request_id: str) -> int:
+        row = (
+            self._connect()
+            .execute("SELECT COUNT(*) FROM statistical_features WHERE request_id = ?", (request_id,))
+            .fetchone()
+        )
+        return row[0]
+
     def statistical_epsg(self, request_id: str) -> Optional[int]:
         row = (
             self._connect()

@@ -55,7 +55,7 @@ def task_json(record: RequestRecord, store: JobStore) -> dict:
         "userAction": record.user_action,
         "userActionUpdated": record.user_action_updated,
         "domainAccountId": ENGINE_ACCOUNT,
-        "featureCount": len(store.statistical_features(record.id)),
+        "featureCount": store.statistical_feature_count(record.id),
     }
     if record.value_estimate is not None:
         body["valueEstimate"] = record.value_estimate
