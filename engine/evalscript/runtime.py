@@ -33,6 +33,7 @@ from ...core.evalscript.v8 import new_context
 from ..samples import Mosaicking, Sample, SampleStack
 from .compiler import Compilation, compile_kernel
 from .convert import DTYPES, convert, final_type
+from .dates import EMULATED_DATE
 from .errors import EvalscriptError, from_parse_error, from_runtime_error
 from .js import PRELUDE, RETURN_MARKER, driver, loops
 from .setup import DATA_MASK, HOOKS, OutputSpec, ScriptSetup, parse_setup
@@ -61,6 +62,8 @@ class Limits:
     check_pixels: int = (
         1024  # pixels of every compiled tile also evaluated per pixel and compared, bit for bit
     )
+    # compiled scripts that cannot tell it from V8's get the engine's Date (engine/evalscript/dates.py)
+    engine_dates: bool = True
 
     def time_message(self, during: str = "") -> str:
         running = f" while running {during}" if during else ""
@@ -130,13 +133,16 @@ class TileResult:
 class _Context:
     """One V8 context holding the prelude and the user's script."""
 
-    def __init__(self, source: str, limits: Limits, deadline: float):
+    def __init__(self, source: str, limits: Limits, deadline: float, engine_dates: bool = False):
         self.limits = limits
         self.deadline = deadline
         self.racer = new_context()
         self.racer.set_hard_memory_limit(limits.heap_mb * 1024 * 1024)
         self.eval(PRELUDE, "the engine prelude")
         self.eval(typed_array_limit(limits.heap_mb), "the engine prelude")
+        if engine_dates:  # before the script: its Dates, the scenes' and the metadata's are all the engine's
+            # (only here: defining @@toPrimitive on any object slows every Date conversion in the isolate)
+            self.eval(EMULATED_DATE + "Date = __tw_EDate;", "the engine prelude")
         try:
             self._run(source + SOURCE_URL_LINE)
         except JSParseException as exc:
@@ -335,7 +341,11 @@ class EvalscriptRuntime:
         )
         if limits.compile and not limits.checking and not self.compilation.compiled:
             log.info("The evalscript runs per pixel: %s.", self.compilation.reason)
+        reason = self.compilation.dates_reason
+        if self.compilation.compiled and not limits.checking and reason not in (None, "no Dates"):
+            log.info("The compiled evalscript keeps V8's Date: %s.", reason)
         self._reference: Optional[EvalscriptRuntime] = None  # the per-pixel path, for the sample check
+        self._fell_back = False  # the compiled path differed and the tile being evaluated is redone per pixel
         self._ctx: Optional[_Context] = None
         self._driver_outputs: Optional[tuple[OutputSpec, ...]] = None
         self._buffers: Optional[tuple[int, int]] = None  # (pixels, samples) the JS buffers hold
@@ -360,9 +370,14 @@ class EvalscriptRuntime:
         self._loops = set()
         self._inputs, self._out_views = [], []
 
+    @property
+    def engine_dates(self) -> bool:
+        """Whether this runtime's contexts run the script with the engine's Date (compiled scripts only)."""
+        return self.compilation.compiled and self.compilation.engine_dates and self.limits.engine_dates
+
     def _context(self, deadline: float) -> _Context:
         if self._ctx is None:
-            self._ctx = _Context(self.source, self.limits, deadline)
+            self._ctx = _Context(self.source, self.limits, deadline, self.engine_dates)
         self._ctx.deadline = deadline
         return self._ctx
 
@@ -378,6 +393,14 @@ class EvalscriptRuntime:
     def pre_process_scenes(self, samples: list[Sample], time_from=None, time_to=None) -> list[Sample]:
         if not self.setup.has_pre_process_scenes:
             return samples
+        kept = self._guarded(lambda: self._pre_process(samples, time_from, time_to))
+        if not self.engine_dates:
+            return kept
+        # the pixel check does not see which scenes a tile reads: V8's Date must keep the same ones
+        expected = self._per_pixel().pre_process_scenes(samples, time_from, time_to)
+        if expected == kept:
+            return kept
+        self._fall_back("preProcessScenes kept other scenes with the engine's Date")
         return self._guarded(lambda: self._pre_process(samples, time_from, time_to))
 
     def _pre_process(self, samples: list[Sample], time_from, time_to) -> list[Sample]:
@@ -407,7 +430,10 @@ class EvalscriptRuntime:
         self, stack: SampleStack, *, time_from=None, time_to=None, custom_data: Optional[dict] = None
     ) -> TileResult:
         if not self.compilation.compiled:
-            return self._guarded(lambda: self._evaluate(stack, time_from, time_to, custom_data))
+            result = self._guarded(lambda: self._evaluate(stack, time_from, time_to, custom_data))
+            if self._fell_back:  # this tile's preProcessScenes differed: counted as a failed check
+                result.evaluation, self._fell_back = Evaluation.CHECK_FAILED, False
+            return result
         try:
             result = self._guarded(lambda: self._evaluate(stack, time_from, time_to, custom_data))
         except EvalscriptError as error:
@@ -422,15 +448,19 @@ class EvalscriptRuntime:
         if difference is None:
             return result
         # never wrong, only slower: this script runs per pixel from now on, starting with this tile again
+        self._fall_back(difference)
+        result = self._guarded(lambda: self._evaluate(stack, time_from, time_to, custom_data))
+        result.evaluation, self._fell_back = Evaluation.CHECK_FAILED, False
+        return result
+
+    def _fall_back(self, difference: str) -> None:
         log.warning(
             "The compiled evalscript differed from the per-pixel path (%s): it runs per pixel now.",
             difference,
         )
         self.compilation = Compilation(False, f"the sample check found a difference: {difference}")
-        self.close()  # fresh contexts: the redone tile must not see what the compiled pass changed
-        result = self._guarded(lambda: self._evaluate(stack, time_from, time_to, custom_data))
-        result.evaluation = Evaluation.CHECK_FAILED
-        return result
+        self.close()  # fresh contexts: what runs next must not see what the compiled pass changed
+        self._fell_back = True
 
     def _per_pixel(self) -> EvalscriptRuntime:
         if self._reference is None:
@@ -487,7 +517,7 @@ class EvalscriptRuntime:
             self._buffers = None
         key = ns if ns <= 32 or self.setup.mosaicking == Mosaicking.SIMPLE else 33
         if self.compilation.compiled:
-            key, name, code = self.compilation.loops(self.setup, outputs, key)
+            key, name, code = self.compilation.loops(self.setup, outputs, key, self.engine_dates)
         else:
             name, code = f"__tw_loops_{key}", loops(self.setup.bands, outputs, self.setup.mosaicking, key)
         if key not in self._loops:

@@ -11,6 +11,7 @@ from typing import Optional
 
 from ...samples import Mosaicking
 from ..setup import OutputSpec, ScriptSetup
+from .dates import engine_date_blocker
 from .kernel import LOOPS_NAME, kernel_loops, object_loops
 from .parser import ParseFailure, parse
 from .specialise import Program, Specialised, Specialiser, Unsupported
@@ -26,17 +27,24 @@ class Compilation:
     reason: Optional[str] = None  # the construct that keeps the script per pixel
     specialised: Optional[Specialised] = None
     strict: bool = False
+    # the script's global Date is the engine's (engine/evalscript/dates.py), or why it keeps V8's
+    engine_dates: bool = False
+    dates_reason: Optional[str] = None
 
-    def loops(self, setup: ScriptSetup, outputs: tuple[OutputSpec, ...], ns_key: int) -> tuple[int, str, str]:
-        """(cache key, name, code) of the compiled loops for tiles with `ns_key` samples (js.loops' keys)."""
+    def loops(
+        self, setup: ScriptSetup, outputs: tuple[OutputSpec, ...], ns_key: int, engine_dates: bool
+    ) -> tuple[int, str, str]:
+        """(cache key, name, code) of the compiled loops for tiles with `ns_key` samples (js.loops' keys), in a
+        context whose Date is the engine's or V8's."""
         assert self.specialised is not None
         if not self.specialised.samples:
             name, code = object_loops(
-                self.specialised, setup.bands, outputs, setup.mosaicking, ns_key, self.strict
+                self.specialised, setup.bands, outputs, setup.mosaicking, ns_key, self.strict, engine_dates
             )
             return ns_key, name, code
         simple = setup.mosaicking == Mosaicking.SIMPLE
-        return -1, LOOPS_NAME, kernel_loops(self.specialised, setup.bands, outputs, simple, self.strict)
+        code = kernel_loops(self.specialised, setup.bands, outputs, simple, self.strict, engine_dates)
+        return -1, LOOPS_NAME, code
 
 
 def per_pixel(reason: str) -> Compilation:
@@ -65,4 +73,5 @@ def compile_kernel(source: str, setup: ScriptSetup, planes: bool = False) -> Com
         return per_pixel("a script nested too deeply for the compiler")
     if not planes and not program.uses_dates:
         return per_pixel("no Dates: the per-pixel loop already runs this script as fast as a compiled copy")
-    return Compilation(True, None, specialised, program.strict)
+    blocker = engine_date_blocker(tree) if program.uses_dates else "no Dates"
+    return Compilation(True, None, specialised, program.strict, blocker is None, blocker)

@@ -17,25 +17,40 @@ from .specialise import BINARY_HELPERS, UNARY_HELPERS, InlineReturn, Specialised
 
 LOOPS_NAME = "__tw_loops_c"
 
-# The compiled copies' operators (specialise.py BINARY_HELPERS, UNARY_HELPERS): numbers at once; a Date with
-# its original conversion gives its time value, as ToPrimitive would; everything else is left to the operator.
-OPERATORS = (
-    """
+# The compiled copies' operators (specialise.py BINARY_HELPERS, UNARY_HELPERS): numbers at once; a Date (the
+# engine's or V8's) with its original conversion gives its time value, as ToPrimitive would; everything else is
+# left to the operator.
+PRIM = """
 function __tw_prim(x) {
   return typeof x === 'object' && x !== null && x[__tw_toPrimitiveKey] === __tw_dateToPrimitive
     && x.valueOf === __tw_dateValueOf ? __tw_timeOf(x) : x;
 }
 """
-    + "".join(
-        f"function {name}(a, b) {{ return typeof a === 'number' && typeof b === 'number'"
-        f" ? a {operator} b : __tw_prim(a) {operator} __tw_prim(b); }}\n"
-        for operator, name in BINARY_HELPERS.items()
-    )
-    + "".join(
-        f"function {name}(a) {{ return typeof a === 'number' ? {operator}a : {operator}__tw_prim(a); }}\n"
-        for operator, name in UNARY_HELPERS.items()
-    )
+# with the engine's Date (engine/evalscript/dates.py) as the script's, its Dates are the ones to expect
+ENGINE_DATES_PRIM = """
+function __tw_prim(x) {
+  if (typeof x !== 'object' || x === null || x[__tw_toPrimitiveKey] !== __tw_edToPrimitive
+      || x.valueOf !== __tw_edValueOf) {
+    return typeof x === 'object' && x !== null && x[__tw_toPrimitiveKey] === __tw_dateToPrimitive
+      && x.valueOf === __tw_dateValueOf ? __tw_timeOf(x) : x;
+  }
+  var t = __tw_edTime(x);
+  return t === undefined ? x : t;
+}
+"""
+HELPERS = "".join(
+    f"function {name}(a, b) {{ return typeof a === 'number' && typeof b === 'number'"
+    f" ? a {operator} b : __tw_prim(a) {operator} __tw_prim(b); }}\n"
+    for operator, name in BINARY_HELPERS.items()
+) + "".join(
+    f"function {name}(a) {{ return typeof a === 'number' ? {operator}a : {operator}__tw_prim(a); }}\n"
+    for operator, name in UNARY_HELPERS.items()
 )
+
+
+def operators(engine_dates: bool) -> str:
+    """The operator helpers, converting the Dates the script's context makes."""
+    return (ENGINE_DATES_PRIM if engine_dates else PRIM) + HELPERS
 
 
 def _sample_helpers(bands: tuple[str, ...], simple: bool) -> str:
@@ -94,6 +109,7 @@ def kernel_loops(
     outputs: tuple[OutputSpec, ...],
     simple: bool,
     strict: bool,
+    engine_dates: bool = False,
 ) -> str:
     """`__tw_loops_c`: [array-return loop, object-return loop] running the specialised evaluatePixel.
 
@@ -103,7 +119,7 @@ def kernel_loops(
     make = _inline_loop if specialised.inline is not None else _calling_loop
     loops = [make(specialised, bands, outputs, keyed) for keyed in (False, True)]
     return f"var {LOOPS_NAME} = " + _scope(
-        specialised, _sample_helpers(bands, simple), f"[{loops[0]}, {loops[1]}]", strict
+        specialised, _sample_helpers(bands, simple), f"[{loops[0]}, {loops[1]}]", strict, engine_dates
     )
 
 
@@ -192,6 +208,7 @@ def object_loops(
     mosaicking: Mosaicking,
     ns_key: int,
     strict: bool,
+    engine_dates: bool = False,
 ) -> tuple[str, str]:
     """The per-pixel loops, sample objects and all, calling the compiled evaluatePixel: (name, code).
 
@@ -200,15 +217,15 @@ def object_loops(
     name = f"__tw_cloops_{ns_key}"
     code = (
         "if (typeof __tw_compiled_ep === 'undefined') var __tw_compiled_ep = "
-        + _scope(specialised, "", specialised.evaluate_pixel, strict)
+        + _scope(specialised, "", specialised.evaluate_pixel, strict, engine_dates)
         + "\n"
         + loops(bands, outputs, mosaicking, ns_key, callee="__tw_compiled_ep", variable=name)
     )
     return name, code
 
 
-def _scope(specialised: Specialised, helpers: str, result: str, strict: bool) -> str:
+def _scope(specialised: Specialised, helpers: str, result: str, strict: bool, engine_dates: bool) -> str:
     """The compiled functions with their helpers in a closure of their own (the script's strictness), and what
     it returns."""
     directive = '"use strict";' if strict else ""
-    return f"(function () {{ {directive}\n{helpers}{OPERATORS}{specialised.code}\nreturn {result};\n}})();"
+    return f"(function () {{ {directive}\n{helpers}{operators(engine_dates)}{specialised.code}\nreturn {result};\n}})();"
