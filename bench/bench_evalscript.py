@@ -167,7 +167,9 @@ def tutorial(rng) -> None:
     for other in (compiled, v8_dates):
         got = other.evaluate(data)
         assert got.evaluation == "compiled"
-        assert all(expected.outputs[k].data.tobytes() == got.outputs[k].data.tobytes() for k in expected.outputs)
+        assert all(
+            expected.outputs[k].data.tobytes() == got.outputs[k].data.tobytes() for k in expected.outputs
+        )
     racer.eval("bare()", timeout_sec=3600)
     for _ in range(3):
         for times, run in ((t_runtime, lambda: runtime.evaluate(data)), (t_compiled, lambda: compiled.evaluate(data)),
