@@ -36,8 +36,8 @@ var __tw_dates = (function () {
   }
   function Entry(t, n, a, b, c, d, u) { this.t = t; this.n = n; this.a = a; this.b = b; this.c = c; this.d = d; this.u = u; }
   class Date {
-    #t = NaN;
-    #real = undefined;  // a real Date of the same time value, made when a method needs one
+    #t;
+    #real;  // a real Date of the same time value, made when a method needs one
     constructor(value) {
       var n = arguments.length, t;
       if (n === 1) {
@@ -84,34 +84,44 @@ var __tw_dates = (function () {
       // number arguments, a result is remembered per time value
       setter = function (name) {
         var method = real[name], memo = new MapOf(), ring = [], next = 0;
-        return function (a, b, c, d) {
-          if (typeof this !== "object" || this === null || !(#t in this)) return apply(method, this, arguments);
-          var t = this.#t, n = arguments.length, e, k;
-          if (n >= 1 && n <= 4 && typeof a === "number" && (n < 2 || typeof b === "number") &&
-              (n < 3 || typeof c === "number") && (n < 4 || typeof d === "number")) {
-            for (k = 0; k < ring.length; k++) {
-              e = ring[k];
-              if (e.t === t && e.n === n && e.a === a && e.b === b && e.c === c && e.d === d) {
-                this.#t = e.u;
-                this.#real = undefined;
-                return e.u;
-              }
-            }
-            e = memo.get(t);
-            if (e === undefined || e.n !== n || e.a !== a || e.b !== b || e.c !== c || e.d !== d) {
-              e = new Entry(t, n, a, b, c, d, apply(method, new RealDate(t), arguments));
-              remember(memo, t, e);
-            }
-            ring[next] = e;
-            next = (next + 1) % RING;
-            this.#t = e.u;
-            this.#real = undefined;
-            return e.u;
-          }
-          var r = new RealDate(t), result = apply(method, r, arguments);  // arguments converted by V8, in order
-          this.#t = apply(realGetTime, r, []);
-          this.#real = undefined;
+        function other(self, args) {  // not a Date, or arguments that are not all numbers: V8 converts them
+          if (typeof self !== "object" || self === null || !(#t in self)) return apply(method, self, args);
+          var r = new RealDate(self.#t), result = apply(method, r, args);
+          self.#t = apply(realGetTime, r, []);
+          self.#real = undefined;
           return result;
+        }
+        function compute(t, n, a, b, c, d) {
+          var e = memo.get(t);
+          if (e === undefined || e.n !== n || e.a !== a || e.b !== b || e.c !== c || e.d !== d) {
+            var args = n === 1 ? [a] : n === 2 ? [a, b] : n === 3 ? [a, b, c] : [a, b, c, d];
+            e = new Entry(t, n, a, b, c, d, apply(method, new RealDate(t), args));
+            remember(memo, t, e);
+          }
+          ring[next] = e;
+          next = (next + 1) % RING;
+          return e;
+        }
+        return function (a, b, c, d) {
+          var n = arguments.length;
+          if (typeof this !== "object" || this === null || !(#t in this) || n < 1 || n > 4 ||
+              typeof a !== "number" || (n > 1 && typeof b !== "number") || (n > 2 && typeof c !== "number") ||
+              (n > 3 && typeof d !== "number")) {
+            return other(this, arguments);
+          }
+          var t = this.#t, e;
+          for (var k = 0; k < ring.length; k++) {
+            e = ring[k];
+            if (e.t === t && e.n === n && e.a === a && e.b === b && e.c === c && e.d === d) {
+              this.#t = e.u;
+              this.#real = undefined;
+              return e.u;
+            }
+          }
+          e = compute(t, n, a, b, c, d);
+          this.#t = e.u;
+          this.#real = undefined;
+          return e.u;
         };
       };
       // getters, toString and the rest: V8's own, on a real Date of the same time value

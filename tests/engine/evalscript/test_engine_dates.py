@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tilewise.engine.evalscript import EvalscriptRuntime, Limits
+from tilewise.engine.evalscript import EvalscriptError, EvalscriptRuntime, Limits
 from tilewise.engine.evalscript import runtime as runtime_module
 from tilewise.engine.evalscript.compiler.dates import engine_date_blocker
 from tilewise.engine.evalscript.compiler.parser import parse
@@ -178,3 +178,24 @@ function updateOutputMetadata(scenes, inputMetadata, outputMetadata) { outputMet
         assert got.evaluation == "per-pixel after a failed check"
         assert outputs(got) == outputs(want) and got.userdata == want.userdata == {"seen": 1}
         assert engine.evaluate(stack).evaluation == "per-pixel"
+
+
+def test_an_error_thrown_inside_a_date_method_points_at_the_scripts_line_as_with_v8s_date(kit, rng):
+    source = (
+        HEAD
+        + """
+function preProcessScenes(collections) {
+  var stamp = new Date('garbage');
+  collections.label = stamp.toISOString();
+  return collections;
+}"""
+        + DATED
+    )
+    errors = []
+    for limits in (Limits(), Limits(compile=False)):
+        with EvalscriptRuntime(source, limits) as runtime:
+            assert runtime.engine_dates == limits.compile
+            with pytest.raises(EvalscriptError) as info:
+                runtime.pre_process_scenes(orbit_stack(kit, rng).samples)
+            errors.append((str(info.value), info.value.line, info.value.column))
+    assert errors[0] == errors[1] and errors[0][1] == 6 and "Invalid time value" in errors[0][0]
