@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_tutorial_job.py           # 3 rounds; needs `make demo-data`
     .venv/bin/python bench/bench_tutorial_job.py --quick   # 1 round: a smoke run
+    .venv/bin/python bench/bench_tutorial_job.py --rounds 5
 
 Alternating rounds of: the engine with 1 worker, the baseline with 1 process, the engine with 2 workers, the
 baseline with 2 processes. The engine is a real server on 127.0.0.1, driven through its v1 Batch API
@@ -295,6 +296,7 @@ def report(runs: list[Run]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one round instead of three")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (default 3)")
     args = parser.parse_args()
     if not (CATALOG / "catalog.json").exists():
         raise SystemExit(f"No demo catalog at {CATALOG}: run `make demo-data` first.")
@@ -309,7 +311,7 @@ def main() -> None:
         options = workdir / "creation-options.json"
         options.write_text(json.dumps(engine_creation_options(workdir)))
         print(f"GeoTIFF creation options (from the engine's writer): {options.read_text()}")
-        for round_ in range(1, 2 if args.quick else 4):
+        for round_ in range(1, 2 if args.quick else args.rounds + 1):
             for workers in (1, 2):
                 engine = run_engine(workdir, round_, workers)
                 baseline = run_baseline(python, workdir, tiles_json, options, round_, workers)
