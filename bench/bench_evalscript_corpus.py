@@ -33,18 +33,19 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--planes", action="store_true", help="compile sample reads to band planes too")
+    parser.add_argument("--v8-dates", action="store_true", help="compiled scripts keep V8's Date")
     arguments = parser.parse_args()
-    size, planes = arguments.size, arguments.planes
+    size, planes, engine_dates = arguments.size, arguments.planes, not arguments.v8_dates
     rows, counts = [], Counter()
     for script in corpus_scripts():
         mode = script.mosaicking
         try:
             compile_script(script.source, Limits())
         except EvalscriptError as refused:
-            rows.append((script.name, mode, "refused by the engine", str(refused).split(":")[0], "", ""))
+            rows.append((script.name, mode, "refused by the engine", str(refused).split(":")[0], "", "", ""))
             counts[(mode, "refused")] += 1
             continue
-        compiled_rt = EvalscriptRuntime(script.source, Limits(planes=planes))
+        compiled_rt = EvalscriptRuntime(script.source, Limits(planes=planes, engine_dates=engine_dates))
         plain_rt = EvalscriptRuntime(script.source, Limits(compile=False))
         try:
             stack = generated_stack(plain_rt, 7, size, size)
@@ -53,7 +54,7 @@ def main() -> None:
                 t_plain, plain = timed(plain_rt, stack)
                 t_compiled, compiled = timed(compiled_rt, stack)
             except EvalscriptError as error:
-                rows.append((script.name, mode, "fails on generated data", str(error)[:70], "", ""))
+                rows.append((script.name, mode, "fails on generated data", str(error)[:70], "", "", ""))
                 counts[(mode, "fails")] += 1
                 continue
             same = all(
@@ -61,6 +62,13 @@ def main() -> None:
                 for k, raster in plain.outputs.items()
             )
             state = "compiled" if verdict.compiled and compiled.evaluation == "compiled" else "per pixel"
+            dates = (
+                "engine's"
+                if compiled_rt.engine_dates
+                else f"V8's: {verdict.dates_reason}"
+                if verdict.compiled
+                else ""
+            )
             counts[(mode, state)] += 1
             rows.append(
                 (
@@ -68,6 +76,7 @@ def main() -> None:
                     mode,
                     state,
                     verdict.reason or "",
+                    dates,
                     "yes" if same else "**no**",
                     f"{t_plain * 1e3:.0f} → {t_compiled * 1e3:.0f} ms ({t_plain / t_compiled:.2f}×)",
                 )
@@ -77,8 +86,8 @@ def main() -> None:
             plain_rt.close()
     mode = "band planes" if planes else "sample objects (the default)"
     print(f"{size} × {size} px per tile, compiled with {mode}\n")
-    print("| script | mosaicking | evaluation | why not compiled | identical | per pixel → compiled |")
-    print("|---|---|---|---|---|---|")
+    print("| script | mosaicking | evaluation | why not compiled | Date | identical | per pixel → compiled |")
+    print("|---|---|---|---|---|---|---|")
     for row in rows:
         print("| " + " | ".join(row) + " |")
     print()

@@ -11,7 +11,7 @@ from typing import Optional
 
 from ...samples import Mosaicking
 from ..setup import OutputSpec, ScriptSetup
-from .dates import engine_date_blocker
+from .dates import engine_date_blocker, makes_dates
 from .kernel import LOOPS_NAME, kernel_loops, object_loops
 from .parser import ParseFailure, parse
 from .specialise import Program, Specialised, Specialiser, Unsupported
@@ -74,4 +74,7 @@ def compile_kernel(source: str, setup: ScriptSetup, planes: bool = False) -> Com
     if not planes and not program.uses_dates:
         return per_pixel("no Dates: the per-pixel loop already runs this script as fast as a compiled copy")
     blocker = engine_date_blocker(tree) if program.uses_dates else "no Dates"
+    if blocker is None and not makes_dates(program.functions[name].node for name in specialised.functions):
+        # reading the scenes' dates only: V8's Dates cache their fields, its getters beat the engine's
+        blocker = "no Date is made per pixel"
     return Compilation(True, None, specialised, program.strict, blocker is None, blocker)

@@ -10,6 +10,7 @@ literal of the script is one of REFLECTION; and nothing of the script is itself 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Optional
 
 from .syntax import Node, is_reference, line, pattern_names, walk
@@ -92,4 +93,15 @@ def _declares(parent: Optional[Node], node: Node) -> bool:
         "AssignmentPattern",
         "RestElement",
         "ArrayPattern",
+    )
+
+
+def makes_dates(functions: Iterable[Node]) -> bool:
+    """Whether any of these functions (those that run per pixel) constructs a Date: only then does the engine's
+    Date pay off (a script that only reads the scenes' dates is faster with V8's, whose Dates cache their
+    local fields)."""
+    return any(
+        node["type"] == "NewExpression" and _is_date(node["callee"])
+        for function in functions
+        for node, _ in walk(function)
     )

@@ -164,6 +164,9 @@ class Specialised:
     code: str
     samples: bool = True  # sample reads specialised to band planes; else evaluatePixel gets sample objects
     inline: Optional[InlineBody] = None  # with `samples`: the body for the pixel loop, when it can go there
+    functions: tuple[
+        str, ...
+    ] = ()  # the script's functions that run per pixel (evaluatePixel and its callees)
 
 
 class Specialiser:
@@ -191,7 +194,8 @@ class Specialiser:
         name = self._specialise(evaluate, tracked, entry=True)
         code = "\n".join(self._code)  # rendered before the inline body adds its own edits
         inline = self._inline_body(evaluate.node) if self.samples else None
-        return Specialised(name, code, self.samples, inline)
+        functions = tuple(dict.fromkeys(function for function, _ in self._done))
+        return Specialised(name, code, self.samples, inline, functions)
 
     def _inline_body(self, function: Node) -> Optional[InlineBody]:
         """evaluatePixel's body for the pixel loop, or None when a call is still needed: a nested function

@@ -199,3 +199,24 @@ function preProcessScenes(collections) {
                 runtime.pre_process_scenes(orbit_stack(kit, rng).samples)
             errors.append((str(info.value), info.value.line, info.value.column))
     assert errors[0] == errors[1] and errors[0][1] == 6 and "Invalid time value" in errors[0][0]
+
+
+def test_a_script_that_only_reads_the_scenes_dates_keeps_v8s_whose_getters_are_faster(kit, rng):
+    source = (
+        HEAD
+        + """
+var made = new Date(2023, 6, 1);  // outside the pixels: does not count
+function evaluatePixel(samples, scenes) {
+  var july = 0;
+  for (var i = 0; i < samples.length; i++) if (scenes[i].date.getMonth() === made.getMonth()) july += samples[i].B04;
+  return [july, scenes[0].date.getDate(), scenes.length];
+}"""
+    )
+    with (
+        EvalscriptRuntime(source, Limits()) as runtime,
+        EvalscriptRuntime(source, Limits(compile=False)) as v8,
+    ):
+        assert runtime.compilation.compiled and not runtime.engine_dates
+        assert runtime.compilation.dates_reason == "no Date is made per pixel"
+        stack = orbit_stack(kit, rng)
+        assert outputs(runtime.evaluate(stack)) == outputs(v8.evaluate(stack))
