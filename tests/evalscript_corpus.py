@@ -8,7 +8,7 @@ tests/engine/evalscript/test_evalscript_corpus.py and bench/bench_evalscript_cor
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from typing import Optional
 
@@ -114,9 +114,14 @@ class Run:
     error: Optional[str] = None
 
 
-def run(source: str, compile: bool, seed: int = 7, planes: bool = False) -> tuple[EvalscriptRuntime, Run]:
-    """Evaluates a generated tile; the runtime is returned closed, with its compilation verdict."""
+def run(
+    source: str, compile: bool, seed: int = 7, planes: bool = False, engine_dates: bool = False
+) -> tuple[EvalscriptRuntime, Run]:
+    """Evaluates a generated tile; the runtime is returned closed, with its compilation verdict. With
+    `engine_dates`, a compiled script gets the engine's Date even where the compiler would keep V8's for speed."""
     runtime = EvalscriptRuntime(source, Limits(compile=compile, planes=planes))
+    if engine_dates and runtime.compilation.dates_reason == "no Date is made per pixel":
+        runtime.compilation = replace(runtime.compilation, engine_dates=True)
     try:
         stack = generated_stack(runtime, seed)
         return runtime, Run(runtime.evaluate(stack, time_from=TIME_FROM, time_to=TIME_TO))

@@ -37,3 +37,29 @@ def test_a_corpus_script_gives_the_per_pixel_outputs_bit_for_bit_or_runs_per_pix
     assert compiled.result.warnings == per_pixel.result.warnings
     if verdict.compiled:
         assert compiled.result.evaluation == "compiled"  # the sample check found nothing to redo
+
+
+DATED = [s for s in SCRIPTS if "Date" in s.source or ".date" in s.source]
+
+
+@pytest.mark.parametrize("script", DATED, ids=[s.name for s in DATED])
+def test_a_corpus_script_with_dates_gives_the_same_outputs_with_the_engines_date(script):
+    """None of the corpus scripts makes Dates per pixel, so the compiler keeps V8's Date for them: here they get
+    the engine's anyway, global code, preProcessScenes and the pixels' reading of the scenes' dates included."""
+    try:
+        compile_script(script.source, Limits())
+    except EvalscriptError as refused:
+        pytest.skip(f"refused by the engine before any pixel: {refused}")
+    runtime, engine = run(script.source, compile=True, engine_dates=True)
+    _, per_pixel = run(script.source, compile=False)
+    if not runtime.compilation.compiled:
+        pytest.skip(f"per pixel: {runtime.compilation.reason}")
+    assert runtime.engine_dates
+    assert engine.error == per_pixel.error
+    if per_pixel.error is not None:
+        return
+    for output_id, raster in per_pixel.result.outputs.items():
+        assert engine.result.outputs[output_id].data.tobytes() == raster.data.tobytes(), output_id
+    assert engine.result.userdata == per_pixel.result.userdata
+    assert engine.result.warnings == per_pixel.result.warnings
+    assert engine.result.evaluation == "compiled"
