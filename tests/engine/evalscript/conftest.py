@@ -51,6 +51,17 @@ def simple(bands: dict[str, np.ndarray], mask: np.ndarray | None = None) -> Samp
     )
 
 
+def orbit_stack(rng: np.random.Generator, samples: int = 4, size=(7, 9)) -> SampleStack:
+    """ORBIT samples every third day of July, most recent first, with random B04, B08 and a 30 % CLM."""
+    shape = (samples, *size)
+    bands = {
+        "B04": rng.uniform(0.01, 0.5, shape),
+        "B08": rng.uniform(0.01, 0.6, shape),
+        "CLM": (rng.random(shape) < 0.3).astype(np.float32),
+    }
+    return stack(bands, [orbit(1 + 3 * k) for k in range(samples)][::-1])
+
+
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(20230701)
@@ -58,4 +69,6 @@ def rng() -> np.random.Generator:
 
 @pytest.fixture
 def kit() -> SimpleNamespace:
-    return SimpleNamespace(JULY=JULY, scene=scene, orbit=orbit, tile=tile, stack=stack, simple=simple)
+    return SimpleNamespace(
+        JULY=JULY, scene=scene, orbit=orbit, tile=tile, stack=stack, simple=simple, orbit_stack=orbit_stack
+    )

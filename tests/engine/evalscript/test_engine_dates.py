@@ -34,14 +34,8 @@ function evaluatePixel(samples, scenes) {
 }"""
 
 
-def orbit_stack(kit, rng, samples: int = 5, size=(9, 11)):
-    shape = (samples, *size)
-    bands = {
-        "B04": rng.uniform(0.01, 0.5, shape),
-        "B08": rng.uniform(0.01, 0.6, shape),
-        "CLM": (rng.random(shape) < 0.3).astype(np.float32),
-    }
-    return kit.stack(bands, [kit.orbit(1 + 3 * k) for k in range(samples)][::-1])
+def orbit_stack(kit, rng):
+    return kit.orbit_stack(rng, 5, (9, 11))
 
 
 def outputs(result) -> dict[str, bytes]:

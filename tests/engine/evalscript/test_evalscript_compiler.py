@@ -17,13 +17,7 @@ function setup() { return {input: ["B04", "B08", "CLM"], output: {bands: 2, samp
 
 
 def orbit_stack(kit, rng, samples: int = 4, size=(7, 9)):
-    shape = (samples, *size)
-    bands = {
-        "B04": rng.uniform(0.01, 0.5, shape),
-        "B08": rng.uniform(0.01, 0.6, shape),
-        "CLM": (rng.random(shape) < 0.3).astype(np.float32),
-    }
-    return kit.stack(bands, [kit.orbit(1 + 3 * k) for k in range(samples)][::-1])
+    return kit.orbit_stack(rng, samples, size)
 
 
 def both(source: str, stack, planes: bool = True):
