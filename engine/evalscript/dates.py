@@ -143,12 +143,13 @@ var __tw_dates = (function () {
     if (name === "constructor" || Object.prototype.hasOwnProperty.call(proto, name)) return;
     var method = real[name];
     if (typeof method !== "function") return;
-    var fn = name === "toGMTString" && made.toUTCString ? made.toUTCString
-      : name === "toUTCString" && made.toGMTString ? made.toGMTString
+    // one function under two names where V8 has one (toGMTString is toUTCString), named as V8 names it
+    var twin = Object.keys(made).filter(function (other) { return real[other] === method; })[0];
+    var fn = twin !== undefined ? made[twin]
       : name === "toJSON" ? function (key) { return apply(method, this, arguments); }  // generic in V8 too
       : name.slice(0, 3) === "set" ? setter(name) : reader(name);
-    if (!made[name]) {
-      define(fn, "name", {value: name, configurable: true});
+    if (twin === undefined) {
+      define(fn, "name", {value: method.name, configurable: true});
       define(fn, "length", {value: method.length, configurable: true});
     }
     made[name] = fn;

@@ -198,6 +198,8 @@ def test_conversions_operators_and_json_are_v8s():
         " var m = new Mine(21); return m.twice() + ' ' + (m instanceof Date) + ' ' + m.k;",
         "return new Date(0).getTime.name + new Date(0).setHours.length + new Date(0).setHours.name + Date.length;",
         "return new Date(0).toGMTString === new Date(0).toUTCString;",
+        "var d = new Date(0); return [d.toUTCString.name, d.toGMTString.name, d.toUTCString.length, d.toJSON.name,"
+        " d.toJSON.length, d.setYear.name, d.setYear.length, d[Symbol.toPrimitive].name].join();",
         "return Object.keys(new Date(0).__proto__).length;",
     ]  # fmt: skip
     assert_same(probes)
