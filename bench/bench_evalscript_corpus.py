@@ -62,13 +62,9 @@ def main() -> None:
                 for k, raster in plain.outputs.items()
             )
             state = "compiled" if verdict.compiled and compiled.evaluation == "compiled" else "per pixel"
-            dates = (
-                "engine's"
-                if compiled_rt.engine_dates
-                else f"V8's: {verdict.dates_reason}"
-                if verdict.compiled
-                else ""
-            )
+            dates = f"V8's: {verdict.dates_reason}" if verdict.compiled else ""
+            if compiled_rt.engine_dates:
+                dates = "engine's"
             counts[(mode, state)] += 1
             rows.append(
                 (

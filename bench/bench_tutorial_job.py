@@ -298,6 +298,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="one round instead of three")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (default 3)")
     args = parser.parse_args()
+    if args.rounds < 1:
+        parser.error(f"--rounds {args.rounds}: give at least 1 round")
     if not (CATALOG / "catalog.json").exists():
         raise SystemExit(f"No demo catalog at {CATALOG}: run `make demo-data` first.")
     python = baseline_python()

@@ -16,6 +16,7 @@ import numpy as np
 from testkit import shared_file
 
 from tilewise.engine.evalscript import EvalscriptError, EvalscriptRuntime, Limits, TileResult
+from tilewise.engine.evalscript.compiler.dates import NO_DATE_MADE_PER_PIXEL
 from tilewise.engine.samples import Mosaicking, Sample, SampleStack, Scene, Units
 
 MANIFEST = shared_file("data/evalscript-corpus/MANIFEST.tsv")
@@ -120,8 +121,8 @@ def run(
     """Evaluates a generated tile; the runtime is returned closed, with its compilation verdict. With
     `engine_dates`, a compiled script gets the engine's Date even where the compiler would keep V8's for speed."""
     runtime = EvalscriptRuntime(source, Limits(compile=compile, planes=planes))
-    if engine_dates and runtime.compilation.dates_reason == "no Date is made per pixel":
-        runtime.compilation = replace(runtime.compilation, engine_dates=True)
+    if engine_dates and runtime.compilation.dates_reason == NO_DATE_MADE_PER_PIXEL:
+        runtime.compilation = replace(runtime.compilation, dates_reason=None)
     try:
         stack = generated_stack(runtime, seed)
         return runtime, Run(runtime.evaluate(stack, time_from=TIME_FROM, time_to=TIME_TO))

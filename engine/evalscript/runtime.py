@@ -32,6 +32,7 @@ from ...core.evalscript.problems import (
 from ...core.evalscript.v8 import new_context
 from ..samples import Mosaicking, Sample, SampleStack
 from .compiler import Compilation, compile_kernel
+from .compiler.dates import NO_DATES
 from .convert import DTYPES, convert, final_type
 from .dates import EMULATED_DATE
 from .errors import EvalscriptError, from_parse_error, from_runtime_error
@@ -342,7 +343,7 @@ class EvalscriptRuntime:
         if limits.compile and not limits.checking and not self.compilation.compiled:
             log.info("The evalscript runs per pixel: %s.", self.compilation.reason)
         reason = self.compilation.dates_reason
-        if self.compilation.compiled and not limits.checking and reason not in (None, "no Dates"):
+        if self.compilation.compiled and not limits.checking and reason not in (None, NO_DATES):
             log.info("The compiled evalscript keeps V8's Date: %s.", reason)
         self._reference: Optional[EvalscriptRuntime] = None  # the per-pixel path, for the sample check
         self._fell_back = False  # the compiled path differed and the tile being evaluated is redone per pixel

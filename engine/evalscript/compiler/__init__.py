@@ -11,7 +11,7 @@ from typing import Optional
 
 from ...samples import Mosaicking
 from ..setup import OutputSpec, ScriptSetup
-from .dates import engine_date_blocker, makes_dates
+from .dates import NO_DATE_MADE_PER_PIXEL, NO_DATES, engine_date_blocker, makes_dates
 from .kernel import LOOPS_NAME, kernel_loops, object_loops
 from .parser import ParseFailure, parse
 from .specialise import Program, Specialised, Specialiser, Unsupported
@@ -27,9 +27,12 @@ class Compilation:
     reason: Optional[str] = None  # the construct that keeps the script per pixel
     specialised: Optional[Specialised] = None
     strict: bool = False
-    # the script's global Date is the engine's (engine/evalscript/dates.py), or why it keeps V8's
-    engine_dates: bool = False
+    # why a compiled script keeps V8's Date; None: it gets the engine's (engine/evalscript/dates.py)
     dates_reason: Optional[str] = None
+
+    @property
+    def engine_dates(self) -> bool:
+        return self.compiled and self.dates_reason is None
 
     def loops(
         self, setup: ScriptSetup, outputs: tuple[OutputSpec, ...], ns_key: int, engine_dates: bool
@@ -73,8 +76,8 @@ def compile_kernel(source: str, setup: ScriptSetup, planes: bool = False) -> Com
         return per_pixel("a script nested too deeply for the compiler")
     if not planes and not program.uses_dates:
         return per_pixel("no Dates: the per-pixel loop already runs this script as fast as a compiled copy")
-    blocker = engine_date_blocker(tree) if program.uses_dates else "no Dates"
+    blocker = engine_date_blocker(tree) if program.uses_dates else NO_DATES
     if blocker is None and not makes_dates(program.functions[name].node for name in specialised.functions):
         # reading the scenes' dates only: V8's Dates cache their fields, its getters beat the engine's
-        blocker = "no Date is made per pixel"
-    return Compilation(True, None, specialised, program.strict, blocker is None, blocker)
+        blocker = NO_DATE_MADE_PER_PIXEL
+    return Compilation(True, None, specialised, program.strict, blocker)

@@ -13,8 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Optional
 
-from .syntax import Node, is_reference, line, pattern_names, walk
+from .syntax import Node, is_reference, line, walk
 
+NO_DATES = "no Dates"
+NO_DATE_MADE_PER_PIXEL = "no Date is made per pixel"
 STATICS = {"UTC", "now", "parse"}
 # names through which a script could see prototypes, constructors or descriptors (as identifiers, property names
 # or string keys)
@@ -78,22 +80,27 @@ def _is_date(node: Node) -> bool:
 
 
 def _declares(parent: Optional[Node], node: Node) -> bool:
+    """Whether `node` is a name being declared (not used) where `parent` holds it."""
     if parent is None:
         return False
     kind = parent["type"]
-    if kind == "VariableDeclarator":
-        return node["name"] in pattern_names(parent["id"])
-    if kind in ("FunctionDeclaration", "FunctionExpression", "ClassDeclaration", "ClassExpression"):
-        return parent.get("id") is node or any(
-            node["name"] in pattern_names(p) for p in parent.get("params", [])
-        )
-    return kind in (
-        "ArrowFunctionExpression",
-        "CatchClause",
-        "AssignmentPattern",
-        "RestElement",
-        "ArrayPattern",
-    )
+    if kind in (
+        "VariableDeclarator",
+        "FunctionDeclaration",
+        "FunctionExpression",
+        "ClassDeclaration",
+        "ClassExpression",
+    ):
+        return parent.get("id") is node or any(param is node for param in parent.get("params", []))
+    if kind == "ArrowFunctionExpression":
+        return any(param is node for param in parent["params"])
+    if kind == "CatchClause":
+        return parent.get("param") is node
+    if kind == "AssignmentPattern":
+        return parent["left"] is node
+    if kind == "RestElement":
+        return parent["argument"] is node
+    return kind == "ArrayPattern"  # its elements are all bindings
 
 
 def makes_dates(functions: Iterable[Node]) -> bool:

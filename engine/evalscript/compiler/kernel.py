@@ -26,14 +26,12 @@ function __tw_prim(x) {
     && x.valueOf === __tw_dateValueOf ? __tw_timeOf(x) : x;
 }
 """
-# with the engine's Date (engine/evalscript/dates.py) as the script's, its Dates are the ones to expect
+# with the engine's Date (engine/evalscript/dates.py) as the global Date, every Date is one of its (V8's Date
+# is out of the script's reach): the same rule for those
 ENGINE_DATES_PRIM = """
 function __tw_prim(x) {
   if (typeof x !== 'object' || x === null || x[__tw_toPrimitiveKey] !== __tw_edToPrimitive
-      || x.valueOf !== __tw_edValueOf) {
-    return typeof x === 'object' && x !== null && x[__tw_toPrimitiveKey] === __tw_dateToPrimitive
-      && x.valueOf === __tw_dateValueOf ? __tw_timeOf(x) : x;
-  }
+      || x.valueOf !== __tw_edValueOf) return x;
   var t = __tw_edTime(x);
   return t === undefined ? x : t;
 }

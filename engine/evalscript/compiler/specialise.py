@@ -164,9 +164,8 @@ class Specialised:
     code: str
     samples: bool = True  # sample reads specialised to band planes; else evaluatePixel gets sample objects
     inline: Optional[InlineBody] = None  # with `samples`: the body for the pixel loop, when it can go there
-    functions: tuple[
-        str, ...
-    ] = ()  # the script's functions that run per pixel (evaluatePixel and its callees)
+    # the script's functions that run per pixel (evaluatePixel and its callees)
+    functions: tuple[str, ...] = ()
 
 
 class Specialiser:

@@ -10,7 +10,7 @@ import pytest
 
 from tilewise.engine.evalscript import EvalscriptError, EvalscriptRuntime, Limits
 from tilewise.engine.evalscript import runtime as runtime_module
-from tilewise.engine.evalscript.compiler.dates import engine_date_blocker
+from tilewise.engine.evalscript.compiler.dates import NO_DATE_MADE_PER_PIXEL, engine_date_blocker
 from tilewise.engine.evalscript.compiler.parser import parse
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -86,6 +86,8 @@ def test_dates_made_in_global_code_setup_and_the_pixels_give_v8s_outputs(kit, rn
         ("var kind = new Date(0).constructor;", "constructor"),
         ("var key = 'constructor';", "the string 'constructor'"),
         ("function shadow(Date) { return Date; }", "named Date"),
+        ("var later = () => Date;", "Date used as a value"),
+        ("function fallback(kind = Date) { return kind; }", "Date used as a value"),
         ("var tag = Symbol.toStringTag;", "toStringTag"),
         ("var own = Object.getOwnPropertyNames(new Date(0));", "getOwnPropertyNames"),
     ],
@@ -211,6 +213,6 @@ function evaluatePixel(samples, scenes) {
         EvalscriptRuntime(source, Limits(compile=False)) as v8,
     ):
         assert runtime.compilation.compiled and not runtime.engine_dates
-        assert runtime.compilation.dates_reason == "no Date is made per pixel"
+        assert runtime.compilation.dates_reason == NO_DATE_MADE_PER_PIXEL == "no Date is made per pixel"
         stack = orbit_stack(kit, rng)
         assert outputs(runtime.evaluate(stack)) == outputs(v8.evaluate(stack))
